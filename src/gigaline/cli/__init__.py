@@ -1,0 +1,41 @@
+"""The ``gigaline`` command line (layer 3).
+
+Each command lives in its own module under :mod:`gigaline.cli` and registers itself on the one
+Typer app. Heavy imports (numba, pandas, SQLAlchemy) happen inside the commands, so that
+``gigaline plan`` starts fast. A :class:`~gigaline.errors.GigalineError` (a user's mistake) is
+printed without a traceback and ends the command with exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from gigaline.cli._app import app, console_err
+from gigaline.errors import GigalineError
+
+__all__ = ["app", "main", "run"]
+
+# Importing a command module registers its commands on ``app``.
+from gigaline.cli import validate as _validate  # noqa: E402,F401
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input or usage)."""
+    try:
+        app(args=argv, prog_name="gigaline")  # usage errors: Typer prints them, exit 2
+    except GigalineError as exc:
+        console_err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        return exc.exit_code
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

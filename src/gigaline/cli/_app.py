@@ -1,0 +1,24 @@
+"""The Typer app and the consoles every command shares."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+__all__ = ["app", "console", "console_err"]
+
+app = typer.Typer(
+    name="gigaline",
+    help="Plan, simulate and run lithium-ion battery cell gigafactories from one line file.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+console_err = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Plan, simulate and run lithium-ion battery cell gigafactories from one line file."""
