@@ -1,0 +1,106 @@
+"""Bulk writes: one transaction per batch, by each database's fast path.
+
+SQLite: ``executemany`` of one prepared INSERT per table on the driver's cursor, inside the
+batch's transaction (the sqlite3 module runs the statement once per row in C, without a
+Python round trip per row). PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3, the
+fastest way to load rows (PostgreSQL manual, "Populating a Database", section 14.4.2).
+Either way nothing of a batch is visible before its commit, and a failure part-way rolls the
+whole batch back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from gigaline.mes import tables as t
+
+__all__ = ["COLUMNS", "Batch", "write_batch"]
+
+Row = tuple[Any, ...]
+
+#: Columns written for each bulk table, in the order the rows of :class:`Batch` carry them.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "events": ("id", "type", "site", "ts"),
+    "lots": ("id", "material", "qty", "uom", "ts", "event_id"),
+    "units": ("id", "unit_type", "ts", "event_id"),
+    "process_records": (
+        "event_id", "unit", "step_id", "station_id", "started", "ts", "result", "reason",
+        "params",
+    ),
+    "genealogy": ("parent", "parent_kind", "child", "qty", "ts", "event_id"),
+    "machine_states": ("event_id", "station_id", "ts", "state", "reason"),
+    "curves": (
+        "event_id", "unit", "kind", "station_id", "ts", "dt_s", "n", "channels", "data",
+        "features",
+    ),
+    "held_units": ("hold_id", "unit"),
+}  # fmt: skip
+
+
+@dataclass
+class Batch:
+    """The rows of one ingest batch, per table (column order as in :data:`COLUMNS`)."""
+
+    events: list[Row] = field(default_factory=list)
+    lots: list[Row] = field(default_factory=list)
+    units: list[Row] = field(default_factory=list)
+    process_records: list[Row] = field(default_factory=list)
+    genealogy: list[Row] = field(default_factory=list)
+    machine_states: list[Row] = field(default_factory=list)
+    curves: list[Row] = field(default_factory=list)
+    held_units: list[Row] = field(default_factory=list)
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+
+    def tables(self) -> list[tuple[str, list[Row]]]:
+        """(table name, rows) in an order that respects references."""
+        return [(name, getattr(self, name)) for name in COLUMNS]
+
+
+def write_batch(conn: Connection, batch: Batch) -> None:
+    """Write every row of ``batch`` on ``conn`` (inside the caller's transaction)."""
+    postgres = conn.dialect.name == "postgresql"
+    for name, rows in batch.tables():
+        if rows:
+            if postgres:
+                copy_rows(conn, name, COLUMNS[name], rows)
+            else:
+                insert_rows(conn, name, COLUMNS[name], rows)
+    if batch.dead_letters:
+        _insert_ignoring_duplicates(conn, t.dead_letters, batch.dead_letters)
+
+
+def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:
+    """SQLite fast path: one executemany of a prepared INSERT on the driver cursor."""
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # names from COLUMNS
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:
+    """PostgreSQL fast path: COPY FROM STDIN through psycopg 3."""
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(pg_insert(table).on_conflict_do_nothing(), rows)
+    else:
+        conn.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)

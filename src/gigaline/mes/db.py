@@ -1,0 +1,84 @@
+"""Opening the MES database: URL resolution, engine set-up and schema migrations.
+
+The database is named by a SQLAlchemy URL: ``--db`` on the command line, else the environment
+variable ``GIGALINE_DB``, else the SQLite file ``gigaline.db`` in the working directory. A bare
+path (``plant.db``) means a SQLite file. SQLite runs in WAL mode (readers never block the one
+writer) with ``synchronous=NORMAL`` (durable at each checkpoint; a crash can lose the last
+committed transactions but never corrupts the file, https://www.sqlite.org/wal.html).
+PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://...``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from gigaline.errors import GigalineError
+
+__all__ = ["DEFAULT_URL", "ENV_VAR", "StoreError", "make_engine", "resolve_url", "upgrade"]
+
+ENV_VAR = "GIGALINE_DB"
+DEFAULT_URL = "sqlite:///gigaline.db"
+_MIGRATIONS = "gigaline.mes:migrations"
+
+
+class StoreError(GigalineError):
+    """The MES database cannot be used as asked (bad URL, not initialised, unknown name)."""
+
+
+def resolve_url(db: str | None = None) -> str:
+    """The database URL: ``db``, else ``$GIGALINE_DB``, else ``sqlite:///gigaline.db``."""
+    url = db or os.environ.get(ENV_VAR) or DEFAULT_URL
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"--db / {ENV_VAR}: not a database URL: {url!r} ({exc})") from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"--db / {ENV_VAR}: unsupported database {parsed.get_backend_name()!r} in {url!r};"
+            " allowed: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB"
+        )
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (already resolved), with SQLite in WAL mode."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or migrate the schema to ``revision`` with the migrations shipped in the package."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", _MIGRATIONS)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def is_initialised(engine: Engine) -> bool:
+    """Whether the schema exists (the ``events`` table is there)."""
+    return inspect(engine).has_table("events")

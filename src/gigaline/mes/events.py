@@ -1,0 +1,371 @@
+"""The event contract: what one event is, and the checks that accept or reject it.
+
+One JSON object per event (NDJSON in files). Every event has ``id`` (the idempotency key),
+``type`` and ``ts`` (RFC 3339 with a time zone); ``site`` (plant) is optional and defaults to
+the store's site. The types and their fields are documented in ``docs/events.md`` and, as a
+JSON Schema, in ``gigaline/mes/schemas/event.schema.json``; :func:`check_event` implements the
+same rules by hand, because a generic schema validator is several times slower than the ingest
+rate needs (50,000 events/s). A test keeps the two in agreement.
+
+This module is pure: no I/O. Checks that need the database (does the station exist, was the
+consumed unit made before) are in :mod:`gigaline.mes.ingest`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+__all__ = [
+    "CURVE_KINDS",
+    "EVENT_TYPES",
+    "MACHINE_STATES",
+    "MAX_EVENT_BYTES",
+    "UNIT_TYPES",
+    "Consumed",
+    "CurveEvent",
+    "Event",
+    "EventError",
+    "LotEvent",
+    "ProcessEvent",
+    "StateEvent",
+    "check_event",
+    "parse_ts",
+]
+
+EVENT_TYPES: Final = ("lot", "process", "state", "curve")
+
+#: Serialised production units, from raw-material batch to pack (ISA-95 "material sublot").
+UNIT_TYPES: Final = frozenset(
+    {
+        "slurry_batch",
+        "electrode_coil",
+        "electrode_sheet_stack",
+        "cell_stack",
+        "jelly_roll",
+        "cell",
+        "module",
+        "pack",
+    }
+)
+
+#: Machine states. The PackML minimum (Stopped, Idle, Execute, Aborted; OPC 30050 TMC) plus
+#: the causes OEE needs (ISO 22400-2: down, setup, starved, blocked, maintenance).
+MACHINE_STATES: Final = frozenset(
+    {
+        "running",
+        "idle",
+        "down",
+        "setup",
+        "starved",
+        "blocked",
+        "maintenance",
+        "stopped",
+        "off",
+    }
+)
+
+CURVE_KINDS: Final = frozenset({"formation", "aging", "grading"})
+
+#: Largest accepted event (bytes of its JSON text). A formation curve at one sample a minute
+#: for 72 h with three channels is about 4,300 numbers, ~60 kB of JSON.
+MAX_EVENT_BYTES: Final = 256 * 1024
+MAX_NAME: Final = 128
+MAX_PARAMS: Final = 256
+MAX_CONSUMED: Final = 10_000
+MAX_CURVE_POINTS: Final = 1_000_000
+
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_COMMON = frozenset({"id", "type", "ts", "site"})
+_FIELDS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
+    # type: (required beyond the common ones, optional)
+    "lot": (frozenset({"lot", "material", "qty", "uom"}), frozenset()),
+    "process": (
+        frozenset({"station", "step", "unit", "unit_type", "result"}),
+        frozenset({"reason", "started", "params", "consumed"}),
+    ),
+    "state": (frozenset({"station", "state"}), frozenset({"reason"})),
+    "curve": (frozenset({"station", "unit", "curve", "dt_s", "channels"}), frozenset()),
+}
+
+
+class EventError(ValueError):
+    """An event that breaks the contract; the message is the dead letter's reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Consumed:
+    """One input of a process event: a lot or unit name and the quantity taken from it."""
+
+    name: str
+    qty: float
+
+
+@dataclass(frozen=True, slots=True)
+class LotEvent:
+    id: str
+    site: str | None
+    ts: datetime
+    lot: str
+    material: str
+    qty: float
+    uom: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessEvent:
+    id: str
+    site: str | None
+    ts: datetime
+    station: str
+    step: str
+    unit: str
+    unit_type: str
+    result: str
+    reason: str | None
+    started: datetime | None
+    params: dict[str, float]
+    consumed: tuple[Consumed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StateEvent:
+    id: str
+    site: str | None
+    ts: datetime
+    station: str
+    state: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CurveEvent:
+    id: str
+    site: str | None
+    ts: datetime
+    station: str
+    unit: str
+    curve: str
+    dt_s: float
+    channels: dict[str, list[float]]
+
+
+Event = LotEvent | ProcessEvent | StateEvent | CurveEvent
+
+
+def parse_ts(value: object, field: str = "ts") -> datetime:
+    """An RFC 3339 timestamp with time zone -> aware UTC datetime; EventError otherwise."""
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise EventError(
+            f"{field}: not an RFC 3339 timestamp with time zone "
+            f"(like 2026-11-28T08:00:00Z): {_show(value)}"
+        )
+    text = value
+    frac = re.search(r"\.(\d+)", text)
+    if frac and len(frac.group(1)) > 6:  # Python keeps microseconds; drop finer digits
+        text = text.replace(frac.group(0), "." + frac.group(1)[:6], 1)
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except ValueError as exc:
+        raise EventError(f"{field}: impossible date or time {_show(value)}: {exc}") from None
+
+
+def check_event(obj: object) -> Event:
+    """Check one decoded JSON value against the contract; the typed event, or EventError."""
+    if not isinstance(obj, dict):
+        raise EventError(f"an event must be a JSON object, got {type(obj).__name__}")
+    event_id = obj.get("id")
+    if event_id is None:
+        raise EventError("missing field 'id'")
+    _name(event_id, "id")
+    kind = obj.get("type")
+    if kind is None:
+        raise EventError("missing field 'type'")
+    if kind not in _FIELDS:
+        raise EventError(
+            f"type: unknown event type {_show(kind)}; allowed: {', '.join(EVENT_TYPES)}"
+        )
+    required, optional = _FIELDS[kind]
+    for field in ("ts", *sorted(required)):
+        if field not in obj:
+            raise EventError(f"missing field {field!r} (a {kind} event needs it)")
+    unknown = obj.keys() - _COMMON - required - optional
+    if unknown:
+        allowed = ", ".join(sorted(_COMMON | required | optional))
+        raise EventError(
+            f"unknown field(s) {', '.join(sorted(unknown))} in a {kind} event; allowed: {allowed}"
+        )
+    ts = parse_ts(obj["ts"])
+    site = obj.get("site")
+    if site is not None:
+        _name(site, "site")
+    if kind == "process":
+        return _process(obj, event_id, site, ts)
+    if kind == "lot":
+        return LotEvent(
+            event_id,
+            site,
+            ts,
+            _name(obj["lot"], "lot"),
+            _name(obj["material"], "material"),
+            _number(obj["qty"], "qty", positive=True),
+            _name(obj["uom"], "uom", 16),
+        )
+    if kind == "state":
+        state = obj["state"]
+        if state not in MACHINE_STATES:
+            raise EventError(
+                f"state: unknown machine state {_show(state)}; allowed: "
+                f"{', '.join(sorted(MACHINE_STATES))}"
+            )
+        return StateEvent(
+            event_id,
+            site,
+            ts,
+            _name(obj["station"], "station"),
+            state,
+            _text(obj.get("reason"), "reason"),
+        )
+    return _curve(obj, event_id, site, ts)
+
+
+def _process(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime) -> ProcessEvent:
+    unit = _name(obj["unit"], "unit")
+    unit_type = obj["unit_type"]
+    if unit_type not in UNIT_TYPES:
+        raise EventError(
+            f"unit_type: unknown unit type {_show(unit_type)}; allowed: "
+            f"{', '.join(sorted(UNIT_TYPES))}"
+        )
+    result = obj["result"]
+    if result not in ("OK", "NG"):
+        raise EventError(f"result: must be 'OK' or 'NG', got {_show(result)}")
+    started = None
+    if obj.get("started") is not None:
+        started = parse_ts(obj["started"], "started")
+        if started > ts:
+            raise EventError(f"started ({obj['started']}) is after ts ({obj['ts']})")
+    params: dict[str, float] = {}
+    raw_params = obj.get("params")
+    if raw_params is not None:
+        if not isinstance(raw_params, dict):
+            raise EventError(
+                f"params: must be an object of name to number, got {_show(raw_params)}"
+            )
+        if len(raw_params) > MAX_PARAMS:
+            raise EventError(f"params: {len(raw_params)} parameters; at most {MAX_PARAMS}")
+        for key, value in raw_params.items():
+            if len(key) > 64 or not key:
+                raise EventError(
+                    f"params: parameter name must have 1 to 64 characters: {_show(key)}"
+                )
+            params[key] = _number(value, f"params.{key}")
+    consumed: tuple[Consumed, ...] = ()
+    raw_consumed = obj.get("consumed")
+    if raw_consumed is not None:
+        consumed = _consumed(raw_consumed, unit)
+    return ProcessEvent(
+        event_id,
+        site,
+        ts,
+        _name(obj["station"], "station"),
+        _name(obj["step"], "step"),
+        unit,
+        unit_type,
+        result,
+        _text(obj.get("reason"), "reason"),
+        started,
+        params,
+        consumed,
+    )
+
+
+def _consumed(raw: object, unit: str) -> tuple[Consumed, ...]:
+    if not isinstance(raw, list):
+        raise EventError(f"consumed: must be a list of {{unit, qty}} objects, got {_show(raw)}")
+    if len(raw) > MAX_CONSUMED:
+        raise EventError(f"consumed: {len(raw)} entries; at most {MAX_CONSUMED}")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or set(item) != {"unit", "qty"}:
+            raise EventError(
+                f"consumed[{i}]: must be an object with exactly 'unit' and 'qty', got {_show(item)}"
+            )
+        name = _name(item["unit"], f"consumed[{i}].unit")
+        if name == unit:
+            raise EventError(f"consumed[{i}].unit: unit {unit!r} cannot consume itself")
+        out.append(Consumed(name, _number(item["qty"], f"consumed[{i}].qty", nonneg=True)))
+    return tuple(out)
+
+
+def _curve(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime) -> CurveEvent:
+    kind = obj["curve"]
+    if kind not in CURVE_KINDS:
+        raise EventError(
+            f"curve: unknown curve kind {_show(kind)}; allowed: {', '.join(sorted(CURVE_KINDS))}"
+        )
+    dt_s = _number(obj["dt_s"], "dt_s", positive=True)
+    raw = obj["channels"]
+    if not isinstance(raw, dict) or not raw:
+        raise EventError("channels: must be a non-empty object of name to list of numbers")
+    channels: dict[str, list[float]] = {}
+    length = None
+    for name, values in raw.items():
+        if not isinstance(values, list) or not values or len(values) > MAX_CURVE_POINTS:
+            raise EventError(f"channels.{name}: must be a list of 1 to {MAX_CURVE_POINTS} numbers")
+        if length is not None and len(values) != length:
+            raise EventError(
+                f"channels.{name}: {len(values)} samples, other channels have {length}"
+            )
+        length = len(values)
+        channels[name] = [_number(v, f"channels.{name}") for v in values]
+    return CurveEvent(
+        event_id,
+        site,
+        ts,
+        _name(obj["station"], "station"),
+        _name(obj["unit"], "unit"),
+        kind,
+        dt_s,
+        channels,
+    )
+
+
+def _name(value: object, field: str, limit: int = MAX_NAME) -> str:
+    if not isinstance(value, str):
+        raise EventError(f"{field}: must be a string, got {_show(value)}")
+    if not value or len(value) > limit or value != value.strip():
+        raise EventError(
+            f"{field}: must have 1 to {limit} characters and no surrounding blanks, "
+            f"got {_show(value)}"
+        )
+    return value
+
+
+def _text(value: object, field: str) -> str | None:
+    if value is None:
+        return None
+    return _name(value, field, 256)
+
+
+def _number(value: object, field: str, positive: bool = False, nonneg: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EventError(f"{field}: must be a number, got {_show(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise EventError(f"{field}: must be finite, got {_show(value)}")
+    if positive and number <= 0:
+        raise EventError(f"{field}: must be > 0, got {_show(value)}")
+    if nonneg and number < 0:
+        raise EventError(f"{field}: must be >= 0, got {_show(value)}")
+    return number
+
+
+def _show(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,287 @@
+"""Ingestion: validate events, drop duplicates, dead-letter the rejects, write in bulk.
+
+:func:`ingest` is the one entry point for files, ``stdin``, the HTTP layer and the MQTT
+connector. Per batch:
+
+1. decode and check every payload against the contract (:func:`gigaline.mes.events.check_event`);
+2. drop events whose ``id`` is already stored or seen earlier in the batch (idempotency:
+   replaying a file or a redelivered message changes nothing; the first event with an id wins);
+3. check references in stream order: the station exists and performs the named step; a unit
+   keeps its type; every consumed lot or unit exists (in the store or earlier in the batch);
+4. write accepted rows and dead letters (raw payload and reason) in ONE transaction, by the
+   database's bulk path (:mod:`gigaline.mes.bulk`). A crash part-way leaves no partial batch.
+
+A unit made from a unit or lot on hold is put on the same hold (hold propagation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from gigaline.mes.bulk import Batch
+from gigaline.mes.curves import curve_features, encode_curve
+from gigaline.mes.events import (
+    MAX_EVENT_BYTES,
+    CurveEvent,
+    Event,
+    EventError,
+    LotEvent,
+    ProcessEvent,
+    StateEvent,
+    check_event,
+)
+from gigaline.mes.store import Store
+
+__all__ = ["DEFAULT_BATCH", "IngestResult", "Rejection", "ingest", "ingest_batch"]
+
+DEFAULT_BATCH = 20_000
+_KEEP_REJECTIONS = 1_000
+Payload = str | bytes | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One rejected event: its position in the input (1-based), its id if any, and why."""
+
+    position: int
+    event_id: str | None
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    """Counts of one ingestion, and the first rejections (all are in the dead-letter table)."""
+
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+    def add(self, other: IngestResult) -> None:
+        self.accepted += other.accepted
+        self.duplicate += other.duplicate
+        self.rejected += other.rejected
+        room = _KEEP_REJECTIONS - len(self.rejections)
+        self.rejections.extend(other.rejections[: max(room, 0)])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicate": self.duplicate,
+            "rejected": self.rejected,
+            "rejections": [
+                {"position": r.position, "id": r.event_id, "reason": r.reason}
+                for r in self.rejections
+            ],
+        }
+
+
+def ingest(
+    store: Store,
+    payloads: Iterable[Payload],
+    batch_size: int = DEFAULT_BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> IngestResult:
+    """Ingest a stream of events (NDJSON lines, JSON texts or decoded objects), batch by batch.
+
+    Blank lines are skipped. ``progress`` is called with the number of payloads of each
+    batch once it is committed.
+    """
+    total = IngestResult()
+    it = iter(payloads)
+    offset = 0
+    while chunk := list(islice(it, batch_size)):
+        result = ingest_batch(store, chunk, offset)
+        total.add(result)
+        offset += len(chunk)
+        if progress is not None:
+            progress(len(chunk))
+    return total
+
+
+def ingest_batch(store: Store, payloads: list[Payload], offset: int = 0) -> IngestResult:
+    """Ingest one batch in one transaction; ``offset`` numbers positions in a longer stream."""
+    prep = _Preparer(store)
+    for i, payload in enumerate(payloads, start=offset + 1):
+        prep.decode(i, payload)
+    prep.resolve()
+    store.write(prep.batch)
+    prep.result.rejections.sort(key=lambda r: r.position)
+    return prep.result
+
+
+class _Preparer:
+    """Turns one batch of payloads into table rows, rejections and duplicate counts."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.ts = store.ts_value
+        self.batch = Batch()
+        self.result = IngestResult()
+        self.valid: list[tuple[int, str, Event]] = []
+        self.now = datetime.now(UTC)
+
+    def decode(self, position: int, payload: Payload) -> None:
+        if isinstance(payload, Mapping):
+            raw = json.dumps(payload, separators=(",", ":"), default=str)
+            obj: object = payload
+        else:
+            if isinstance(payload, bytes):
+                raw = payload.decode("utf-8", errors="backslashreplace")
+                size = len(payload)
+            else:
+                raw = payload
+                size = len(payload.encode("utf-8", errors="surrogatepass"))
+            if not raw.strip():
+                return
+            if size > MAX_EVENT_BYTES:
+                self.reject(
+                    position, raw, None, f"oversized event: {size} bytes; at most {MAX_EVENT_BYTES}"
+                )
+                return
+            try:
+                obj = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                self.reject(position, raw, None, f"invalid JSON: {exc}")
+                return
+        try:
+            event = check_event(obj)
+        except EventError as exc:
+            event_id = obj.get("id") if isinstance(obj, dict) else None
+            self.reject(position, raw, event_id if isinstance(event_id, str) else None, str(exc))
+            return
+        self.valid.append((position, raw, event))
+
+    def reject(self, position: int, raw: str, event_id: str | None, reason: str) -> None:
+        self.result.rejected += 1
+        if len(self.result.rejections) < _KEEP_REJECTIONS:
+            self.result.rejections.append(Rejection(position, event_id, reason))
+        digest = hashlib.sha256(raw.encode("utf-8", errors="surrogatepass")).hexdigest()
+        self.batch.dead_letters.append(
+            {"received": self.now, "event_id": event_id, "reason": reason, "raw": raw,
+             "raw_sha256": digest}
+        )  # fmt: skip
+
+    def resolve(self) -> None:
+        """Check duplicates and references in stream order; build the rows."""
+        store = self.store
+        stored = store.existing_events(e.id for _, _, e in self.valid)
+        names: set[str] = set()
+        for _, _, e in self.valid:
+            if isinstance(e, ProcessEvent):
+                names.add(e.unit)
+                names.update(c.name for c in e.consumed)
+            elif isinstance(e, LotEvent):
+                names.add(e.lot)
+            elif isinstance(e, CurveEvent):
+                names.add(e.unit)
+        self.unit_types = store.unit_types(names)
+        self.lots = store.existing_lots(names)
+        self.held = store.active_holds(names)
+        self.stations = store.stations()
+        self.site = store.site
+        seen: set[str] = set()
+        for position, raw, event in self.valid:
+            if event.id in stored or event.id in seen:
+                self.result.duplicate += 1
+                continue
+            try:
+                self.add(event)
+            except EventError as exc:
+                self.reject(position, raw, event.id, str(exc))
+                continue
+            seen.add(event.id)
+            self.result.accepted += 1
+
+    def add(self, e: Event) -> None:
+        if isinstance(e, ProcessEvent):
+            self.add_process(e)
+        elif isinstance(e, LotEvent):
+            self.add_lot(e)
+        elif isinstance(e, StateEvent):
+            station = self.station(e.station)
+            self.batch.machine_states.append(
+                (e.id, station.station_id, self.ts(e.ts), e.state, e.reason)
+            )
+        else:
+            self.add_curve(e)
+        self.batch.events.append((e.id, _TYPE[type(e)], e.site or self.site, self.ts(e.ts)))
+
+    def station(self, name: str) -> Any:
+        try:
+            return self.stations[name]
+        except KeyError:
+            raise EventError(
+                f"station: unknown station {name!r}; register the line's stations with "
+                "`gigaline mes init LINE.yaml`"
+            ) from None
+
+    def add_process(self, e: ProcessEvent) -> None:
+        station = self.station(e.station)
+        if station.step != e.step:
+            raise EventError(
+                f"step: station {e.station!r} performs step {station.step!r}, not {e.step!r}"
+            )
+        known = self.unit_types.get(e.unit)
+        if known is not None and known != e.unit_type:
+            raise EventError(f"unit_type: unit {e.unit!r} is a {known}, not a {e.unit_type}")
+        if known is None and e.unit in self.lots:
+            raise EventError(f"unit: {e.unit!r} is a material lot, not a unit")
+        parents = []
+        for c in e.consumed:
+            if c.name in self.unit_types:
+                parents.append((c, "unit"))
+            elif c.name in self.lots:
+                parents.append((c, "lot"))
+            else:
+                raise EventError(
+                    f"consumed: no lot or unit {c.name!r} (it must be registered "
+                    "or produced before it is consumed)"
+                )
+        ts = self.ts(e.ts)
+        b = self.batch
+        if known is None:
+            self.unit_types[e.unit] = e.unit_type
+            b.units.append((e.unit, e.unit_type, ts, e.id))
+        params = json.dumps(e.params, separators=(",", ":")) if e.params else None
+        started = None if e.started is None else self.ts(e.started)
+        b.process_records.append(
+            (e.id, e.unit, station.step_id, station.station_id, started, ts, e.result, e.reason,
+             params)
+        )  # fmt: skip
+        for c, kind in parents:
+            b.genealogy.append((c.name, kind, e.unit, c.qty, ts, e.id))
+            for hold_id in self.held.get(c.name, ()):
+                mine = self.held.setdefault(e.unit, set())
+                if hold_id not in mine:
+                    mine.add(hold_id)
+                    b.held_units.append((hold_id, e.unit))
+
+    def add_lot(self, e: LotEvent) -> None:
+        if e.lot in self.lots:
+            raise EventError(f"lot: lot {e.lot!r} is already registered (by another event id)")
+        if e.lot in self.unit_types:
+            raise EventError(f"lot: {e.lot!r} is already a unit ({self.unit_types[e.lot]})")
+        self.lots.add(e.lot)
+        self.batch.lots.append((e.lot, e.material, e.qty, e.uom, self.ts(e.ts), e.id))
+
+    def add_curve(self, e: CurveEvent) -> None:
+        station = self.station(e.station)
+        if e.unit not in self.unit_types:
+            raise EventError(f"unit: no unit {e.unit!r}; a curve belongs to an existing unit")
+        names, data = encode_curve(e.channels)
+        features = json.dumps(curve_features(e.channels, e.dt_s), separators=(",", ":"))
+        n = len(next(iter(e.channels.values())))
+        self.batch.curves.append(
+            (e.id, e.unit, e.curve, station.station_id, self.ts(e.ts), e.dt_s, n,
+             json.dumps(names), data, features)
+        )  # fmt: skip
+
+
+_TYPE = {LotEvent: "lot", ProcessEvent: "process", StateEvent: "state", CurveEvent: "curve"}

@@ -1,0 +1,245 @@
+"""The MES tables, in ISA-95 words (SQLAlchemy 2 Core; the schema itself is made by Alembic).
+
+Equipment hierarchy (IEC 62264-1 / ISA-95 Part 1): site > area > line > station > equipment. A
+*step* is a process segment of the line's route; a *station* is one work unit that performs a
+step (the line file's ``machines`` of a step become that many stations). Events name stations.
+
+Material and production: material *lots* (bought-in material, by quantity), *units*
+(serialised production items: slurry batches, electrode coils, sheet stacks, cells, modules),
+*process records* (one per unit and step: station, start and end, OK or NG with a reason code,
+parameters as name to number), *genealogy* edges (consumed lot or unit -> produced unit, with
+quantity), *machine states*, *curves* (formation and aging curves as compressed per-unit arrays
+plus summary features), *holds*, the *events* ledger (one row per accepted event id: the
+idempotency key) and the *dead letters* (rejected events with their raw payload and reason).
+
+Timestamps are UTC. Every event row keeps its ``site`` so that stores of several plants can be
+merged (ARCHITECTURE.md, "Beyond one machine").
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = [
+    "areas",
+    "curves",
+    "dead_letters",
+    "equipment",
+    "events",
+    "genealogy",
+    "held_units",
+    "holds",
+    "lines",
+    "lots",
+    "machine_states",
+    "metadata",
+    "process_records",
+    "sites",
+    "stations",
+    "steps",
+    "units",
+]
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+#: Surrogate keys of the high-volume tables: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Ts = DateTime(timezone=True)
+Name = String(128)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Name, nullable=False, unique=True),
+)
+
+areas = Table(
+    "areas",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("name", Name, nullable=False),
+    UniqueConstraint("site_id", "name"),
+)
+
+lines = Table(
+    "lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("area_id", Integer, ForeignKey("areas.id"), nullable=False),
+    Column("name", Name, nullable=False),
+    UniqueConstraint("area_id", "name"),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("line_id", Integer, ForeignKey("lines.id"), nullable=False),
+    Column("name", Name, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("process", String(64)),
+    Column("branch", Name),
+    Column("unit", String(32), nullable=False),
+    UniqueConstraint("line_id", "name"),
+)
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("step_id", Integer, ForeignKey("steps.id"), nullable=False),
+    Column("name", Name, nullable=False, unique=True),
+)
+
+equipment = Table(
+    "equipment",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("name", Name, nullable=False, unique=True),
+    Column("kind", String(64), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Name, primary_key=True),
+    Column("type", String(16), nullable=False),
+    Column("site", Name, nullable=False),
+    Column("ts", Ts, nullable=False),
+)
+
+lots = Table(
+    "lots",
+    metadata,
+    Column("id", Name, primary_key=True),
+    Column("material", Name, nullable=False),
+    Column("qty", Float, nullable=False),
+    Column("uom", String(16), nullable=False),
+    Column("ts", Ts, nullable=False),
+    Column("event_id", Name, nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("id", Name, primary_key=True),
+    Column("unit_type", String(32), nullable=False),
+    Column("ts", Ts, nullable=False),
+    Column("event_id", Name, nullable=False),
+)
+
+process_records = Table(
+    "process_records",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", Name, nullable=False),
+    Column("unit", Name, nullable=False),
+    Column("step_id", Integer, ForeignKey("steps.id"), nullable=False),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("started", Ts),
+    Column("ts", Ts, nullable=False),
+    Column("result", String(2), nullable=False),
+    Column("reason", String(128)),
+    Column("params", Text),
+    Index(None, "unit", "ts"),
+    Index(None, "step_id", "ts"),
+)
+
+genealogy = Table(
+    "genealogy",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("parent", Name, nullable=False),
+    Column("parent_kind", String(4), nullable=False),
+    Column("child", Name, nullable=False),
+    Column("qty", Float, nullable=False),
+    Column("ts", Ts, nullable=False),
+    Column("event_id", Name, nullable=False),
+    Index(None, "child"),
+    Index(None, "parent"),
+)
+
+machine_states = Table(
+    "machine_states",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", Name, nullable=False),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("ts", Ts, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("reason", String(256)),
+    Index(None, "station_id", "ts"),
+)
+
+curves = Table(
+    "curves",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", Name, nullable=False),
+    Column("unit", Name, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("ts", Ts, nullable=False),
+    Column("dt_s", Float, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("channels", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("features", Text, nullable=False),
+    Index(None, "unit"),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("target", Name, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created", Ts, nullable=False),
+    Column("created_by", Name, nullable=False),
+    Column("released", Ts),
+    Column("release_reason", Text),
+    Column("released_by", Name),
+)
+
+held_units = Table(
+    "held_units",
+    metadata,
+    Column("hold_id", Integer, ForeignKey("holds.id"), primary_key=True),
+    Column("unit", Name, primary_key=True),
+    Index(None, "unit"),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("received", Ts, nullable=False),
+    Column("event_id", Name),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("raw_sha256", String(64), nullable=False, unique=True),
+)
