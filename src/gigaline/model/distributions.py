@@ -234,8 +234,15 @@ Distribution = Annotated[
 ]
 
 DISTRIBUTION_NAMES: tuple[str, ...] = (
-    "fixed", "exponential", "normal", "lognormal", "gamma", "weibull", "uniform",
-    "triangular", "empirical",
+    "fixed",
+    "exponential",
+    "normal",
+    "lognormal",
+    "gamma",
+    "weibull",
+    "uniform",
+    "triangular",
+    "empirical",
 )
 
 

@@ -166,8 +166,12 @@ def _message(err: ErrorDetails) -> str:
     if kind == "literal_error":
         return f"not allowed; expected {ctx.get('expected', '')}"
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-              "less_than_equal": "<="}[kind]
+        op = {
+            "greater_than": ">",
+            "greater_than_equal": ">=",
+            "less_than": "<",
+            "less_than_equal": "<=",
+        }[kind]
         bound = next(iter(ctx.values()), "")
         return f"must be {op} {bound}"
     if kind == "string_pattern_mismatch":
@@ -175,5 +179,5 @@ def _message(err: ErrorDetails) -> str:
     msg = err["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+            msg = msg[len(prefix) :]
     return msg

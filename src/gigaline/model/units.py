@@ -26,8 +26,18 @@ _D = 86400.0
 #: For each dimension, the allowed unit spellings and their factor to the SI base unit.
 DIMENSIONS: Final[dict[str, dict[str, float]]] = {
     "time": {
-        "s": 1.0, "sec": 1.0, "ms": 1e-3, "min": _MIN, "h": _H, "hr": _H,
-        "d": _D, "day": _D, "days": _D, "wk": 7 * _D, "week": 7 * _D, "weeks": 7 * _D,
+        "s": 1.0,
+        "sec": 1.0,
+        "ms": 1e-3,
+        "min": _MIN,
+        "h": _H,
+        "hr": _H,
+        "d": _D,
+        "day": _D,
+        "days": _D,
+        "wk": 7 * _D,
+        "week": 7 * _D,
+        "weeks": 7 * _D,
     },
     "length": {"m": 1.0, "mm": 1e-3, "cm": 1e-2, "um": 1e-6, "µm": 1e-6, "km": 1e3},
     "speed": {"m/s": 1.0, "m/min": 1.0 / _MIN, "m/h": 1.0 / _H, "mm/s": 1e-3},
@@ -104,9 +114,15 @@ def _first(dimension: str) -> str:
 
 def _example(dimension: str) -> str:
     return {
-        "time": "90 min", "length": "1.2 mm", "speed": "80 m/min", "mass": "500 kg",
-        "area": "0.03 m2", "areal_mass": "21 mg/cm2", "power": "150 kW",
-        "energy": "12 kWh", "rate": "50 /min",
+        "time": "90 min",
+        "length": "1.2 mm",
+        "speed": "80 m/min",
+        "mass": "500 kg",
+        "area": "0.03 m2",
+        "areal_mass": "21 mg/cm2",
+        "power": "150 kW",
+        "energy": "12 kWh",
+        "rate": "50 /min",
     }[dimension]
 
 

@@ -1,0 +1,246 @@
+"""MES commands: ``mes init``, ``ingest``, ``trace``, ``where-used``, ``hold``, ``holds``,
+``release`` and ``generate``. Every command that reads or writes the MES takes ``--db URL``
+(else ``$GIGALINE_DB``, else ``sqlite:///gigaline.db``); ``--json`` prints one JSON object."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gigaline.cli._app import app, console, console_err
+
+if TYPE_CHECKING:
+    from gigaline.mes.store import Store
+
+mes_app = typer.Typer(help="Set up the MES database of a line.", no_args_is_help=True)
+app.add_typer(mes_app, name="mes")
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL or SQLite file (default: $GIGALINE_DB, gigaline.db)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
+
+
+def _open(db: str | None, create: bool = False) -> Store:
+    from gigaline.mes.store import Store
+
+    return Store.open(db, create=create)
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
+
+
+@mes_app.command("init")
+def mes_init(
+    line_file: Annotated[Path, typer.Argument(help="Line file (YAML).", metavar="LINE.yaml")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create (or upgrade) the MES schema and register the line's site, area, steps and stations."""
+    from gigaline.mes.setup import init_line
+    from gigaline.model import load_line
+
+    line = load_line(line_file)
+    with _open(db, create=True) as store:
+        summary = init_line(store, line)
+    if json_out:
+        _print_json(summary)
+    else:
+        console.print(
+            f"[green]ok[/]: {summary['line']!r} at {summary['site']}/{summary['area']}: "
+            f"{summary['steps']} steps, {summary['stations']} stations "
+            f"({summary['stations_added']} added)"
+        )
+
+
+def _lines(source: str) -> Iterator[bytes]:
+    if source == "-":
+        yield from sys.stdin.buffer
+        return
+    path = Path(source)
+    if not path.is_file():
+        from gigaline.mes.db import StoreError
+
+        raise StoreError(f"{source}: no such file (give an NDJSON file or - for stdin)")
+    with path.open("rb") as fh:
+        yield from fh
+
+
+@app.command()
+def ingest(
+    source: Annotated[
+        str, typer.Argument(help="NDJSON file of events, or - for stdin.", metavar="FILE|-")
+    ],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = 20_000,
+) -> None:
+    """Validate and store events; rejected ones go to the dead-letter table with a reason."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from gigaline.mes.ingest import ingest as run_ingest
+
+    with _open(db) as store:
+        if json_out:
+            result = run_ingest(store, _lines(source), batch_size=batch_size)
+        else:
+            columns = (SpinnerColumn(), TextColumn("{task.completed:,} events"),
+                       TimeElapsedColumn())  # fmt: skip
+            with Progress(*columns, console=console_err, transient=True) as bar:
+                task = bar.add_task("ingest")
+                result = run_ingest(store, _lines(source), batch_size=batch_size,
+                                    progress=lambda n: bar.advance(task, n))  # fmt: skip
+    if json_out:
+        _print_json(result.as_dict())
+        return
+    console.print(
+        f"accepted {result.accepted:,}, duplicate {result.duplicate:,}, "
+        f"rejected {result.rejected:,}"
+    )
+    for r in result.rejections[:20]:
+        console.print(f"  event {r.position} ({r.event_id or 'no id'}): {r.reason}",
+                      highlight=False, markup=False)  # fmt: skip
+    if result.rejected > 20:
+        console.print(f"  ... {result.rejected - 20} more in the dead_letters table")
+
+
+@app.command()
+def trace(
+    unit: Annotated[str, typer.Argument(help="Unit id (cell, coil, sheet stack ...).")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A unit's full history and its backward genealogy down to the material lots."""
+    with _open(db) as store:
+        result = store.trace(unit)
+    if json_out:
+        _print_json(result)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{result['unit_type']} {unit}")
+    for col in ("ts", "step", "station", "result", "params"):
+        table.add_column(col)
+    for r in result["records"]:
+        result_text = r["result"] + (f" {r['reason']}" if r["reason"] else "")
+        params = ", ".join(f"{k}={v:g}" for k, v in r["params"].items())
+        table.add_row(r["ts"], r["step"], r["station"], result_text, params)
+    console.print(table)
+    console.print(f"lots: {', '.join(result['lots']) or '-'}", highlight=False)
+    console.print(f"ancestors: {', '.join(result['ancestors']) or '-'}", highlight=False)
+    for h in result["holds"]:
+        console.print(f"[bold red]ON HOLD[/] #{h['id']} ({h['target']}): {h['reason']}")
+
+
+@app.command("where-used")
+def where_used(
+    source: Annotated[str, typer.Argument(help="Lot or unit id.", metavar="LOT_OR_UNIT")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every unit that contains a lot or unit (forward genealogy), and which of them are cells."""
+    with _open(db) as store:
+        result = store.where_used(source)
+    if json_out:
+        _print_json(result)
+        return
+    console.print(f"{source}: in {len(result['units']):,} units, {len(result['cells']):,} cells")
+    for cell in result["cells"][:50]:
+        console.print(f"  {cell}", highlight=False)
+    if len(result["cells"]) > 50:
+        console.print(f"  ... {len(result['cells']) - 50:,} more (use --json)")
+
+
+@app.command()
+def hold(
+    target: Annotated[str, typer.Argument(help="Lot or unit id.", metavar="LOT_OR_UNIT")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")],
+    by: Annotated[str, typer.Option("--by", help="Who puts the hold.")] = "gigaline",
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Put a lot or unit and every unit made from it on hold."""
+    with _open(db) as store:
+        result = store.hold(target, reason, by)
+    if json_out:
+        _print_json(result)
+    else:
+        console.print(f"hold #{result['id']} on {target}: {result['units']:,} units held")
+
+
+@app.command()
+def holds(
+    all_: Annotated[bool, typer.Option("--all", help="Include released holds.")] = False,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List holds (active ones unless --all)."""
+    with _open(db) as store:
+        result = store.holds(include_released=all_)
+    if json_out:
+        _print_json({"holds": result})
+        return
+    for h in result:
+        state = f"released {h['released']} ({h['release_reason']})" if h["released"] else "active"
+        console.print(f"#{h['id']} {h['target']}: {h['units']:,} units, {h['reason']!r}, "
+                      f"{h['created']} by {h['created_by']}; {state}", highlight=False)  # fmt: skip
+    if not result:
+        console.print("no holds")
+
+
+@app.command()
+def release(
+    hold_id: Annotated[int, typer.Argument(help="Hold number (see `gigaline holds`).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")],
+    by: Annotated[str, typer.Option("--by", help="Who releases the hold.")] = "gigaline",
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Release a hold, recording why."""
+    with _open(db) as store:
+        result = store.release(hold_id, reason, by)
+    if json_out:
+        _print_json(result)
+    else:
+        console.print(f"hold #{hold_id} released")
+
+
+@app.command()
+def generate(
+    line_file: Annotated[
+        Path, typer.Option("--line", help="Line file (YAML).", metavar="LINE.yaml")
+    ],
+    days: Annotated[float, typer.Option(min=0.0, help="Days of production.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same stream).")] = 1,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="NDJSON file (default stdout).")
+    ] = None,
+    curves: Annotated[bool, typer.Option(help="Emit formation and aging curves.")] = True,
+) -> None:
+    """Write a realistic NDJSON event stream of the line (lots, units, records, states)."""
+    from gigaline.mes.generate import generate_events
+    from gigaline.model import load_line
+
+    line = load_line(line_file)
+    events = generate_events(line, days, seed, curves=curves)
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    if output is None:
+        write = sys.stdout.write
+        for e in events:
+            write(dumps(e) + "\n")
+        return
+    n = 0
+    with output.open("w", encoding="utf-8") as fh, console_err.status("generating") as status:
+        for e in events:
+            fh.write(dumps(e) + "\n")
+            n += 1
+            if n % 100_000 == 0:
+                status.update(f"generating: {n:,} events")
+    console_err.print(f"{n:,} events -> {output}")
