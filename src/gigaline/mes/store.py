@@ -120,13 +120,17 @@ class Store:
         return {row[0] for row in self._lookup(t.lots.c.id, [t.lots.c.id], names)}
 
     def active_holds(self, names: Iterable[str]) -> dict[str, set[int]]:
-        """Unit name -> ids of the unreleased holds on it, for the given names."""
+        """Lot or unit name -> ids of the unreleased holds on it, for the given names."""
         out: dict[str, set[int]] = {}
         hu, h = t.held_units, t.holds
         cols = [hu.c.unit, hu.c.hold_id]
         join = hu.join(h, h.c.id == hu.c.hold_id)
-        for unit, hold_id in self._lookup(hu.c.unit, cols, names, join, h.c.released.is_(None)):
+        names = list(names)
+        active = h.c.released.is_(None)
+        for unit, hold_id in self._lookup(hu.c.unit, cols, names, join, active):
             out.setdefault(unit, set()).add(hold_id)
+        for target, hold_id in self._lookup(h.c.target, [h.c.target, h.c.id], names, None, active):
+            out.setdefault(target, set()).add(hold_id)  # a held lot is not in held_units
         return out
 
     def _lookup(

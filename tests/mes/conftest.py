@@ -1,0 +1,83 @@
+"""MES test fixtures: a fresh store per test on SQLite (a file) and PostgreSQL (a schema).
+
+PostgreSQL tests get their own schema (``search_path``), dropped afterwards, so test modules
+running in parallel never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from gigaline.mes import Store, init_line
+from gigaline.mes.generate import generate_events
+from gigaline.model import Line, load_line
+
+LINES = Path(__file__).parent / "lines"
+
+
+@pytest.fixture(scope="session")
+def mini_line() -> Line:
+    return load_line(LINES / "mini.yaml")
+
+
+def mini_events(line: Line, days: float = 1.0, seed: int = 3) -> list[dict[str, Any]]:
+    """A generated stream with several lots and coils a day (small lots and coils)."""
+    return list(generate_events(line, days, seed, lot_scale=0.001, coil_m=40.0))
+
+
+@pytest.fixture(scope="session")
+def mini_day(mini_line: Line) -> list[dict[str, Any]]:
+    return mini_events(mini_line)
+
+
+@pytest.fixture(scope="session")
+def mini_day_file(mini_day: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mes") / "mini-day.ndjson"
+    path.write_text("".join(json.dumps(e) + "\n" for e in mini_day), encoding="utf-8")
+    return path
+
+
+def _pg_schema_url(base: str) -> tuple[str, Callable[[], None]]:
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{base}{sep}options=-csearch_path%3D{schema}", drop
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'mes.db'}"
+        return
+    url, drop = _pg_schema_url(request.getfixturevalue("postgres_url"))
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture
+def store(db_url: str, mini_line: Line) -> Iterator[Store]:
+    """A migrated store with the mini line's stations registered."""
+    s = Store.open(db_url)
+    init_line(s, mini_line)
+    try:
+        yield s
+    finally:
+        s.close()

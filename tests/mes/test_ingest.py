@@ -1,0 +1,170 @@
+"""Ingestion on SQLite and PostgreSQL: round trip, bad events, idempotency, atomic batches."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gigaline.mes import Store
+from gigaline.mes import tables as t
+from gigaline.mes.ingest import ingest
+
+# The three example events of the issue, with this line's station and step names.
+LOT = {"id": "e-1", "type": "lot", "ts": "2026-11-28T08:00:00Z", "lot": "CAM-0001",
+       "material": "cathode_active_material", "qty": 500, "uom": "kg"}  # fmt: skip
+PROCESS = {"id": "e-2", "type": "process", "ts": "2026-11-28T08:10:00Z", "station": "c_mix-1",
+           "step": "c_mix", "unit": "SB-0001", "unit_type": "slurry_batch", "result": "OK",
+           "params": {"viscosity_mpa_s": 6021.5},
+           "consumed": [{"unit": "CAM-0001", "qty": 120.5}]}  # fmt: skip
+STATE = {"id": "e-3", "type": "state", "ts": "2026-11-28T08:11:00Z", "station": "c_coat-1",
+         "state": "down", "reason": "web break"}  # fmt: skip
+
+
+def proc(event_id: str, **changes: Any) -> dict[str, Any]:
+    """A valid process event (a coil coated from slurry batch SB-0001), changed as asked."""
+    e: dict[str, Any] = {"id": event_id, "type": "process", "ts": "2026-11-28T09:00:00Z",
+                         "station": "c_coat-1", "step": "c_coat", "unit": f"CC-{event_id}",
+                         "unit_type": "electrode_coil", "result": "OK",
+                         "consumed": [{"unit": "SB-0001", "qty": 10.0}]}  # fmt: skip
+    e.update(changes)
+    return {k: v for k, v in e.items() if v is not None}
+
+
+def test_round_trip(store: Store) -> None:
+    result = ingest(store, [json.dumps(e) for e in (LOT, PROCESS, STATE)])
+    assert (result.accepted, result.duplicate, result.rejected) == (3, 0, 0)
+    counts = store.counts()
+    assert counts["events"] == 3 and counts["lots"] == 1 and counts["units"] == 1
+    assert counts["process_records"] == 1 and counts["genealogy"] == 1
+    assert counts["machine_states"] == 1
+    tr = store.trace("SB-0001")
+    assert tr["unit"] == "SB-0001" and tr["unit_type"] == "slurry_batch"
+    assert tr["lots"] == ["CAM-0001"] and tr["ancestors"] == []
+    (rec,) = tr["records"]
+    assert rec["step"] == "c_mix" and rec["station"] == "c_mix-1"
+    assert rec["ts"] == "2026-11-28T08:10:00Z" and rec["result"] == "OK"
+    assert rec["params"] == {"viscosity_mpa_s": 6021.5}
+    assert store.where_used("CAM-0001") == {"source": "CAM-0001", "units": ["SB-0001"], "cells": []}
+    with store.engine.connect() as conn:
+        qty = conn.execute(select(t.genealogy.c.qty)).scalar_one()
+        lot = conn.execute(select(t.lots.c.qty, t.lots.c.uom)).one()
+    assert qty == 120.5 and tuple(lot) == (500.0, "kg")
+
+
+def _bad_events() -> list[tuple[str, str, str]]:
+    """(kind, raw payload, words the dead letter's reason must contain)."""
+    d = json.dumps
+    big = d(proc("big", reason="x" * 100, params={f"p{i}": float(i) for i in range(200)}))
+    big = big[:-1] + ', "pad": "' + " " * 300_000 + '"}'
+    return [
+        ("invalid JSON", '{"id": "j1", "type": "lot"', "invalid JSON"),
+        ("not an object", "[1, 2, 3]", "must be a JSON object"),
+        ("missing id", d({k: v for k, v in LOT.items() if k != "id"}), "missing field 'id'"),
+        ("empty id", d({**LOT, "id": "", "lot": "L-x"}), "id: must have 1 to 128"),
+        ("missing type", d({"id": "m2", "ts": "2026-11-28T08:00:00Z"}), "missing field 'type'"),
+        ("unknown type", d({**LOT, "id": "m3", "type": "teleport"}), "unknown event type"),
+        ("missing ts", d({k: v for k, v in proc("m4").items() if k != "ts"}), "missing field 'ts'"),
+        ("missing station", d({k: v for k, v in proc("m5").items() if k != "station"}),
+         "missing field 'station'"),
+        ("wrong type of qty", d({**LOT, "id": "w1", "lot": "L-w1", "qty": "five"}),
+         "qty: must be a number"),
+        ("boolean qty", d({**LOT, "id": "w2", "lot": "L-w2", "qty": True}),
+         "qty: must be a number"),
+        ("unknown unit_type", d(proc("u1", unit_type="widget")), "unknown unit type 'widget'"),
+        ("impossible timestamp", d(proc("t1", ts="2026-13-45T25:00:00Z")), "impossible date"),
+        ("timestamp without zone", d(proc("t2", ts="2026-11-28T08:00:00")),
+         "not an RFC 3339 timestamp"),
+        ("started after ts", d(proc("t3", started="2026-11-28T10:00:00Z")), "is after ts"),
+        ("bad result", d(proc("r1", result="MAYBE")), "result: must be 'OK' or 'NG'"),
+        ("non-numeric parameter", d(proc("p1", params={"thickness_um": "thick"})),
+         "params.thickness_um: must be a number"),
+        ("NaN parameter", d(proc("p2", params={"x": 1.0})).replace("1.0", "NaN"),
+         "must be finite"),
+        ("consumed unit that does not exist yet",
+         d(proc("c1", consumed=[{"unit": "SB-9", "qty": 1}])),
+         "no lot or unit 'SB-9'"),
+        ("negative consumed qty", d(proc("c2", consumed=[{"unit": "SB-0001", "qty": -1}])),
+         "must be >= 0"),
+        ("unit consumes itself", d(proc("c3", unit="SB-0001", unit_type="slurry_batch")),
+         "cannot consume itself"),
+        ("oversized payload", big, "oversized event"),
+        ("unknown station", d(proc("s1", station="coater-99")), "unknown station 'coater-99'"),
+        ("station of another step", d(proc("s2", station="c_mix-1")), "performs step 'c_mix'"),
+        ("unit changes type", d(proc("s3", unit="SB-0001", unit_type="cell", consumed=None)),
+         "is a slurry_batch, not a cell"),
+        ("unknown field", d({**proc("f1"), "colour": "blue"}), "unknown field(s) colour"),
+        ("unknown machine state", d({**STATE, "id": "st1", "state": "dancing"}),
+         "unknown machine state"),
+        ("curve of an unknown unit", d({"id": "cv1", "type": "curve", "ts": "2026-11-28T09:00:00Z",
+         "station": "form-1", "unit": "C-none", "curve": "formation", "dt_s": 60,
+         "channels": {"voltage_v": [3.0, 3.1]}}), "no unit 'C-none'"),
+        ("lot registered twice", d({**LOT, "id": "lot-again"}), "already registered"),
+    ]  # fmt: skip
+
+
+def test_bad_events_go_to_dead_letters_and_good_ones_land(store: Store) -> None:
+    ingest(store, [json.dumps(LOT), json.dumps(PROCESS)])
+    bad = _bad_events()
+    assert len(bad) >= 15
+    good = [json.dumps(proc("g1")), json.dumps(proc("g2"))]
+    batch = [good[0], *(raw for _, raw, _ in bad), good[1]]
+    result = ingest(store, batch)
+    assert result.accepted == 2 and result.duplicate == 0
+    assert result.rejected == len(bad)
+    with store.engine.connect() as conn:
+        letters = {r.raw: r.reason for r in conn.execute(select(t.dead_letters))}
+    assert len(letters) == len(bad)
+    for kind, raw, words in bad:
+        assert raw in letters, kind
+        assert words in letters[raw], f"{kind}: {letters[raw]!r}"
+    assert {u["unit"] for u in map(store.trace, ["CC-g1", "CC-g2"])} == {"CC-g1", "CC-g2"}
+
+
+def test_bytes_that_are_not_utf8_are_dead_lettered(store: Store) -> None:
+    result = ingest(store, [b'{"id": "\xff\xfe"}'])
+    assert result.rejected == 1
+    assert "invalid JSON" in result.rejections[0].reason or "id" in result.rejections[0].reason
+
+
+def test_same_file_twice_changes_nothing(store: Store, mini_day_file: Path) -> None:
+    lines = mini_day_file.read_bytes().splitlines()
+    first = ingest(store, lines, batch_size=500)
+    counts = store.counts()
+    second = ingest(store, lines, batch_size=700)
+    assert first.rejected == 0 and first.accepted == len(lines)
+    assert second.accepted == 0 and second.duplicate == len(lines) and second.rejected == 0
+    assert store.counts() == counts
+
+
+def test_duplicate_ids_inside_one_batch_count_once(store: Store) -> None:
+    again = {**LOT, "qty": 999}  # same id, other payload: the first one wins
+    result = ingest(store, [json.dumps(LOT), json.dumps(again)])
+    assert (result.accepted, result.duplicate) == (1, 1)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(t.lots.c.qty)).scalar_one() == 500.0
+
+
+def test_a_crash_mid_batch_leaves_no_partial_batch(
+    store: Store, mini_day: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gigaline.mes import bulk
+
+    before = store.counts()
+    real = bulk.insert_rows if not store.postgres else bulk.copy_rows
+    name = "copy_rows" if store.postgres else "insert_rows"
+
+    def crash_on_genealogy(conn: Any, table: str, columns: Any, rows: Any) -> None:
+        if table == "genealogy":
+            raise RuntimeError("simulated crash while writing genealogy")
+        real(conn, table, columns, rows)
+
+    monkeypatch.setattr(bulk, name, crash_on_genealogy)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest(store, mini_day[:300])
+    assert store.counts() == before  # events, units, records written before it: rolled back
+    monkeypatch.setattr(bulk, name, real)
+    assert ingest(store, mini_day[:300]).accepted == 300
