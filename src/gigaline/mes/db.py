@@ -19,7 +19,15 @@ from sqlalchemy.exc import ArgumentError
 
 from gigaline.errors import GigalineError
 
-__all__ = ["DEFAULT_URL", "ENV_VAR", "StoreError", "make_engine", "resolve_url", "upgrade"]
+__all__ = [
+    "DEFAULT_URL",
+    "ENV_VAR",
+    "StoreError",
+    "downgrade",
+    "make_engine",
+    "resolve_url",
+    "upgrade",
+]
 
 ENV_VAR = "GIGALINE_DB"
 DEFAULT_URL = "sqlite:///gigaline.db"
@@ -69,6 +77,15 @@ def make_engine(url: str) -> Engine:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or migrate the schema to ``revision`` with the migrations shipped in the package."""
+    _migrate(engine, revision, up=True)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the schema down to ``revision`` (``"base"``: drop every MES table)."""
+    _migrate(engine, revision, up=False)
+
+
+def _migrate(engine: Engine, revision: str, up: bool) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -76,7 +93,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg.set_main_option("script_location", _MIGRATIONS)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        (command.upgrade if up else command.downgrade)(cfg, revision)
 
 
 def is_initialised(engine: Engine) -> bool:

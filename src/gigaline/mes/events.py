@@ -165,7 +165,7 @@ def parse_ts(value: object, field: str = "ts") -> datetime:
             f"{field}: not an RFC 3339 timestamp with time zone "
             f"(like 2026-11-28T08:00:00Z): {_show(value)}"
         )
-    text = value
+    text = value.upper()  # RFC 3339 allows lower-case t and z
     frac = re.search(r"\.(\d+)", text)
     if frac and len(frac.group(1)) > 6:  # Python keeps microseconds; drop finer digits
         text = text.replace(frac.group(0), "." + frac.group(1)[:6], 1)
