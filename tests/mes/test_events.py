@@ -52,7 +52,8 @@ def test_every_contract_violation_is_rejected_by_both(
         "consumed unit that does not exist yet", "unit consumes itself", "oversized payload",
         "unknown station", "station of another step", "unit changes type",
         "curve of an unknown unit", "lot registered twice", "started after ts",
-        "impossible timestamp", "invalid JSON", "NaN parameter",
+        "impossible timestamp", "invalid JSON", "NaN parameter (not JSON, RFC 8259)",
+        "infinite parameter",
     }  # fmt: skip
     n = 0
     for kind, raw, words in _bad_events():
@@ -79,7 +80,16 @@ def test_rfc3339_timestamps_become_utc(text: str, iso: str) -> None:
     assert parse_ts(text).isoformat() == iso
 
 
-@pytest.mark.parametrize("text", ["2026-11-28", "2026-11-28T08:00Z", "2026-02-30T08:00:00Z", 17])
+@pytest.mark.parametrize(
+    "text", ["2026-11-28", "2026-11-28T08:00Z", "2026-02-30T08:00:00Z", "2026-11-28T08:00:6xZ", 17]
+)
 def test_not_rfc3339(text: object) -> None:
     with pytest.raises(EventError):
         parse_ts(text)
+
+
+def test_non_finite_numbers_are_rejected_when_given_as_objects() -> None:
+    with pytest.raises(EventError, match="must be finite"):
+        check_event({**PROCESS, "params": {"x": float("nan")}})
+    with pytest.raises(EventError, match="must be finite"):
+        check_event({**LOT, "qty": float("inf")})

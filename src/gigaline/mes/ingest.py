@@ -19,10 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
+
+import orjson
 
 from gigaline.mes.bulk import Batch
 from gigaline.mes.curves import curve_features, encode_curve
@@ -90,19 +93,42 @@ def ingest(
 ) -> IngestResult:
     """Ingest a stream of events (NDJSON lines, JSON texts or decoded objects), batch by batch.
 
-    Blank lines are skipped. ``progress`` is called with the number of payloads of each
-    batch once it is committed.
+    Blank lines are skipped. ``progress`` is called with the number of payloads of each batch
+    once it is committed. Each batch is one transaction. While one batch is written (in a
+    second thread: the database drivers release the GIL while the database works), the next
+    is decoded and checked; its references are resolved only after the previous batch
+    committed. An error in a batch's write is raised before any later batch is written.
     """
     total = IngestResult()
     it = iter(payloads)
     offset = 0
-    while chunk := list(islice(it, batch_size)):
-        result = ingest_batch(store, chunk, offset)
-        total.add(result)
-        offset += len(chunk)
-        if progress is not None:
-            progress(len(chunk))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gigaline-ingest") as writer:
+        pending: tuple[Future[None], _Preparer, int] | None = None
+        while chunk := list(islice(it, batch_size)):
+            prep = _Preparer(store)
+            for i, payload in enumerate(chunk, start=offset + 1):
+                prep.decode(i, payload)
+            offset += len(chunk)
+            if pending is not None:
+                _finish(pending, total, progress)
+            prep.resolve()
+            pending = (writer.submit(store.write, prep.batch), prep, len(chunk))
+        if pending is not None:
+            _finish(pending, total, progress)
     return total
+
+
+def _finish(
+    pending: tuple[Future[None], _Preparer, int],
+    total: IngestResult,
+    progress: Callable[[int], None] | None,
+) -> None:
+    future, prep, n = pending
+    future.result()  # re-raises a failed write: that batch rolled back, later ones not written
+    prep.result.rejections.sort(key=lambda r: r.position)
+    total.add(prep.result)
+    if progress is not None:
+        progress(n)
 
 
 def ingest_batch(store: Store, payloads: list[Payload], offset: int = 0) -> IngestResult:
@@ -124,44 +150,46 @@ class _Preparer:
         self.ts = store.ts_value
         self.batch = Batch()
         self.result = IngestResult()
-        self.valid: list[tuple[int, str, Event]] = []
+        self.valid: list[tuple[int, Payload, Event]] = []
         self.now = datetime.now(UTC)
 
     def decode(self, position: int, payload: Payload) -> None:
         if isinstance(payload, Mapping):
-            raw = json.dumps(payload, separators=(",", ":"), default=str)
             obj: object = payload
         else:
-            if isinstance(payload, bytes):
-                raw = payload.decode("utf-8", errors="backslashreplace")
-                size = len(payload)
-            else:
-                raw = payload
-                size = len(payload.encode("utf-8", errors="surrogatepass"))
-            if not raw.strip():
+            data = (
+                payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass")
+            )
+            if not data or data.isspace():
                 return
-            if size > MAX_EVENT_BYTES:
-                self.reject(
-                    position, raw, None, f"oversized event: {size} bytes; at most {MAX_EVENT_BYTES}"
-                )
+            if len(data) > MAX_EVENT_BYTES:
+                reason = f"oversized event: {len(data)} bytes; at most {MAX_EVENT_BYTES}"
+                self.reject(position, payload, None, reason)
                 return
             try:
-                obj = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                self.reject(position, raw, None, f"invalid JSON: {exc}")
+                obj = orjson.loads(data)
+            except orjson.JSONDecodeError as exc:
+                self.reject(position, payload, None, f"invalid JSON: {exc}")
                 return
         try:
             event = check_event(obj)
         except EventError as exc:
             event_id = obj.get("id") if isinstance(obj, dict) else None
-            self.reject(position, raw, event_id if isinstance(event_id, str) else None, str(exc))
+            event_id = event_id if isinstance(event_id, str) else None
+            self.reject(position, payload, event_id, str(exc))
             return
-        self.valid.append((position, raw, event))
+        self.valid.append((position, payload, event))
 
-    def reject(self, position: int, raw: str, event_id: str | None, reason: str) -> None:
+    def reject(self, position: int, payload: Payload, event_id: str | None, reason: str) -> None:
         self.result.rejected += 1
         if len(self.result.rejections) < _KEEP_REJECTIONS:
             self.result.rejections.append(Rejection(position, event_id, reason))
+        if isinstance(payload, bytes):
+            raw = payload.decode("utf-8", errors="backslashreplace")
+        elif isinstance(payload, str):
+            raw = payload
+        else:
+            raw = json.dumps(payload, separators=(",", ":"), default=str)
         digest = hashlib.sha256(raw.encode("utf-8", errors="surrogatepass")).hexdigest()
         self.batch.dead_letters.append(
             {"received": self.now, "event_id": event_id, "reason": reason, "raw": raw,
@@ -200,18 +228,17 @@ class _Preparer:
             self.result.accepted += 1
 
     def add(self, e: Event) -> None:
+        ts = self.ts(e.ts)
         if isinstance(e, ProcessEvent):
-            self.add_process(e)
+            self.add_process(e, ts)
         elif isinstance(e, LotEvent):
-            self.add_lot(e)
+            self.add_lot(e, ts)
         elif isinstance(e, StateEvent):
             station = self.station(e.station)
-            self.batch.machine_states.append(
-                (e.id, station.station_id, self.ts(e.ts), e.state, e.reason)
-            )
+            self.batch.machine_states.append((e.id, station.station_id, ts, e.state, e.reason))
         else:
-            self.add_curve(e)
-        self.batch.events.append((e.id, _TYPE[type(e)], e.site or self.site, self.ts(e.ts)))
+            self.add_curve(e, ts)
+        self.batch.events.append((e.id, _TYPE[type(e)], e.site or self.site, ts))
 
     def station(self, name: str) -> Any:
         try:
@@ -222,7 +249,7 @@ class _Preparer:
                 "`gigaline mes init LINE.yaml`"
             ) from None
 
-    def add_process(self, e: ProcessEvent) -> None:
+    def add_process(self, e: ProcessEvent, ts: Any) -> None:
         station = self.station(e.station)
         if station.step != e.step:
             raise EventError(
@@ -244,12 +271,11 @@ class _Preparer:
                     f"consumed: no lot or unit {c.name!r} (it must be registered "
                     "or produced before it is consumed)"
                 )
-        ts = self.ts(e.ts)
         b = self.batch
         if known is None:
             self.unit_types[e.unit] = e.unit_type
             b.units.append((e.unit, e.unit_type, ts, e.id))
-        params = json.dumps(e.params, separators=(",", ":")) if e.params else None
+        params = orjson.dumps(e.params).decode() if e.params else None
         started = None if e.started is None else self.ts(e.started)
         b.process_records.append(
             (e.id, e.unit, station.step_id, station.station_id, started, ts, e.result, e.reason,
@@ -263,15 +289,15 @@ class _Preparer:
                     mine.add(hold_id)
                     b.held_units.append((hold_id, e.unit))
 
-    def add_lot(self, e: LotEvent) -> None:
+    def add_lot(self, e: LotEvent, ts: Any) -> None:
         if e.lot in self.lots:
             raise EventError(f"lot: lot {e.lot!r} is already registered (by another event id)")
         if e.lot in self.unit_types:
             raise EventError(f"lot: {e.lot!r} is already a unit ({self.unit_types[e.lot]})")
         self.lots.add(e.lot)
-        self.batch.lots.append((e.lot, e.material, e.qty, e.uom, self.ts(e.ts), e.id))
+        self.batch.lots.append((e.lot, e.material, e.qty, e.uom, ts, e.id))
 
-    def add_curve(self, e: CurveEvent) -> None:
+    def add_curve(self, e: CurveEvent, ts: Any) -> None:
         station = self.station(e.station)
         if e.unit not in self.unit_types:
             raise EventError(f"unit: no unit {e.unit!r}; a curve belongs to an existing unit")
@@ -279,7 +305,7 @@ class _Preparer:
         features = json.dumps(curve_features(e.channels, e.dt_s), separators=(",", ":"))
         n = len(next(iter(e.channels.values())))
         self.batch.curves.append(
-            (e.id, e.unit, e.curve, station.station_id, self.ts(e.ts), e.dt_s, n,
+            (e.id, e.unit, e.curve, station.station_id, ts, e.dt_s, n,
              json.dumps(names), data, features)
         )  # fmt: skip
 

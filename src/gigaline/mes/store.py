@@ -108,43 +108,50 @@ class Store:
         self._site = None
 
     def existing_events(self, ids: Iterable[str]) -> set[str]:
-        return {row[0] for row in self._lookup(t.events.c.id, [t.events.c.id], ids)}
+        return {r[0] for r in self._among("SELECT id FROM events", "id", ids)}
 
     def unit_types(self, names: Iterable[str]) -> dict[str, str]:
-        return {
-            row[0]: row[1]
-            for row in self._lookup(t.units.c.id, [t.units.c.id, t.units.c.unit_type], names)
-        }
+        return {r[0]: r[1] for r in self._among("SELECT id, unit_type FROM units", "id", names)}
 
     def existing_lots(self, names: Iterable[str]) -> set[str]:
-        return {row[0] for row in self._lookup(t.lots.c.id, [t.lots.c.id], names)}
+        return {r[0] for r in self._among("SELECT id FROM lots", "id", names)}
 
     def active_holds(self, names: Iterable[str]) -> dict[str, set[int]]:
         """Lot or unit name -> ids of the unreleased holds on it, for the given names."""
-        out: dict[str, set[int]] = {}
-        hu, h = t.held_units, t.holds
-        cols = [hu.c.unit, hu.c.hold_id]
-        join = hu.join(h, h.c.id == hu.c.hold_id)
         names = list(names)
-        active = h.c.released.is_(None)
-        for unit, hold_id in self._lookup(hu.c.unit, cols, names, join, active):
-            out.setdefault(unit, set()).add(hold_id)
-        for target, hold_id in self._lookup(h.c.target, [h.c.target, h.c.id], names, None, active):
-            out.setdefault(target, set()).add(hold_id)  # a held lot is not in held_units
+        out: dict[str, set[int]] = {}
+        held = (
+            "SELECT hu.unit, hu.hold_id FROM held_units hu JOIN holds h ON h.id = hu.hold_id"
+            " WHERE h.released IS NULL AND"
+        )
+        targets = "SELECT target, id FROM holds WHERE released IS NULL AND"  # held lots too
+        for sql, key in ((held, "hu.unit"), (targets, "target")):
+            for name, hold_id in self._among(sql, key, names, where=False):
+                out.setdefault(name, set()).add(hold_id)
         return out
 
-    def _lookup(
-        self, key: Any, cols: list[Any], values: Iterable[str], frm: Any = None, *where: Any
+    def _among(
+        self, sql: str, key: str, values: Iterable[str], where: bool = True
     ) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` whose ``key`` is one of ``values`` (bound parameters, chunked).
+
+        Driver-level SQL: at 20,000 names a batch, SQLAlchemy's expanding IN costs more than
+        the query. ``sql`` and ``key`` are constants of this module; only values are bound.
+        """
         items = list(dict.fromkeys(values))
         if not items:
             return
+        glue = " WHERE " if where else " "
         with self.engine.connect() as conn:
+            if self.postgres:
+                rows = conn.exec_driver_sql(f"{sql}{glue}{key} = ANY(%s)", (items,))
+                yield from (tuple(r) for r in rows)
+                return
             for i in range(0, len(items), _CHUNK):
-                q = select(*cols).where(key.in_(items[i : i + _CHUNK]), *where)
-                if frm is not None:
-                    q = q.select_from(frm)
-                yield from (tuple(r) for r in conn.execute(q))
+                chunk = tuple(items[i : i + _CHUNK])
+                marks = ",".join("?" * len(chunk))
+                rows = conn.exec_driver_sql(f"{sql}{glue}{key} IN ({marks})", chunk)
+                yield from (tuple(r) for r in rows)
 
     def write(self, batch: Batch) -> None:
         """Write one batch in one transaction (all of it or, on any error, none of it)."""
@@ -155,7 +162,7 @@ class Store:
         """A UTC datetime as the bulk path binds it (text on SQLite, as SQLAlchemy stores it)."""
         if self.postgres:
             return ts
-        return ts.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
 
     # -- queries ---------------------------------------------------------------------------
 

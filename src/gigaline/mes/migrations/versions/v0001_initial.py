@@ -19,6 +19,29 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "curves",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.Column("unit", sa.String(length=128), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("dt_s", sa.Float(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("channels", sa.Text(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("features", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_curves")),
+    )
+    with op.batch_alter_table("curves", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_curves_unit"), ["unit"], unique=False)
+
+    op.create_table(
         "dead_letters",
         sa.Column(
             "id",
@@ -84,6 +107,53 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(length=128), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lots")),
     )
+    op.create_table(
+        "machine_states",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("state", sa.String(length=32), nullable=False),
+        sa.Column("reason", sa.String(length=256), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_machine_states")),
+    )
+    with op.batch_alter_table("machine_states", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_machine_states_station_id_ts"), ["station_id", "ts"], unique=False
+        )
+
+    op.create_table(
+        "process_records",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.Column("unit", sa.String(length=128), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("started", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("result", sa.String(length=2), nullable=False),
+        sa.Column("reason", sa.String(length=128), nullable=True),
+        sa.Column("params", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_process_records")),
+    )
+    with op.batch_alter_table("process_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_process_records_step_id_ts"), ["step_id", "ts"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_process_records_unit_ts"), ["unit", "ts"], unique=False
+        )
+
     op.create_table(
         "sites",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -153,32 +223,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_stations_name")),
     )
     op.create_table(
-        "curves",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=128), nullable=False),
-        sa.Column("unit", sa.String(length=128), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("station_id", sa.Integer(), nullable=False),
-        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("dt_s", sa.Float(), nullable=False),
-        sa.Column("n", sa.Integer(), nullable=False),
-        sa.Column("channels", sa.Text(), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.Column("features", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["station_id"], ["stations.id"], name=op.f("fk_curves_station_id_stations")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_curves")),
-    )
-    with op.batch_alter_table("curves", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_curves_unit"), ["unit"], unique=False)
-
-    op.create_table(
         "equipment",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("station_id", sa.Integer(), nullable=False),
@@ -190,78 +234,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_equipment")),
         sa.UniqueConstraint("name", name=op.f("uq_equipment_name")),
     )
-    op.create_table(
-        "machine_states",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=128), nullable=False),
-        sa.Column("station_id", sa.Integer(), nullable=False),
-        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("state", sa.String(length=32), nullable=False),
-        sa.Column("reason", sa.String(length=256), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["station_id"], ["stations.id"], name=op.f("fk_machine_states_station_id_stations")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_machine_states")),
-    )
-    with op.batch_alter_table("machine_states", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_machine_states_station_id_ts"), ["station_id", "ts"], unique=False
-        )
-
-    op.create_table(
-        "process_records",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=128), nullable=False),
-        sa.Column("unit", sa.String(length=128), nullable=False),
-        sa.Column("step_id", sa.Integer(), nullable=False),
-        sa.Column("station_id", sa.Integer(), nullable=False),
-        sa.Column("started", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("result", sa.String(length=2), nullable=False),
-        sa.Column("reason", sa.String(length=128), nullable=True),
-        sa.Column("params", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["station_id"], ["stations.id"], name=op.f("fk_process_records_station_id_stations")
-        ),
-        sa.ForeignKeyConstraint(
-            ["step_id"], ["steps.id"], name=op.f("fk_process_records_step_id_steps")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_process_records")),
-    )
-    with op.batch_alter_table("process_records", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_process_records_step_id_ts"), ["step_id", "ts"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_process_records_unit_ts"), ["unit", "ts"], unique=False
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("process_records", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_process_records_unit_ts"))
-        batch_op.drop_index(batch_op.f("ix_process_records_step_id_ts"))
-
-    op.drop_table("process_records")
-    with op.batch_alter_table("machine_states", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_machine_states_station_id_ts"))
-
-    op.drop_table("machine_states")
     op.drop_table("equipment")
-    with op.batch_alter_table("curves", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_curves_unit"))
-
-    op.drop_table("curves")
     op.drop_table("stations")
     op.drop_table("steps")
     op.drop_table("lines")
@@ -272,6 +248,15 @@ def downgrade() -> None:
     op.drop_table("areas")
     op.drop_table("units")
     op.drop_table("sites")
+    with op.batch_alter_table("process_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_process_records_unit_ts"))
+        batch_op.drop_index(batch_op.f("ix_process_records_step_id_ts"))
+
+    op.drop_table("process_records")
+    with op.batch_alter_table("machine_states", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_machine_states_station_id_ts"))
+
+    op.drop_table("machine_states")
     op.drop_table("lots")
     op.drop_table("holds")
     with op.batch_alter_table("genealogy", schema=None) as batch_op:
@@ -281,3 +266,7 @@ def downgrade() -> None:
     op.drop_table("genealogy")
     op.drop_table("events")
     op.drop_table("dead_letters")
+    with op.batch_alter_table("curves", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_curves_unit"))
+
+    op.drop_table("curves")
