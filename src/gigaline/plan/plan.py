@@ -22,7 +22,7 @@ from gigaline.plan.capacity import (
     utilization,
 )
 from gigaline.plan.cost import CentreCost, CostPerKwh, cost_per_kwh, scale_baseline
-from gigaline.plan.energy import CentreEnergy, centre_energy
+from gigaline.plan.energy import CentreEnergy, centre_energy, intensity_scale
 from gigaline.plan.formation import littles_law_positions, positions_to_install
 from gigaline.plan.materials import MaterialDemand, material_demand
 from gigaline.plan.yields import good_cells_per_year, starts_cell_equivalents
@@ -259,8 +259,7 @@ def plan_target(line: Line, gwh: float, ref: Reference, name: str = "phase 1") -
     capex = sum(c.capital_usd for c in centres)
     labour = sum(c.labour_h_per_year for c in centres)
 
-    mass = good * (line.cell.mass_kg or cell_kwh / ref.energy.reference_cell_kwh_per_kg)
-    energy = _energy(line, ref, mass)
+    energy = _energy(line, ref, gwh * 1e6)
     elec = sum(e.electricity_kwh for e in energy)
     heat = sum(e.heat_kwh for e in energy)
     good_kwh = gwh * 1e6
@@ -353,11 +352,14 @@ def _volumes(
     }
 
 
-def _energy(line: Line, ref: Reference, good_mass_kg: float) -> tuple[CentreEnergy, ...]:
+def _energy(line: Line, ref: Reference, good_kwh: float) -> tuple[CentreEnergy, ...]:
+    """Energy by centre for the line's chemistry; centres without a matching step drop out."""
+    total = ref.energy.total_kwh_per_kwh(line.cell.chemistry)
+    scale = intensity_scale(total, ref.energy.centres)
     out = []
     for c in ref.energy.centres:
         steps = tuple(s.id for s in line.steps if s.process in c.processes)
         if c.processes and not steps:
             continue
-        out.append(centre_energy(c, good_mass_kg, steps))
+        out.append(centre_energy(c, scale, good_kwh, steps))
     return tuple(out)

@@ -11,7 +11,8 @@ Files:
 - ``sources.yaml``: the registry (citation, DOI or URL, what it supports, strength);
 - ``batpac_v5_baseline.yaml``: baseline volumes R0 and per cost centre capital C0, direct
   labour, land and exponents p for ``C = C0 (R / R0)^p`` (Knehr et al., BatPaC v5.0, 2022);
-- ``energy.yaml``: electricity and heat per kg of cell by energy centre (Degen & Schütte 2022);
+- ``energy.yaml``: kWh per kWh of cell by chemistry (Degen et al. 2023) and its split over
+  energy centres (Degen & Schütte 2022);
 - ``economics.yaml``: labour rate, energy prices, depreciation lives, BatPaC overhead rates;
 - ``materials.yaml``: specific capacities, densities and prices;
 - ``benchmarks.yaml``: published figures a plan is compared with.
@@ -126,11 +127,18 @@ class EnergyCentre:
 
 @dataclass(frozen=True)
 class EnergyReference:
-    """Energy use of cell production per kg of cell (Degen & Schütte 2022)."""
+    """Energy use of cell production: totals per chemistry (Degen et al. 2023) and the split
+    over energy centres (Degen & Schütte 2022, per kg of cell)."""
 
     reference_cell_kwh_per_kg: float
     reference_total_kwh_per_kwh: float
+    chemistry_total_kwh_per_kwh: Mapping[str, float]
     centres: tuple[EnergyCentre, ...]
+
+    def total_kwh_per_kwh(self, chemistry: str) -> float:
+        """kWh per kWh of cell for ``chemistry`` (case-insensitive), else the default."""
+        table = {k.lower(): v for k, v in self.chemistry_total_kwh_per_kwh.items()}
+        return table.get(chemistry.lower(), table["default"])
 
 
 @dataclass(frozen=True)
@@ -234,6 +242,9 @@ def load_reference() -> Reference:
     energy = EnergyReference(
         reference_cell_kwh_per_kg=_value(e["reference_cell_kwh_per_kg"]),
         reference_total_kwh_per_kwh=_value(e["reference_total_kwh_per_kwh"]),
+        chemistry_total_kwh_per_kwh={
+            k: _value(v) for k, v in e["chemistry_total_kwh_per_kwh"].items()
+        },
         centres=tuple(
             EnergyCentre(
                 id=c["id"],
