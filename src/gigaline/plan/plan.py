@@ -216,36 +216,12 @@ def plan_line(
 
 def plan_target(line: Line, gwh: float, ref: Reference, name: str = "phase 1") -> LinePlan:
     """Plan one target of ``gwh`` [GWh/yr] for ``line`` with reference data ``ref``."""
-    cal = line.calendar
-    hours = cal.scheduled_s_per_year / 3600.0
+    hours = line.calendar.scheduled_s_per_year / 3600.0
     cell_kwh = line.cell.energy_kwh
     good = good_cells_per_year(gwh, cell_kwh)
     starts_ce = starts_cell_equivalents(line, good)
 
-    steps: list[StepPlan] = []
-    for s in line.steps:
-        upc = line.units_per_cell(s)
-        starts = starts_ce[s.id] * upc
-        rate = starts / hours
-        cap = effective_capacity_per_h(s, cal)
-        steps.append(
-            StepPlan(
-                id=s.id,
-                name=s.name,
-                process=s.process,
-                kind=s.kind,
-                unit=s.unit,
-                units_per_cell=upc,
-                yield_=s.yield_,
-                starts_per_year=starts,
-                rate_per_h=rate,
-                capacity_per_machine_per_h=cap,
-                availability=availability(s, cal),
-                machines_required=machines_required(rate, cap),
-                machines_planned=s.machines,
-                utilization=utilization(rate, s.machines, cap),
-            )
-        )
+    steps = _step_plans(line, starts_ce, hours)
     neck = bottleneck({s.id: s.utilization for s in steps})
     formation, aging = _dwell_positions(line, starts_ce, hours)
 
@@ -280,7 +256,7 @@ def plan_target(line: Line, gwh: float, ref: Reference, name: str = "phase 1") -
         cells_per_year=good,
         cell_starts_per_year=starts_ce[line.main_steps[0].id],
         scheduled_h_per_year=hours,
-        steps=tuple(steps),
+        steps=steps,
         bottleneck=neck,
         formation_channels=formation,
         aging_positions=aging,
@@ -295,6 +271,36 @@ def plan_target(line: Line, gwh: float, ref: Reference, name: str = "phase 1") -
         cost=cost,
         materials=mats,
     )
+
+
+def _step_plans(line: Line, starts_ce: dict[str, float], hours: float) -> tuple[StepPlan, ...]:
+    """Rate needed, one machine's effective capacity and machine counts of every step."""
+    cal = line.calendar
+    steps: list[StepPlan] = []
+    for s in line.steps:
+        upc = line.units_per_cell(s)
+        starts = starts_ce[s.id] * upc
+        rate = starts / hours
+        cap = effective_capacity_per_h(s, cal)
+        steps.append(
+            StepPlan(
+                id=s.id,
+                name=s.name,
+                process=s.process,
+                kind=s.kind,
+                unit=s.unit,
+                units_per_cell=upc,
+                yield_=s.yield_,
+                starts_per_year=starts,
+                rate_per_h=rate,
+                capacity_per_machine_per_h=cap,
+                availability=availability(s, cal),
+                machines_required=machines_required(rate, cap),
+                machines_planned=s.machines,
+                utilization=utilization(rate, s.machines, cap),
+            )
+        )
+    return tuple(steps)
 
 
 def _dwell_positions(line: Line, starts_ce: dict[str, float], hours: float) -> tuple[int, int]:
