@@ -24,7 +24,7 @@ from gigaline.model.cell import Cell
 from gigaline.model.distributions import Distribution, PositiveDuration, as_distribution
 from gigaline.model.processes import PROCESSES, Electrode
 from gigaline.model.quality import QualitySpec
-from gigaline.model.units import parse_quantity
+from gigaline.model.units import quantity
 
 __all__ = [
     "Calendar",
@@ -44,8 +44,8 @@ Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_leng
 
 CycleTime = Annotated[Distribution, BeforeValidator(lambda v: as_distribution(v, "fixed"))]
 FailureTime = Annotated[Distribution, BeforeValidator(lambda v: as_distribution(v, "exponential"))]
-Speed = Annotated[float, BeforeValidator(lambda v: parse_quantity(v, "speed")), Field(gt=0)]
-Width = Annotated[float, BeforeValidator(lambda v: parse_quantity(v, "length")), Field(gt=0)]
+Speed = Annotated[float, quantity("speed"), Field(gt=0)]
+Width = Annotated[float, quantity("length"), Field(gt=0)]
 
 
 class _Strict(BaseModel):
@@ -298,7 +298,8 @@ class Line(_Strict):
         if step.kind == "continuous":
             design = self.cell.design
             assert design is not None and step.electrode is not None and step.width_m
-            return getattr(design, step.electrode).area_m2 / step.width_m
+            electrode = design.cathode if step.electrode == "cathode" else design.anode
+            return electrode.area_m2 / step.width_m
         return 1.0
 
     def predecessors(self, step: Step) -> list[Step]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["DIMENSIONS", "UnitError", "format_duration", "parse_quantity"]
+from pydantic import BeforeValidator, ValidationInfo
+
+__all__ = ["DIMENSIONS", "UnitError", "format_duration", "parse_quantity", "quantity"]
 
 
 class UnitError(ValueError):
@@ -132,3 +134,22 @@ def format_duration(seconds: float) -> str:
         if abs(seconds) >= factor:
             return f"{seconds / factor:.3g} {unit}"
     return f"{seconds:.3g} s"
+
+
+#: Validation context key: set by the line-file loader so that bare numbers need a unit there.
+STRICT_UNITS = "strict_units"
+
+
+def quantity(dimension: str) -> BeforeValidator:
+    """A pydantic before-validator converting a quantity of ``dimension`` to SI.
+
+    In a line file (the loader sets :data:`STRICT_UNITS` in the validation context) a bare
+    number is refused, since ``speed: 80`` is ambiguous; from Python, a bare number is taken as
+    already SI.
+    """
+
+    def convert(value: Any, info: ValidationInfo) -> float:
+        strict = bool(info.context and info.context.get(STRICT_UNITS))
+        return parse_quantity(value, dimension, bare_ok=not strict)
+
+    return BeforeValidator(convert)
