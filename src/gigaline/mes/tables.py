@@ -169,8 +169,7 @@ process_records = Table(
     Column("result", String(2), nullable=False),
     Column("reason", String(128)),
     Column("params", Text),
-    Index(None, "unit", "ts"),
-    Index(None, "step_id", "ts"),
+    Index(None, "unit", "ts"),  # trace: one range scan per unit
 )
 
 genealogy = Table(

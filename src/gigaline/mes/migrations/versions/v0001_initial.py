@@ -148,9 +148,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("process_records", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_process_records_step_id_ts"), ["step_id", "ts"], unique=False
-        )
-        batch_op.create_index(
             batch_op.f("ix_process_records_unit_ts"), ["unit", "ts"], unique=False
         )
 
@@ -250,7 +247,6 @@ def downgrade() -> None:
     op.drop_table("sites")
     with op.batch_alter_table("process_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_process_records_unit_ts"))
-        batch_op.drop_index(batch_op.f("ix_process_records_step_id_ts"))
 
     op.drop_table("process_records")
     with op.batch_alter_table("machine_states", schema=None) as batch_op:
