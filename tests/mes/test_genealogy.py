@@ -10,6 +10,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import pytest
+
 from gigaline.mes import Store
 from gigaline.mes.ingest import ingest
 
@@ -106,3 +108,32 @@ def test_hold_on_a_unit_holds_the_unit_itself(store: Store, mini_day: list[dict[
     held = store.hold(stack, reason="burr found on magazine")
     assert held["units"] == 1 + len(_closure(children, stack))
     assert store.trace(stack)["holds"][0]["target"] == stack
+
+
+def test_step_yields_count_ok_and_ng_records(store: Store, mini_day: list[dict[str, Any]]) -> None:
+    ingest(store, [json.dumps(e) for e in mini_day])
+    n: dict[str, int] = defaultdict(int)
+    ng: dict[str, int] = defaultdict(int)
+    for e in mini_day:
+        if e["type"] == "process":
+            n[e["step"]] += 1
+            ng[e["step"]] += e["result"] == "NG"
+    got = {r["step"]: r for r in store.step_yields()}
+    assert set(got) == set(n)
+    for step, count in n.items():
+        assert (got[step]["records"], got[step]["ng"]) == (count, ng[step])
+        assert got[step]["yield"] == (count - ng[step]) / count
+    assert [r["step"] for r in store.step_yields()][:2] == ["c_mix", "c_coat"]  # route order
+
+
+def test_formation_curves_are_stored_with_features(
+    store: Store, mini_day: list[dict[str, Any]]
+) -> None:
+    ingest(store, [json.dumps(e) for e in mini_day])
+    formed = next(e["unit"] for e in mini_day if e["type"] == "curve" and e["curve"] == "formation")
+    (curve,) = [c for c in store.trace(formed)["curves"] if c["curve"] == "formation"]
+    # 0.2 C of 20 Ah = 4 A to 80 % SOC: 4 h at 600 s -> 25 samples; rectangle rule
+    # 4 A x 25 x 600 s / 3600 = 16.67 Ah (synth.formation_curve, curves.curve_features)
+    assert curve["features"]["charge_ah"] == pytest.approx(4.0 * 25 * 600 / 3600)
+    assert curve["features"]["duration_s"] == pytest.approx(4 * 3600)
+    assert store.counts()["curves"] == sum(1 for e in mini_day if e["type"] == "curve")
