@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 __all__ = [
     "CURVE_KINDS",
@@ -94,6 +93,7 @@ _FIELDS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
 }
 
 
+_CONSUMED_KEYS = frozenset({"unit", "qty"})
 _REQUIRED = {kind: ("ts", *sorted(req)) for kind, (req, _) in _FIELDS.items()}
 _ALLOWED = {kind: _COMMON | req | opt for kind, (req, opt) in _FIELDS.items()}
 
@@ -102,16 +102,14 @@ class EventError(ValueError):
     """An event that breaks the contract; the message is the dead letter's reason."""
 
 
-@dataclass(frozen=True, slots=True)
-class Consumed:
+class Consumed(NamedTuple):
     """One input of a process event: a lot or unit name and the quantity taken from it."""
 
     name: str
     qty: float
 
 
-@dataclass(frozen=True, slots=True)
-class LotEvent:
+class LotEvent(NamedTuple):
     id: str
     site: str | None
     ts: datetime
@@ -121,8 +119,7 @@ class LotEvent:
     uom: str
 
 
-@dataclass(frozen=True, slots=True)
-class ProcessEvent:
+class ProcessEvent(NamedTuple):
     id: str
     site: str | None
     ts: datetime
@@ -137,8 +134,7 @@ class ProcessEvent:
     consumed: tuple[Consumed, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class StateEvent:
+class StateEvent(NamedTuple):
     id: str
     site: str | None
     ts: datetime
@@ -147,8 +143,7 @@ class StateEvent:
     reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class CurveEvent:
+class CurveEvent(NamedTuple):
     id: str
     site: str | None
     ts: datetime
@@ -200,7 +195,10 @@ def check_event(obj: object) -> Event:
     event_id = obj.get("id")
     if event_id is None:
         raise EventError("missing field 'id'")
-    _name(event_id, "id")
+    if not (
+        type(event_id) is str and 0 < len(event_id) <= MAX_NAME and event_id == event_id.strip()
+    ):
+        _name(event_id, "id")
     kind = obj.get("type")
     if kind is None:
         raise EventError("missing field 'type'")
@@ -252,7 +250,10 @@ def check_event(obj: object) -> Event:
 
 
 def _process(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime) -> ProcessEvent:
-    unit = _name(obj["unit"], "unit")
+    unit, station, step = obj["unit"], obj["station"], obj["step"]
+    for value, field in ((unit, "unit"), (station, "station"), (step, "step")):
+        if not (type(value) is str and 0 < len(value) <= MAX_NAME and value == value.strip()):
+            _name(value, field)
     unit_type = obj["unit_type"]
     if unit_type not in UNIT_TYPES:
         raise EventError(
@@ -277,11 +278,14 @@ def _process(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime)
         if len(raw_params) > MAX_PARAMS:
             raise EventError(f"params: {len(raw_params)} parameters; at most {MAX_PARAMS}")
         for key, value in raw_params.items():
-            if len(key) > 64 or not key:
+            if not 0 < len(key) <= 64:
                 raise EventError(
                     f"params: parameter name must have 1 to 64 characters: {_show(key)}"
                 )
-            params[key] = _number(value, f"params.{key}")
+            if type(value) is float and math.isfinite(value):
+                params[key] = value  # the usual case, without building the field name
+            else:
+                params[key] = _number(value, f"params.{key}")
     consumed: tuple[Consumed, ...] = ()
     raw_consumed = obj.get("consumed")
     if raw_consumed is not None:
@@ -290,8 +294,8 @@ def _process(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime)
         event_id,
         site,
         ts,
-        _name(obj["station"], "station"),
-        _name(obj["step"], "step"),
+        station,
+        step,
         unit,
         unit_type,
         result,
@@ -309,14 +313,18 @@ def _consumed(raw: object, unit: str) -> tuple[Consumed, ...]:
         raise EventError(f"consumed: {len(raw)} entries; at most {MAX_CONSUMED}")
     out = []
     for i, item in enumerate(raw):
-        if not isinstance(item, dict) or set(item) != {"unit", "qty"}:
+        if type(item) is not dict or item.keys() != _CONSUMED_KEYS:
             raise EventError(
                 f"consumed[{i}]: must be an object with exactly 'unit' and 'qty', got {_show(item)}"
             )
-        name = _name(item["unit"], f"consumed[{i}].unit")
+        name, qty = item["unit"], item["qty"]
+        if not (type(name) is str and 0 < len(name) <= MAX_NAME and name == name.strip()):
+            name = _name(name, f"consumed[{i}].unit")
         if name == unit:
             raise EventError(f"consumed[{i}].unit: unit {unit!r} cannot consume itself")
-        out.append(Consumed(name, _number(item["qty"], f"consumed[{i}].qty", nonneg=True)))
+        if not (type(qty) is float and qty >= 0.0 and math.isfinite(qty)):
+            qty = _number(qty, f"consumed[{i}].qty", nonneg=True)
+        out.append(Consumed(name, qty))
     return tuple(out)
 
 

@@ -144,7 +144,7 @@ class Store:
         glue = " WHERE " if where else " "
         with self.engine.connect() as conn:
             if self.postgres:
-                rows = conn.exec_driver_sql(f"{sql}{glue}{key} = ANY(%s)", (items,))
+                rows = conn.exec_driver_sql(f"{sql}{glue}{key} = ANY(%b)", (items,))  # binary
                 yield from (tuple(r) for r in rows)
                 return
             for i in range(0, len(items), _CHUNK):
