@@ -32,8 +32,6 @@ from gigaline.mes import Store, init_line, queries
 from gigaline.mes.ingest import ingest
 from gigaline.model import load_line
 
-PG_SCHEMA = "bench_trace"
-
 
 def build(store: Store, line: Any, days: float, seed: int) -> float:
     init_line(store, line)
@@ -150,7 +148,7 @@ def measure(store: Store, samples: int, seed: int) -> dict[str, Any]:
     return out
 
 
-def size_bytes(store: Store, sqlite_path: Path | None) -> int:
+def size_bytes(store: Store, sqlite_path: Path | None, schema: str = "") -> int:
     if sqlite_path is not None:
         with store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -160,10 +158,12 @@ def size_bytes(store: Store, sqlite_path: Path | None) -> int:
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"
     )
     with store.engine.connect() as conn:
-        return int(conn.execute(q, {"s": PG_SCHEMA}).scalar_one())
+        return int(conn.execute(q, {"s": schema}).scalar_one())
 
 
-def run(name: str, url: str, sqlite_path: Path | None, args: argparse.Namespace) -> dict:
+def run(
+    name: str, url: str, sqlite_path: Path | None, args: argparse.Namespace, schema: str = ""
+) -> dict:
     line = load_line(args.line)
     with Store.open(url) as store:
         fresh = counts(store)["events"] == 0
@@ -175,7 +175,7 @@ def run(name: str, url: str, sqlite_path: Path | None, args: argparse.Namespace)
             with store.engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
         result = measure(store, args.samples, args.seed)
-        size = size_bytes(store, sqlite_path)
+        size = size_bytes(store, sqlite_path, schema)
     per_million = size / 1e6 / (result["process_records"] / 1e6)
     result |= {"db": name, "days": args.days, "build_s": build_s, "size_bytes": size,
                "mb_per_million_records": per_million}  # fmt: skip
@@ -201,19 +201,20 @@ def main() -> None:
                 p.unlink()
         results.append(run("sqlite", f"sqlite:///{path}", path, args))
     if args.only in (None, "postgresql") and postgres_reachable():
+        schema = f"bench_trace_{args.days:g}d_seed{args.seed}".replace(".", "_")
         if args.reuse:
             from _mes_common import PG_URL
 
-            url = f"{PG_URL}?options=-csearch_path%3D{PG_SCHEMA}"
+            url = f"{PG_URL}?options=-csearch_path%3D{schema}"
             from sqlalchemy import create_engine
 
             eng = create_engine(PG_URL)
             with eng.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{PG_SCHEMA}"'))
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
             eng.dispose()
         else:
-            url, _ = pg_schema(PG_SCHEMA)
-        results.append(run("postgresql", url, None, args))
+            url, _ = pg_schema(schema)
+        results.append(run("postgresql", url, None, args, schema))
     print(f"{'db':<11}{'cells':>10}{'records':>12}{'trace p50':>10}{'p99 ms':>8}"
           f"{'naive x':>8}{'where-used s':>13}{'cells':>7}{'MB/M rec':>9}")  # fmt: skip
     for r in results:
