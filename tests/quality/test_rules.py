@@ -131,7 +131,7 @@ def test_rules_apply_to_the_range_chart() -> None:
     ],
 )
 def test_bad_rule_selection(kwargs: dict[str, object], field: str) -> None:
-    ch = control_chart(np.zeros(5) + [0, 1, 0, 1, 0], chart="imr")
+    ch = control_chart(np.array([0.0, 1.0, 0.0, 1.0, 0.0]), chart="imr")
     with pytest.raises(QualityInputError) as err:
         ch.violations(**kwargs)  # type: ignore[arg-type]
     assert err.value.field == field
