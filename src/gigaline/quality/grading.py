@@ -210,13 +210,24 @@ def match_cells(
             raise QualityInputError("graded", graded.grade.size, f"one grade per cell ({m})")
         eligible &= np.isin(graded.grade, list(matching.grades))
     n = matching.cells_per_module
-    tol = (matching.capacity_spread_ah, matching.dcir_spread_mohm, matching.ocv_spread_mv)
+    measures = (cap, res, ocv_mv)
+    tols = (matching.capacity_spread_ah, matching.dcir_spread_mohm, matching.ocv_spread_mv)
     free = np.flatnonzero(eligible)
+    # Sweep along the dominant measure (widest range in tolerances), bucket the other two.
+    axis = _dominant(measures, tols, free)
+    order = (axis, *(i for i in range(3) if i != axis))
+    x, y, z = (measures[i] for i in order)
+    tol = (tols[order[0]], tols[order[1]], tols[order[2]])
     modules: list[IntArray] = []
-    for off_r, off_o in _OFFSETS:
+    for off_y, off_z in _OFFSETS:
         if free.size < n:
             break
-        found = _sweep(free, cap, res, ocv_mv, n, tol, (off_r, off_o))
+        found = _sweep(free, x, y, z, n, tol, (off_y, off_z))
+        if found.size:
+            modules.append(found)
+            free = np.setdiff1d(free, found.ravel(), assume_unique=True)
+    if free.size >= n:
+        found = _rescue(free, x, y, z, n, tol)
         if found.size:
             modules.append(found)
             free = np.setdiff1d(free, found.ravel(), assume_unique=True)
@@ -224,7 +235,20 @@ def match_cells(
     return MatchResult(modules=mods.astype(np.int64), leftovers=free, eligible=int(eligible.sum()))
 
 
+def _dominant(measures: tuple[FloatArray, ...], tols: tuple[float, ...], idx: IntArray) -> int:
+    """The measure whose range spans the most tolerances (capacity on ties)."""
+    if idx.size == 0:
+        return 0
+    spans = []
+    for x, t in zip(measures, tols, strict=True):
+        width = float(np.ptp(x[idx]))
+        spans.append(width / t if t > 0 else (np.inf if width > 0 else 0.0))
+    return int(np.argmax(spans))
+
+
 def _bucket(x: FloatArray, tol: float, offset: float) -> IntArray:
+    if x.size and float(np.ptp(x)) <= tol:
+        return np.zeros(x.size, dtype=np.int64)  # the whole range fits: never split it
     if tol > 0:
         return np.floor(x / tol - offset).astype(np.int64)
     return np.unique(x, return_inverse=True)[1].astype(np.int64)  # zero tolerance: equal only
@@ -232,19 +256,19 @@ def _bucket(x: FloatArray, tol: float, offset: float) -> IntArray:
 
 def _sweep(
     idx: IntArray,
-    cap: FloatArray,
-    res: FloatArray,
-    ocv_mv: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    z: FloatArray,
     n: int,
     tol: tuple[float, float, float],
     offsets: tuple[float, float],
 ) -> IntArray:
-    """One pass: bucket by (DCIR, OCV), sweep capacity within each bucket."""
-    br = _bucket(res[idx], tol[1], offsets[0])
-    bo = _bucket(ocv_mv[idx], tol[2], offsets[1])
-    order = np.lexsort((cap[idx], bo, br))
+    """One pass: bucket by the two secondary measures (y, z), sweep x within each bucket."""
+    br = _bucket(y[idx], tol[1], offsets[0])
+    bo = _bucket(z[idx], tol[2], offsets[1])
+    order = np.lexsort((x[idx], bo, br))
     cells = idx[order]
-    c = cap[cells]
+    c = x[cells]
     # Same bucket as the cell n-1 places on, and within the capacity tolerance: the n cells
     # from here form a valid module (their capacity span is c[i+n-1] - c[i]).
     if cells.size < n:
@@ -272,3 +296,70 @@ def _greedy_starts(fits: list[bool], n: int) -> list[int]:
         else:
             i += 1
     return starts
+
+
+def _rescue(
+    idx: IntArray,
+    x: FloatArray,
+    y: FloatArray,
+    z: FloatArray,
+    n: int,
+    tol: tuple[float, float, float],
+) -> IntArray:
+    """Last pass over the cells the grids left: anchor on the lowest unmatched cell in x
+    and search its x window exactly for n-1 partners that fit every spread."""
+    order = idx[np.argsort(x[idx], kind="stable")]
+    c, r, o = x[order], y[order], z[order]
+    window_end = np.searchsorted(c, c + tol[0], side="right")
+    used = np.zeros(order.size, dtype=bool)
+    found: list[IntArray] = []
+    for a in range(order.size):
+        if used[a]:
+            continue
+        cand = np.arange(a + 1, window_end[a])
+        cand = cand[~used[cand]]
+        cand = cand[(np.abs(r[cand] - r[a]) <= tol[1]) & (np.abs(o[cand] - o[a]) <= tol[2])]
+        if cand.size < n - 1:
+            continue
+        partners = _partners(cand, r, o, r[a], o[a], n - 1, tol)
+        if partners is not None:
+            used[a] = True
+            used[partners] = True
+            found.append(order[np.concatenate(([a], partners))])
+    return np.array(found, dtype=np.int64).reshape(-1, n)
+
+
+def _partners(
+    cand: IntArray,
+    r: FloatArray,
+    o: FloatArray,
+    ra: float,
+    oa: float,
+    k: int,
+    tol: tuple[float, float, float],
+) -> IntArray | None:
+    """The k lowest-capacity candidates inside some DCIR x OCV box of tolerance size that
+    holds the anchor; among the boxes that hold k, the one whose k-th capacity is lowest
+    (``cand`` is in capacity order, so the first k inside a box are its lowest)."""
+    best: IntArray | None = None
+    best_last = np.iinfo(np.int64).max
+    r_starts = np.unique(np.concatenate(([ra], r[cand])))
+    o_starts = np.unique(np.concatenate(([oa], o[cand])))
+    o_starts = o_starts[(o_starts <= oa) & (o_starts >= oa - tol[2])]
+    for r0 in r_starts[(r_starts <= ra) & (r_starts >= ra - tol[1])]:
+        in_r = cand[(r[cand] >= r0) & (r[cand] <= r0 + tol[1])]
+        if in_r.size < k:
+            continue
+        # Every OCV box at once: rows are box starts, columns candidates in capacity order.
+        ov = o[in_r]
+        inside = (ov[None, :] >= o_starts[:, None]) & (ov[None, :] <= o_starts[:, None] + tol[2])
+        counts = np.cumsum(inside, axis=1)
+        full = counts[:, -1] >= k
+        if not full.any():
+            continue
+        kth = np.where(full, np.argmax(counts >= k, axis=1), np.iinfo(np.int64).max)
+        row = int(np.argmin(kth))
+        if in_r[kth[row]] < best_last:
+            best = in_r[inside[row]][:k]
+            best_last = int(best[-1])
+    return best
