@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from gigaline.model.quality import Grade, GradeLimits, Matching  # noqa: E402
-from gigaline.quality.grading import grade_cells, match_cells  # noqa: E402
+from gigaline.model.quality import Grade, GradeLimits, Matching
+from gigaline.quality.grading import grade_cells, match_cells
 
 CELLS = 60_000
 GRADES = [

@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from gigaline.model.quality import Grade, GradeLimits, Matching, QualitySpec
+from gigaline.model.quality import Grade, Matching, QualitySpec
 from gigaline.quality import QualityInputError
 from gigaline.quality.grading import grade_cells, k_value_mv_per_day, match_cells
 
@@ -147,7 +147,7 @@ def test_matching_is_optimal_when_one_tolerance_binds() -> None:
 
 def test_matching_against_brute_force_when_all_tolerances_bind() -> None:
     # The general problem (three spreads) is a packing problem; the heuristic must stay
-    # feasible, and on these 150 random cases it finds the optimum in at least 90 % and is
+    # feasible, and on these 150 random cases it finds the optimum in 144 (at least 140) and is
     # never more than one module short (measured: 98 % optimal on 300 cases).
     rng = np.random.default_rng(7)
     base = Matching(cells_per_module=2, capacity_spread_ah=1.0, dcir_spread_mohm=0.05,
@@ -162,7 +162,7 @@ def test_matching_against_brute_force_when_all_tolerances_bind() -> None:
         got = result.modules.shape[0]
         assert best - 1 <= got <= best, case
         optimal += got == best
-    assert optimal >= 0.9 * 150
+    assert optimal >= 140  # measured: 144 of 150
 
 
 def test_matching_uses_eligible_grades_and_reports_rate() -> None:
