@@ -270,6 +270,12 @@ def _estimate(
         level = float(counts[keep].sum() / n[keep].sum())
     else:
         level = float(counts[keep].mean())
+    if level <= 0 or (chart in ("p", "np") and level >= 1):
+        raise QualityInputError(
+            "counts",
+            f"estimated level {level:g}",
+            "phase I data with every unit conforming (or none) give no limits; give center=",
+        )
     return _Model(chart=chart, level=level, sigma=math.nan, nsigmas=nsigmas)
 
 
