@@ -81,3 +81,13 @@ def test_known_sigma_allows_subgroups_of_one_in_phase_one_estimation_only() -> N
     # ranges, so single-value rows stay an error there.
     with pytest.raises(QualityInputError, match="at least 2 values"):
         control_chart([[1.0, np.nan], [2.0, 3.0]], chart="xbar_r", sigma=1.0)
+
+
+def test_importing_quality_does_not_load_scipy() -> None:
+    # The CLI imports gigaline.quality; scipy loads on first use only (brief: fast start).
+    import subprocess
+    import sys
+
+    code = "import sys, gigaline.quality; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
