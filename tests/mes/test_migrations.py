@@ -17,7 +17,7 @@ def test_migrated_schema_matches_the_tables(db_url: str) -> None:
         with store.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(ctx, metadata) == []
-            assert ctx.get_current_revision() == "0001"
+            assert ctx.get_current_revision() == "0002"
         upgrade(store.engine)  # again: nothing to do
         downgrade(store.engine, "base")
         assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from gigaline.mes import tables as t
 from gigaline.mes.db import StoreError
 from gigaline.mes.queries import _exists, descendants, rfc3339
 
-__all__ = ["hold", "list_holds", "release"]
+__all__ = ["hold", "hold_units", "list_holds", "release"]
 
 
 def hold(engine: Engine, target: str, reason: str, by: str) -> dict[str, Any]:
@@ -31,15 +31,40 @@ def hold(engine: Engine, target: str, reason: str, by: str) -> dict[str, Any]:
         affected = [u for u, _ in descendants(conn, target)]
         if kind == "unit":
             affected.insert(0, target)
-        hold_id = conn.execute(
-            insert(t.holds)
-            .values(target=target, reason=reason, created=now, created_by=by)
-            .returning(t.holds.c.id)
-        ).scalar_one()
-        if affected:
-            conn.execute(insert(t.held_units), [{"hold_id": hold_id, "unit": u} for u in affected])
+        hold_id = _new_hold(conn, target, affected, reason, by, now)
     return {"id": hold_id, "target": target, "reason": reason, "created": rfc3339(now),
             "created_by": by, "units": len(affected)}  # fmt: skip
+
+
+def hold_units(
+    conn: Connection, units: list[str], target: str, reason: str, by: str
+) -> dict[str, Any]:
+    """Put ``units`` and every unit made from them on one new hold named ``target``.
+
+    For holds raised by the MES itself (an SPC alarm on a parameter): ``target`` names the
+    cause (e.g. ``spc:c_coating/coating_weight_mg_cm2``), not a lot or unit. Runs in the
+    caller's transaction, so the hold and what raised it are written together.
+    """
+    now = datetime.now(UTC)
+    affected = dict.fromkeys(units)
+    for unit in units:
+        affected.update(dict.fromkeys(u for u, _ in descendants(conn, unit)))
+    hold_id = _new_hold(conn, target, list(affected), reason, by, now)
+    return {"id": hold_id, "target": target, "reason": reason, "created": rfc3339(now),
+            "created_by": by, "units": len(affected)}  # fmt: skip
+
+
+def _new_hold(
+    conn: Connection, target: str, units: list[str], reason: str, by: str, now: datetime
+) -> int:
+    hold_id = conn.execute(
+        insert(t.holds)
+        .values(target=target, reason=reason, created=now, created_by=by)
+        .returning(t.holds.c.id)
+    ).scalar_one()
+    if units:
+        conn.execute(insert(t.held_units), [{"hold_id": hold_id, "unit": u} for u in units])
+    return int(hold_id)
 
 
 def list_holds(engine: Engine, include_released: bool = False) -> list[dict[str, Any]]:

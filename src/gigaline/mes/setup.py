@@ -3,14 +3,16 @@
 From the line file: site and area (``line.site``), the line, one *step* per process step (its
 route position, kind, process, branch and work unit), and per step one *station* per machine,
 named ``<step id>-<k>`` (k = 1..machines), each with one piece of *equipment* of the step's
-process. Running it again adds what is missing and changes nothing else.
+process; and the line's ``quality`` section (spec limits, grades, matching) for SPC and
+grading. Running it again adds what is missing, replaces the quality section with the line
+file's and changes nothing else.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, insert, select, update
 
 from gigaline.mes import tables as t
 from gigaline.mes.store import Store
@@ -40,6 +42,8 @@ def init_line(store: Store, line: Line) -> dict[str, Any]:
         site_id = _get_or_add(conn, t.sites, {"name": line.site.name}, {})
         area_id = _get_or_add(conn, t.areas, {"site_id": site_id, "name": line.site.area}, {})
         line_id = _get_or_add(conn, t.lines, {"area_id": area_id, "name": line.name}, {})
+        quality = line.quality.model_dump_json() if line.quality is not None else None
+        conn.execute(update(t.lines).where(t.lines.c.id == line_id).values(quality=quality))
         existing = set(conn.execute(select(t.stations.c.name)).scalars())
         for position, step in enumerate(line.steps, start=1):
             step_id = _get_or_add(

@@ -39,7 +39,9 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "alarms",
     "areas",
+    "cell_grades",
     "curves",
     "dead_letters",
     "equipment",
@@ -93,6 +95,7 @@ lines = Table(
     Column("id", Integer, primary_key=True),
     Column("area_id", Integer, ForeignKey("areas.id"), nullable=False),
     Column("name", Name, nullable=False),
+    Column("quality", Text),  # the line file's quality section as JSON (``mes init``)
     UniqueConstraint("area_id", "name"),
 )
 
@@ -234,6 +237,43 @@ held_units = Table(
     Column("hold_id", Integer, ForeignKey("holds.id"), primary_key=True),
     Column("unit", Name, primary_key=True),
     Index(None, "unit"),
+)
+
+alarms = Table(
+    "alarms",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("key", String(512), nullable=False, unique=True),  # one alarm per point and rule
+    Column("source", String(16), nullable=False),
+    Column("raised", Ts, nullable=False),
+    Column("ts", Ts, nullable=False),  # time of the flagged point (its last record)
+    Column("step", Name, nullable=False),
+    Column("param", String(64), nullable=False),
+    Column("chart", String(16), nullable=False),
+    Column("rules", String(32), nullable=False),
+    Column("rule", Integer, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("center", Float, nullable=False),
+    Column("lcl", Float, nullable=False),
+    Column("ucl", Float, nullable=False),
+    Column("units", Text, nullable=False),  # JSON list of the units of the flagged point
+    Column("message", Text, nullable=False),
+    Column("hold_id", Integer),
+    Index(None, "step", "param"),
+)
+
+cell_grades = Table(
+    "cell_grades",
+    metadata,
+    Column("unit", Name, primary_key=True),
+    Column("grade", String(32), nullable=False),
+    Column("reason", Text),
+    Column("capacity_ah", Float),
+    Column("dcir_mohm", Float),
+    Column("ocv_v", Float),
+    Column("k_mv_per_day", Float),
+    Column("graded", Ts, nullable=False),
+    Index(None, "grade"),
 )
 
 dead_letters = Table(

@@ -1,0 +1,146 @@
+"""Quality commands on the MES: ``spc`` (control chart, rules, capability, alarms, holds) and
+``grade`` (cell grades and module matching from the stored test results)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gigaline.cli._app import app, console
+from gigaline.cli.mes import DbOpt, JsonOpt, _open, _print_json
+from gigaline.errors import GigalineError
+
+LineOpt = Annotated[
+    Path | None,
+    typer.Option("--line", help="Line file whose quality section to use (default: the one "
+                 "stored by `gigaline mes init`).", metavar="LINE.yaml"),
+]  # fmt: skip
+
+
+class _SinceError(GigalineError):
+    pass
+
+
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _SinceError(
+            f"--since {text!r}: not a time; give RFC 3339 / ISO 8601, e.g. 2026-01-05T06:00Z"
+        ) from exc
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _quality(line_file: Path | None) -> Any:
+    if line_file is None:
+        return None
+    from gigaline.model import load_line
+    from gigaline.model.quality import QualitySpec
+
+    return load_line(line_file).quality or QualitySpec()
+
+
+@app.command()
+def spc(
+    step: Annotated[str, typer.Argument(help="Step id, as in the line file.")],
+    param: Annotated[str, typer.Argument(help="Parameter name, as in the process events.")],
+    db: DbOpt = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only records from this time on (RFC 3339).")
+    ] = None,
+    chart: Annotated[
+        str, typer.Option("--chart", help="imr | xbar_r | xbar_s | ewma | cusum.")
+    ] = "imr",
+    rules: Annotated[str, typer.Option("--rules", help="nelson | western_electric.")] = "nelson",
+    subgroup: Annotated[
+        int, typer.Option("--subgroup", help="Records per subgroup (xbar_r, xbar_s).")
+    ] = 5,
+    line_file: LineOpt = None,
+    no_alarms: Annotated[
+        bool, typer.Option("--no-alarms", help="Only show; raise no alarms and holds.")
+    ] = False,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the chart as self-contained HTML.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Control chart of a stored process parameter: rules, capability, alarms, holds."""
+    from gigaline.mes.spc import run_spc
+
+    with _open(db) as store:
+        res = run_spc(
+            store, step, param, since=_since(since), chart=chart, rules=rules,
+            subgroup_size=subgroup, quality=_quality(line_file), raise_alarms=not no_alarms,
+        )  # fmt: skip
+    if plot is not None:
+        from gigaline.mes.spc_plot import write_html
+
+        write_html(res, plot)
+    if json_out:
+        _print_json(res.as_dict())
+        return
+    d = res.as_dict()
+    console.print(
+        f"[bold]{step}/{param}[/]: {d['chart']} chart of {d['points']} points "
+        f"({d['records']} records, {d['first']} .. {d['last']})"
+    )
+    console.print(f"  centre {_fmt(d['center'])}  LCL {_fmt(d['lcl'])}  UCL {_fmt(d['ucl'])}"
+                  f"  sigma {_fmt(d['sigma'])}")  # fmt: skip
+    if not res.violations:
+        console.print(f"  [green]no violations[/] ({rules})")
+    for rule, idx in sorted(res.violations.items()):
+        console.print(f"  [red]rule {rule}[/]: {len(idx)} point(s), first at {idx[:10]}")
+    cap = d["capability"]
+    if cap is not None:
+        console.print(f"  capability: Cp {_fmt(cap['cp'])}  Cpk {_fmt(cap['cpk'])} "
+                      f"(95 % CI {_fmt(cap['cpk_ci'][0])}..{_fmt(cap['cpk_ci'][1])})  "
+                      f"Pp {_fmt(cap['pp'])}  Ppk {_fmt(cap['ppk'])}")  # fmt: skip
+    else:
+        console.print("  capability: no spec limits for this parameter in the line's quality.specs")
+    console.print(f"  new alarms: {d['new_alarms']}")
+    if d["hold"] is not None:
+        h = d["hold"]
+        console.print(f"  [yellow]hold {h['id']}[/]: {h['units']} units ({h['reason']})")
+    if plot is not None:
+        console.print(f"  chart written to {plot}")
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, list):
+        return f"{min(v):.6g}..{max(v):.6g}" if v else "-"
+    return f"{v:.6g}"
+
+
+@app.command()
+def grade(
+    db: DbOpt = None,
+    line_file: LineOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Grade every tested cell from its stored results, store the grades, match modules."""
+    from gigaline.mes.grading import grade_stored_cells
+
+    with _open(db) as store:
+        res = grade_stored_cells(store, _quality(line_file))
+    d = res.as_dict()
+    if json_out:
+        _print_json(d)
+        return
+    console.print(f"[bold]{d['cells']}[/] cells graded:")
+    for name, count in d["counts"].items():
+        share = count / d["cells"] * 100.0
+        console.print(f"  {name:>4}: {count:>8} ({share:.2f} %)")
+    m = d["matching"]
+    if m is None:
+        console.print("  matching: the line has no quality.matching")
+    else:
+        console.print(f"  matching: {m['modules']} modules of {m['cells_per_module']}, "
+                      f"{m['matched']} of {m['eligible']} eligible cells "
+                      f"({m['match_rate'] * 100:.2f} %), {m['leftovers']} left over")  # fmt: skip
