@@ -60,6 +60,14 @@ def spc(
     subgroup: Annotated[
         int, typer.Option("--subgroup", help="Records per subgroup (xbar_r, xbar_s).")
     ] = 5,
+    baseline: Annotated[
+        int | None,
+        typer.Option(
+            "--baseline",
+            help="Estimate the limits from the first N points only and "
+            "judge the later ones against them (phase II).",
+        ),
+    ] = None,
     line_file: LineOpt = None,
     no_alarms: Annotated[
         bool, typer.Option("--no-alarms", help="Only show; raise no alarms and holds.")
@@ -75,7 +83,8 @@ def spc(
     with _open(db) as store:
         res = run_spc(
             store, step, param, since=_since(since), chart=chart, rules=rules,
-            subgroup_size=subgroup, quality=_quality(line_file), raise_alarms=not no_alarms,
+            subgroup_size=subgroup, baseline=baseline, quality=_quality(line_file),
+            raise_alarms=not no_alarms,
         )  # fmt: skip
     if plot is not None:
         from gigaline.mes.spc_plot import write_html

@@ -32,6 +32,7 @@ from gigaline.quality import Capability, ControlChart, capability, control_chart
 
 __all__ = [
     "SPC_CHARTS",
+    "ChartView",
     "ParameterSeries",
     "SpcResult",
     "param_series",
@@ -58,11 +59,51 @@ class ParameterSeries:
 
 
 @dataclass(frozen=True)
+class ChartView:
+    """Every point of a chart, phase I and phase II together, with per-point limits."""
+
+    chart: str
+    nsigmas: float
+    statistics: NDArray[np.float64]
+    center: NDArray[np.float64]
+    lcl: NDArray[np.float64]
+    ucl: NDArray[np.float64]
+    upper: NDArray[np.float64] | None = None  # CUSUM sums
+    lower: NDArray[np.float64] | None = None
+    h: float | None = None
+
+    @classmethod
+    def of(cls, *charts: ControlChart) -> ChartView:
+        def cat(name: str) -> NDArray[np.float64]:
+            parts = [
+                np.broadcast_to(np.asarray(getattr(c, name), dtype=float), c.statistics.shape)
+                for c in charts
+            ]
+            return np.concatenate(parts)
+
+        first = charts[0]
+        cusum = first.chart == "cusum"
+        return cls(
+            chart=first.chart, nsigmas=first.nsigmas, statistics=cat("statistics"),
+            center=cat("center"), lcl=cat("lcl"), ucl=cat("ucl"),
+            upper=cat("upper") if cusum else None, lower=cat("lower") if cusum else None,
+            h=first.params.get("h") if cusum else None,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class SpcResult:
-    """A control chart of stored data with its violations, capability, alarms and hold."""
+    """A control chart of stored data with its violations, capability, alarms and hold.
+
+    ``chart`` is the phase I chart (of the baseline points when a baseline was given),
+    ``monitored`` the phase II chart of the points after it (or None), ``view`` all points.
+    """
 
     series: ParameterSeries
     chart: ControlChart
+    monitored: ControlChart | None
+    view: ChartView
+    baseline: int | None
     rules: str
     subgroup_size: int
     violations: dict[int, list[int]]
@@ -75,22 +116,27 @@ class SpcResult:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: the chart (limits, σ, plotted points), violations, capability, alarms."""
-        ch = self.chart.as_dict()
+        v = self.view
         flagged = sorted({i for idx in self.violations.values() for i in idx})
-        out: dict[str, Any] = {
+
+        def level(a: NDArray[np.float64]) -> float | list[float]:
+            return float(a[0]) if a.size and np.all(a == a[0]) else a.tolist()
+
+        return {
             "step": self.series.step,
             "param": self.series.param,
-            "chart": self.chart.chart,
+            "chart": v.chart,
             "rules": self.rules,
             "records": len(self.series.units),
             "points": len(self.point_ts),
             "subgroup_size": self.subgroup_size,
+            "baseline": self.baseline,
             "first": rfc3339(self.point_ts[0]) if self.point_ts else None,
             "last": rfc3339(self.point_ts[-1]) if self.point_ts else None,
-            "center": ch["center"],
-            "lcl": ch["lcl"],
-            "ucl": ch["ucl"],
-            "sigma": ch["sigma"],
+            "center": level(v.center),
+            "lcl": level(v.lcl),
+            "ucl": level(v.ucl),
+            "sigma": self.chart.as_dict()["sigma"],
             "violations": {str(r): idx for r, idx in self.violations.items()},
             "flagged_units": sorted({u for i in flagged for u in self.point_units[i]}),
             "spec": self.spec.model_dump(exclude={"step", "param"}) if self.spec else None,
@@ -98,9 +144,8 @@ class SpcResult:
             "new_alarms": self.new_alarms,
             "hold": self.hold,
             "ts": [rfc3339(x) for x in self.point_ts],
-            "statistics": ch["statistics"],
+            "statistics": v.statistics.tolist(),
         }
-        return out
 
 
 def _capability_dict(cap: Capability | None) -> dict[str, Any] | None:
@@ -173,6 +218,7 @@ def run_spc(
     chart: str = "imr",
     rules: str = "nelson",
     subgroup_size: int = 5,
+    baseline: int | None = None,
     quality: QualitySpec | None = None,
     raise_alarms: bool = True,
     by: str = "gigaline spc",
@@ -181,7 +227,11 @@ def run_spc(
 
     ``chart``: ``imr``, ``ewma`` and ``cusum`` plot single values; ``xbar_r`` and ``xbar_s``
     consecutive records in subgroups of ``subgroup_size`` (an incomplete last subgroup waits
-    for its records). ``quality`` overrides the quality section stored with the line.
+    for its records). ``baseline``: the first so many points (after ``since``) estimate the
+    centre and limits (phase I) and the points after them are judged against those frozen
+    limits (phase II), as a plant runs SPC once a period of stable running is known; without
+    it, all points estimate the limits. ``quality`` overrides the quality section stored with
+    the line.
     """
     if chart not in SPC_CHARTS:
         raise StoreError(f"--chart {chart!r}: allowed for a parameter: {', '.join(SPC_CHARTS)}")
@@ -200,14 +250,22 @@ def run_spc(
         )
     m = points * n
     data = series.values[:m] if n == 1 else series.values[:m].reshape(points, n)
-    ch = control_chart(data, chart)
-    violations = ch.violations() if chart in ("ewma", "cusum") else ch.violations(rules=rules)
-    violations = {r: idx for r, idx in violations.items() if idx}
+    if baseline is not None and not 2 <= baseline < points:
+        raise StoreError(f"--baseline {baseline}: give 2 to {points - 1} points (of {points})")
+    ch = control_chart(data if baseline is None else data[:baseline], chart)
+    violations = _violations(ch, rules)
+    monitored = None
+    if baseline is not None:
+        monitored = ch.monitor(data[baseline:])
+        for rule, idx in _violations(monitored, rules).items():
+            violations[rule] = violations.get(rule, []) + [i + baseline for i in idx]
+    violations = {r: idx for r, idx in sorted(violations.items()) if idx}
     spec = _spec(quality if quality is not None else stored_quality(store, step), step, param)
     cap = capability(data, lsl=spec.lsl, usl=spec.usl, target=spec.target) if spec else None
+    view = ChartView.of(ch) if monitored is None else ChartView.of(ch, monitored)
     result = SpcResult(
-        series=series, chart=ch, rules=rules, subgroup_size=n, violations=violations,
-        spec=spec, capability=cap,
+        series=series, chart=ch, monitored=monitored, view=view, baseline=baseline,
+        rules=rules, subgroup_size=n, violations=violations, spec=spec, capability=cap,
         point_units=[series.units[i * n : (i + 1) * n] for i in range(points)],
         point_ts=[series.ts[(i + 1) * n - 1] for i in range(points)],
     )  # fmt: skip
@@ -216,13 +274,14 @@ def run_spc(
     return result
 
 
-def _at(value: Any, i: int) -> float:
-    return float(value[i]) if isinstance(value, np.ndarray) else float(value)
+def _violations(ch: ControlChart, rules: str) -> dict[int, list[int]]:
+    """Run rules on Shewhart charts; EWMA and CUSUM points are not independent: limits only."""
+    return ch.violations() if ch.chart in ("ewma", "cusum") else ch.violations(rules=rules)
 
 
 def _raise_alarms(store: Store, res: SpcResult, by: str) -> SpcResult:
     """Store one alarm per new (point, rule); hold the new points' units if the spec says so."""
-    ch, step, param = res.chart, res.series.step, res.series.param
+    ch, step, param = res.view, res.series.step, res.series.param
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     for rule, idx in sorted(res.violations.items()):
@@ -235,8 +294,8 @@ def _raise_alarms(store: Store, res: SpcResult, by: str) -> SpcResult:
             rows.append({
                 "key": key, "source": "spc", "raised": now, "ts": res.point_ts[i],
                 "step": step, "param": param, "chart": ch.chart, "rules": res.rules,
-                "rule": rule, "value": float(ch.statistics[i]), "center": _at(ch.center, i),
-                "lcl": _at(ch.lcl, i), "ucl": _at(ch.ucl, i), "units": json.dumps(units),
+                "rule": rule, "value": float(ch.statistics[i]), "center": float(ch.center[i]),
+                "lcl": float(ch.lcl[i]), "ucl": float(ch.ucl[i]), "units": json.dumps(units),
                 "message": f"{step}/{param}: {res.rules} rule {rule} at point {i}"
                            f" ({ch.chart}, value {float(ch.statistics[i]):.6g})",
                 "hold_id": None,

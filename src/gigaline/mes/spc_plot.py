@@ -22,15 +22,11 @@ _ZONE_COLOURS = {"A": "rgba(214, 39, 40, 0.10)", "B": "rgba(255, 187, 0, 0.12)",
                  "C": "rgba(44, 160, 44, 0.10)"}  # fmt: skip
 
 
-def _full(value: Any, n: int) -> np.ndarray:
-    return np.broadcast_to(np.asarray(value, dtype=float), (n,)).astype(float)
-
-
 def spc_figure(res: SpcResult) -> Any:
     """A ``plotly.graph_objects.Figure`` of the chart."""
     import plotly.graph_objects as go
 
-    ch = res.chart
+    ch = res.view
     x = list(res.point_ts)
     n = len(x)
     fig = go.Figure()
@@ -38,13 +34,14 @@ def spc_figure(res: SpcResult) -> Any:
         assert ch.upper is not None and ch.lower is not None
         fig.add_trace(go.Scatter(x=x, y=ch.upper, mode="lines+markers", name="C+ (upper sum)"))
         fig.add_trace(go.Scatter(x=x, y=ch.lower, mode="lines+markers", name="-C- (lower sum)"))
-        for y, name in ((ch.params["h"], "+h"), (-ch.params["h"], "-h")):
+        assert ch.h is not None
+        for y, name in ((ch.h, "+h"), (-ch.h, "-h")):
             fig.add_trace(go.Scatter(x=x, y=[y] * n, mode="lines", name=name,
                                      line={"color": "firebrick", "dash": "dash"}))  # fmt: skip
         y_flag: np.ndarray = np.where(np.abs(ch.upper) >= np.abs(ch.lower), ch.upper, ch.lower)
     else:
-        center = _full(ch.center, n)
-        se = (_full(ch.ucl, n) - center) / ch.nsigmas
+        center = ch.center
+        se = (ch.ucl - center) / ch.nsigmas
         bands = [(-3, None), (-2, "A"), (-1, "B"), (1, "C"), (2, "B"), (3, "A")]
         for k, zone in bands:
             fig.add_trace(go.Scatter(
@@ -54,7 +51,7 @@ def spc_figure(res: SpcResult) -> Any:
             ))  # fmt: skip
         for level, name, dash in ((ch.ucl, "UCL", "dash"), (ch.center, "centre", "solid"),
                               (ch.lcl, "LCL", "dash")):  # fmt: skip
-            fig.add_trace(go.Scatter(x=x, y=_full(level, n), mode="lines", name=name,
+            fig.add_trace(go.Scatter(x=x, y=level, mode="lines", name=name,
                                      line={"color": "black" if name == "centre" else "firebrick",
                                            "dash": dash, "width": 1.5}))  # fmt: skip
         fig.add_trace(go.Scatter(x=x, y=ch.statistics, mode="lines+markers", name="points",
@@ -76,6 +73,9 @@ def spc_figure(res: SpcResult) -> Any:
             hovertemplate="%{x}<br>%{y}<br>%{text}<extra></extra>",
         ))  # fmt: skip
     title = f"{res.series.step} / {res.series.param}: {ch.chart} chart"
+    if res.baseline is not None:
+        title += f", limits from the first {res.baseline} points"
+        fig.add_vline(x=x[res.baseline - 1], line={"color": "grey", "dash": "dot"})
     if res.subgroup_size > 1:
         title += f", subgroups of {res.subgroup_size}"
     if res.capability is not None:
