@@ -306,3 +306,37 @@ def test_cli_json_shapes_and_plot(
     ):
         code, err = _cli(capsys, *argv, "--db", url)
         assert code == 2 and words in err and "Traceback" not in err
+
+
+def test_schema_before_the_quality_migration_gets_a_clear_error(tmp_path: Path) -> None:
+    from gigaline.mes.db import StoreError, make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0001")  # a store made before SPC and grading existed
+    engine.dispose()
+    with Store.open(url, create=False) as store:
+        with pytest.raises(StoreError, match="gigaline mes init"):
+            run_spc(store, "fill", "fill_mass_g")
+        with pytest.raises(StoreError, match="gigaline mes init"):
+            grade_stored_cells(store, QUALITY)
+
+
+@pytest.mark.parametrize("chart", ["cusum", "ewma", "xbar_r"])
+def test_baseline_and_figure(
+    loaded: tuple[str, Store], day: list[dict[str, Any]], chart: str
+) -> None:
+    from gigaline.mes.spc_plot import spc_figure
+
+    _, store = loaded
+    _, values = _series(day, "fill", "fill_mass_g")
+    n = 5 if chart == "xbar_r" else 1
+    data = values[: values.size // n * n]
+    data = data if n == 1 else data.reshape(-1, n)
+    res = run_spc(store, "fill", "fill_mass_g", chart=chart, baseline=40, raise_alarms=False)
+    ref = control_chart(data[:40], chart)
+    mon = ref.monitor(data[40:])
+    np.testing.assert_allclose(res.view.statistics[40:], mon.statistics, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.view.ucl[40:], np.broadcast_to(mon.ucl, (len(data) - 40,)))
+    names = {tr.name for tr in spc_figure(res).data}
+    assert ({"C+ (upper sum)", "+h"} if chart == "cusum" else {"UCL", "zone A", "points"}) <= names

@@ -25,6 +25,7 @@ __all__ = [
     "StoreError",
     "downgrade",
     "make_engine",
+    "require_revision",
     "resolve_url",
     "upgrade",
 ]
@@ -94,6 +95,16 @@ def _migrate(engine: Engine, revision: str, up: bool) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         (command.upgrade if up else command.downgrade)(cfg, revision)
+
+
+def require_revision(engine: Engine, table: str, what: str) -> None:
+    """Raise a :class:`StoreError` naming the fix when ``table`` (added by a later migration)
+    is missing: the database was made by an older gigaline."""
+    if not inspect(engine).has_table(table):
+        raise StoreError(
+            f"{what} needs a newer MES schema (table {table!r} is missing); upgrade it with"
+            " `gigaline mes init LINE.yaml --db URL`"
+        )
 
 
 def is_initialised(engine: Engine) -> bool:

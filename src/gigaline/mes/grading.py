@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, delete, insert, select
 
 from gigaline.mes import tables as t
-from gigaline.mes.db import StoreError
-from gigaline.mes.measures import json_number
+from gigaline.mes.db import StoreError, require_revision
+from gigaline.mes.measures import latest_numbers
 from gigaline.mes.store import Store
 from gigaline.model.quality import QualitySpec
 from gigaline.quality import (
@@ -71,28 +71,26 @@ class CellGrades:
 
 
 def _latest(
-    conn: Connection, store: Store, process: str, names: tuple[str, ...]
+    conn: Connection, process: str, names: tuple[str, ...]
 ) -> dict[str, tuple[float | None, ...]]:
     """Cell -> values of ``names`` in its latest record at the steps of ``process``."""
     pr = t.process_records
-    values = [json_number(pr.c.params, n, store.postgres) for n in names]
     steps = select(t.steps.c.id).where(t.steps.c.process == process).scalar_subquery()
     q = (
-        select(pr.c.unit, *values)
+        select(pr.c.unit, pr.c.params)
         .join(t.units, t.units.c.id == pr.c.unit)
         .where(pr.c.step_id.in_(steps), t.units.c.unit_type == "cell")
         .order_by(pr.c.ts, pr.c.id)
     )
-    return {r[0]: tuple(r[1:]) for r in conn.execute(q)}  # later records overwrite earlier
+    return latest_numbers(((r[0], r[1]) for r in conn.execute(q)), names)
 
 
-def _aging_curves(conn: Connection, store: Store) -> dict[str, tuple[float | None, ...]]:
+def _aging_curves(conn: Connection) -> dict[str, tuple[float | None, ...]]:
     """Cell -> (first OCV, last OCV, duration) of its latest aging curve."""
     c = t.curves
     names = ("ocv_v_first", "ocv_v_last", "duration_s")
-    values = [json_number(c.c.features, n, store.postgres) for n in names]
-    q = select(c.c.unit, *values).where(c.c.kind == "aging").order_by(c.c.ts, c.c.id)
-    return {r[0]: tuple(r[1:]) for r in conn.execute(q)}
+    q = select(c.c.unit, c.c.features).where(c.c.kind == "aging").order_by(c.c.ts, c.c.id)
+    return latest_numbers(((r[0], r[1]) for r in conn.execute(q)), names)
 
 
 def _array(values: list[float | None]) -> FloatArray:
@@ -102,25 +100,29 @@ def _array(values: list[float | None]) -> FloatArray:
 def cell_measures(store: Store) -> tuple[list[str], dict[str, FloatArray]]:
     """The graded cells (sorted) and their measures, as :func:`grade_cells` takes them."""
     with store.engine.connect() as conn:
-        tested = _latest(conn, store, "grading", ("capacity_ah", "dcir_mohm"))
-        aging = _aging_curves(conn, store)
-        k_param = _latest(conn, store, "aging", ("k_mv_per_day",))
-        ocv_param = _latest(conn, store, "eol_test", ("ocv_v",))
-    units = sorted(tested)
-    nan3 = (None, None, None)
-    curve = [aging.get(u, nan3) for u in units]
-    first, last, duration = (_array([c[i] for c in curve]) for i in range(3))
-    has_curve = np.isfinite(first) & np.isfinite(last) & (duration > 0)
-    k = np.full(len(units), np.nan)
-    if has_curve.any():
-        k[has_curve] = k_value_mv_per_day(first[has_curve], last[has_curve], duration[has_curve])
-    k_fallback = _array([k_param.get(u, (None,))[0] for u in units])
-    ocv_fallback = _array([ocv_param.get(u, (None,))[0] for u in units])
+        tested = _latest(conn, "grading", ("capacity_ah", "dcir_mohm"))
+        aging = _aging_curves(conn)
+        units = sorted(tested)
+        curve = [aging.get(u, (None, None, None)) for u in units]
+        first, last, duration = (_array([c[i] for c in curve]) for i in range(3))
+        has_curve = np.isfinite(first) & np.isfinite(last) & (duration > 0)
+        k = np.full(len(units), np.nan)
+        ocv = last.copy()
+        c = has_curve
+        if c.any():
+            k[c] = k_value_mv_per_day(first[c], last[c], duration[c])
+        if not has_curve.all():  # fall back on the reported parameters
+            k_param = _latest(conn, "aging", ("k_mv_per_day",))
+            ocv_param = _latest(conn, "eol_test", ("ocv_v",))
+            k_alt = _array([k_param.get(u, (None,))[0] for u in units])
+            ocv_alt = _array([ocv_param.get(u, (None,))[0] for u in units])
+            k = np.where(has_curve, k, k_alt)
+            ocv = np.where(has_curve, ocv, ocv_alt)
     measures = {
         "capacity_ah": _array([tested[u][0] for u in units]),
         "dcir_mohm": _array([tested[u][1] for u in units]),
-        "ocv_v": np.where(has_curve, last, ocv_fallback),
-        "k_mv_per_day": np.where(has_curve, k, k_fallback),
+        "ocv_v": ocv,
+        "k_mv_per_day": k,
     }
     return units, measures
 
@@ -141,6 +143,7 @@ def grade_stored_cells(
     store: Store, quality: QualitySpec | None = None, save: bool = True
 ) -> CellGrades:
     """Grade (and match) every cell with a grading record; store the grades when ``save``."""
+    require_revision(store.engine, "cell_grades", "grade")
     quality = quality if quality is not None else stored_line_quality(store)
     if quality is None or not quality.grades:
         raise StoreError(

@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, String, insert, select, type_coerce
 
 from gigaline.mes import tables as t
-from gigaline.mes.db import StoreError
+from gigaline.mes.db import StoreError, require_revision
 from gigaline.mes.holds import hold_units
-from gigaline.mes.measures import json_number
+from gigaline.mes.measures import numbers
 from gigaline.mes.queries import rfc3339
 from gigaline.mes.store import Store
 from gigaline.model.quality import ParameterSpec, QualitySpec
@@ -168,24 +168,35 @@ def _step_ids(conn: Connection, step: str) -> list[tuple[int, int]]:
 def param_series(
     store: Store, step: str, param: str, since: datetime | None = None
 ) -> ParameterSeries:
-    """Values of ``param`` recorded at ``step`` (from ``since`` on), ordered by time."""
+    """Values of ``param`` recorded at ``step`` (from ``since`` on), ordered by time.
+
+    A ``since`` without a time zone is taken as UTC.
+    """
     pr = t.process_records
-    value = json_number(pr.c.params, param, store.postgres)
+    # SQLite stores times as text: parsed by numpy at once, not by SQLAlchemy row by row
+    # (a third of the read time at 25,000 records).
+    ts_col = pr.c.ts if store.postgres else type_coerce(pr.c.ts, String)
     with store.engine.connect() as conn:
         ids = [i for i, _ in _step_ids(conn, step)]
         q = (
-            select(pr.c.unit, pr.c.ts, value)
-            .where(pr.c.step_id.in_(ids), value.is_not(None))
+            select(pr.c.unit, ts_col, pr.c.params)
+            .where(pr.c.step_id.in_(ids), pr.c.params.is_not(None))
             .order_by(pr.c.ts, pr.c.id)
         )
         if since is not None:
-            q = q.where(pr.c.ts >= since)
-        rows = conn.execute(q).all()
+            utc = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+            q = q.where(pr.c.ts >= utc)
+        keys = (param,)
+        rows = [(r[0], r[1], numbers(r[2], keys)[0]) for r in conn.execute(q)]
+    rows = [r for r in rows if r[2] is not None]
+    ts = [r[1] for r in rows]
+    if not store.postgres:  # naive UTC, as SQLAlchemy would return them
+        ts = np.array(ts, dtype="datetime64[us]").tolist()
     return ParameterSeries(
         step=step,
         param=param,
         units=[r[0] for r in rows],
-        ts=[r[1] for r in rows],
+        ts=ts,
         values=np.array([r[2] for r in rows], dtype=np.float64),
     )
 
@@ -240,6 +251,7 @@ def run_spc(
     n = subgroup_size if chart in _SUBGROUPED else 1
     if n < 2 and chart in _SUBGROUPED:
         raise StoreError(f"--subgroup {subgroup_size}: an X-bar chart needs subgroups of 2 or more")
+    require_revision(store.engine, "alarms", "SPC")
     series = param_series(store, step, param, since)
     points = series.values.size // n
     if points < 2:

@@ -11,6 +11,8 @@ parameters as name to number), *genealogy* edges (consumed lot or unit -> produc
 quantity), *machine states*, *curves* (formation and aging curves as compressed per-unit arrays
 plus summary features), *holds*, the *events* ledger (one row per accepted event id: the
 idempotency key) and the *dead letters* (rejected events with their raw payload and reason).
+Quality (migration 0002): the line's quality section (``lines.quality``), SPC *alarms* and
+*cell grades*.
 
 The high-volume tables (process records, genealogy, machine states, curves) carry no foreign
 keys: ingestion has already checked every reference, and PostgreSQL would otherwise run a
