@@ -1,0 +1,51 @@
+"""The one switch between the compiled kernel and pure Python.
+
+The kernel is plain Python over numpy arrays. By default every kernel function is compiled with
+``numba.njit(cache=True)``; with the environment variable ``GIGALINE_SIM_JIT=0`` (read once, at
+import) the very same functions run as ordinary Python, slowly, for debugging and for the tests
+that check both modes give the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["JIT_ENABLED", "jit", "jit_inline"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: False when ``GIGALINE_SIM_JIT`` is ``0``, ``false`` or ``no``.
+#: numba options; ``_nrt`` is not in numba's type stubs, hence the plain dict.
+_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False}
+
+JIT_ENABLED: bool = os.environ.get("GIGALINE_SIM_JIT", "1").lower() not in ("0", "false", "no")
+
+
+def jit(fn: F) -> F:
+    """Compile ``fn`` with numba (cached on disk), or return it unchanged in pure-Python mode."""
+    if not JIT_ENABLED:
+        return fn
+    import numba
+
+    # _nrt=False: the kernel allocates nothing, and without the runtime numba does not count
+    # references on every array passed between kernel functions (atomic operations that
+    # otherwise took most of the time).
+    compiled: F = numba.njit(**_OPTIONS)(fn)
+    return compiled
+
+
+def jit_inline(fn: F) -> F:
+    """Like :func:`jit`, but inlined into its callers at numba IR level.
+
+    For the small helpers on the hot path: a call passes the whole state tuple (about 250
+    machine words), which costs more than the helper itself. Inlining everything would make
+    the first compilation minutes long, so only these are.
+    """
+    if not JIT_ENABLED:
+        return fn
+    import numba
+
+    compiled: F = numba.njit(**_OPTIONS, inline="always")(fn)
+    return compiled
