@@ -183,7 +183,7 @@ def _job(line: Line, step: Step, coil_length_m: float) -> tuple[int, float, Dist
         assert step.speed_m_per_s is not None
         cells = max(1, round(coil_length_m / upc))
         seconds = cells * upc / step.speed_m_per_s
-        return cells, 1.0, Fixed(value=seconds), upc / step.speed_m_per_s
+        return cells, 1.0, Fixed(value=f"{seconds!r} s"), upc / step.speed_m_per_s
     assert step.cycle_time is not None
     per_cycle = 1 if step.kind == "dwell" else step.units_per_cycle  # dwell: per place
     cells_per_cycle = per_cycle / upc

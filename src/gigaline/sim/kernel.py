@@ -466,6 +466,8 @@ def _try_start(K: Arrays, s: int, now: float) -> None:
             b = SI[s, SI_IN0 + i]
             need = j - VI[v, VI_LOAD0 + i]
             if need > 0:
+                if need > ST[b, ST_LEVEL] and ST[b, ST_BQ_N] > 0:
+                    _hand_over(K, b, need - ST[b, ST_LEVEL], now)
                 take = min(need, ST[b, ST_LEVEL])
                 if take > 0:
                     ST[b, ST_LEVEL] -= take
@@ -509,11 +511,27 @@ def _unblock(K: Arrays, s: int, now: float) -> None:
         ST[s, ST_OUT] += d
         VI[v, VI_REM] = rem - d
         if rem - d > 0:
+            if cons >= 0:  # a waiting consumer may take it straight from the machine
+                _wl_push(K, WL_START, cons)
             return
         _ring_drop(K, s, ST_BQ_HEAD)
         _set_state(K, v, STARVED, now)
         _ring_push(K, K[13], s, ST_POOL_HEAD, v)
         _wl_push(K, WL_START, s)
+
+
+@jit_inline
+def _hand_over(K: Arrays, b: int, n: int, now: float) -> None:
+    """Let blocked servers of ``b`` hand up to ``n`` cells straight to a waiting consumer.
+
+    Blocking after service: a machine holding a finished part passes it on as soon as the next
+    machine can take it, even with no buffer place between them (``buffer_after: 0``). Done by
+    lending the buffer ``n`` places for one pass of :func:`_unblock`; the caller takes them.
+    """
+    SI = K[0]
+    SI[b, SI_BUFCAP] += n
+    _unblock(K, b, now)
+    SI[b, SI_BUFCAP] -= n
 
 
 @jit_inline

@@ -28,6 +28,7 @@ from gigaline.sim._layout import (
     ST_SCRAP,
     ST_STARTED,
     ST_WIP,
+    STF_PSTART,
     STF_WIP_AREA,
 )
 from gigaline.sim.bottleneck import momentary_bottleneck
@@ -133,9 +134,9 @@ def run_replication(
     st = new_state(c, plan, horizon_s, seed, replication)
     periods: list[FloatArray] = []
     with np.errstate(over="ignore"):  # SplitMix64 wraps around on purpose (pure-Python mode)
+        snap = _snapshot(st)  # all zeros: the window starts at 0 without warm-up
         init_run(st.arrays)
         marks = sorted({*np.arange(86400.0, horizon_s, 86400.0).tolist(), warmup_s, horizon_s})
-        snap = _snapshot(st)
         for t in marks:
             if t <= 0.0:
                 continue
@@ -147,7 +148,13 @@ def run_replication(
             if progress is not None:
                 progress(t / horizon_s)
     end = _snapshot(st)
-    per = np.concatenate(periods) if periods else np.zeros((0, 3))
+    open_steps = np.flatnonzero(st.STF[:, STF_PSTART] >= 0.0)  # active periods still running
+    periods.append(
+        np.column_stack(
+            [open_steps, st.STF[open_steps, STF_PSTART], np.full(open_steps.size, horizon_s)]
+        )
+    )
+    per = np.concatenate(periods)
     sole, shifting, momentary = momentary_bottleneck(per, warmup_s, horizon_s, c.n_steps)
     hours = st.HOURLY
     first = round(warmup_s / 3600.0)
