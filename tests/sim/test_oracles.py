@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from gigaline.kpi import mean_ci95
-from gigaline.sim._layout import SI_MAIN
 from gigaline.sim import compile_line, run_replication, simulate
+from gigaline.sim._layout import SI_MAIN
 from gigaline.sim.runner import RunRecord
 from tests.sim.conftest import make_line
 
