@@ -18,7 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: False when ``GIGALINE_SIM_JIT`` is ``0``, ``false`` or ``no``.
 #: numba options; ``_nrt`` is not in numba's type stubs, hence the plain dict.
-_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False}
+_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy"}
 
 JIT_ENABLED: bool = os.environ.get("GIGALINE_SIM_JIT", "1").lower() not in ("0", "false", "no")
 

@@ -41,7 +41,8 @@ SI_ENTRY = 15  # 1 for the first main-chain step (cells enter the line's main ch
 SI_NIN = 16  # number of input buffers (0: never starved)
 SI_IN0 = 17  # input buffers (producing steps), up to MAX_IN
 MAX_IN = 6
-N_SI = SI_IN0 + MAX_IN
+SI_FIFO = SI_IN0 + MAX_IN  # 1: jobs end in start order (fixed dwell, no stops): no heap
+N_SI = SI_FIFO + 1
 
 # ---- static step floats: SF[step, col] ---------------------------------------------------
 SF_MEAN = 0  # mean of one cycle [s]
@@ -63,7 +64,9 @@ ST_POOL_N = 9
 ST_BQ_HEAD = 10
 ST_BQ_N = 11
 ST_JOBS = 12
-N_ST = 13
+ST_DQ_HEAD = 13  # ring of pending ends of a FIFO dwell step
+ST_DQ_N = 14
+N_ST = 15
 
 # ---- dynamic step floats: STF[step, col] -------------------------------------------------
 STF_PSTART = 0  # start of the current active period, -1 when inactive
@@ -116,6 +119,7 @@ EV_FAIL = 1
 EV_REPAIR = 2
 EV_PLAN = 3
 EV_HOUR = 4
+EV_DWELL = 5  # id = step: the earliest pending end of a FIFO dwell step
 
 # ---- global integers G[col] --------------------------------------------------------------
 G_HN = 0  # events in the heap

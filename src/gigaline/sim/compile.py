@@ -63,6 +63,7 @@ from gigaline.sim._layout import (
     SI_DIST,
     SI_ENTRY,
     SI_EXEMPT,
+    SI_FIFO,
     SI_IN0,
     SI_JOB,
     SI_K,
@@ -233,6 +234,9 @@ def compile_line(line: Line, coil_length_m: float = DEFAULT_COIL_LENGTH_M) -> Co
             step.failures is not None and step.failures.basis == "calendar"
         )
         SI[i, SI_EXEMPT] = int(step.kind == "dwell")
+        # A fixed hold with no failures ends its jobs in the order they started (dwell steps
+        # ignore the calendar): a ring replaces a million heap entries for 21-day aging.
+        SI[i, SI_FIFO] = int(step.kind == "dwell" and dist.dist == "fixed" and not step.failures)
         SI[i, SI_BUFCAP] = int(step.buffer_after / upc[i] + 1e-9)
         SI[i, SI_MAIN] = int(step.branch is None)
         SI[i, SI_ENTRY] = int(bool(main) and step is main[0])

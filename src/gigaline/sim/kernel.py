@@ -33,6 +33,7 @@ from gigaline.sim._jit import jit, jit_inline
 from gigaline.sim._layout import (
     BLOCKED,
     DOWN,
+    EV_DWELL,
     EV_END,
     EV_FAIL,
     EV_HOUR,
@@ -83,6 +84,7 @@ from gigaline.sim._layout import (
     SI_DIST,
     SI_ENTRY,
     SI_EXEMPT,
+    SI_FIFO,
     SI_IN0,
     SI_JOB,
     SI_MAIN,
@@ -94,6 +96,8 @@ from gigaline.sim._layout import (
     ST_BQ_HEAD,
     ST_BQ_N,
     ST_CONSUMED,
+    ST_DQ_HEAD,
+    ST_DQ_N,
     ST_INACT,
     ST_JOBS,
     ST_LEVEL,
@@ -443,6 +447,15 @@ def _start_job(K: Arrays, v: int, s: int, now: float) -> None:
     m = VI[v, VI_MACH]
     _set_state(K, v, WORKING, now)
     w = _job_time(K, s)
+    if SI[s, SI_FIFO] == 1:
+        DQT, DQV = K[28], K[29]
+        pos = SI[s, SI_V0] + (ST[s, ST_DQ_HEAD] + ST[s, ST_DQ_N]) % SI[s, SI_NV]
+        DQT[pos] = now + w
+        DQV[pos] = v
+        ST[s, ST_DQ_N] += 1
+        if ST[s, ST_DQ_N] == 1:
+            _push(K, now + w, s * 8 + EV_DWELL)
+        return
     VF[v, VF_SNAP] = MF[m, MF_STOPCUM]
     _push(K, now + w, v * 8 + EV_END)
     VI[v, VI_COMMIT] = _operate(K, m, w, now)
@@ -694,6 +707,22 @@ def _on_plan(K: Arrays, now: float) -> None:
         _push(K, PLAN[i + 1], EV_PLAN)
 
 
+@jit_inline
+def _on_dwell(K: Arrays, s: int, now: float) -> None:
+    """End every job of FIFO dwell step ``s`` due now; schedule the next one."""
+    SI, ST, DQT, DQV = K[0], K[6], K[28], K[29]
+    v0 = SI[s, SI_V0]
+    while ST[s, ST_DQ_N] > 0:
+        h = v0 + ST[s, ST_DQ_HEAD]
+        if DQT[h] > now:
+            _push(K, DQT[h], s * 8 + EV_DWELL)
+            return
+        v = DQV[h]
+        ST[s, ST_DQ_HEAD] = (ST[s, ST_DQ_HEAD] + 1) % SI[s, SI_NV]
+        ST[s, ST_DQ_N] -= 1
+        _end_job(K, v, now)
+
+
 @jit
 def _on_hour(K: Arrays, now: float) -> None:
     """Snapshot cumulative good output and main-chain WIP area for the hourly series."""
@@ -778,6 +807,8 @@ def run_until(K: Arrays, t_stop: float, per_drain: int) -> int:
             _on_repair(K, ident, now)
         elif kind == EV_PLAN:
             _on_plan(K, now)
+        elif kind == EV_DWELL:
+            _on_dwell(K, ident, now)
         else:
             _on_hour(K, now)
         _work_list(K, now)

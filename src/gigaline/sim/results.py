@@ -224,8 +224,8 @@ class SimResult:
         labels = {
             "throughput_per_h": ("throughput", "good cells/h", "{:,.1f}"),
             "gwh_per_year": ("output", "GWh/year", "{:,.3f}"),
-            "wip_mean": ("WIP (main chain)", "cells", "{:,.0f}"),
-            "lead_time_mean_h": ("lead time", "h", "{:,.2f}"),
+            "wip_mean": ("WIP (main chain)", "cells", "{:,.4g}"),
+            "lead_time_mean_h": ("lead time", "h", "{:,.4g}"),
         }
         for name, (label, unit, fmt) in labels.items():
             ci = self.ci(name)

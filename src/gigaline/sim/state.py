@@ -64,7 +64,7 @@ class KernelState:
 _ORDER = (
     "SI", "SF", "DK", "DP", "EMP", "PLAN", "ST", "STF", "MI", "MF", "MACC", "VI", "VF", "POOL",
     "BQ", "HT", "HI", "G", "GF", "RNG", "HOURLY", "LT_IN", "LT_OUT", "PER", "WL", "WLF",
-    "DIRTY", "DIRTYF",
+    "DIRTY", "DIRTYF", "DQT", "DQV",
 )  # fmt: skip
 
 
@@ -132,5 +132,7 @@ def new_state(
         np.zeros((2, S), dtype=np.int64),
         np.zeros(S, dtype=np.int64),
         np.zeros(S, dtype=np.int64),
+        np.zeros(V),  # FIFO dwell rings: end times
+        np.zeros(V, dtype=np.int64),  # and servers
     )
     return KernelState(arrays=arrays, horizon_s=horizon_s)
