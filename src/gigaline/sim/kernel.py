@@ -496,9 +496,45 @@ def _try_start(K: Arrays, s: int, now: float) -> None:
 
 
 @jit_inline
+def _deposit(K: Arrays, s: int, d: int, now: float) -> None:
+    """Put ``d`` finished cells of step ``s`` into its output buffer (or the sink)."""
+    SI, ST, G = K[0], K[6], K[17]
+    if d <= 0:
+        return
+    cons = SI[s, SI_CONS]
+    if cons >= 0:
+        ST[s, ST_LEVEL] += d
+        _wl_push(K, WL_START, cons)
+    else:  # the sink takes everything at once
+        _wip_touch(K, s, now)
+        ST[s, ST_CONSUMED] += d
+        ST[s, ST_WIP] -= d
+        G[G_GOOD] += d
+        _count(K, d, now, True)
+    ST[s, ST_OUT] += d
+
+
+@jit_inline
+def _take_inputs(K: Arrays, v: int, s: int) -> bool:
+    """Load a whole job into idle server ``v`` if every input buffer holds one; else nothing."""
+    SI, ST, VI = K[0], K[6], K[11]
+    j = SI[s, SI_JOB]
+    nin = SI[s, SI_NIN]
+    for i in range(nin):
+        if ST[SI[s, SI_IN0 + i], ST_LEVEL] < j:
+            return False
+    for i in range(nin):
+        b = SI[s, SI_IN0 + i]
+        ST[b, ST_LEVEL] -= j
+        VI[v, VI_LOAD0 + i] = j
+        _wl_push(K, WL_UNBLOCK, b)
+    return True
+
+
+@jit_inline
 def _unblock(K: Arrays, s: int, now: float) -> None:
     """Deposit the finished work of blocked servers of ``s``, first blocked first."""
-    SI, ST, VI, BQ, G = K[0], K[6], K[11], K[14], K[17]
+    SI, ST, VI, BQ = K[0], K[6], K[11], K[14]
     cons = SI[s, SI_CONS]
     while ST[s, ST_BQ_N] > 0:
         v = BQ[SI[s, SI_V0] + ST[s, ST_BQ_HEAD]]
@@ -512,16 +548,7 @@ def _unblock(K: Arrays, s: int, now: float) -> None:
             space = SI[s, SI_BUFCAP] - ST[s, ST_LEVEL]
             if space < d:
                 d = space if space > 0 else 0
-            if d > 0:
-                ST[s, ST_LEVEL] += d
-                _wl_push(K, WL_START, cons)
-        elif d > 0:  # the sink takes everything at once
-            _wip_touch(K, s, now)
-            ST[s, ST_CONSUMED] += d
-            ST[s, ST_WIP] -= d
-            G[G_GOOD] += d
-            _count(K, d, now, True)
-        ST[s, ST_OUT] += d
+        _deposit(K, s, d, now)
         VI[v, VI_REM] = rem - d
         if rem - d > 0:
             if cons >= 0:  # a waiting consumer may take it straight from the machine
@@ -569,7 +596,22 @@ def _end_job(K: Arrays, v: int, now: float) -> None:
         ST[s, ST_WIP] -= sc
         if SI[s, SI_MAIN] == 1:
             _count(K, sc, now, True)
-    VI[v, VI_REM] = j - sc
+    good = j - sc
+    cons = SI[s, SI_CONS]
+    if ST[s, ST_BQ_N] == 0 and (cons < 0 or SI[s, SI_BUFCAP] - ST[s, ST_LEVEL] >= good):
+        # Fast path (most jobs): nobody blocked ahead and room for all of it. Deposit now and,
+        # if no other server of the step is waiting and the inputs are there, start the next
+        # job on this server at once: it stays working, with no state changes to book.
+        _deposit(K, s, good, now)
+        VI[v, VI_REM] = 0
+        if ST[s, ST_LOADING] < 0 and ST[s, ST_POOL_N] == 0 and _take_inputs(K, v, s):
+            _start_job(K, v, s, now)
+            return
+        _set_state(K, v, STARVED, now)
+        _ring_push(K, K[13], s, ST_POOL_HEAD, v)
+        _wl_push(K, WL_START, s)
+        return
+    VI[v, VI_REM] = good
     _set_state(K, v, BLOCKED, now)
     _ring_push(K, K[14], s, ST_BQ_HEAD, v)
     _wl_push(K, WL_UNBLOCK, s)
