@@ -224,8 +224,8 @@ class SimResult:
         labels = {
             "throughput_per_h": ("throughput", "good cells/h", "{:,.1f}"),
             "gwh_per_year": ("output", "GWh/year", "{:,.3f}"),
-            "wip_mean": ("WIP (main chain)", "cells", "{:,.4g}"),
-            "lead_time_mean_h": ("lead time", "h", "{:,.4g}"),
+            "wip_mean": ("WIP (main chain)", "cells", "{:,.1f}"),
+            "lead_time_mean_h": ("lead time", "h", "{:,.4f}"),
         }
         for name, (label, unit, fmt) in labels.items():
             ci = self.ci(name)

@@ -82,7 +82,9 @@ class RunRecord:
         return self.horizon_s - self.warmup_s
 
 
-def _snapshot(st: KernelState) -> tuple[FloatArray, IntArray, FloatArray, int, int, int, int]:
+def _snapshot(
+    st: KernelState,
+) -> tuple[FloatArray, IntArray, FloatArray, int, int, int, IntArray]:
     return (
         st.MACC.copy(),
         st.ST[:, list(COUNTERS)].copy(),
@@ -90,7 +92,7 @@ def _snapshot(st: KernelState) -> tuple[FloatArray, IntArray, FloatArray, int, i
         int(st.G[G_GOOD]),
         int(st.G[G_N_IN]),
         int(st.G[G_N_OUT]),
-        int(st.MI[:, MI_FAILS].sum()),
+        st.MI[:, MI_FAILS].copy(),
     )
 
 
@@ -171,7 +173,7 @@ def run_replication(
         horizon_s=horizon_s,
         machine_step=st.MI[:, MI_STEP].copy(),
         state_s=end[0] - snap[0],
-        failures=st.MI[:, MI_FAILS].copy(),
+        failures=end[6] - snap[6],
         counters=end[1] - snap[1],
         wip_area=end[2] - snap[2],
         level_end=st.ST[:, ST_LEVEL].copy(),
