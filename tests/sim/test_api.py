@@ -47,6 +47,10 @@ def test_result_tables_and_headline(result: SimResult) -> None:
     ci = result.ci("throughput_per_h")
     assert ci.n == 3 and 0 < ci.half_width < 0.05 * ci.mean
     assert result.bottleneck == "m1"  # the unreliable first machine
+    machines = result.machines
+    assert list(machines.index) == [("m1", 0), ("m2", 0)]
+    assert machines.loc[("m1", 0), "down"] == pytest.approx(steps.loc["m1", "down"])
+    assert machines.loc[("m1", 0), "failures"] > 0
     assert len(result.hourly) == 24 and result.hourly["good_cells"].sum() > 0
     p = result.lead_time_percentiles_h
     assert p["p50"] <= p["p90"] <= p["p99"]

@@ -143,6 +143,23 @@ class SimResult:
         return list(self._tables)
 
     @cached_property
+    def machines(self) -> pd.DataFrame:
+        """Per machine: shares of time in each state and failures, mean over replications."""
+        c = self.compiled
+        k = c.SI[self.records[0].machine_step, SI_K].astype(float)
+        frames = []
+        for r in self.records:
+            shares = r.state_s / (k[:, None] * r.window_s)
+            df = pd.DataFrame(shares, columns=list(STATE_NAMES))
+            df["failures"] = r.failures
+            frames.append(df)
+        out = sum(frames[1:], frames[0]) / len(frames)
+        step = [c.step_ids[s] for s in self.records[0].machine_step]
+        number = np.concatenate([np.arange(n) for n in c.SI[:, SI_NMACH]])
+        out.index = pd.MultiIndex.from_arrays([step, number], names=["step", "machine"])
+        return out
+
+    @cached_property
     def bottleneck(self) -> str:
         """The step most often the momentary bottleneck (sole plus shifting share)."""
         s = self.steps
