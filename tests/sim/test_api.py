@@ -17,6 +17,7 @@ from gigaline.sim import SimResult, SimulationError, simulate
 from gigaline.sim.capacity import static_capacity
 from gigaline.sim.compile import compile_line
 from gigaline.sim.report import report_html
+from tests.sim.conftest import make_line
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "two-machine.yaml"
 
@@ -111,6 +112,9 @@ def test_bad_requests_name_the_value() -> None:
         simulate(line, days=1, replications=0)
     with pytest.raises(SimulationError, match="seed"):
         simulate(line, days=1, seed=-1)
+    huge = make_line("{id: a, kind: dwell, machines: 1000, capacity: 100000, cycle_time: 1 d}")
+    with pytest.raises(SimulationError, match="100,000,000 servers"):
+        compile_line(huge)
 
 
 def test_cli_json_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

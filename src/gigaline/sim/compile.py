@@ -85,6 +85,9 @@ __all__ = ["DEFAULT_COIL_LENGTH_M", "CompiledLine", "SimulationError", "compile_
 #: keeps the transfer granularity between continuous machines fine.
 DEFAULT_COIL_LENGTH_M = 1000.0
 
+#: Servers (machines x dwell places) a line may have: ~130 bytes of state each, so 2 GiB.
+MAX_SERVERS = 15_000_000
+
 _KINDS = {"discrete": KIND_DISCRETE, "batch": KIND_BATCH, "dwell": KIND_DWELL}
 _KINDS["continuous"] = KIND_CONTINUOUS
 
@@ -249,6 +252,12 @@ def compile_line(line: Line, coil_length_m: float = DEFAULT_COIL_LENGTH_M) -> Co
         m0 += step.machines
         v0 += step.machines * k
     SI[:, SI_CONS] = consumer
+    if v0 > MAX_SERVERS:
+        raise SimulationError(
+            f"the line has {v0:,} servers (machines x dwell places); the simulation keeps one "
+            f"row per server and takes at most {MAX_SERVERS:,}: give dwell steps fewer, larger "
+            "places (a unit of several cells, units_per_cell < 1)"
+        )
     return CompiledLine(
         line=line,
         step_ids=tuple(s.id for s in steps),
