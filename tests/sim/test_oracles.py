@@ -246,3 +246,25 @@ def test_littles_law_on_every_run(path: str, merge_line: object) -> None:
         lam = r.exited / r.window_s
         w = float(r.lead_times_s.mean())
         assert wip == pytest.approx(lam * w, rel=0.02), (wip, lam * w)
+
+
+@pytest.mark.parametrize("basis", ["operating", "calendar"])
+def test_failure_counts_follow_their_clock(basis: str) -> None:
+    # Exponential failures are a Poisson process on their clock: operating time (working)
+    # or calendar time less repairs. Expected count = clock / MTBF, sd = sqrt(count).
+    c = compile_line(
+        make_line(
+            f"""
+            {{id: a, kind: discrete, cycle_time: {{dist: exponential, mean: 1 s}}, buffer_after: 3,
+             failures: {{mtbf: 100 s, mttr: 10 s, basis: {basis}}}}}
+            {{id: b, kind: discrete, cycle_time: {{dist: exponential, mean: 1.2 s}}}}
+            """
+        )
+    )
+    r = run_replication(c, days=2, seed=4)
+    working, down = r.state_s[0, 0], r.state_s[0, 3]
+    clock = working if basis == "operating" else r.window_s - down
+    expected = clock / 100.0
+    assert abs(r.failures[0] - expected) <= 4 * math.sqrt(expected), (r.failures[0], expected)
+    assert down / r.failures[0] == pytest.approx(10.0, rel=0.1)  # mean repair time
+    assert r.hourly_good.sum() == r.good
