@@ -485,7 +485,8 @@ def _try_start(K: Arrays, s: int, now: float) -> None:
                 if take > 0:
                     ST[b, ST_LEVEL] -= take
                     VI[v, VI_LOAD0 + i] += take
-                    _wl_push(K, WL_UNBLOCK, b)
+                    if ST[b, ST_BQ_N] > 0:
+                        _wl_push(K, WL_UNBLOCK, b)
                     need -= take
                 if need > 0:
                     full = False
@@ -504,7 +505,8 @@ def _deposit(K: Arrays, s: int, d: int, now: float) -> None:
     cons = SI[s, SI_CONS]
     if cons >= 0:
         ST[s, ST_LEVEL] += d
-        _wl_push(K, WL_START, cons)
+        if ST[cons, ST_POOL_N] > 0 or ST[cons, ST_LOADING] >= 0:  # someone waits for it
+            _wl_push(K, WL_START, cons)
     else:  # the sink takes everything at once
         _wip_touch(K, s, now)
         ST[s, ST_CONSUMED] += d
@@ -527,7 +529,8 @@ def _take_inputs(K: Arrays, v: int, s: int) -> bool:
         b = SI[s, SI_IN0 + i]
         ST[b, ST_LEVEL] -= j
         VI[v, VI_LOAD0 + i] = j
-        _wl_push(K, WL_UNBLOCK, b)
+        if ST[b, ST_BQ_N] > 0:  # a place came free for a blocked server
+            _wl_push(K, WL_UNBLOCK, b)
     return True
 
 
