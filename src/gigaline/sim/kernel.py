@@ -138,6 +138,7 @@ Arrays = tuple[Any, ...]
 
 @jit_inline
 def _push(K: Arrays, t: float, code: int) -> None:
+    """Add an event; HI holds (sequence, code) pairs interleaved in one flat array."""
     HT, HI, G = K[15], K[16], K[17]
     n = G[G_HN]
     seq = G[G_SEQ]
@@ -146,15 +147,15 @@ def _push(K: Arrays, t: float, code: int) -> None:
     while i > 0:
         p = (i - 1) >> 1
         tp = HT[p]
-        if tp < t or (tp == t and HI[p, 0] < seq):
+        if tp < t or (tp == t and HI[2 * p] < seq):
             break
         HT[i] = tp
-        HI[i, 0] = HI[p, 0]
-        HI[i, 1] = HI[p, 1]
+        HI[2 * i] = HI[2 * p]
+        HI[2 * i + 1] = HI[2 * p + 1]
         i = p
     HT[i] = t
-    HI[i, 0] = seq
-    HI[i, 1] = code
+    HI[2 * i] = seq
+    HI[2 * i + 1] = code
     G[G_HN] = n + 1
 
 
@@ -162,30 +163,34 @@ def _push(K: Arrays, t: float, code: int) -> None:
 def _pop(K: Arrays) -> int:
     HT, HI, G = K[15], K[16], K[17]
     n = G[G_HN] - 1
-    code = HI[0, 1]
+    code = HI[1]
     G[G_HN] = n
     if n == 0:
         return int(code)
     t_last = HT[n]
-    s_last = HI[n, 0]
-    c_last = HI[n, 1]
+    s_last = HI[2 * n]
+    c_last = HI[2 * n + 1]
     i = 0
     while True:
         c = 2 * i + 1
         if c >= n:
             break
-        if c + 1 < n and (HT[c + 1] < HT[c] or (HT[c + 1] == HT[c] and HI[c + 1, 0] < HI[c, 0])):
-            c += 1
-        if HT[c] < t_last or (HT[c] == t_last and HI[c, 0] < s_last):
-            HT[i] = HT[c]
-            HI[i, 0] = HI[c, 0]
-            HI[i, 1] = HI[c, 1]
+        tc = HT[c]
+        if c + 1 < n:
+            t2 = HT[c + 1]
+            if t2 < tc or (t2 == tc and HI[2 * c + 2] < HI[2 * c]):
+                c += 1
+                tc = t2
+        if tc < t_last or (tc == t_last and HI[2 * c] < s_last):
+            HT[i] = tc
+            HI[2 * i] = HI[2 * c]
+            HI[2 * i + 1] = HI[2 * c + 1]
             i = c
         else:
             break
     HT[i] = t_last
-    HI[i, 0] = s_last
-    HI[i, 1] = c_last
+    HI[2 * i] = s_last
+    HI[2 * i + 1] = c_last
     return int(code)
 
 
@@ -592,7 +597,8 @@ def _end_job(K: Arrays, v: int, now: float) -> None:
         _push(K, now + extra, v * 8 + EV_END)
         return
     j = VI[v, VI_JOB]
-    sc = binomial(j, SF[s, SF_SCRAP], RNG, 3 * s + 1)
+    p_scrap = SF[s, SF_SCRAP]
+    sc = binomial(j, p_scrap, RNG, 3 * s + 1) if p_scrap > 0.0 else 0
     if sc > 0:
         _wip_touch(K, s, now)
         ST[s, ST_SCRAP] += sc

@@ -120,7 +120,7 @@ def new_state(
         np.arange(V, dtype=np.int64),  # idle pool: every server, in order
         np.zeros(V, dtype=np.int64),
         np.zeros(heap),
-        np.zeros((heap, 2), dtype=np.int64),
+        np.zeros(2 * heap, dtype=np.int64),  # (sequence, code) per heap slot
         G,
         np.zeros(N_GF),
         stream_seeds(c.step_ids, seed, replication),
