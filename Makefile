@@ -36,7 +36,7 @@ unit: $(STAMP)
 
 ## bench: the speed and memory benchmarks (on request, never in CI)
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

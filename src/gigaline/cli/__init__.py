@@ -16,8 +16,9 @@ from gigaline.errors import GigalineError
 __all__ = ["app", "main", "run"]
 
 # Importing a command module registers its commands on ``app``.
+from gigaline.cli import plan as _plan  # noqa: F401
 from gigaline.cli import simulate as _simulate  # noqa: F401
-from gigaline.cli import validate as _validate  # noqa: E402,F401
+from gigaline.cli import validate as _validate  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

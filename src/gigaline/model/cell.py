@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gigaline.model.units import parse_quantity
+from gigaline.model.units import quantity
 
 __all__ = ["Cell", "CellDesign", "ElectrodeDesign", "Foil", "Separator"]
 
 
-def _q(dimension: str) -> BeforeValidator:
-    return BeforeValidator(lambda v: parse_quantity(v, dimension))
-
-
-Length = Annotated[float, _q("length"), Field(gt=0)]
-Area = Annotated[float, _q("area"), Field(gt=0)]
-ArealMass = Annotated[float, _q("areal_mass"), Field(gt=0)]
-Mass = Annotated[float, _q("mass"), Field(gt=0)]
+Length = Annotated[float, quantity("length"), Field(gt=0)]
+Area = Annotated[float, quantity("area"), Field(gt=0)]
+ArealMass = Annotated[float, quantity("areal_mass"), Field(gt=0)]
+Mass = Annotated[float, quantity("mass"), Field(gt=0)]
 
 
 class _Strict(BaseModel):

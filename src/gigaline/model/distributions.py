@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gigaline.model.units import parse_quantity
+from gigaline.model.units import quantity
 
 __all__ = [
     "DISTRIBUTION_NAMES",
@@ -31,14 +31,10 @@ __all__ = [
 ]
 
 
-def _time(value: object) -> float:
-    return parse_quantity(value, "time")
-
-
 #: A duration given with a unit ("90 s", "2 h", "21 d"), stored in seconds.
-Duration = Annotated[float, BeforeValidator(_time)]
-PositiveDuration = Annotated[float, BeforeValidator(_time), Field(gt=0)]
-NonNegativeDuration = Annotated[float, BeforeValidator(_time), Field(ge=0)]
+Duration = Annotated[float, quantity("time")]
+PositiveDuration = Annotated[float, quantity("time"), Field(gt=0)]
+NonNegativeDuration = Annotated[float, quantity("time"), Field(ge=0)]
 
 
 class _Dist(BaseModel):
@@ -234,8 +230,15 @@ Distribution = Annotated[
 ]
 
 DISTRIBUTION_NAMES: tuple[str, ...] = (
-    "fixed", "exponential", "normal", "lognormal", "gamma", "weibull", "uniform",
-    "triangular", "empirical",
+    "fixed",
+    "exponential",
+    "normal",
+    "lognormal",
+    "gamma",
+    "weibull",
+    "uniform",
+    "triangular",
+    "empirical",
 )
 
 

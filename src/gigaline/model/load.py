@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from gigaline.errors import LineFileError, Problem
 from gigaline.model.distributions import DISTRIBUTION_NAMES
 from gigaline.model.schema import Line, line_problems
+from gigaline.model.units import STRICT_UNITS
 
 __all__ = ["load_line", "parse_line"]
 
@@ -44,7 +45,7 @@ def parse_line(text: str, source: str = "<string>") -> Line:
             [Problem(source, 1, "", type(data).__name__, "a line file must be a mapping of keys")]
         )
     try:
-        line = Line.model_validate(data, context={"defer_cross_checks": True})
+        line = Line.model_validate(data, context={"defer_cross_checks": True, STRICT_UNITS: True})
     except ValidationError as exc:
         problems = [_problem(err, data, lines, source) for err in exc.errors()]
         raise LineFileError(problems) from None
@@ -56,7 +57,7 @@ def parse_line(text: str, source: str = "<string>") -> Line:
                 for loc, value, msg in cross
             ]
         )
-    return Line.model_validate(data)
+    return Line.model_validate(data, context={STRICT_UNITS: True})
 
 
 def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
@@ -102,16 +103,20 @@ def _clean_loc(loc: tuple[str | int, ...], data: Any) -> Path_:
     aliases = {"yield_": "yield"}
     for part in loc:
         key = aliases.get(str(part), part) if isinstance(part, str) else part
-        if isinstance(cur, Mapping) and key in cur:
-            out.append(key)
-            cur = cur[key]
-        elif isinstance(cur, list) and isinstance(key, int) and 0 <= key < len(cur):
+        if _has(cur, key):
             out.append(key)
             cur = cur[key]
         elif isinstance(cur, Mapping) and isinstance(key, str) and not _is_tag(key):
             out.append(key)  # a missing or extra field: name it, stop descending
             cur = None
     return tuple(out)
+
+
+def _has(container: Any, key: str | int) -> bool:
+    """Whether ``container`` (a mapping or a list) has ``key``."""
+    if isinstance(container, Mapping):
+        return key in container
+    return isinstance(container, list) and isinstance(key, int) and 0 <= key < len(container)
 
 
 def _is_tag(part: str) -> bool:
@@ -121,9 +126,7 @@ def _is_tag(part: str) -> bool:
 def _value_at(path: Path_, data: Any) -> Any:
     cur = data
     for part in path:
-        if isinstance(cur, Mapping) and part in cur:
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
+        if _has(cur, part):
             cur = cur[part]
         else:
             return None
@@ -166,8 +169,12 @@ def _message(err: ErrorDetails) -> str:
     if kind == "literal_error":
         return f"not allowed; expected {ctx.get('expected', '')}"
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-              "less_than_equal": "<="}[kind]
+        op = {
+            "greater_than": ">",
+            "greater_than_equal": ">=",
+            "less_than": "<",
+            "less_than_equal": "<=",
+        }[kind]
         bound = next(iter(ctx.values()), "")
         return f"must be {op} {bound}"
     if kind == "string_pattern_mismatch":
@@ -175,5 +182,5 @@ def _message(err: ErrorDetails) -> str:
     msg = err["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+            msg = msg[len(prefix) :]
     return msg

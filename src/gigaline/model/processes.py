@@ -48,7 +48,12 @@ PROCESSES: Final[dict[str, str]] = {
 #: Processes that work on one electrode and therefore belong to an electrode branch.
 ELECTRODE_PROCESSES: Final[frozenset[str]] = frozenset(
     {
-        "mixing", "coating", "solvent_recovery", "calendering", "slitting",
-        "electrode_drying", "notching",
+        "mixing",
+        "coating",
+        "solvent_recovery",
+        "calendering",
+        "slitting",
+        "electrode_drying",
+        "notching",
     }
 )

@@ -24,7 +24,7 @@ from gigaline.model.cell import Cell
 from gigaline.model.distributions import Distribution, PositiveDuration, as_distribution
 from gigaline.model.processes import PROCESSES, Electrode
 from gigaline.model.quality import QualitySpec
-from gigaline.model.units import parse_quantity
+from gigaline.model.units import quantity
 
 __all__ = [
     "Calendar",
@@ -43,11 +43,9 @@ StepKind = Literal["continuous", "discrete", "batch", "dwell"]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 
 CycleTime = Annotated[Distribution, BeforeValidator(lambda v: as_distribution(v, "fixed"))]
-FailureTime = Annotated[
-    Distribution, BeforeValidator(lambda v: as_distribution(v, "exponential"))
-]
-Speed = Annotated[float, BeforeValidator(lambda v: parse_quantity(v, "speed")), Field(gt=0)]
-Width = Annotated[float, BeforeValidator(lambda v: parse_quantity(v, "length")), Field(gt=0)]
+FailureTime = Annotated[Distribution, BeforeValidator(lambda v: as_distribution(v, "exponential"))]
+Speed = Annotated[float, quantity("speed"), Field(gt=0)]
+Width = Annotated[float, quantity("length"), Field(gt=0)]
 
 
 class _Strict(BaseModel):
@@ -263,7 +261,9 @@ class Line(_Strict):
             return self
         problems = line_problems(self)
         if problems:
-            raise ValueError("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, _, msg in problems))
+            raise ValueError(
+                "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, _, msg in problems)
+            )
         return self
 
     def step(self, step_id: str) -> Step:
@@ -298,7 +298,8 @@ class Line(_Strict):
         if step.kind == "continuous":
             design = self.cell.design
             assert design is not None and step.electrode is not None and step.width_m
-            return getattr(design, step.electrode).area_m2 / step.width_m
+            electrode = design.cathode if step.electrode == "cathode" else design.anode
+            return electrode.area_m2 / step.width_m
         return 1.0
 
     def predecessors(self, step: Step) -> list[Step]:
@@ -368,12 +369,18 @@ def line_problems(line: Line) -> list[tuple[Loc, object, str]]:
         if s.kind == "continuous" and s.units_per_cell is None:
             if s.electrode is None:
                 problems.append(
-                    (("steps", i, "electrode"), None,
-                     "a continuous step needs electrode (cathode|anode) or units_per_cell")
+                    (
+                        ("steps", i, "electrode"),
+                        None,
+                        "a continuous step needs electrode (cathode|anode) or units_per_cell",
+                    )
                 )
             elif line.cell.design is None:
                 problems.append(
-                    (("cell", "design"), None,
-                     f"step {s.id!r} converts metres to cells: the cell needs a design")
+                    (
+                        ("cell", "design"),
+                        None,
+                        f"step {s.id!r} converts metres to cells: the cell needs a design",
+                    )
                 )
     return problems

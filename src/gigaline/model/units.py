@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["DIMENSIONS", "UnitError", "format_duration", "parse_quantity"]
+from pydantic import BeforeValidator, ValidationInfo
+
+__all__ = ["DIMENSIONS", "UnitError", "format_duration", "parse_quantity", "quantity"]
 
 
 class UnitError(ValueError):
@@ -26,8 +28,18 @@ _D = 86400.0
 #: For each dimension, the allowed unit spellings and their factor to the SI base unit.
 DIMENSIONS: Final[dict[str, dict[str, float]]] = {
     "time": {
-        "s": 1.0, "sec": 1.0, "ms": 1e-3, "min": _MIN, "h": _H, "hr": _H,
-        "d": _D, "day": _D, "days": _D, "wk": 7 * _D, "week": 7 * _D, "weeks": 7 * _D,
+        "s": 1.0,
+        "sec": 1.0,
+        "ms": 1e-3,
+        "min": _MIN,
+        "h": _H,
+        "hr": _H,
+        "d": _D,
+        "day": _D,
+        "days": _D,
+        "wk": 7 * _D,
+        "week": 7 * _D,
+        "weeks": 7 * _D,
     },
     "length": {"m": 1.0, "mm": 1e-3, "cm": 1e-2, "um": 1e-6, "µm": 1e-6, "km": 1e3},
     "speed": {"m/s": 1.0, "m/min": 1.0 / _MIN, "m/h": 1.0 / _H, "mm/s": 1e-3},
@@ -104,9 +116,15 @@ def _first(dimension: str) -> str:
 
 def _example(dimension: str) -> str:
     return {
-        "time": "90 min", "length": "1.2 mm", "speed": "80 m/min", "mass": "500 kg",
-        "area": "0.03 m2", "areal_mass": "21 mg/cm2", "power": "150 kW",
-        "energy": "12 kWh", "rate": "50 /min",
+        "time": "90 min",
+        "length": "1.2 mm",
+        "speed": "80 m/min",
+        "mass": "500 kg",
+        "area": "0.03 m2",
+        "areal_mass": "21 mg/cm2",
+        "power": "150 kW",
+        "energy": "12 kWh",
+        "rate": "50 /min",
     }[dimension]
 
 
@@ -116,3 +134,22 @@ def format_duration(seconds: float) -> str:
         if abs(seconds) >= factor:
             return f"{seconds / factor:.3g} {unit}"
     return f"{seconds:.3g} s"
+
+
+#: Validation context key: set by the line-file loader so that bare numbers need a unit there.
+STRICT_UNITS = "strict_units"
+
+
+def quantity(dimension: str) -> BeforeValidator:
+    """A pydantic before-validator converting a quantity of ``dimension`` to SI.
+
+    In a line file (the loader sets :data:`STRICT_UNITS` in the validation context) a bare
+    number is refused, since ``speed: 80`` is ambiguous; from Python, a bare number is taken as
+    already SI.
+    """
+
+    def convert(value: Any, info: ValidationInfo) -> float:
+        strict = bool(info.context and info.context.get(STRICT_UNITS))
+        return parse_quantity(value, dimension, bare_ok=not strict)
+
+    return BeforeValidator(convert)
