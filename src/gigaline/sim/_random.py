@@ -42,15 +42,68 @@ _S11 = np.uint64(11)
 _TWO_M53 = 1.0 / 9007199254740992.0
 
 
+def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    """Tables of the 256-layer exponential ziggurat (Marsaglia and Tsang, "The ziggurat method
+    for generating random variables", J. Statistical Software 5(8), 2000, doi:10.18637/jss.v005.i08,
+    function zigset), in the paper's 32-bit scale."""
+    m2 = 4294967296.0
+    de = 7.697117470131487
+    te = de
+    ve = 3.949659822581572e-3
+    ke, we, fe = np.zeros(256), np.zeros(256), np.zeros(256)
+    q = ve / math.exp(-de)
+    ke[0] = math.floor(de / q * m2)
+    we[0], we[255] = q / m2, de / m2
+    fe[0], fe[255] = 1.0, math.exp(-de)
+    for i in range(254, 0, -1):
+        de = -math.log(ve / de + math.exp(-de))
+        ke[i + 1] = math.floor(de / te * m2)
+        te = de
+        fe[i] = math.exp(-de)
+        we[i] = de / m2
+    return ke, we, fe
+
+
+_ZKE, _ZWE, _ZFE = _ziggurat_tables()
+_ZR = 7.697117470131487  # start of the tail
+_S32 = np.uint64(32)
+_M8 = np.uint64(255)
+
+
 @jit
-def uniform(rng: np.ndarray, i: int) -> float:
-    """Next number of stream ``i`` in [0, 1), 53 random bits."""
+def next_u64(rng: np.ndarray, i: int) -> np.uint64:  # type: ignore[type-arg]
+    """Next 64 random bits of stream ``i`` (SplitMix64)."""
     x = rng[i] + _GOLDEN
     rng[i] = x
     z = (x ^ (x >> _S30)) * _MIX1
     z = (z ^ (z >> _S27)) * _MIX2
-    z = z ^ (z >> _S31)
-    return float(z >> _S11) * _TWO_M53
+    return z ^ (z >> _S31)  # type: ignore[no-any-return]
+
+
+@jit
+def uniform(rng: np.ndarray, i: int) -> float:  # type: ignore[type-arg]
+    """Next number of stream ``i`` in [0, 1), 53 random bits."""
+    return float(next_u64(rng, i) >> _S11) * _TWO_M53
+
+
+@jit
+def std_exponential(rng: np.ndarray, i: int) -> float:  # type: ignore[type-arg]
+    """A unit-mean exponential variate by the ziggurat (about 99 % need one draw, no log).
+
+    The layer comes from the low 8 bits and the position from the high 32 bits of one 64-bit
+    draw, so that the two are independent (the paper reuses bits of one 32-bit word).
+    """
+    while True:
+        r = next_u64(rng, i)
+        iz = int(r & _M8)
+        jz = float(r >> _S32)
+        if jz < _ZKE[iz]:
+            return float(jz * _ZWE[iz])
+        if iz == 0:
+            return _ZR - math.log(1.0 - uniform(rng, i))
+        x = float(jz * _ZWE[iz])
+        if _ZFE[iz] + uniform(rng, i) * (_ZFE[iz - 1] - _ZFE[iz]) < math.exp(-x):
+            return x
 
 
 @jit
@@ -95,7 +148,7 @@ def sample(
     if kind == D_FIXED:
         return p0
     if kind == D_EXPONENTIAL:
-        return -p0 * math.log(1.0 - uniform(rng, i))
+        return p0 * std_exponential(rng, i)
     if kind == D_NORMAL:
         if p1 <= 0.0:
             return p0
