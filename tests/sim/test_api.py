@@ -80,6 +80,7 @@ def test_static_capacity_is_the_plan_arithmetic() -> None:
     cap = static_capacity(compile_line(gigaline.load_line(EXAMPLE)))
     assert cap.loc["m1", "good_cells_per_h"] == pytest.approx(3600 * 100 / 110 * 0.99)
     assert cap.loc["m2", "good_cells_per_h"] == pytest.approx(3600 / 0.9 * 0.99)
+    assert cap.loc["m1", "step_output_cells_per_h"] == pytest.approx(3600 * 100 / 110)
 
 
 def test_report_is_self_contained(result: SimResult) -> None:

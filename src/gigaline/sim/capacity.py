@@ -34,7 +34,12 @@ def _downstream_yield(line: Line) -> dict[str, float]:
 
 
 def static_capacity(c: CompiledLine) -> pd.DataFrame:
-    """One row per step: nominal, available and good-cell capacity [cells/h]."""
+    """One row per step: nominal, available and good-cell capacity [cells/h].
+
+    ``step_output_cells_per_h`` is what the step itself can pass on (its own yield);
+    ``good_cells_per_h`` is that in good cells leaving the line (every yield after it too); the
+    line's capacity is the smallest ``good_cells_per_h``.
+    """
     line = c.line
     cal = line.calendar
     calendar_share = cal.available_s_per_year / YEAR_S
@@ -52,6 +57,7 @@ def static_capacity(c: CompiledLine) -> pd.DataFrame:
                 "availability": avail,
                 "calendar_share": share,
                 "yield_to_end": after[s.id],
+                "step_output_cells_per_h": float(nominal[i]) * avail * share * s.yield_,
                 "good_cells_per_h": float(nominal[i]) * avail * share * after[s.id],
             }
         )

@@ -81,11 +81,18 @@ def _bottleneck(r: SimResult) -> go.Figure:
 def _plan_vs_sim(r: SimResult) -> go.Figure:
     cap = r.capacity
     fig = go.Figure()
-    fig.add_bar(x=cap.index, y=cap["good_cells_per_h"], name="static capacity (plan arithmetic)")
+    fig.add_bar(
+        x=cap.index, y=cap["step_output_cells_per_h"], name="static capacity (plan arithmetic)"
+    )
     fig.add_bar(x=cap.index, y=cap["simulated_good_cells_per_h"], name="simulated output")
+    fig.add_hline(
+        y=r.plan_throughput_per_h,
+        line_dash="dot",
+        annotation_text=f"line capacity {r.plan_throughput_per_h:,.0f} good cells/h",
+    )
     fig.update_layout(
         barmode="group",
-        title="Plan versus simulation per step (good cells per calendar hour)",
+        title="Plan versus simulation: what each step can pass on and what it did (cells/h)",
         yaxis_title="cells/h",
     )
     return fig
