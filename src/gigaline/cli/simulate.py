@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gigaline.cli._app import app, console, console_err
+from gigaline.cli._app import app, console, progress_bar
 from gigaline.model import load_line
 
 
@@ -31,20 +31,10 @@ def simulate(
     ] = None,
 ) -> None:
     """Simulate a line: throughput, OEE per step, WIP, lead time and the bottleneck."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from gigaline.sim import simulate as run
 
     line = load_line(line_file)
-    with Progress(
-        TextColumn("[bold]simulating[/] {task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=console_err,
-        transient=True,
-        disable=not console_err.is_terminal,
-    ) as bar:
+    with progress_bar("simulating") as bar:
         task = bar.add_task(line.name, total=1.0)
         result = run(
             line,
