@@ -32,7 +32,7 @@ def test_demo_on_the_five_step_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0, text
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Plotly.newPlot" in report
-    assert "<script src=\"http" not in report  # self-contained: plotly.js is inline
+    assert '<script src="http' not in report  # self-contained: plotly.js is inline
     with sqlite3.connect(out / "plant.db") as db:
         records = db.execute("SELECT count(*) FROM process_records").fetchone()[0]
     assert records > 0
