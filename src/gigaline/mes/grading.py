@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from gigaline.mes import tables as t
+from gigaline.mes.bulk import copy_rows, insert_rows
 from gigaline.mes.db import StoreError, require_revision
 from gigaline.mes.measures import latest_numbers
 from gigaline.mes.store import Store
@@ -164,17 +165,15 @@ def grade_stored_cells(
 def _save(
     store: Store, units: list[str], measures: dict[str, FloatArray], graded: GradingResult
 ) -> None:
-    now = datetime.now(UTC)
-
-    def num(x: float) -> float | None:
-        return None if np.isnan(x) else float(x)
-
-    cols = ("capacity_ah", "dcir_mohm", "ocv_v", "k_mv_per_day")
+    """Replace the stored grades, through the bulk paths ingestion uses (COPY, executemany)."""
+    now = store.ts_value(datetime.now(UTC))
+    names = ("capacity_ah", "dcir_mohm", "ocv_v", "k_mv_per_day")
+    values = [[None if np.isnan(x) else float(x) for x in measures[n]] for n in names]
     rows = [
-        {"unit": u, "grade": str(graded.grade[i]), "reason": str(graded.reason[i]) or None,
-         "graded": now, **{c: num(measures[c][i]) for c in cols}}
+        (u, str(graded.grade[i]), str(graded.reason[i]) or None, *(v[i] for v in values), now)
         for i, u in enumerate(units)
-    ]  # fmt: skip
+    ]
+    columns = ("unit", "grade", "reason", *names, "graded")
     with store.engine.begin() as conn:
         conn.execute(delete(t.cell_grades))
-        conn.execute(insert(t.cell_grades), rows)
+        (copy_rows if store.postgres else insert_rows)(conn, "cell_grades", columns, rows)
