@@ -2,11 +2,12 @@
 
 Parameters are stored as JSON text per process record (``process_records.params``) and curve
 features per curve (``curves.features``). The queries select the rows by bound parameters
-(step, time, kind) and the values are read here with orjson. Measured on the 2-core
-development machine (benchmarks/bench_spc.py and a 1.7 M-row PostgreSQL table): letting the
-database extract one key (``json_extract`` on SQLite, ``->>`` on PostgreSQL) was no faster on
-SQLite and 1.5-2x slower on PostgreSQL (``::json`` / ``::jsonb`` parse the whole text per row
-on the server) than shipping the short JSON texts and parsing them in this process.
+(step, time, kind) and the values are read here with orjson. Letting the database extract the
+key instead (``json_extract`` on SQLite, ``CAST(.. AS JSON) ->>`` on PostgreSQL) was measured
+by ``benchmarks/bench_spc.py`` on the 2-core development machine: within 20 % either way from
+run to run, on both databases (the scan of the process records costs more than either). Reading
+here keeps one code path for both databases and takes any parameter name (a JSON path in SQLite
+cannot hold every character).
 """
 
 from __future__ import annotations
