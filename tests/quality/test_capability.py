@@ -163,3 +163,18 @@ def test_capability_rejects_empty_and_constant_data() -> None:
         capability([], lsl=0.0, usl=1.0)
     with pytest.raises(QualityInputError, match="varying values"):
         capability([1.0, 1.0, 1.0], lsl=0.0, usl=2.0)
+
+
+def test_cpk_interval_is_ordered_for_a_process_outside_its_limits() -> None:
+    # Bissell, "How reliable is your capability index?", Appl. Statist. 39 (1990) 331-340:
+    # Cpk +- z sqrt(1/(9n) + Cpk^2/(2(n-1))) stays ordered when Cpk <= 0 (mean off spec).
+    rng = np.random.default_rng(7)
+    values = rng.normal(10.0, 1.0, size=200)
+    cap = capability(values, lsl=20.0, usl=30.0, sigma=1.0)
+    n = values.size
+    half = 1.959963984540054 * math.sqrt(1 / (9 * n) + cap.cpk**2 / (2 * (n - 1)))
+    assert cap.cpk < 0
+    assert cap.cpk_ci[0] == pytest.approx(cap.cpk - half)
+    assert cap.cpk_ci[1] == pytest.approx(cap.cpk + half)
+    centred = capability(rng.normal(20.0, 1.0, size=200), lsl=20.0, usl=40.0, sigma=1.0)
+    assert math.isfinite(centred.cpk_ci[0]) and centred.cpk_ci[0] < centred.cpk_ci[1]

@@ -178,14 +178,17 @@ def _indices(
         lo_q, hi_q = chi2.ppf([alpha / 2, 1 - alpha / 2], df)
         return (idx * math.sqrt(lo_q / df), idx * math.sqrt(hi_q / df))
 
-    half = z * math.sqrt(1 / (9 * n * pk**2) + 1 / (2 * (n - 1))) if pk != 0 else math.inf
+    # Bissell (1990): Cpk +- z sqrt(1/(9n) + Cpk^2 / (2(n-1))). qcc writes it as
+    # Cpk (1 +- z sqrt(1/(9 n Cpk^2) + 1/(2(n-1)))), the same for Cpk > 0 but reversed (and
+    # infinite at 0) for Cpk <= 0, so the additive form is used.
+    half = z * math.sqrt(1 / (9 * n) + pk**2 / (2 * (n - 1)))
     out: dict[str, Any] = {
         "p": p,
         "pl": pl,
         "pu": pu,
         "pk": pk,
         "p_ci": chi_ci(p, n - 1) if p is not None else None,
-        "pk_ci": (pk * (1 - half), pk * (1 + half)),
+        "pk_ci": (pk - half, pk + half),
         "pm": None,
         "pm_ci": None,
     }
