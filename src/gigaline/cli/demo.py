@@ -8,14 +8,18 @@ traced back to its material lots and one cathode lot forward to its cells.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gigaline.cli._app import app, console, progress_bar
 from gigaline.errors import GigalineError
 from gigaline.model import Line, load_line
+
+if TYPE_CHECKING:
+    from gigaline.mes import Store
 
 _REFERENCE = "abf-lfp-20gwh.yaml"
 
@@ -135,3 +139,37 @@ def _mes(line: Line, days: float, seed: int, db: Path) -> None:
             f"where-used {lot}: {len(used['units']):,} units, of them {len(used['cells']):,} cells",
             highlight=False,
         )
+        last_ts = max(e["ts"] for e in events)
+        _spc(
+            store,
+            line,
+            datetime.fromisoformat(last_ts) - timedelta(hours=1),
+            db.parent / "spc.html",
+        )
+
+
+def _spc(store: Store, line: Line, since: datetime, plot: Path) -> None:
+    """SPC over the last hour of the first parameter with spec limits that records carry."""
+    from gigaline.mes.spc import run_spc
+    from gigaline.mes.spc_plot import write_html
+
+    specs = line.quality.specs if line.quality is not None else []
+    for spec in specs:
+        try:
+            res = run_spc(
+                store, spec.step, spec.param, since=since, baseline=200, raise_alarms=False
+            )
+        except GigalineError:
+            continue  # too few stored values of this parameter in the window
+        d = res.as_dict()
+        cap = d["capability"]
+        cpk = f", Cpk {cap['cpk']:.2f}" if cap is not None else ""
+        rules = ", ".join(f"rule {r}: {len(i)}" for r, i in sorted(res.violations.items()) if i)
+        console.print(
+            f"SPC {spec.step}/{spec.param}: {d['points']:,} points, centre {d['center']:.4g}, "
+            f"limits {d['lcl']:.4g} .. {d['ucl']:.4g}{cpk}; {rules or 'no rule violations'}",
+            highlight=False,
+        )
+        write_html(res, plot)
+        console.print(f"control chart: [bold]{plot}[/]")
+        return
