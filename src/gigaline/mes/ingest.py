@@ -99,8 +99,9 @@ def ingest(
     Blank lines are skipped. ``progress`` is called with the number of payloads of each batch
     once it is committed. Each batch is one transaction. While one batch is written (in a
     second thread: the database drivers release the GIL while the database works), the next
-    is decoded and checked; its references are resolved only after the previous batch
-    committed. An error in a batch's write is raised before any later batch is written.
+    is decoded, checked and resolved against the store plus the rows of the batch being
+    written (which the store may not show yet). A batch is written only after the previous
+    one committed: an error in a batch's write is raised before any later batch is written.
     """
     total = IngestResult()
     it = iter(payloads)
@@ -115,9 +116,9 @@ def ingest(
             for i, payload in enumerate(chunk, start=offset + 1):
                 prep.decode(i, payload)
             offset += len(chunk)
+            prep.resolve(None if pending is None else pending[1].batch)
             if pending is not None:
                 _finish(pending, total, progress)
-            prep.resolve()
             pending = (writer.submit(store.write, prep.batch), prep, len(chunk))
         if pending is not None:
             _finish(pending, total, progress)
@@ -227,8 +228,12 @@ class _Preparer:
              "raw_sha256": digest}
         )  # fmt: skip
 
-    def resolve(self) -> None:
-        """Check duplicates and references in stream order; build the rows."""
+    def resolve(self, previous: Batch | None = None) -> None:
+        """Check duplicates and references in stream order; build the rows.
+
+        ``previous``: the rows of the batch written meanwhile, as if already stored (its
+        event ids, units, lots and held units), since the store may not show them yet.
+        """
         store = self.store
         stored = store.existing_events(e.id for _, _, e in self.valid)
         names: set[str] = set()
@@ -243,6 +248,12 @@ class _Preparer:
         self.unit_types = store.unit_types(names)
         self.lots = store.existing_lots(names)
         self.held = store.active_holds(names)
+        if previous is not None:
+            stored.update(row[0] for row in previous.events)
+            self.unit_types.update((row[0], row[1]) for row in previous.units)
+            self.lots.update(row[0] for row in previous.lots)
+            for hold_id, unit in previous.held_units:
+                self.held.setdefault(unit, set()).add(hold_id)
         self.stations = store.stations()
         self.site = store.site
         seen: set[str] = set()
