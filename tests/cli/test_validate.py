@@ -51,3 +51,10 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
 
 def test_usage_error_is_exit_2() -> None:
     assert main(["validate"]) == 2
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from gigaline import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"gigaline {__version__}"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 from rich.console import Console
 
-__all__ = ["app", "console", "console_err"]
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+__all__ = ["app", "console", "console_err", "progress_bar"]
 
 app = typer.Typer(
     name="gigaline",
@@ -19,6 +24,39 @@ console = Console()
 console_err = Console(stderr=True, soft_wrap=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from gigaline import __version__
+
+        console.print(f"gigaline {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Plan, simulate and run lithium-ion battery cell gigafactories from one line file."""
+
+
+def progress_bar(verb: str) -> Progress:
+    """A rich progress bar on stderr for long work ("simulating", "ingesting", ...).
+
+    Shown only on a terminal, so that ``--json`` output and logs stay clean.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(f"[bold]{verb}[/] {{task.description}}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console_err,
+        transient=True,
+        disable=not console_err.is_terminal,
+    )

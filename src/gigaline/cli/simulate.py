@@ -1,0 +1,56 @@
+"""``gigaline simulate``: run the digital twin of a line file and summarise it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gigaline.cli._app import app, console, progress_bar
+from gigaline.model import load_line
+
+
+@app.command()
+def simulate(
+    line_file: Annotated[Path, typer.Argument(help="Line file (YAML).", metavar="LINE.yaml")],
+    days: Annotated[float, typer.Option("--days", help="Days to measure (after warm-up).")] = 30.0,
+    warmup_days: Annotated[
+        float, typer.Option("--warmup-days", help="Days simulated before measuring.")
+    ] = 0.0,
+    replications: Annotated[
+        int, typer.Option("--replications", help="Independent runs (parallel processes).")
+    ] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random streams.")] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (docs/sim-json.md).")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+    ] = None,
+) -> None:
+    """Simulate a line: throughput, OEE per step, WIP, lead time and the bottleneck."""
+    from gigaline.sim import simulate as run
+
+    line = load_line(line_file)
+    with progress_bar("simulating") as bar:
+        task = bar.add_task(line.name, total=1.0)
+        result = run(
+            line,
+            days=days,
+            warmup_days=warmup_days,
+            replications=replications,
+            seed=seed,
+            progress=lambda f: bar.update(task, completed=f),
+        )
+    if report is not None:
+        from gigaline.sim.report import write_report
+
+        write_report(result, report)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), allow_nan=False))
+        return
+    typer.echo(repr(result))
+    if report is not None:
+        console.print(f"report: {report}")

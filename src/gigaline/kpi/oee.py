@@ -1,0 +1,81 @@
+"""Overall equipment effectiveness per ISO 22400-2:2014, clause 6.10 (KPIs for manufacturing
+operations management), in the standard's own terms:
+
+* PBT, planned busy time: planned operation time less planned downtime [s];
+* APT, actual production time: the time the work unit actually produces [s];
+* PRI, planned run time per item: the nominal time one item takes on the work unit [s];
+* PQ, produced quantity; GQ, good quantity.
+
+Availability = APT / PBT; effectiveness (performance) = PRI x PQ / APT; quality rate = GQ / PQ;
+OEE = availability x effectiveness x quality rate = GQ x PRI / PBT.
+
+Worked example (the standard's relations; numbers from the OPC UA MachineTool companion
+specification's illustration, reference.opcfoundation.org, MachineTool v1.01 C.2.4): PBT 1,440,
+APT 1,200, PRI 1, PQ 1,100, GQ 1,080 gives A = 0.8333, E = 0.9167, Q = 0.9818, OEE = 0.75.
+
+Where a factor's denominator is zero (no planned busy time, nothing produced) the factor is NaN:
+the KPI is undefined, not zero. The functions take scalars or numpy arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["OEE", "availability", "effectiveness", "oee", "oee_from_times", "quality_rate"]
+
+X = TypeVar("X", float, npt.NDArray[np.float64])
+
+
+def _ratio(num: X, den: X) -> X:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(np.asarray(den) > 0, np.asarray(num, dtype=float) / np.asarray(den), np.nan)
+    if np.ndim(out) == 0:
+        return float(out)  # type: ignore[return-value]
+    return out  # type: ignore[return-value]
+
+
+def availability(apt_s: X, pbt_s: X) -> X:
+    """Availability = APT / PBT (actual production time over planned busy time)."""
+    return _ratio(apt_s, pbt_s)
+
+
+def effectiveness(pri_s: X, pq: X, apt_s: X) -> X:
+    """Effectiveness (performance) = PRI x PQ / APT."""
+    work: X = np.asarray(pri_s) * np.asarray(pq)
+    return _ratio(work, apt_s)
+
+
+def quality_rate(gq: X, pq: X) -> X:
+    """Quality rate = GQ / PQ (good over produced quantity)."""
+    return _ratio(gq, pq)
+
+
+def oee(a: X, e: X, q: X) -> X:
+    """OEE = availability x effectiveness x quality rate."""
+    return a * e * q  # type: ignore[return-value,operator]
+
+
+@dataclass(frozen=True)
+class OEE:
+    """The three factors and their product for one work unit (or arrays of work units)."""
+
+    availability: float
+    effectiveness: float
+    quality_rate: float
+
+    @property
+    def oee(self) -> float:
+        return self.availability * self.effectiveness * self.quality_rate
+
+
+def oee_from_times(pbt_s: float, apt_s: float, pri_s: float, pq: float, gq: float) -> OEE:
+    """All factors from the ISO 22400-2 elements of one work unit."""
+    return OEE(
+        availability=availability(apt_s, pbt_s),
+        effectiveness=effectiveness(pri_s, pq, apt_s),
+        quality_rate=quality_rate(gq, pq),
+    )

@@ -1,0 +1,82 @@
+"""The one switch between the compiled kernel and pure Python.
+
+The kernel is plain Python over numpy arrays. By default every kernel function is compiled with
+``numba.njit(cache=True)``; with the environment variable ``GIGALINE_SIM_JIT=0`` (read once, at
+import) the very same functions run as ordinary Python, slowly, for debugging and for the tests
+that check both modes give the same numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["JIT_ENABLED", "jit", "jit_inline"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: False when ``GIGALINE_SIM_JIT`` is ``0``, ``false`` or ``no``.
+#: numba options; ``_nrt`` is not in numba's type stubs, hence the plain dict.
+_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy"}
+
+JIT_ENABLED: bool = os.environ.get("GIGALINE_SIM_JIT", "1").lower() not in ("0", "false", "no")
+
+
+_KERNEL_FILES = ("_jit.py", "_layout.py", "_random.py", "kernel.py")
+
+
+def _cache_dir() -> str:
+    """Where compiled kernels are cached: one directory per version of the kernel's sources.
+
+    numba checks only the timestamp of the file that defines a cached function, not of the
+    functions it calls from other modules (the samplers, the layout constants), so a changed
+    sampler would otherwise keep running its old compiled code. Keying the directory by a hash
+    of every kernel source file rules that out. ``NUMBA_CACHE_DIR``, if set, is respected.
+    """
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in _KERNEL_FILES:
+        digest.update((here / name).read_bytes())
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "gigaline" / "numba" / digest.hexdigest()[:16])
+
+
+def _configure_cache() -> None:
+    import numba
+
+    if not os.environ.get("NUMBA_CACHE_DIR"):
+        numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]
+
+
+def jit(fn: F) -> F:
+    """Compile ``fn`` with numba (cached on disk), or return it unchanged in pure-Python mode."""
+    if not JIT_ENABLED:
+        return fn
+    import numba
+
+    _configure_cache()
+    # _nrt=False: the kernel allocates nothing, and without the runtime numba does not count
+    # references on every array passed between kernel functions (atomic operations that
+    # otherwise took most of the time).
+    compiled: F = numba.njit(**_OPTIONS)(fn)
+    return compiled
+
+
+def jit_inline(fn: F) -> F:
+    """Like :func:`jit`, but always inlined into its callers by LLVM.
+
+    For the helpers on the hot path: a call passes the whole state tuple (about 250 machine
+    words), which costs more than most helpers themselves. LLVM-level inlining (``forceinline``)
+    removes that and keeps the first compilation at about 20 s; numba's own IR-level inlining
+    (``inline="always"``) ran just as fast but took minutes to compile.
+    """
+    if not JIT_ENABLED:
+        return fn
+    import numba
+
+    _configure_cache()
+    compiled: F = numba.njit(**_OPTIONS, forceinline=True)(fn)
+    return compiled

@@ -1,0 +1,138 @@
+"""The kernel's mutable state for one run, allocated once: memory does not grow with the horizon
+beyond the hourly series and the sampled lead-time stamps (both sized up front)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gigaline.sim._layout import (
+    G_GMIN_STEP,
+    G_LT_STRIDE,
+    MI_K,
+    MI_NSTARVED,
+    MI_STEP,
+    MI_V0,
+    N_G,
+    N_GF,
+    N_MF,
+    N_MI,
+    N_ST,
+    N_STATES,
+    N_STF,
+    N_VF,
+    N_VI,
+    SI_K,
+    SI_NMACH,
+    SI_NV,
+    SI_V0,
+    ST_INACT,
+    ST_LOADING,
+    ST_POOL_N,
+    STARVED,
+    STF_PSTART,
+    VI_MACH,
+    VI_STATE,
+)
+from gigaline.sim.compile import CompiledLine, stream_seeds
+from gigaline.sim.kernel import Arrays
+
+__all__ = ["KernelState", "new_state"]
+
+#: Rows of the active-period record; the runner drains it when half full.
+PERIOD_ROWS = 1 << 16
+#: Lead-time stamps kept (entries and exits each); the stride adapts to the horizon.
+LEAD_TIME_SAMPLES = 100_000
+
+
+@dataclass
+class KernelState:
+    """Arrays of one run, in the tuple order the kernel expects (see ``arrays``)."""
+
+    arrays: Arrays
+    horizon_s: float
+
+    def __getattr__(self, name: str) -> np.ndarray:  # type: ignore[type-arg]
+        try:
+            return self.arrays[_ORDER.index(name)]  # type: ignore[no-any-return]
+        except ValueError:
+            raise AttributeError(name) from None
+
+
+_ORDER = (
+    "SI", "SF", "DK", "DP", "EMP", "PLAN", "ST", "STF", "MI", "MF", "MACC", "VI", "VF", "POOL",
+    "BQ", "HT", "HI", "G", "GF", "RNG", "HOURLY", "LT_IN", "LT_OUT", "PER", "WL", "WLF",
+    "DIRTY", "DIRTYF", "DQT", "DQV",
+)  # fmt: skip
+
+
+def new_state(
+    c: CompiledLine,
+    plan: np.ndarray,
+    horizon_s: float,
+    seed: int,
+    replication: int,  # type: ignore[type-arg]
+) -> KernelState:
+    """Fresh arrays for one run of ``c`` over ``horizon_s`` with the planned stops ``plan``."""
+    S, M, V = c.n_steps, c.n_machines, c.n_servers
+    ST = np.zeros((S, N_ST), dtype=np.int64)
+    STF = np.zeros((S, N_STF))
+    STF[:, STF_PSTART] = -1.0
+    ST[:, ST_LOADING] = -1
+    ST[:, ST_POOL_N] = c.SI[:, SI_NV]
+    ST[:, ST_INACT] = c.SI[:, SI_NV]
+    MI = np.zeros((M, N_MI), dtype=np.int64)
+    VI = np.zeros((V, N_VI), dtype=np.int64)
+    m = 0
+    for s in range(S):
+        k = int(c.SI[s, SI_K])
+        for q in range(int(c.SI[s, SI_NMACH])):
+            v0 = int(c.SI[s, SI_V0]) + q * k
+            MI[m, MI_STEP] = s
+            MI[m, MI_V0] = v0
+            MI[m, MI_K] = k
+            MI[m, MI_NSTARVED] = k
+            VI[v0 : v0 + k, VI_MACH] = m
+            m += 1
+    VI[:, VI_STATE] = STARVED
+    G = np.zeros(N_G, dtype=np.int64)
+    G[G_GMIN_STEP] = -1
+    cap = c.capacity_cells_per_s()
+    expected = float(cap.min()) * horizon_s * 1.05 + 1.0
+    G[G_LT_STRIDE] = max(1, math.ceil(expected / LEAD_TIME_SAMPLES))
+    heap = V + 2 * M + 16
+    arrays = (
+        c.SI,
+        c.SF,
+        c.DK,
+        c.DP,
+        c.EMP,
+        np.ascontiguousarray(plan, dtype=np.float64),
+        ST,
+        STF,
+        MI,
+        np.zeros((M, N_MF)),
+        np.zeros((M, N_STATES)),
+        VI,
+        np.zeros((V, N_VF)),
+        np.arange(V, dtype=np.int64),  # idle pool: every server, in order
+        np.zeros(V, dtype=np.int64),
+        np.zeros(heap),
+        np.zeros(2 * heap, dtype=np.int64),  # (sequence, code) per heap slot
+        G,
+        np.zeros(N_GF),
+        stream_seeds(c.step_ids, seed, replication),
+        np.zeros((int(horizon_s // 3600.0), 2)),
+        np.zeros(LEAD_TIME_SAMPLES + 64),
+        np.zeros(LEAD_TIME_SAMPLES + 64),
+        np.zeros((PERIOD_ROWS, 3)),
+        np.zeros(2 * S + 2, dtype=np.int64),
+        np.zeros((2, S), dtype=np.int64),
+        np.zeros(S, dtype=np.int64),
+        np.zeros(S, dtype=np.int64),
+        np.zeros(V),  # FIFO dwell rings: end times
+        np.zeros(V, dtype=np.int64),  # and servers
+    )
+    return KernelState(arrays=arrays, horizon_s=horizon_s)
