@@ -170,3 +170,36 @@ def test_a_crash_mid_batch_leaves_no_partial_batch(
     assert store.counts() == before  # events, units, records written before it: rolled back
     monkeypatch.setattr(bulk, name, real)
     assert ingest(store, mini_day[:300]).accepted == 300
+
+
+def test_a_failed_write_stops_the_stream_at_a_batch_boundary(
+    store: Store, mini_day: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While batch k is written, batch k+1 is resolved as if k were stored; if k's write fails,
+    nothing after it is written, and a replay completes the stream."""
+    from gigaline.mes import bulk
+
+    name = "copy_rows" if store.postgres else "insert_rows"
+    real = getattr(bulk, name)
+    genealogy_writes = []
+
+    def crash_on_second_genealogy(conn: Any, table: str, columns: Any, rows: Any) -> None:
+        if table == "genealogy":
+            genealogy_writes.append(len(rows))
+            if len(genealogy_writes) == 2:
+                raise RuntimeError("simulated crash in the second batch with genealogy")
+        real(conn, table, columns, rows)
+
+    events = mini_day[:600]
+    monkeypatch.setattr(bulk, name, crash_on_second_genealogy)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest(store, events, batch_size=100)
+    with store.engine.connect() as conn:
+        ids = set(conn.execute(select(t.events.c.id)).scalars())
+    stored = len(ids)
+    assert 100 <= stored < 600 and stored % 100 == 0  # whole batches...
+    assert ids == {e["id"] for e in events[:stored]}  # ...before the failed one, none after it
+    monkeypatch.setattr(bulk, name, real)
+    replay = ingest(store, events, batch_size=100)
+    assert (replay.accepted, replay.duplicate, replay.rejected) == (600 - stored, stored, 0)
+    assert store.counts()["events"] == 600

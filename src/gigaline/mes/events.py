@@ -7,6 +7,12 @@ JSON Schema, in ``gigaline/mes/schemas/event.schema.json``; :func:`check_event` 
 same rules by hand, because a generic schema validator is several times slower than the ingest
 rate needs (50,000 events/s). A test keeps the two in agreement.
 
+:func:`decode_event` is the fast path of ingestion: it decodes an NDJSON line straight into
+typed structures with msgspec (parsing and most checks in C) and finishes the few checks msgspec
+cannot express in Python. It accepts only what :func:`check_event` accepts, with the same
+values; whatever it cannot vouch for (an invalid event, a curve, a timestamp with an offset) it
+leaves to :func:`check_event`, which then gives the one authoritative answer and reason.
+
 This module is pure: no I/O. Checks that need the database (does the station exist, was the
 consumed unit made before) are in :mod:`gigaline.mes.ingest`.
 """
@@ -16,7 +22,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import Any, Final, NamedTuple
+from typing import Annotated, Any, Final, Literal, NamedTuple, get_args
+
+import msgspec
+from msgspec import Meta
 
 __all__ = [
     "CURVE_KINDS",
@@ -32,40 +41,25 @@ __all__ = [
     "ProcessEvent",
     "StateEvent",
     "check_event",
+    "decode_event",
     "parse_ts",
 ]
 
 EVENT_TYPES: Final = ("lot", "process", "state", "curve")
 
 #: Serialised production units, from raw-material batch to pack (ISA-95 "material sublot").
-UNIT_TYPES: Final = frozenset(
-    {
-        "slurry_batch",
-        "electrode_coil",
-        "electrode_sheet_stack",
-        "cell_stack",
-        "jelly_roll",
-        "cell",
-        "module",
-        "pack",
-    }
-)
+UnitType = Literal[
+    "slurry_batch", "electrode_coil", "electrode_sheet_stack", "cell_stack", "jelly_roll",
+    "cell", "module", "pack",
+]  # fmt: skip
+UNIT_TYPES: Final = frozenset(get_args(UnitType))
 
 #: Machine states. The PackML minimum (Stopped, Idle, Execute, Aborted; OPC 30050 TMC) plus
 #: the causes OEE needs (ISO 22400-2: down, setup, starved, blocked, maintenance).
-MACHINE_STATES: Final = frozenset(
-    {
-        "running",
-        "idle",
-        "down",
-        "setup",
-        "starved",
-        "blocked",
-        "maintenance",
-        "stopped",
-        "off",
-    }
-)
+MachineState = Literal[
+    "running", "idle", "down", "setup", "starved", "blocked", "maintenance", "stopped", "off"
+]
+MACHINE_STATES: Final = frozenset(get_args(MachineState))
 
 CURVE_KINDS: Final = frozenset({"formation", "aging", "grading"})
 
@@ -102,11 +96,14 @@ class EventError(ValueError):
     """An event that breaks the contract; the message is the dead letter's reason."""
 
 
-class Consumed(NamedTuple):
-    """One input of a process event: a lot or unit name and the quantity taken from it."""
+class Consumed(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
+    """One input of a process event: a lot or unit name and the quantity taken from it.
 
-    name: str
-    qty: float
+    A msgspec structure so that the fast path decodes it straight from ``{"unit", "qty"}``.
+    """
+
+    name: Annotated[str, Meta(min_length=1, max_length=MAX_NAME)] = msgspec.field(name="unit")
+    qty: Annotated[float, Meta(ge=0.0)]
 
 
 class LotEvent(NamedTuple):
@@ -157,21 +154,36 @@ class CurveEvent(NamedTuple):
 Event = LotEvent | ProcessEvent | StateEvent | CurveEvent
 
 
-def parse_ts(value: object, field: str = "ts") -> datetime:
-    """An RFC 3339 timestamp with time zone -> aware UTC datetime; EventError otherwise."""
+_fromiso = datetime.fromisoformat
+
+
+def _utc(value: str) -> datetime | None:
+    """``value`` as a UTC datetime if it has the usual form ``YYYY-MM-DDTHH:MM:SS[.fff]Z``.
+
+    The shared fast branch of :func:`parse_ts` and :func:`decode_event`; None for any other
+    form (and for an impossible date), which the general path of :func:`parse_ts` judges.
+    """
     if (
-        type(value) is str
-        and len(value) in (20, 24)
+        len(value) in (20, 24)
         and value[-1] == "Z"
         and value[10] == "T"
         and value[4] == value[7] == "-"
         and value[13] == value[16] == ":"
         and (len(value) == 20 or value[19] == ".")
-    ):  # fast path for the usual "2026-11-28T08:00:00Z" / "...:00.000Z" (already UTC)
+    ):
         try:
-            return datetime.fromisoformat(value)
+            return _fromiso(value)
         except ValueError:
-            pass  # the general path below names the problem
+            return None
+    return None
+
+
+def parse_ts(value: object, field: str = "ts") -> datetime:
+    """An RFC 3339 timestamp with time zone -> aware UTC datetime; EventError otherwise."""
+    if type(value) is str:
+        usual = _utc(value)  # the usual "2026-11-28T08:00:00Z" / "...:00.000Z" (already UTC)
+        if usual is not None:
+            return usual
     match = _RFC3339.match(value) if isinstance(value, str) else None
     if match is None:
         raise EventError(
@@ -398,3 +410,119 @@ def _number(value: object, field: str, positive: bool = False, nonneg: bool = Fa
 def _show(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- the fast path ------------------------------------------------------------------------------
+# Wire structures: what msgspec checks while it decodes (types, lengths in code points, ranges,
+# closed vocabularies, required and unknown fields, null for an optional field). What they
+# cannot express (no surrounding blanks, the timestamp format, started <= ts, a unit consuming
+# itself) ``decode_event`` checks after decoding. JSON numbers are finite here as in orjson:
+# msgspec refuses NaN and Infinity literals and numbers out of the double range.
+
+_WireName = Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
+_WireText = Annotated[str, Meta(min_length=1, max_length=256)]
+_WireParams = Annotated[
+    dict[Annotated[str, Meta(min_length=1, max_length=64)], float], Meta(max_length=MAX_PARAMS)
+]
+
+
+class _WireLot(msgspec.Struct, tag_field="type", tag="lot", forbid_unknown_fields=True, gc=False):
+    id: _WireName
+    ts: str
+    lot: _WireName
+    material: _WireName
+    qty: Annotated[float, Meta(gt=0.0)]
+    uom: Annotated[str, Meta(min_length=1, max_length=16)]
+    site: _WireName | None = None
+
+
+class _WireProcess(
+    msgspec.Struct, tag_field="type", tag="process", forbid_unknown_fields=True, gc=False
+):
+    id: _WireName
+    ts: str
+    station: _WireName
+    step: _WireName
+    unit: _WireName
+    unit_type: UnitType
+    result: Literal["OK", "NG"]
+    site: _WireName | None = None
+    reason: _WireText | None = None
+    started: str | None = None
+    params: _WireParams | None = None
+    consumed: Annotated[list[Consumed], Meta(max_length=MAX_CONSUMED)] | None = None
+
+
+class _WireState(
+    msgspec.Struct, tag_field="type", tag="state", forbid_unknown_fields=True, gc=False
+):
+    id: _WireName
+    ts: str
+    station: _WireName
+    state: MachineState
+    site: _WireName | None = None
+    reason: _WireText | None = None
+
+
+_decode_wire = msgspec.json.Decoder(_WireProcess | _WireLot | _WireState).decode
+
+
+def decode_event(data: bytes) -> Event | None:
+    """The checked event of one JSON text, or None when :func:`check_event` must decide.
+
+    Never rejects: any event it does not accept (invalid, or valid but unusual, such as a curve
+    or a timestamp with an offset) returns None, and the caller runs the general path
+    (``check_event(orjson.loads(data))``) for the verdict and the reason. Whatever it accepts,
+    :func:`check_event` accepts too, with equal fields.
+    """
+    try:
+        w = _decode_wire(data)
+    except (msgspec.MsgspecError, ValueError):  # ValueError: bytes that are not UTF-8
+        return None
+    ts = _utc(w.ts)
+    if ts is None:
+        return None
+    site = w.site
+    if site is not None and site != site.strip():
+        return None
+    if type(w) is _WireProcess:
+        unit = w.unit
+        if (
+            w.id != w.id.strip()
+            or unit != unit.strip()
+            or w.station != w.station.strip()
+            or w.step != w.step.strip()
+        ):
+            return None
+        reason = w.reason
+        if reason is not None and reason != reason.strip():
+            return None
+        started = None
+        if w.started is not None:
+            started = _utc(w.started)
+            if started is None or started > ts:
+                return None
+        consumed: tuple[Consumed, ...] = ()
+        if w.consumed is not None:
+            for c in w.consumed:
+                if c.name == unit or c.name != c.name.strip():
+                    return None
+            consumed = tuple(w.consumed)
+        return ProcessEvent(
+            w.id, site, ts, w.station, w.step, unit, w.unit_type, w.result, reason, started,
+            w.params or {}, consumed,
+        )  # fmt: skip
+    if type(w) is _WireLot:
+        if (
+            w.id != w.id.strip()
+            or w.lot != w.lot.strip()
+            or w.material != w.material.strip()
+            or w.uom != w.uom.strip()
+        ):
+            return None
+        return LotEvent(w.id, site, ts, w.lot, w.material, w.qty, w.uom)
+    if w.id != w.id.strip() or w.station != w.station.strip():
+        return None
+    if w.reason is not None and w.reason != w.reason.strip():
+        return None
+    return StateEvent(w.id, site, ts, w.station, w.state, w.reason)

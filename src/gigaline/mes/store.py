@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import Engine, func, select
 
 from gigaline.mes import tables as t
@@ -137,6 +138,9 @@ class Store:
 
         Driver-level SQL: at 20,000 names a batch, SQLAlchemy's expanding IN costs more than
         the query. ``sql`` and ``key`` are constants of this module; only values are bound.
+        On PostgreSQL the names travel as one JSON array (serialised in C by orjson; psycopg
+        dumps a list parameter element by element in Python, 3x the client time) that the
+        server unpacks into the array of an index scan.
         """
         items = list(dict.fromkeys(values))
         if not items:
@@ -144,7 +148,11 @@ class Store:
         glue = " WHERE " if where else " "
         with self.engine.connect() as conn:
             if self.postgres:
-                rows = conn.exec_driver_sql(f"{sql}{glue}{key} = ANY(%b)", (items,))  # binary
+                names = orjson.dumps(items).decode()
+                rows = conn.exec_driver_sql(
+                    f"{sql}{glue}{key} = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))",
+                    (names,),
+                )
                 yield from (tuple(r) for r in rows)
                 return
             for i in range(0, len(items), _CHUNK):
