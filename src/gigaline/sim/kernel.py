@@ -439,6 +439,7 @@ def _job_time(K: Arrays, s: int) -> float:
     """
     SI, SF, DK, DP, EMP, RNG = K[0], K[1], K[2], K[3], K[4], K[19]
     d = SI[s * N_SI + SI_DIST]
+    x: float
     if DK[d] == D_EXPONENTIAL:  # the commonest case first: the same draw, without dispatch
         x = DP[d * 3] * std_exponential(RNG, 3 * s)
     else:
