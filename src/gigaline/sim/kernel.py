@@ -151,8 +151,9 @@ Arrays = tuple[Any, ...]
 # in gigaline.sim.state from the most events the line can have pending) changes the cost,
 # never the run.
 #
-# * Small lines (a few dozen pending events at most): an array sorted latest first. Popping
-#   takes the last entry; a new event moves the entries due no later than it up by one place.
+# * Lines with at most a few hundred pending events (state.SORTED_MAX_EVENTS, measured): an
+#   array sorted latest first. Popping takes the last entry; a new event moves the entries due
+#   no later than it up by one place.
 #   Those moves are a short, predictable copy loop; a heap's sift-down on random times costs
 #   a mispredicted branch per level, which on the 15-station benchmark line made the heap
 #   about 40 % of the kernel's time.
