@@ -35,7 +35,7 @@ from gigaline.sim._layout import (
 )
 from gigaline.sim.calendar import planned_stop_seconds, planned_stops
 from gigaline.sim.state import KernelState
-from tests.sim.conftest import LINES
+from tests.sim.conftest import LINES, make_line
 
 
 def _check_conservation(st: KernelState, t: float) -> None:
@@ -87,6 +87,45 @@ def test_same_seed_same_bits_other_seed_other_run(merge_line: Line) -> None:
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
     other = run_replication(c, days=1, seed=43)
     assert not np.array_equal(a.state_s, other.state_s)
+
+
+@pytest.mark.parametrize("sorted_array", [1, 0])
+def test_event_list_pops_by_time_then_first_scheduled(sorted_array: int) -> None:
+    # Both event lists (sorted array for small lines, heap for large ones: state.py) must pop
+    # in (time, sequence) order: ties are served first scheduled, first served.
+    from gigaline.sim import kernel
+    from gigaline.sim._layout import G_HN, G_SORTED
+    from gigaline.sim.state import new_state
+
+    c = compile_line(make_line("{id: a, kind: discrete, cycle_time: 1 s}"))
+    st = new_state(c, np.zeros(0), 3600.0, 0, 0)
+    st.G[G_SORTED] = sorted_array
+    times = np.random.default_rng(3).integers(0, 4, size=st.HT.size).astype(float)
+    for i, t in enumerate(times):
+        kernel._push(st.arrays, t, i * 8)
+    popped = []
+    while st.G[G_HN] > 0:
+        t = st.HT[kernel._top(st.arrays)]
+        popped.append((t, kernel._pop(st.arrays) // 8))
+    assert popped == sorted((t, i) for i, t in enumerate(times.tolist()))
+
+
+def test_sorted_event_array_and_heap_give_the_same_bits(
+    merge_line: Line, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same run either way (the merge line has 400 aging places: a heap by default).
+    import gigaline.sim.state as state
+
+    c = compile_line(merge_line)
+    runs = []
+    for limit in (10**9, 0):  # force the sorted array, then the heap
+        monkeypatch.setattr(state, "SORTED_MAX_EVENTS", limit)
+        runs.append(run_replication(c, days=1, warmup_days=0.5, seed=5))
+    a, b = runs
+    for name in ("state_s", "counters", "wip_area", "lead_times_s", "hourly_good"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.events == b.events
+    assert np.array_equal(a.bottleneck_momentary_s, b.bottleneck_momentary_s)
 
 
 def test_common_random_numbers_across_scenarios(merge_line: Line) -> None:

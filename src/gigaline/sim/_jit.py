@@ -25,7 +25,7 @@ _OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False, "error_
 JIT_ENABLED: bool = os.environ.get("GIGALINE_SIM_JIT", "1").lower() not in ("0", "false", "no")
 
 
-_KERNEL_FILES = ("_jit.py", "_layout.py", "_random.py", "kernel.py")
+_KERNEL_FILES = ("_jit.py", "_layout.py", "_random.py", "kernel.py", "bottleneck.py")
 
 
 def _cache_dir() -> str:

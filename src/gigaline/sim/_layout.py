@@ -139,7 +139,8 @@ G_EVENTS = 13  # events processed
 G_GOOD = 14  # good cells out of the last step
 G_PER_LOST = 15  # active periods dropped because the record was full
 G_DIRTY_N = 16  # steps whose activity may have changed in this event
-N_G = 17
+G_SORTED = 17  # 1: events in a sorted array, 0: in a binary heap (see kernel._push)
+N_G = 18
 
 # ---- global floats GF[col] ---------------------------------------------------------------
 GF_NOW = 0

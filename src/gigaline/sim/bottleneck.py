@@ -16,15 +16,83 @@ The kernel hands over only periods that can matter (see ``kernel._settle``).
 
 from __future__ import annotations
 
-import heapq
 import itertools
 
 import numpy as np
 import numpy.typing as npt
 
+from gigaline.sim._jit import jit
+
 __all__ = ["momentary_bottleneck"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@jit
+def _ahead(start: FloatArray, end: FloatArray, i: int, j: int) -> bool:
+    """Period ``i`` ranks before ``j``: longer, then earlier, then first recorded."""
+    li = -(end[i] - start[i])
+    lj = -(end[j] - start[j])
+    if li != lj:
+        return bool(li < lj)
+    if start[i] != start[j]:
+        return bool(start[i] < start[j])
+    return i < j
+
+
+@jit
+def _sweep(
+    start: FloatArray, end: FloatArray, bounds: FloatArray, heap: IntArray, seg: FloatArray
+) -> int:
+    """Between consecutive ``bounds``, the longest period covering them; returns the number of
+    segments written to ``seg`` as rows (from, to, period index), merged where one period
+    stays on top. ``heap`` is scratch space of one slot per period (a binary heap of periods
+    by rank; a period leaves it once it has ended)."""
+    n = start.shape[0]
+    h = 0
+    nxt = 0
+    ns = 0
+    for k in range(bounds.shape[0] - 1):
+        x = bounds[k]
+        y = bounds[k + 1]
+        while nxt < n and start[nxt] <= x:
+            i = h
+            while i > 0:
+                p = (i - 1) >> 1
+                if not _ahead(start, end, nxt, heap[p]):
+                    break
+                heap[i] = heap[p]
+                i = p
+            heap[i] = nxt
+            h += 1
+            nxt += 1
+        while h > 0 and end[heap[0]] <= x:
+            h -= 1
+            last = heap[h]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= h:
+                    break
+                if c + 1 < h and _ahead(start, end, heap[c + 1], heap[c]):
+                    c += 1
+                if not _ahead(start, end, heap[c], last):
+                    break
+                heap[i] = heap[c]
+                i = c
+            heap[i] = last
+        if h == 0:
+            continue
+        top = heap[0]
+        if ns > 0 and seg[ns - 1, 2] == top and seg[ns - 1, 1] == x:
+            seg[ns - 1, 1] = y
+        else:
+            seg[ns, 0] = x
+            seg[ns, 1] = y
+            seg[ns, 2] = top
+            ns += 1
+    return ns
 
 
 def momentary_bottleneck(
@@ -45,30 +113,20 @@ def momentary_bottleneck(
     per = per[np.argsort(per[:, 1], kind="stable")]
     n = len(per)
     bounds = np.unique(np.clip(np.concatenate([per[:, 1], per[:, 2]]), t0, t1))
-    heap: list[tuple[float, float, int]] = []  # (-length, start, index)
-    nxt = 0
-    segments: list[tuple[float, float, int]] = []  # (from, to, period index)
-    for x, y in itertools.pairwise(bounds):
-        while nxt < n and per[nxt, 1] <= x:
-            heapq.heappush(heap, (-(per[nxt, 2] - per[nxt, 1]), per[nxt, 1], nxt))
-            nxt += 1
-        while heap and per[heap[0][2], 2] <= x:
-            heapq.heappop(heap)
-        if not heap:
-            continue
-        i = heap[0][2]
-        if segments and segments[-1][2] == i and segments[-1][1] == x:
-            segments[-1] = (segments[-1][0], y, i)
-        else:
-            segments.append((x, y, i))
+    start = np.ascontiguousarray(per[:, 1])
+    end = np.ascontiguousarray(per[:, 2])
+    seg = np.zeros((max(len(bounds) - 1, 1), 3))
+    ns = _sweep(start, end, bounds, np.zeros(n, dtype=np.int64), seg)
+    step = per[:, 0].astype(np.int64).tolist()
+    segments = [(a, b, int(i)) for a, b, i in seg[:ns].tolist()]
     for a, b, i in segments:
-        momentary[int(per[i, 0])] += b - a
+        momentary[step[i]] += b - a
     for (_, b1, i), (a2, _, j) in itertools.pairwise(segments):
-        si, sj = int(per[i, 0]), int(per[j, 0])
+        si, sj = step[i], step[j]
         if si == sj or b1 != a2:
             continue
-        lo = max(per[i, 1], per[j, 1], t0)
-        hi = min(per[i, 2], per[j, 2], t1)
+        lo = max(start[i], start[j], t0)
+        hi = min(end[i], end[j], t1)
         if hi > lo:
             shifting[si] += hi - lo
             shifting[sj] += hi - lo
