@@ -84,36 +84,31 @@ class Exponential(_Dist):
         return self.mean**2
 
 
-class Normal(_Dist):
+class _MeanSd(_Dist):
+    """A distribution given by its mean and standard deviation."""
+
+    mean: PositiveDuration
+    sd: NonNegativeDuration
+
+    @property
+    def mean_s(self) -> float:
+        return self.mean
+
+    @property
+    def var_s2(self) -> float:
+        return self.sd**2
+
+
+class Normal(_MeanSd):
     """Normal times, truncated at zero by resampling (keep ``sd`` well below ``mean``)."""
 
     dist: Literal["normal"]
-    mean: PositiveDuration
-    sd: NonNegativeDuration
-
-    @property
-    def mean_s(self) -> float:
-        return self.mean
-
-    @property
-    def var_s2(self) -> float:
-        return self.sd**2
 
 
-class Lognormal(_Dist):
+class Lognormal(_MeanSd):
     """Lognormal times given by the mean and standard deviation of the time itself."""
 
     dist: Literal["lognormal"]
-    mean: PositiveDuration
-    sd: NonNegativeDuration
-
-    @property
-    def mean_s(self) -> float:
-        return self.mean
-
-    @property
-    def var_s2(self) -> float:
-        return self.sd**2
 
     @property
     def log_params(self) -> tuple[float, float]:
