@@ -57,7 +57,7 @@ def demo(
         int, typer.Option("--seed", help="Seed of simulation and event generator.")
     ] = 1,
 ) -> None:
-    """Plan, simulate and run (MES on SQLite) the reference line; writes DIR/report.html."""
+    """Plan, simulate and run (MES on SQLite) the reference line, into --out (default demo-out/)."""
     path = line_file or _reference_line()
     line = load_line(path)
     out.mkdir(parents=True, exist_ok=True)
