@@ -10,7 +10,10 @@ from rich.console import Console
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["app", "console", "console_err", "progress_bar"]
+    from gigaline.model import Line
+    from gigaline.sim import SimResult
+
+__all__ = ["app", "console", "console_err", "progress_bar", "simulate_with_progress"]
 
 app = typer.Typer(
     name="gigaline",
@@ -60,3 +63,18 @@ def progress_bar(verb: str) -> Progress:
         transient=True,
         disable=not console_err.is_terminal,
     )
+
+
+def simulate_with_progress(line: Line, days: float, warmup_days: float, seed: int) -> SimResult:
+    """One replication of ``line`` (:func:`gigaline.sim.simulate`) behind a progress bar."""
+    from gigaline.sim import simulate
+
+    with progress_bar("simulating") as bar:
+        task = bar.add_task(f"{warmup_days:g} + {days:g} days", total=1.0)
+        return simulate(
+            line,
+            days=days,
+            warmup_days=warmup_days,
+            seed=seed,
+            progress=lambda f: bar.update(task, completed=f),
+        )

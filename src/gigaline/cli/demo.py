@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gigaline.cli._app import app, console, progress_bar
+from gigaline.cli._app import app, console, progress_bar, simulate_with_progress
 from gigaline.errors import GigalineError
 from gigaline.model import Line, load_line
 
@@ -85,18 +85,9 @@ def _plan(line: Line) -> None:
 
 
 def _simulate(line: Line, days: float, warmup_days: float, seed: int, report: Path) -> None:
-    from gigaline.sim import simulate
     from gigaline.sim.report import write_report
 
-    with progress_bar("simulating") as bar:
-        task = bar.add_task(f"{warmup_days:g} + {days:g} days", total=1.0)
-        result = simulate(
-            line,
-            days=days,
-            warmup_days=warmup_days,
-            seed=seed,
-            progress=lambda f: bar.update(task, completed=f),
-        )
+    result = simulate_with_progress(line, days, warmup_days, seed)
     console.print(repr(result), highlight=False)
     write_report(result, report)
     console.print(f"report (open in a browser): [bold]{report}[/]")

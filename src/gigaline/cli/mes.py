@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gigaline.cli._app import app, console, console_err
+from gigaline.cli._app import app, console, console_err, simulate_with_progress
 
 if TYPE_CHECKING:
     from gigaline.mes.store import Store
@@ -223,13 +223,33 @@ def generate(
         Path | None, typer.Option("--output", "-o", help="NDJSON file (default stdout).")
     ] = None,
     curves: Annotated[bool, typer.Option(help="Emit formation and aging curves.")] = True,
+    from_sim: Annotated[
+        bool,
+        typer.Option(
+            "--from-sim",
+            help="Start cells at the merge step as the simulation (same seed) outputs them, "
+            "hour by hour.",
+        ),
+    ] = False,
+    warmup_days: Annotated[
+        float,
+        typer.Option(
+            "--warmup-days",
+            min=0.0,
+            help="With --from-sim: days simulated before the stream starts (fills the "
+            "electrode branches).",
+        ),
+    ] = 2.0,
 ) -> None:
     """Write a realistic NDJSON event stream of the line (lots, units, records, states)."""
     from gigaline.mes.generate import generate_events
     from gigaline.model import load_line
 
     line = load_line(line_file)
-    events = generate_events(line, days, seed, curves=curves)
+    drive = None
+    if from_sim:
+        drive = simulate_with_progress(line, days, warmup_days, seed)
+    events = generate_events(line, days, seed, curves=curves, drive=drive)
     dumps = json.JSONEncoder(separators=(",", ":")).encode
     if output is None:
         write = sys.stdout.write

@@ -6,6 +6,11 @@ their batch is complete; dwell steps hold cells for their cycle time; a cell tha
 (probability 1 - the step's ``yield``) gets an NG record with a reason code and is scrapped.
 Events after the horizon (``days``) are not emitted: those cells are still in the line.
 
+Driven by the simulation (``drive``: a :class:`gigaline.sim.SimResult` or an hourly series of
+cells), the cells entering the first main-chain step (the merge step) in each hour are exactly
+that hour's simulated good output of that step, spread evenly over the hour: the stream then
+shows the twin's ramp-up, failures and planned stops instead of a constant rate.
+
 Electrode branches are pulled by the merge step: each cell takes its sheets from the current
 sheet stack (a magazine of 20 cells' sheets), made by notching from a slit coil, slit from a
 4,000 m mother coil that was coated from slurry batches mixed from material lots (active
@@ -16,12 +21,14 @@ follow each step's failures (exponential up and repair times).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gigaline.errors import GigalineError
 from gigaline.mes.setup import station_names
 from gigaline.mes.synth import (
     NG_REASONS,
@@ -33,7 +40,17 @@ from gigaline.mes.synth import (
 )
 from gigaline.model import Line, Step
 
-__all__ = ["DEFAULT_START", "generate_events"]
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from gigaline.sim import SimResult
+
+__all__ = ["DEFAULT_START", "DriveError", "drive_counts", "generate_events"]
+
+
+class DriveError(GigalineError):
+    """A simulated series that cannot drive the generator (wrong line, too short, not counts)."""
+
 
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)
 Event = dict[str, Any]
@@ -67,17 +84,51 @@ def generate_events(
     prefix: str | None = None,
     lot_scale: float = 1.0,
     coil_m: float = _COIL_M,
+    drive: SimResult | npt.ArrayLike | None = None,
 ) -> Iterator[Event]:
     """Events of ``days`` of production of ``line``; the same for the same seed.
 
     ``prefix`` starts every id (default ``S<seed>-``); ``lot_scale`` multiplies the lot sizes
     and ``coil_m`` sets the mother-coil length, so that small test lines get several lots and
-    coils a day.
+    coils a day. ``drive`` (see :func:`drive_counts`) sets the cells started at the first
+    main-chain step in each hour from ``start``; without it cells start at the bottleneck rate.
     """
     gen = _Generator(line, days, seed, start, curves, prefix)
+    if drive is not None:
+        gen.drive = drive_counts(line, drive)
+        if gen.drive.size < math.ceil(days * 24.0 - 1e-9):
+            raise DriveError(
+                f"drive: {gen.drive.size} hours of simulated output for {days:g} days of events "
+                f"({math.ceil(days * 24.0 - 1e-9)} hours needed); simulate at least as long"
+            )
     gen.lot_scale, gen.coil_m = lot_scale, coil_m
     gen.branches = [_Branch(gen, name, steps) for name, steps in line.branches.items()]
     yield from gen.run()
+
+
+def drive_counts(line: Line, drive: SimResult | npt.ArrayLike) -> np.ndarray:  # type: ignore[type-arg]
+    """Whole cells to start in each hour from a simulated series.
+
+    ``drive`` is a :class:`gigaline.sim.SimResult` of ``line`` (its :attr:`hourly_steps` column
+    of the first main-chain step, hour 0 = the end of warm-up) or a 1-D series of cells per
+    hour. Fractions (a mean over several replications) are rounded cumulatively: every hour is
+    within one cell of its value and the total is the rounded total; integer series are kept
+    exactly.
+    """
+    from gigaline.sim import SimResult
+
+    if isinstance(drive, SimResult):
+        if drive.compiled.line.name != line.name:
+            raise DriveError(
+                f"drive: simulation of line {drive.compiled.line.name!r}, events of {line.name!r}"
+            )
+        series = drive.hourly_steps[line.main_steps[0].id].to_numpy(dtype=float)
+    else:
+        series = np.asarray(drive, dtype=float)
+    if series.ndim != 1 or not np.all(np.isfinite(series)) or np.any(series < 0):
+        raise DriveError("drive: expected a 1-D series of non-negative cells per hour")
+    total = np.round(np.cumsum(series))
+    return np.diff(total, prepend=0.0).astype(np.int64)
 
 
 class _Ids:
@@ -106,6 +157,7 @@ class _Generator:
         self.stations = {s.id: station_names(s.id, s.machines) for s in line.steps}
         self.lot_scale, self.coil_m = 1.0, _COIL_M
         self.branches: list[_Branch] = []
+        self.drive: np.ndarray | None = None  # type: ignore[type-arg]
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -149,6 +201,9 @@ class _Generator:
     # -- the run ---------------------------------------------------------------------------
 
     def run(self) -> Iterator[Event]:
+        if self.drive is not None:
+            yield from self._run_driven(self.drive)
+            return
         rate = cell_rate_per_s(self.line)
         hours = self.line.calendar.hours_per_day
         per_day = rate * hours * 3600.0
@@ -159,6 +214,23 @@ class _Generator:
             day, within = np.divmod(idx, per_day)
             t_start = self.t0 + day * 86400.0 + within / rate
             self._cells(idx, t_start)
+            yield from self.out
+            self.out.clear()
+        self._states()
+        yield from self.out
+        self.out.clear()
+
+    def _run_driven(self, counts: np.ndarray) -> Iterator[Event]:  # type: ignore[type-arg]
+        """Cells start evenly spaced within each hour, ``counts[h]`` of them in hour ``h``."""
+        hour = np.repeat(np.arange(counts.size), counts)
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        within = (np.arange(hour.size) - first) / np.repeat(counts, counts)
+        t_all = self.t0 + 3600.0 * (hour + within)
+        t_all = t_all[t_all < self.t_end]
+        chunk = 4096
+        for first_i in range(0, t_all.size, chunk):
+            idx = np.arange(first_i, min(first_i + chunk, t_all.size))
+            self._cells(idx, t_all[idx])
             yield from self.out
             self.out.clear()
         self._states()

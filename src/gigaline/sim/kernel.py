@@ -843,14 +843,18 @@ def _on_dwell(K: Arrays, s: int, now: float) -> None:
 
 @jit
 def _on_hour(K: Arrays, now: float) -> None:
-    """Snapshot cumulative good output and main-chain WIP area for the hourly series."""
-    SI, STF, G, HOURLY = K[0], K[7], K[17], K[20]
+    """Snapshot cumulative good output and main-chain WIP area for the hourly series, and each
+    step's cumulative good output (cells passed on) when the per-step series is kept."""
+    SI, ST, STF, G, HOURLY, HSTEP = K[0], K[6], K[7], K[17], K[20], K[30]
     h = G[G_HOUR]
+    keep = h < HSTEP.shape[0]
     area = 0.0
     for s in range(SI.shape[0] // N_SI):
         _wip_touch(K, s, now)
         if SI[s * N_SI + SI_MAIN] == 1:
             area += STF[s * N_STF + STF_WIP_AREA]
+        if keep:
+            HSTEP[h, s] = ST[s * N_ST + ST_OUT]
     HOURLY[h, 0] = G[G_GOOD]
     HOURLY[h, 1] = area
     G[G_HOUR] = h + 1

@@ -177,6 +177,17 @@ class SimResult:
         )
 
     @cached_property
+    def hourly_steps(self) -> pd.DataFrame:
+        """Good cells (cell equivalents) each step passed on per hour: one column per step id,
+        mean over replications (integers with one replication). Index as :attr:`hourly`."""
+        n = min(len(r.hourly_step_out) for r in self.records)
+        out = np.mean([r.hourly_step_out[:n] for r in self.records], axis=0)
+        hours = np.arange(n) + self.warmup_days * 24.0
+        return pd.DataFrame(
+            out, columns=list(self.compiled.step_ids), index=pd.Index(hours, name="hour")
+        )
+
+    @cached_property
     def capacity(self) -> pd.DataFrame:
         """Static capacity of each step beside the simulated output (plan vs simulation)."""
         cap = static_capacity(self.compiled)

@@ -68,6 +68,8 @@ class RunRecord:
     exited: int
     hourly_good: FloatArray
     hourly_wip: FloatArray
+    #: per hour of the window and step: good cells passed on by the step [hours x steps]
+    hourly_step_out: FloatArray
     lead_times_s: FloatArray
     bottleneck_sole_s: FloatArray
     bottleneck_shifting_s: FloatArray
@@ -133,7 +135,7 @@ def run_replication(
     warmup_s = warmup_days * 86400.0
     horizon_s = warmup_s + days * 86400.0
     plan = planned_stops(c.line.calendar, horizon_s)
-    st = new_state(c, plan, horizon_s, seed, replication)
+    st = new_state(c, plan, horizon_s, seed, replication, step_hourly=True)
     periods: list[FloatArray] = []
     with np.errstate(over="ignore"):  # SplitMix64 wraps around on purpose (pure-Python mode)
         snap = _snapshot(st)  # all zeros: the window starts at 0 without warm-up
@@ -163,6 +165,8 @@ def run_replication(
     cum = np.vstack([[0.0, 0.0], hours])
     good_h = np.diff(cum[first:, 0])
     wip_h = np.diff(cum[first:, 1]) / 3600.0
+    cum_steps = np.vstack([np.zeros((1, c.n_steps)), st.HSTEP])
+    step_h = np.diff(cum_steps[first:], axis=0)
     n = min(int(st.G[G_LT_IN_N]), int(st.G[G_LT_OUT_N]))
     t_in, t_out = st.LT_IN[:n], st.LT_OUT[:n]
     lead = (t_out - t_in)[t_in >= warmup_s]
@@ -183,6 +187,7 @@ def run_replication(
         exited=end[5] - snap[5],
         hourly_good=good_h,
         hourly_wip=wip_h,
+        hourly_step_out=step_h,
         lead_times_s=lead,
         bottleneck_sole_s=sole,
         bottleneck_shifting_s=shifting,

@@ -1,5 +1,6 @@
 """The kernel's mutable state for one run, allocated once: memory does not grow with the horizon
-beyond the hourly series and the sampled lead-time stamps (both sized up front)."""
+beyond the hourly series (optionally per step) and the sampled lead-time stamps (all sized up
+front)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ class KernelState:
 _ORDER = (
     "SI", "SF", "DK", "DP", "EMP", "PLAN", "ST", "STF", "MI", "MF", "MACC", "VI", "VF", "POOL",
     "BQ", "HT", "HI", "G", "GF", "RNG", "HOURLY", "LT_IN", "LT_OUT", "PER", "WL", "WLF",
-    "DIRTY", "DIRTYF", "DQT", "DQV",
+    "DIRTY", "DIRTYF", "DQT", "DQV", "HSTEP",
 )  # fmt: skip
 
 
@@ -92,8 +93,13 @@ def new_state(
     horizon_s: float,
     seed: int,
     replication: int,  # type: ignore[type-arg]
+    step_hourly: bool = False,
 ) -> KernelState:
-    """Fresh arrays for one run of ``c`` over ``horizon_s`` with the planned stops ``plan``."""
+    """Fresh arrays for one run of ``c`` over ``horizon_s`` with the planned stops ``plan``.
+
+    With ``step_hourly`` the kernel also keeps every step's cumulative good output at each hour
+    (``HSTEP``, hours x steps floats); without, that table has no rows and costs nothing.
+    """
     S, M, V = c.n_steps, c.n_machines, c.n_servers
     ST = np.zeros((S, N_ST), dtype=np.int64)
     STF = np.zeros((S, N_STF))
@@ -155,6 +161,7 @@ def new_state(
         np.zeros(S, dtype=np.int64),
         np.zeros(V),  # FIFO dwell rings: end times
         np.zeros(V, dtype=np.int64),  # and servers
+        np.zeros((int(horizon_s // 3600.0) if step_hourly else 0, S)),
     )
     arrays = tuple(
         a.reshape(-1) if name in _FLAT else a for name, a in zip(_ORDER, views, strict=True)
