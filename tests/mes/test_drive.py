@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +19,7 @@ from gigaline.mes import Store, init_line
 from gigaline.mes.generate import DEFAULT_START, DriveError, drive_counts, generate_events
 from gigaline.mes.ingest import ingest
 from gigaline.model import Line, parse_line
-from gigaline.sim import SimResult, simulate
+from gigaline.sim import SimResult, compile_line, run_replication, simulate
 from gigaline.sim.calendar import planned_stops
 
 from .conftest import LINES
@@ -166,3 +169,26 @@ def test_cli_from_sim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     got = starts_per_hour(events, "stack", 24)
     assert got[:-1] == simulated[:-1] and got[-1] <= simulated[-1]
     assert 0 in got and max(got) <= 60  # planned stops and failures; at most 3600 / 60 s
+
+
+def test_per_step_series_is_the_same_compiled_and_pure_python() -> None:
+    # The kernel runs compiled (numba) or, with GIGALINE_SIM_JIT=0, as plain Python: same bits.
+    script = (
+        "import sys\n"
+        "from gigaline.model import parse_line\n"
+        "from gigaline.sim import compile_line, run_replication\n"
+        "r = run_replication(compile_line(parse_line(sys.stdin.read())), days=0.25, seed=3)\n"
+        "print(r.hourly_step_out.tolist())\n"
+    )
+    env = {**os.environ, "GIGALINE_SIM_JIT": "0"}
+    pure = subprocess.run(
+        [sys.executable, "-c", script],
+        input=_SERIAL,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    r = run_replication(compile_line(parse_line(_SERIAL)), days=0.25, seed=3)
+    assert r.hourly_step_out.shape == (6, 3) and r.hourly_step_out.sum() > 0
+    assert pure == f"{r.hourly_step_out.tolist()}\n"
