@@ -70,8 +70,8 @@ N_ST = 15
 
 # ---- dynamic step floats: STF[step, col] -------------------------------------------------
 STF_PSTART = 0  # start of the current active period, -1 when inactive
-STF_WIP_AREA = 1  # integral of ST_WIP over time [cell s]
-STF_WIP_LAST = 2
+STF_WIP_AREA = 1  # integral of ST_WIP over time [cell s], brought up to date by _wip_flush
+STF_WIP_T = 2  # running sum of (change of ST_WIP) x (time of the change) [cell s]
 N_STF = 3
 
 # ---- machine integers: MI[machine, col] --------------------------------------------------
@@ -92,10 +92,11 @@ N_MI = 11
 MF_TTF = 0  # operating time left to the next failure [s]
 MF_STOPCUM = 1  # total stopped time (down or planned) up to MF_STOPSTART [s]
 MF_STOPSTART = 2  # start of the current stop
-MF_LAST = 3  # last state-time accounting
+MF_LAST = 3  # last accounting of stopped time (down, planned stop)
 MF_FSNAP = 4  # MF_STOPCUM when the failure event was scheduled
 MF_FREM = 5  # remaining delay of a suspended failure
-N_MF = 6
+MF_T0 = 6  # running sums of server entries minus exits x time, per running state (+ state)
+N_MF = MF_T0 + 3
 
 # ---- server integers: VI[server, col] ----------------------------------------------------
 VI_MACH = 0

@@ -62,6 +62,7 @@ from gigaline.sim._layout import (
     MF_FREM,
     MF_FSNAP,
     MF_LAST,
+    MF_T0,
     MF_STOPCUM,
     MF_STOPSTART,
     MF_TTF,
@@ -122,7 +123,7 @@ from gigaline.sim._layout import (
     STARVED,
     STF_PSTART,
     STF_WIP_AREA,
-    STF_WIP_LAST,
+    STF_WIP_T,
     VF_SNAP,
     VF_SREM,
     VI_COMMIT,
@@ -239,9 +240,18 @@ def _pop(K: Arrays) -> int:
 # ---- bookkeeping: state times, work in process, activity -----------------------------------
 
 
+#
+# State times and WIP areas are kept as running sums, so that a change costs one addition
+# instead of bringing a total up to date: for a count n(t) that changes by d_i at times t_i,
+# the integral of n over [0, T] is n(T) T - sum(d_i t_i). Running states (working, starved,
+# blocked) are counted per machine while it runs; a stop takes its servers out of those sums
+# and the resume puts them back. Stopped time (down, planned) is few, long intervals, added up
+# directly at the stop's boundaries.
+
+
 @jit_inline
 def _flush_machine(K: Arrays, m: int, now: float) -> None:
-    """Add the time since the last change to the machine's state-time totals."""
+    """Add the time since the last stop boundary to the machine's down or planned total."""
     MI, MF, MACC = K[8], K[9], K[10]
     dt = now - MF[m * N_MF + MF_LAST]
     if dt > 0.0:
@@ -250,11 +260,27 @@ def _flush_machine(K: Arrays, m: int, now: float) -> None:
             MACC[m * N_STATES + PLANNED] += k * dt
         elif MI[m * N_MI + MI_DOWN] == 1:
             MACC[m * N_STATES + DOWN] += k * dt
-        else:
-            MACC[m * N_STATES + WORKING] += MI[m * N_MI + MI_NWORK] * dt
-            MACC[m * N_STATES + STARVED] += MI[m * N_MI + MI_NSTARVED] * dt
-            MACC[m * N_STATES + BLOCKED] += MI[m * N_MI + MI_NBLOCKED] * dt
     MF[m * N_MF + MF_LAST] = now
+
+
+@jit_inline
+def _running_sums(K: Arrays, m: int, now: float, sign: float) -> None:
+    """The servers of machine ``m`` leave (``sign`` -1: it stops) or re-enter (+1: it runs
+    again) the running-state sums at ``now``."""
+    MI, MF = K[8], K[9]
+    for x in range(3):
+        MF[m * N_MF + MF_T0 + x] += sign * MI[m * N_MI + MI_NWORK + x] * now
+
+
+@jit_inline
+def _state_times(K: Arrays, m: int, now: float) -> None:
+    """Bring the machine's state-time totals (MACC) up to ``now``."""
+    MI, MF, MACC = K[8], K[9], K[10]
+    _flush_machine(K, m, now)
+    running = not _stopped(K, m)
+    for x in range(3):
+        n = MI[m * N_MI + MI_NWORK + x] if running else 0
+        MACC[m * N_STATES + x] = n * now - MF[m * N_MF + MF_T0 + x]
 
 
 @jit_inline
@@ -334,24 +360,36 @@ def _settle(K: Arrays, now: float) -> None:
 
 @jit_inline
 def _set_state(K: Arrays, v: int, new: int, now: float) -> None:
-    VI, MI = K[11], K[8]
+    """Server ``v`` changes to running state ``new`` (working, starved or blocked)."""
+    VI, MI, MF = K[11], K[8], K[9]
     old = VI[v * N_VI + VI_STATE]
     if old == new:
         return
     m = VI[v * N_VI + VI_MACH]
-    _flush_machine(K, m, now)
-    c0 = _inactive(K, m)
     MI[m * N_MI + MI_NWORK + old] -= 1
     MI[m * N_MI + MI_NWORK + new] += 1
     VI[v * N_VI + VI_STATE] = new
-    _inact_add(K, MI[m * N_MI + MI_STEP], _inactive(K, m) - c0)
+    if MI[m * N_MI + MI_DOWN] == 0 and MI[m * N_MI + MI_PLANNED] == 0:
+        # A stopped machine's servers count as down or planned, whatever their state, and
+        # as inactive (planned) or active (down) as a whole: nothing else changes then.
+        MF[m * N_MF + MF_T0 + old] -= now
+        MF[m * N_MF + MF_T0 + new] += now
+        _inact_add(K, MI[m * N_MI + MI_STEP], int(new != WORKING) - int(old != WORKING))
 
 
 @jit_inline
-def _wip_touch(K: Arrays, s: int, now: float) -> None:
+def _wip_add(K: Arrays, s: int, d: int, now: float) -> None:
+    """Step ``s`` gains ``d`` cells of WIP (loses, if negative) at ``now``."""
     ST, STF = K[6], K[7]
-    STF[s * N_STF + STF_WIP_AREA] += ST[s * N_ST + ST_WIP] * (now - STF[s * N_STF + STF_WIP_LAST])
-    STF[s * N_STF + STF_WIP_LAST] = now
+    ST[s * N_ST + ST_WIP] += d
+    STF[s * N_STF + STF_WIP_T] += d * now
+
+
+@jit_inline
+def _wip_flush(K: Arrays, s: int, now: float) -> None:
+    """Bring the step's WIP area (STF_WIP_AREA) up to ``now``."""
+    ST, STF = K[6], K[7]
+    STF[s * N_STF + STF_WIP_AREA] = ST[s * N_ST + ST_WIP] * now - STF[s * N_STF + STF_WIP_T]
 
 
 @jit_inline
@@ -486,12 +524,10 @@ def _start_job(K: Arrays, v: int, s: int, now: float) -> None:
     for i in range(SI[s * N_SI + SI_NIN]):
         VI[v * N_VI + VI_LOAD0 + i] = 0
         b = SI[s * N_SI + SI_IN0 + i]
-        _wip_touch(K, b, now)
         ST[b * N_ST + ST_CONSUMED] += j
-        ST[b * N_ST + ST_WIP] -= j
-    _wip_touch(K, s, now)
+        _wip_add(K, b, -j, now)
     ST[s * N_ST + ST_STARTED] += j
-    ST[s * N_ST + ST_WIP] += j
+    _wip_add(K, s, j, now)
     ST[s * N_ST + ST_JOBS] += 1
     if SI[s * N_SI + SI_ENTRY] == 1:
         _count(K, j, now, False)
@@ -564,9 +600,8 @@ def _deposit(K: Arrays, s: int, d: int, now: float) -> None:
         ):  # someone waits for it
             _wl_push(K, WL_START, cons)
     else:  # the sink takes everything at once
-        _wip_touch(K, s, now)
         ST[s * N_ST + ST_CONSUMED] += d
-        ST[s * N_ST + ST_WIP] -= d
+        _wip_add(K, s, -d, now)
         G[G_GOOD] += d
         _count(K, d, now, True)
     ST[s * N_ST + ST_OUT] += d
@@ -653,9 +688,8 @@ def _end_job(K: Arrays, v: int, now: float) -> None:
     p_scrap = SF[s * N_SF + SF_SCRAP]
     sc = binomial(j, p_scrap, RNG, 3 * s + 1) if p_scrap > 0.0 else 0
     if sc > 0:
-        _wip_touch(K, s, now)
         ST[s * N_ST + ST_SCRAP] += sc
-        ST[s * N_ST + ST_WIP] -= sc
+        _wip_add(K, s, -sc, now)
         if SI[s * N_SI + SI_MAIN] == 1:
             _count(K, sc, now, True)
     good = j - sc
@@ -706,6 +740,7 @@ def _stop(K: Arrays, m: int, planned: bool, now: float) -> None:
     c0 = _inactive(K, m)
     if not _stopped(K, m):
         MF[m * N_MF + MF_STOPSTART] = now
+        _running_sums(K, m, now, -1.0)
     if planned:
         MI[m * N_MI + MI_PLANNED] = 1
     else:
@@ -720,6 +755,7 @@ def _resume(K: Arrays, m: int, now: float) -> None:
     """Machine ``m`` runs again: unpark its servers, resume suspended work and failures."""
     MI, MF, VI, VF = K[8], K[9], K[11], K[12]
     MF[m * N_MF + MF_STOPCUM] += now - MF[m * N_MF + MF_STOPSTART]
+    _running_sums(K, m, now, 1.0)
     s = MI[m * N_MI + MI_STEP]
     if MI[m * N_MI + MI_FSUSP] == 1:
         MI[m * N_MI + MI_FSUSP] = 0
@@ -850,7 +886,7 @@ def _on_hour(K: Arrays, now: float) -> None:
     keep = h < HSTEP.shape[0]
     area = 0.0
     for s in range(SI.shape[0] // N_SI):
-        _wip_touch(K, s, now)
+        _wip_flush(K, s, now)
         if SI[s * N_SI + SI_MAIN] == 1:
             area += STF[s * N_STF + STF_WIP_AREA]
         if keep:
@@ -938,7 +974,7 @@ def run_until(K: Arrays, t_stop: float, per_drain: int) -> int:
         G[G_EVENTS] += 1
     GF[GF_NOW] = t_stop
     for m in range(MI.shape[0] // N_MI):
-        _flush_machine(K, m, t_stop)
+        _state_times(K, m, t_stop)
     for s in range(SI.shape[0] // N_SI):
-        _wip_touch(K, s, t_stop)
+        _wip_flush(K, s, t_stop)
     return 0
