@@ -16,8 +16,6 @@ The kernel hands over only periods that can matter (see ``kernel._settle``).
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import numpy.typing as npt
 
@@ -95,6 +93,39 @@ def _sweep(
     return ns
 
 
+@jit
+def _attribute(
+    seg: FloatArray,
+    ns: int,
+    step: IntArray,
+    start: FloatArray,
+    end: FloatArray,
+    t0: float,
+    t1: float,
+    sole: FloatArray,
+    shifting: FloatArray,
+    momentary: FloatArray,
+) -> None:
+    """Add up the segments of :func:`_sweep` per step: momentary bottleneck time, and shifting
+    time where one step's period hands over to another's and the two overlap."""
+    for k in range(ns):
+        momentary[step[int(seg[k, 2])]] += seg[k, 1] - seg[k, 0]
+    for k in range(ns - 1):
+        i = int(seg[k, 2])
+        j = int(seg[k + 1, 2])
+        si = step[i]
+        sj = step[j]
+        if si == sj or seg[k, 1] != seg[k + 1, 0]:
+            continue
+        lo = max(start[i], start[j], t0)
+        hi = min(end[i], end[j], t1)
+        if hi > lo:
+            shifting[si] += hi - lo
+            shifting[sj] += hi - lo
+    for s in range(momentary.shape[0]):
+        sole[s] = max(momentary[s] - shifting[s], 0.0)
+
+
 def momentary_bottleneck(
     periods: FloatArray, t0: float, t1: float, n_steps: int
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -117,18 +148,5 @@ def momentary_bottleneck(
     end = np.ascontiguousarray(per[:, 2])
     seg = np.zeros((max(len(bounds) - 1, 1), 3))
     ns = _sweep(start, end, bounds, np.zeros(n, dtype=np.int64), seg)
-    step = per[:, 0].astype(np.int64).tolist()
-    segments = [(a, b, int(i)) for a, b, i in seg[:ns].tolist()]
-    for a, b, i in segments:
-        momentary[step[i]] += b - a
-    for (_, b1, i), (a2, _, j) in itertools.pairwise(segments):
-        si, sj = step[i], step[j]
-        if si == sj or b1 != a2:
-            continue
-        lo = max(start[i], start[j], t0)
-        hi = min(end[i], end[j], t1)
-        if hi > lo:
-            shifting[si] += hi - lo
-            shifting[sj] += hi - lo
-    sole[:] = np.maximum(momentary - shifting, 0.0)
+    _attribute(seg, ns, per[:, 0].astype(np.int64), start, end, t0, t1, sole, shifting, momentary)
     return sole, shifting, momentary
