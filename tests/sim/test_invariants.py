@@ -94,13 +94,16 @@ def test_event_list_pops_by_time_then_first_scheduled(sorted_array: int) -> None
     # Both event lists (sorted array for small lines, heap for large ones: state.py) must pop
     # in (time, sequence) order: ties are served first scheduled, first served.
     from gigaline.sim import kernel
-    from gigaline.sim._layout import G_HN, G_SORTED
+    from gigaline.sim._layout import G_HN, G_SORTED, SORTED_BASE
     from gigaline.sim.state import new_state
 
     c = compile_line(make_line("{id: a, kind: discrete, cycle_time: 1 s}"))
     st = new_state(c, np.zeros(0), 3600.0, 0, 0)
+    assert st.G[G_SORTED] == 1  # a one-step line: the sorted array, its sentinels in place
     st.G[G_SORTED] = sorted_array
-    times = np.random.default_rng(3).integers(0, 4, size=st.HT.size).astype(float)
+    # As many events as the sorted array holds (its top slot is scratch for an insertion).
+    times = np.random.default_rng(3).integers(0, 4, size=st.HT.size - SORTED_BASE - 1)
+    times = times.astype(float)
     for i, t in enumerate(times):
         kernel._push(st.arrays, t, i * 8)
     popped = []

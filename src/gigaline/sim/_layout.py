@@ -141,6 +141,7 @@ G_GOOD = 14  # good cells out of the last step
 G_PER_LOST = 15  # active periods dropped because the record was full
 G_DIRTY_N = 16  # steps whose activity may have changed in this event
 G_SORTED = 17  # 1: events in a sorted array, 0: in a binary heap (see kernel._push)
+SORTED_BASE = 8  # the sorted array starts here, after sentinels due at +inf
 N_G = 18
 
 # ---- global floats GF[col] ---------------------------------------------------------------

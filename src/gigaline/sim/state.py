@@ -13,6 +13,7 @@ from gigaline.sim._layout import (
     G_GMIN_STEP,
     G_LT_STRIDE,
     G_SORTED,
+    SORTED_BASE,
     MI_K,
     MI_NSTARVED,
     MI_STEP,
@@ -163,6 +164,8 @@ def new_state(
         np.zeros(V, dtype=np.int64),  # and servers
         np.zeros((int(horizon_s // 3600.0) if step_hourly else 0, S)),
     )
+    if G[G_SORTED] == 1:
+        views[15][:SORTED_BASE] = np.inf  # sentinels below the sorted event array
     arrays = tuple(
         a.reshape(-1) if name in _FLAT else a for name, a in zip(_ORDER, views, strict=True)
     )
