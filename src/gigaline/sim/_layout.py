@@ -106,7 +106,8 @@ VI_SUSP = 3  # 1: job suspended while its machine is stopped
 VI_PARKED = 4  # 1: idle and parked, 2: blocked and parked (machine stopped)
 VI_JOB = 5  # cells in the current job
 VI_COMMIT = 6  # 1: the job's work was charged to the operating-time failure clock
-VI_LOAD0 = 7  # cells loaded from each input
+VI_STEP = 7  # the step (a copy of its machine's MI_STEP, one load nearer the event)
+VI_LOAD0 = 8  # cells loaded from each input
 N_VI = VI_LOAD0 + MAX_IN
 
 # ---- server floats: VF[server, col] ------------------------------------------------------

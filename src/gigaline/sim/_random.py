@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from gigaline.sim._jit import jit
+from gigaline.sim._jit import jit, jit_inline
 from gigaline.sim._layout import (
     D_EMPIRICAL,
     D_EXPONENTIAL,
@@ -70,7 +70,7 @@ _S32 = np.uint64(32)
 _M8 = np.uint64(255)
 
 
-@jit
+@jit_inline
 def next_u64(rng: np.ndarray, i: int) -> np.uint64:  # type: ignore[type-arg]
     """Next 64 random bits of stream ``i`` (SplitMix64)."""
     x = rng[i] + _GOLDEN
@@ -86,24 +86,37 @@ def uniform(rng: np.ndarray, i: int) -> float:  # type: ignore[type-arg]
     return float(next_u64(rng, i) >> _S11) * _TWO_M53
 
 
-@jit
+@jit_inline
 def std_exponential(rng: np.ndarray, i: int) -> float:  # type: ignore[type-arg]
     """A unit-mean exponential variate by the ziggurat (about 99 % need one draw, no log).
 
     The layer comes from the low 8 bits and the position from the high 32 bits of one 64-bit
-    draw, so that the two are independent (the paper reuses bits of one 32-bit word).
+    draw, so that the two are independent (the paper reuses bits of one 32-bit word). The
+    common case is inlined into the caller; the rest is :func:`_exponential_edge`.
     """
+    r = next_u64(rng, i)
+    iz = int(r & _M8)
+    jz = float(r >> _S32)
+    if jz < _ZKE[iz]:
+        return float(jz * _ZWE[iz])
+    return _exponential_edge(rng, i, iz, jz)
+
+
+@jit
+def _exponential_edge(rng: np.ndarray, i: int, iz: int, jz: float) -> float:  # type: ignore[type-arg]
+    """The ziggurat's rare cases for a draw (``iz``, ``jz``) outside its layer's rectangle:
+    the tail (layer 0) or the wedge test, drawing anew when the wedge rejects."""
     while True:
-        r = next_u64(rng, i)
-        iz = int(r & _M8)
-        jz = float(r >> _S32)
-        if jz < _ZKE[iz]:
-            return float(jz * _ZWE[iz])
         if iz == 0:
             return _ZR - math.log(1.0 - uniform(rng, i))
         x = float(jz * _ZWE[iz])
         if _ZFE[iz] + uniform(rng, i) * (_ZFE[iz - 1] - _ZFE[iz]) < math.exp(-x):
             return x
+        r = next_u64(rng, i)
+        iz = int(r & _M8)
+        jz = float(r >> _S32)
+        if jz < _ZKE[iz]:
+            return float(jz * _ZWE[iz])
 
 
 @jit

@@ -134,6 +134,7 @@ from gigaline.sim._layout import (
     VI_PARKED,
     VI_REM,
     VI_STATE,
+    VI_STEP,
     VI_SUSP,
     WL_START,
     WL_UNBLOCK,
@@ -392,7 +393,7 @@ def _set_state(K: Arrays, v: int, new: int, now: float) -> None:
         # as inactive (planned) or active (down) as a whole: nothing else changes then.
         MF[m * N_MF + MF_T0 + old] -= now
         MF[m * N_MF + MF_T0 + new] += now
-        _inact_add(K, MI[m * N_MI + MI_STEP], int(new != WORKING) - int(old != WORKING))
+        _inact_add(K, VI[v * N_VI + VI_STEP], int(new != WORKING) - int(old != WORKING))
 
 
 @jit_inline
@@ -688,9 +689,9 @@ def _hand_over(K: Arrays, b: int, n: int, now: float) -> None:
 
 @jit_inline
 def _end_job(K: Arrays, v: int, now: float) -> None:
-    SI, SF, ST, MI, MF, VI, VF, RNG = K[0], K[1], K[6], K[8], K[9], K[11], K[12], K[19]
+    SI, SF, ST, MF, VI, VF, RNG = K[0], K[1], K[6], K[9], K[11], K[12], K[19]
     m = VI[v * N_VI + VI_MACH]
-    s = MI[m * N_MI + MI_STEP]
+    s = VI[v * N_VI + VI_STEP]
     if _stopped(K, m):  # suspend; the remaining work equals the stop time it has not yet made up
         VI[v * N_VI + VI_SUSP] = 1
         VF[v * N_VF + VF_SREM] = (

@@ -37,6 +37,7 @@ from gigaline.sim._layout import (
     STARVED,
     STF_PSTART,
     VI_MACH,
+    VI_STEP,
     VI_STATE,
 )
 from gigaline.sim.compile import CompiledLine, stream_seeds
@@ -120,6 +121,7 @@ def new_state(
             MI[m, MI_K] = k
             MI[m, MI_NSTARVED] = k
             VI[v0 : v0 + k, VI_MACH] = m
+            VI[v0 : v0 + k, VI_STEP] = s
             m += 1
     VI[:, VI_STATE] = STARVED
     G = np.zeros(N_G, dtype=np.int64)
