@@ -149,18 +149,19 @@ Arrays = tuple[Any, ...]
 
 # ---- the event list: (time, sequence) order, as a sorted array or a binary heap -----------
 #
-# HT holds the times, HI the (sequence, code) pairs interleaved. Keys (time, sequence) are
-# unique, so both structures pop the same events in the same order: the choice (G_SORTED, made
-# in gigaline.sim.state from the most events the line can have pending) changes the cost,
-# never the run.
+# HT holds the times. Keys (time, sequence) are unique, so both structures pop the same events
+# in the same order: the choice (G_SORTED, made in gigaline.sim.state from the most events the
+# line can have pending) changes the cost, never the run.
 #
 # * Lines with at most a few hundred pending events (state.SORTED_MAX_EVENTS, measured): an
-#   array sorted latest first. Popping takes the last entry; a new event moves the entries due
-#   no later than it up by one place.
-#   Those moves are a short, predictable copy loop; a heap's sift-down on random times costs
-#   a mispredicted branch per level, which on the 15-station benchmark line made the heap
-#   about 40 % of the kernel's time.
-# * Larger lines: a binary min-heap, O(log n) per operation.
+#   array sorted latest first from HT[SORTED_BASE], above sentinels due at +inf, with the
+#   codes at the same places in HI. Popping takes the last entry; a new event moves the
+#   entries due no later than it up by one place, so ties stay first scheduled, first served
+#   without storing the sequence. The moves go eight at a time with no branch per entry: a
+#   heap's sift-down on random times costs a mispredicted branch per level (on the 15-station
+#   benchmark line the heap took about 40 % of the kernel's time), and so did a copy loop
+#   that tested each entry.
+# * Larger lines: a binary min-heap, O(log n) per operation, HI holding (sequence, code) pairs.
 
 
 @jit_inline
@@ -176,9 +177,8 @@ def _push(K: Arrays, t: float, code: int) -> None:
         # The new event has the highest sequence, so it goes after every event due no later:
         # those move up one place, eight at a time with no branch per entry, and the new one
         # takes the place below them. Most insertions move fewer than eight, so the loop's
-        # exit is predictable; a data-dependent exit per entry was the kernel's costliest
-        # misprediction. Entries not moved are rewritten with themselves; the sentinels below
-        # the list (due at +inf) end every block.
+        # exit is predictable. Entries not moved are rewritten with themselves; the sentinels
+        # below the list end every block.
         top = SORTED_BASE + n
         i = top
         moved = 0
@@ -190,12 +190,14 @@ def _push(K: Arrays, t: float, code: int) -> None:
                 moved += up
                 q = d - 1 if up else d
                 HT[d] = HT[q]
-                HI[2 * d] = HI[2 * q]
-                HI[2 * d + 1] = HI[2 * q + 1]
+                HI[d] = HI[q]
             if HT[i - 8] > t:
                 break
             i -= 8
         i = top - moved
+        HT[i] = t
+        HI[i] = code
+        return
     else:
         while i > 0:
             p = (i - 1) >> 1
@@ -225,7 +227,7 @@ def _pop(K: Arrays) -> int:
     n = G[G_HN] - 1
     G[G_HN] = n
     if G[G_SORTED] == 1:
-        return int(HI[2 * (SORTED_BASE + n) + 1])
+        return int(HI[SORTED_BASE + n])
     code = HI[1]
     if n == 0:
         return int(code)
