@@ -50,8 +50,9 @@ PERIOD_ROWS = 1 << 16
 #: Lines that can have at most this many events pending keep them in a sorted array instead of
 #: a heap (see gigaline.sim.kernel._push). Measured on serial lines of n one-machine stations
 #: like benchmarks/bench_simpy.py (bound 3 n + 2), million station operations per CPU second,
-#: sorted array against heap: n = 15: 12.8 / 10.2; 30: 12.2 / 9.3; 60: 10.8 / 8.5;
-#: 120: 9.0 / 8.1; 240: 6.9 / 7.6 (28 November 2026, 2-core CI machine).
+#: sorted array against heap: n = 15: 25.1 / 17.9; 30: 21.9 / 16.7; 60: 18.1 / 15.2;
+#: 120: 14.1 / 13.8; 240: 10.4 / 13.0; 480: 7.0 / 12.2 (28 November 2026, 2-core CI machine,
+#: the eight-at-a-time insertion).
 SORTED_MAX_EVENTS = 384
 #: Lead-time stamps kept (entries and exits each); the stride adapts to the horizon.
 LEAD_TIME_SAMPLES = 100_000
