@@ -72,7 +72,8 @@ N_ST = 15
 STF_PSTART = 0  # start of the current active period, -1 when inactive
 STF_WIP_AREA = 1  # integral of ST_WIP over time [cell s], brought up to date by _wip_flush
 STF_WIP_T = 2  # running sum of (change of ST_WIP) x (time of the change) [cell s]
-N_STF = 3
+STF_NEXT_W = 3  # work content of the step's next job, drawn one job ahead [s]
+N_STF = 4
 
 # ---- machine integers: MI[machine, col] --------------------------------------------------
 MI_STEP = 0

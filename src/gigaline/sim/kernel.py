@@ -123,6 +123,7 @@ from gigaline.sim._layout import (
     ST_WIP,
     STARVED,
     STF_PSTART,
+    STF_NEXT_W,
     STF_WIP_AREA,
     STF_WIP_T,
     VF_SNAP,
@@ -491,6 +492,20 @@ def _pool_pop(K: Arrays, s: int) -> int:
 
 @jit_inline
 def _job_time(K: Arrays, s: int) -> float:
+    """Work content of the next job of step ``s`` [s].
+
+    Drawn one job ahead: the job gets the time drawn for it at the previous start, and the
+    draw for the one after it runs meanwhile, off the path from the event to the next one.
+    Each step's stream yields the same times in the same order as drawing them on the spot.
+    """
+    STF = K[7]
+    w = STF[s * N_STF + STF_NEXT_W]
+    STF[s * N_STF + STF_NEXT_W] = _draw_job_time(K, s)
+    return float(w)
+
+
+@jit_inline
+def _draw_job_time(K: Arrays, s: int) -> float:
     """Work content of one job [s]: ``SF_NCYC`` cycles of the step's distribution.
 
     A job of n cycles (n > 1: sheets of one cell) takes n x mean + sqrt(n) x (x - mean) for one
@@ -943,7 +958,9 @@ def _work_list(K: Arrays, now: float) -> None:
 @jit
 def init_run(K: Arrays) -> None:
     """Schedule the first failures, planned stop and hourly snapshot; start every step."""
-    SI, PLAN, MI, MF, HOURLY = K[0], K[5], K[8], K[9], K[20]
+    SI, STF, PLAN, MI, MF, HOURLY = K[0], K[7], K[5], K[8], K[9], K[20]
+    for s in range(SI.shape[0] // N_SI):
+        STF[s * N_STF + STF_NEXT_W] = _draw_job_time(K, s)
     for m in range(MI.shape[0] // N_MI):
         s = MI[m * N_MI + MI_STEP]
         if SI[s * N_SI + SI_MTBF] >= 0:
