@@ -104,9 +104,7 @@ def _pipeline() -> type:
             swapped = [(p, d) for p, d in pm.passes if p is NativeLowering]
             if len(swapped) != 1:  # a numba whose pipeline we do not know: lower as numba does
                 return [pm]
-            pm.passes = [
-                (KernelLowering if p is NativeLowering else p, d) for p, d in pm.passes
-            ]
+            pm.passes = [(KernelLowering if p is NativeLowering else p, d) for p, d in pm.passes]
             pm.finalize()
             return [pm]
 
