@@ -90,17 +90,17 @@ def _pipeline() -> type:
     from numba.core.compiler_machinery import register_pass
     from numba.core.typed_passes import NativeLowering
 
-    @register_pass(mutates_CFG=True, analysis_only=False)
+    @register_pass(mutates_CFG=True, analysis_only=False)  # type: ignore[no-untyped-call]
     class KernelLowering(NativeLowering):  # type: ignore[misc]
         _name = "gigaline_kernel_lowering"
 
         def run_pass(self, state: Any) -> bool:
             with _signed_indices_as_is():
-                return bool(super().run_pass(state))
+                return bool(super().run_pass(state))  # type: ignore[no-untyped-call]
 
     class KernelCompiler(CompilerBase):  # type: ignore[misc]
         def define_pipelines(self) -> list[Any]:
-            pm = DefaultPassBuilder.define_nopython_pipeline(self.state)
+            pm = DefaultPassBuilder.define_nopython_pipeline(self.state)  # type: ignore[no-untyped-call]
             swapped = [(p, d) for p, d in pm.passes if p is NativeLowering]
             if len(swapped) != 1:  # a numba whose pipeline we do not know: lower as numba does
                 return [pm]

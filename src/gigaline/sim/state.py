@@ -13,7 +13,6 @@ from gigaline.sim._layout import (
     G_GMIN_STEP,
     G_LT_STRIDE,
     G_SORTED,
-    SORTED_BASE,
     MI_K,
     MI_NSTARVED,
     MI_STEP,
@@ -31,14 +30,15 @@ from gigaline.sim._layout import (
     SI_NMACH,
     SI_NV,
     SI_V0,
+    SORTED_BASE,
     ST_INACT,
     ST_LOADING,
     ST_POOL_N,
     STARVED,
     STF_PSTART,
     VI_MACH,
-    VI_STEP,
     VI_STATE,
+    VI_STEP,
 )
 from gigaline.sim.compile import CompiledLine, stream_seeds
 from gigaline.sim.kernel import Arrays
