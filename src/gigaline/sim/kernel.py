@@ -302,7 +302,9 @@ def _state_times(K: Arrays, m: int, now: float) -> None:
     running = not _stopped(K, m)
     for x in range(3):
         n = MI[m * N_MI + MI_NWORK + x] if running else 0
-        MACC[m * N_STATES + x] = n * now - MF[m * N_MF + MF_T0 + x]
+        # Rounding of the running sum can leave a state never held for any length of time at
+        # a tiny negative total; time is not negative.
+        MACC[m * N_STATES + x] = max(n * now - MF[m * N_MF + MF_T0 + x], 0.0)
 
 
 @jit_inline
@@ -411,7 +413,8 @@ def _wip_add(K: Arrays, s: int, d: int, now: float) -> None:
 def _wip_flush(K: Arrays, s: int, now: float) -> None:
     """Bring the step's WIP area (STF_WIP_AREA) up to ``now``."""
     ST, STF = K[6], K[7]
-    STF[s * N_STF + STF_WIP_AREA] = ST[s * N_ST + ST_WIP] * now - STF[s * N_STF + STF_WIP_T]
+    area = ST[s * N_ST + ST_WIP] * now - STF[s * N_STF + STF_WIP_T]
+    STF[s * N_STF + STF_WIP_AREA] = area if area > 0.0 else 0.0  # (see _state_times)
 
 
 @jit_inline
