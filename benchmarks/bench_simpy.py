@@ -31,14 +31,15 @@ STATIONS = 15
 MEAN_S, MTBF_S, MTTR_S, BUFFER = 1.0, 200.0, 10.0, 10
 
 
-def line_yaml() -> str:
+def line_yaml(stations: int = STATIONS) -> str:
+    """The benchmark line as a line file, with ``stations`` stations."""
     steps = "\n".join(
-        f"  - {{id: s{i:02d}, kind: discrete, cycle_time: {{dist: exponential, mean: {MEAN_S} s}},"
+        f"  - {{id: s{i:03d}, kind: discrete, cycle_time: {{dist: exponential, mean: {MEAN_S} s}},"
         f" buffer_after: {BUFFER}, failures: {{mtbf: {MTBF_S} s, mttr: {MTTR_S} s}}}}"
-        for i in range(STATIONS)
+        for i in range(stations)
     )
     return (
-        "name: 15-station serial line\n"
+        f"name: {stations}-station serial line\n"
         "cell: {format: prismatic, chemistry: LFP, capacity_ah: 280, nominal_voltage_v: 3.2}\n"
         f"calendar: {{hours_per_year: 8760}}\nsteps:\n{steps}\n"
     )

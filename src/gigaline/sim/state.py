@@ -48,11 +48,11 @@ __all__ = ["KernelState", "new_state"]
 #: Rows of the active-period record; the runner drains it when half full.
 PERIOD_ROWS = 1 << 16
 #: Lines that can have at most this many events pending keep them in a sorted array instead of
-#: a heap (see gigaline.sim.kernel._push). Measured on serial lines of n one-machine stations
-#: like benchmarks/bench_simpy.py (bound 3 n + 2), million station operations per CPU second,
-#: sorted array against heap: n = 15: 25.1 / 17.9; 30: 21.9 / 16.7; 60: 18.1 / 15.2;
-#: 120: 14.1 / 13.8; 240: 10.4 / 13.0; 480: 7.0 / 12.2 (28 November 2026, 2-core CI machine,
-#: the eight-at-a-time insertion).
+#: a heap (see gigaline.sim.kernel._push). Measured by benchmarks/bench_eventlist.py on serial
+#: lines of n one-machine stations (at most 3 n + 2 pending), million station operations per
+#: CPU second, sorted array against heap: n = 15: 29.7 / 20.6; 30: 25.1 / 18.3; 60: 20.5 /
+#: 16.6; 120: 15.8 / 15.1; 240: 11.4 / 13.8; 480: 7.7 / 12.6 (28 November 2026, 2-core CI
+#: machine). The heap takes over between 362 and 722 pending events.
 SORTED_MAX_EVENTS = 384
 #: Lead-time stamps kept (entries and exits each); the stride adapts to the horizon.
 LEAD_TIME_SAMPLES = 100_000
