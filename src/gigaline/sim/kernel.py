@@ -393,9 +393,10 @@ def _set_state(K: Arrays, v: int, new: int, now: float) -> None:
     MI[m * N_MI + MI_NWORK + old] -= 1
     MI[m * N_MI + MI_NWORK + new] += 1
     VI[v * N_VI + VI_STATE] = new
+    # Only a running machine's servers are in the running-state sums and decide its step's
+    # activity. A stopped machine's servers count as down or planned whatever their state,
+    # and the machine is inactive (planned) or active (down) as a whole.
     if MI[m * N_MI + MI_DOWN] == 0 and MI[m * N_MI + MI_PLANNED] == 0:
-        # A stopped machine's servers count as down or planned, whatever their state, and
-        # as inactive (planned) or active (down) as a whole: nothing else changes then.
         MF[m * N_MF + MF_T0 + old] -= now
         MF[m * N_MF + MF_T0 + new] += now
         _inact_add(K, VI[v * N_VI + VI_STEP], int(new != WORKING) - int(old != WORKING))
