@@ -17,11 +17,11 @@ Target (issue 3): gigaline at least 100 times SimPy's station operations per sec
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from collections.abc import Callable
 
-import numpy as np
 import simpy
 
 from gigaline.model import parse_line
@@ -46,24 +46,29 @@ def line_yaml(stations: int = STATIONS) -> str:
 
 
 def run_simpy(horizon_s: float, seed: int = 1) -> int:
-    """Station operations finished by SimPy in ``horizon_s``."""
+    """Station operations finished by SimPy in ``horizon_s``.
+
+    Random numbers come from Python's own ``random`` module, as in SimPy's examples: one
+    scalar draw from it is cheaper than from a numpy ``Generator``, which made this model
+    4-8 % faster (measured 28 November 2026), so the baseline is the quicker of the two.
+    """
     env = simpy.Environment()
-    rng = np.random.default_rng(seed)
+    rng = random.Random(seed)
     buffers = [simpy.Container(env, capacity=BUFFER) for _ in range(STATIONS - 1)]
     done = [0]
 
     def station(i: int):  # type: ignore[no-untyped-def]
-        ttf = rng.exponential(MTBF_S)
+        ttf = rng.expovariate(1.0 / MTBF_S)
         while True:
             if i > 0:
                 yield buffers[i - 1].get(1)
-            work = rng.exponential(MEAN_S)
+            work = rng.expovariate(1.0 / MEAN_S)
             while work > 0.0:
                 if ttf <= work:  # fails during this part: work up to it, repair, go on
                     yield env.timeout(ttf)
                     work -= ttf
-                    yield env.timeout(rng.exponential(MTTR_S))
-                    ttf = rng.exponential(MTBF_S)
+                    yield env.timeout(rng.expovariate(1.0 / MTTR_S))
+                    ttf = rng.expovariate(1.0 / MTBF_S)
                 else:
                     yield env.timeout(work)
                     ttf -= work
