@@ -92,7 +92,8 @@ def _pipeline() -> type:
 
     @register_pass(mutates_CFG=True, analysis_only=False)  # type: ignore[no-untyped-call]
     class KernelLowering(NativeLowering):  # type: ignore[misc]
-        _name = "gigaline_kernel_lowering"
+        # numba refuses a second pass of the same name: unique per load of this module
+        _name = f"gigaline_kernel_lowering_{id(_signed_indices_as_is):x}"
 
         def run_pass(self, state: Any) -> bool:
             with _signed_indices_as_is():
