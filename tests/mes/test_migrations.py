@@ -6,18 +6,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from gigaline.mes import Store
-from gigaline.mes.db import downgrade, resolve_url, upgrade
-from gigaline.mes.tables import metadata
+from gigaline.mes.sql import open_store
+from gigaline.mes.sql.db import downgrade, resolve_url, upgrade
+from gigaline.mes.sql.tables import metadata
 
 
 def test_migrated_schema_matches_the_tables(db_url: str) -> None:
-    store = Store.open(db_url)
+    store = open_store(db_url)
     try:
         with store.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(ctx, metadata) == []
-            assert ctx.get_current_revision() == "0002"
+            assert ctx.get_current_revision() == "0003"
         upgrade(store.engine)  # again: nothing to do
         downgrade(store.engine, "base")
         assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
@@ -26,7 +26,7 @@ def test_migrated_schema_matches_the_tables(db_url: str) -> None:
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
-    store = Store.open(f"{tmp_path}/wal.db")
+    store = open_store(f"{tmp_path}/wal.db")
     try:
         with store.engine.connect() as conn:
             mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
