@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gigaline.model.reference import EnergyCentre
+from gigaline.plan.errors import PlanError
 
 __all__ = ["CentreEnergy", "centre_energy", "intensity_scale"]
 
@@ -41,7 +42,7 @@ def intensity_scale(total_kwh_per_kwh: float, centres: Sequence[EnergyCentre]) -
     ``T / sum_j (electricity_j + heat_j)``."""
     source_total = sum(c.electricity_kwh_per_kg + c.heat_kwh_per_kg for c in centres)
     if source_total <= 0:
-        raise ValueError("the energy centres must use some energy")
+        raise PlanError("the energy centres must use some energy")
     return total_kwh_per_kwh / source_total
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from gigaline.model import Line, Step
 from gigaline.model.cell import CellDesign
+from gigaline.plan.errors import PlanError
 
 __all__ = ["MaterialDemand", "cell_bill_of_materials", "material_demand"]
 
@@ -117,7 +118,7 @@ def material_demand(
     ``materials.yaml``. Raises ``ValueError`` when the cell has no design."""
     design = line.cell.design
     if design is None:
-        raise ValueError("material demand needs cell.design")
+        raise PlanError("material demand needs cell.design")
     bom = cell_bill_of_materials(design, properties.get("separator"))
     entry = _entry_steps(line)
     foil_entry: dict[str, Step] = {

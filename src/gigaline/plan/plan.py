@@ -11,7 +11,6 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gigaline.errors import GigalineError
 from gigaline.model import Line
 from gigaline.model.reference import Reference, load_reference
 from gigaline.plan.capacity import (
@@ -23,15 +22,12 @@ from gigaline.plan.capacity import (
 )
 from gigaline.plan.cost import CentreCost, CostPerKwh, cost_per_kwh, scale_baseline
 from gigaline.plan.energy import CentreEnergy, centre_energy, intensity_scale
+from gigaline.plan.errors import PlanError
 from gigaline.plan.formation import littles_law_positions, positions_to_install
 from gigaline.plan.materials import MaterialDemand, material_demand
 from gigaline.plan.yields import good_cells_per_year, starts_cell_equivalents
 
 __all__ = ["LinePlan", "Plan", "PlanError", "StepPlan", "plan_line", "plan_target"]
-
-
-class PlanError(GigalineError):
-    """A line that cannot be planned as asked (no target, a step that cannot run)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,12 @@
+"""The one error of :mod:`gigaline.plan`: a line or an input the planner cannot use."""
+
+from __future__ import annotations
+
+from gigaline.errors import GigalineError
+
+__all__ = ["PlanError"]
+
+
+class PlanError(GigalineError, ValueError):
+    """A line that cannot be planned as asked (no target, a step that cannot run), or an input
+    out of its range (a negative rate, a zero baseline). Also a ``ValueError``."""
