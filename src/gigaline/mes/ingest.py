@@ -125,23 +125,33 @@ class Decoded:
     valid: list[tuple[int, Payload, Event]] = field(default_factory=list)
     rejected: list[tuple[int, Payload, str | None, str]] = field(default_factory=list)
     size: int = 0
+    _index: tuple[str, dict[str, list[str]], set[str]] | None = field(default=None, repr=False)
 
-    def keys(self, site: str) -> list[EventKey]:
-        """(site, id) of every valid event, ``site`` where an event names none."""
-        return [(e.site or site, e.id) for _, _, e in self.valid]
-
-    def names(self) -> set[str]:
-        """Every lot and unit name the valid events mention."""
+    def index(self, site: str) -> tuple[dict[str, list[str]], set[str]]:
+        """The event ids of the valid events by site (``site`` where an event names none), and
+        every lot and unit name they mention; computed once per site, in one pass."""
+        if self._index is not None and self._index[0] == site:
+            return self._index[1], self._index[2]
+        ids: list[str] = []
+        by_site = {site: ids}
         names: set[str] = set()
+        name = names.add
         for _, _, e in self.valid:
-            if isinstance(e, ProcessEvent):
-                names.add(e.unit)
-                names.update(c.name for c in e.consumed)
-            elif isinstance(e, LotEvent):
-                names.add(e.lot)
-            elif isinstance(e, CurveEvent):
-                names.add(e.unit)
-        return names
+            if e.site is None or e.site == site:
+                ids.append(e.id)
+            else:
+                by_site.setdefault(e.site, []).append(e.id)
+            kind = type(e)
+            if kind is ProcessEvent:
+                name(e.unit)  # type: ignore[union-attr]
+                for c in e.consumed:  # type: ignore[union-attr]
+                    name(c.name)
+            elif kind is LotEvent:
+                name(e.lot)  # type: ignore[union-attr]
+            elif kind is CurveEvent:
+                name(e.unit)  # type: ignore[union-attr]
+        self._index = (site, by_site, names)
+        return by_site, names
 
 
 def decode(payloads: Iterable[Payload], offset: int = 0) -> Decoded:
@@ -153,9 +163,10 @@ def decode(payloads: Iterable[Payload], offset: int = 0) -> Decoded:
     valid, rejected = out.valid.append, out.rejected.append
     position = offset
     for position, payload in enumerate(payloads, start=offset + 1):
-        if isinstance(payload, bytes | str):  # cheaper than isinstance(payload, Mapping)
+        kind = type(payload)  # bytes (a file's lines) first: one test for nearly every payload
+        if kind is bytes or kind is str or isinstance(payload, bytes | str):
             data = (
-                payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass")
+                payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass")  # type: ignore[union-attr]
             )
             if not data or data.isspace():
                 continue
@@ -195,7 +206,7 @@ class References:
 
     site: str
     stations: Mapping[str, StationRef]
-    events: set[EventKey]
+    events: dict[str, set[str]]  # site -> ids of the batch's events that are stored
     unit_types: dict[str, str]
     lots: set[str]
     held: dict[str, set[int]]
@@ -203,7 +214,11 @@ class References:
 
     def include(self, rows: Rows) -> None:
         """Count ``rows`` (a batch being written, which the store may not show yet) as stored."""
-        self.events.update((row[2], row[0]) for row in rows.events)
+        here = self.events.setdefault(self.site, set())
+        here.update(row[0] for row in rows.events if row[2] == self.site)
+        for event_id, _, site, _ in rows.events:
+            if site != self.site:
+                self.events.setdefault(site, set()).add(event_id)
         self.unit_types.update((row[0], row[1]) for row in rows.units)
         self.lots.update(row[0] for row in rows.lots)
         for hold_id, unit in rows.held_units:
@@ -214,11 +229,11 @@ def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> 
     """The references of ``decoded`` in ``store``, plus the rows of ``previous`` (a batch being
     written meanwhile) as if stored."""
     site = store.site
-    names = decoded.names()
+    by_site, names = decoded.index(site)
     refs = References(
         site=site,
         stations=store.stations(),
-        events=store.known_events(decoded.keys(site)),
+        events={s: store.known_events(s, ids) for s, ids in by_site.items()},
         unit_types=store.unit_types(names),
         lots=store.existing_lots(names),
         held=store.active_holds(names),
@@ -280,26 +295,31 @@ class _Preparer:
         self.rows.dead_letters.append(DeadLetter(self.now, event_id, reason, raw, digest))
 
     def resolve(self, valid: Sequence[tuple[int, Payload, Event]]) -> None:
-        """Check duplicates and references in stream order; build the rows."""
+        """Check duplicates and references in stream order; build the rows.
+
+        An event's key is (site, id): its ids are looked up in the set of its site, which the
+        accepted events join (a later event with the same key is a duplicate; a rejected one
+        leaves its key free).
+        """
         refs = self.refs
-        stored, site = refs.events, refs.site
+        site = refs.site
+        stored = refs.events
+        here = stored.setdefault(site, set())  # the store's site: nearly every event
         self.stations = refs.stations
         self.unit_types, self.lots, self.held = refs.unit_types, refs.lots, refs.held
-        self.site = site
-        seen: set[EventKey] = set()
         for position, raw, event in valid:
-            key = (event.site or site, event.id)
-            if key in stored or key in seen:
+            s = event.site
+            known = here if s is None or s == site else stored.setdefault(s, set())
+            if event.id in known:
                 self.duplicate += 1
                 continue
             try:
-                self.add(event, key[0])
+                self.add(event, site if s is None else s)
             except EventError as exc:
                 self.reject(position, raw, event.id, str(exc))
                 continue
-            seen.add(key)
+            known.add(event.id)
             self.accepted += 1
-        stored.update(seen)
 
     def add(self, e: Event, site: str) -> None:
         ts = self.ts(e.ts)

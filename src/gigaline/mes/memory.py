@@ -96,9 +96,9 @@ class MemoryStore:
         with self._lock:
             return dict(self._stations)
 
-    def known_events(self, keys: Collection[EventKey]) -> set[EventKey]:
+    def known_events(self, site: str, ids: Collection[str]) -> set[str]:
         with self._lock:
-            return {k for k in keys if k in self._events}
+            return {i for i in ids if (site, i) in self._events}
 
     def unit_types(self, names: Collection[str]) -> dict[str, str]:
         with self._lock:

@@ -268,8 +268,9 @@ class EventLog(Protocol):
         """Station name -> :class:`StationRef`, for every registered station."""
         ...
 
-    def known_events(self, keys: Collection[EventKey]) -> set[EventKey]:
-        """Those of ``keys`` (site, id) that are stored."""
+    def known_events(self, site: str, ids: Collection[str]) -> set[str]:
+        """Those of the event ``ids`` of ``site`` that are stored (events are keyed by
+        (site, id): the same id at another site is another event)."""
         ...
 
     def unit_types(self, names: Collection[str]) -> dict[str, str]:

@@ -10,8 +10,8 @@ knows nothing of ingestion or the services, which take it as a port. Open one wi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
@@ -63,6 +63,24 @@ except ImportError:  # pragma: no cover
 _CONFLICTS: tuple[type[BaseException], ...] = (IntegrityError, sqlite3.IntegrityError, _PgUnique)
 
 
+def _pg_time(ts: datetime) -> Any:
+    return ts  # psycopg binds an aware datetime as timestamptz
+
+
+def _sqlite_time(ts: datetime) -> Any:
+    """SQLAlchemy's SQLite text of an aware UTC datetime: ``2026-01-05 08:00:00.123000``.
+
+    Cut from the aware text (``...+00:00``) rather than made from a naive copy: one call and
+    no new datetime for each of the two timestamps of every process record.
+    """
+    text = ts.isoformat(" ", "microseconds")
+    if text.endswith("+00:00"):
+        return text[:-6]
+    if ts.tzinfo is None:  # naive: UTC already
+        return text
+    return ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def open_store(
     db: str | None = None, create: bool = True, settings: Settings | None = None
 ) -> SqlStore:
@@ -92,6 +110,7 @@ class SqlStore:
         self._stations: dict[str, StationRef] | None = None
         self._site: str | None = None
         self._revision_ok = False
+        self.row_time = _pg_time if self._postgres else _sqlite_time  # type: ignore[method-assign]
 
     @property
     def url(self) -> str:
@@ -148,10 +167,10 @@ class SqlStore:
                 }
         return self._stations
 
-    def known_events(self, keys: Collection[EventKey]) -> set[EventKey]:
-        wanted = set(keys)
-        rows = self._among("SELECT site, id FROM events", "id", (i for _, i in wanted))
-        return {key for key in rows if key in wanted}
+    def known_events(self, site: str, ids: Collection[str]) -> set[str]:
+        # the site first: bound before the ids (the key's index serves id, then site)
+        rows = self._among("SELECT id FROM events WHERE site = %s AND", "id", ids, False, site)
+        return {r[0] for r in rows}
 
     def unit_types(self, names: Collection[str]) -> dict[str, str]:
         return {r[0]: r[1] for r in self._among("SELECT id, unit_type FROM units", "id", names)}
@@ -172,40 +191,50 @@ class SqlStore:
         return out
 
     def _among(
-        self, sql: str, key: str, values: Iterable[str], where: bool = True
-    ) -> Iterator[tuple[Any, ...]]:
+        self, sql: str, key: str, values: Iterable[str], where: bool = True, *first: Any
+    ) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` whose ``key`` is one of ``values`` (bound parameters, chunked).
 
-        Driver-level SQL: at 20,000 names a batch, SQLAlchemy's expanding IN costs more than
-        the query. ``sql`` and ``key`` are constants of this module; only values are bound.
-        On PostgreSQL the names travel as one JSON array (serialised in C by orjson; psycopg
-        dumps a list parameter element by element in Python, 3x the client time) that the
-        server unpacks into the array of an index scan.
+        ``first``: values of the ``%s`` placeholders of ``sql`` itself, bound before them.
+
+        Driver-level SQL on the driver's own cursor: at 20,000 names a batch, SQLAlchemy's
+        expanding IN costs more than the query, and its row objects (one Python call per row)
+        cost more than the driver's ``fetchall`` of plain tuples (built in C). ``sql`` and
+        ``key`` are constants of this module; only values are bound. On PostgreSQL the names
+        travel as one JSON array (serialised in C by orjson; psycopg dumps a list parameter
+        element by element in Python, 3x the client time) that the server unpacks into the
+        array of an index scan.
         """
         items = list(dict.fromkeys(values))
         if not items:
-            return
+            return []
         glue = " WHERE " if where else " "
+        out: list[tuple[Any, ...]] = []
         with self.engine.connect() as conn:
-            if self._postgres:
-                names = orjson.dumps(items).decode()
-                rows = conn.exec_driver_sql(
-                    f"{sql}{glue}{key} = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))",
-                    (names,),
-                )
-                yield from (tuple(r) for r in rows)
-                return
-            for i in range(0, len(items), _CHUNK):
-                chunk = tuple(items[i : i + _CHUNK])
-                marks = ",".join("?" * len(chunk))
-                rows = conn.exec_driver_sql(f"{sql}{glue}{key} IN ({marks})", chunk)
-                yield from (tuple(r) for r in rows)
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                if self._postgres:
+                    names = orjson.dumps(items).decode()
+                    sql_any = f"{key} = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))"
+                    cursor.execute(f"{sql}{glue}{sql_any}", (*first, names))
+                    return list(cursor.fetchall())
+                sql = sql.replace("%s", "?")
+                for i in range(0, len(items), _CHUNK):
+                    chunk = tuple(items[i : i + _CHUNK])
+                    marks = ",".join("?" * len(chunk))
+                    cursor.execute(f"{sql}{glue}{key} IN ({marks})", (*first, *chunk))
+                    out.extend(cursor.fetchall())
+            finally:
+                cursor.close()
+        return out
 
     def row_time(self, ts: datetime) -> Any:
-        """A UTC datetime as the bulk path binds it (text on SQLite, as SQLAlchemy stores it)."""
-        if self._postgres:
-            return ts
-        return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
+        """A UTC datetime as the bulk path binds it (text on SQLite, as SQLAlchemy stores it).
+
+        Replaced per instance by :func:`_sqlite_time` or :func:`_pg_time` (one call per
+        timestamp, twice per process record: the plain function saves the method's dispatch).
+        """
+        return _pg_time(ts) if self._postgres else _sqlite_time(ts)
 
     def append(self, rows: Rows) -> list[EventKey]:
         """Write one batch in one transaction (all of it or, on any error, none of it)."""
