@@ -140,3 +140,14 @@ def test_reference_line_shape() -> None:
     assert line.units_per_cell(line.step("c_notching")) == 149
     assert line.target is not None and line.target.gwh_per_year == 20
     assert [p.adds_gwh_per_year for p in line.target.phases] == [20, 20]
+
+
+def test_a_broken_reference_section_names_what_it_lacks() -> None:
+    from gigaline.errors import GigalineError
+    from gigaline.model.reference.parameters import dry_room_parameters
+
+    section = dict(raw("energy.yaml"))
+    room = dict(section["dry_room"])
+    del room["chiller_cop"]
+    with pytest.raises(GigalineError, match=r"energy\.yaml dry_room: missing chiller_cop"):
+        dry_room_parameters({**section, "dry_room": room})

@@ -11,11 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
+from gigaline.errors import GigalineError
+
 __all__ = [
     "CapexReference",
     "CreditScheme",
     "DryRoomParameters",
     "DryerParameters",
+    "ReferenceDataError",
     "SolventParameters",
     "capex_reference",
     "credit_schemes",
@@ -24,6 +27,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+class ReferenceDataError(GigalineError):
+    """A reference data file (or a fork of one) that lacks a number the planner needs."""
 
 
 def _value(entry: Any) -> float:
@@ -35,7 +42,7 @@ def _numbers(cls: type[T], section: Mapping[str, Any], where: str, **extra: Any)
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     missing = [n for n in names if n not in extra and n not in section]
     if missing:
-        raise KeyError(f"reference data {where}: missing {', '.join(missing)}")
+        raise ReferenceDataError(f"reference data {where}: missing {', '.join(missing)}")
     values = {n: extra[n] if n in extra else _value(section[n]) for n in names}
     return cls(**values)
 
