@@ -43,8 +43,11 @@ def test_the_label_rule_can_fail() -> None:
 
 
 def test_registry_entries_are_complete() -> None:
+    years = {k: v["year"] for k, v in raw("sources.yaml")["sources"].items()}
     for s in SOURCES.values():
         assert s.citation and s.supports, s.id
+        assert years[s.id] == "undated" or 1990 <= years[s.id] <= 2030, s.id
+        assert s.year == (None if years[s.id] == "undated" else years[s.id])
         assert s.strength in {"primary", "secondary", "weak"}, s.id
         assert s.link or "Handbook" in s.citation, s.id
     # The two anchors the issue names.

@@ -86,6 +86,7 @@ class Source:
     citation: str
     supports: str
     strength: str
+    year: int | None
     doi: str | None = None
     url: str | None = None
     via: str | None = None
@@ -255,6 +256,7 @@ def load_reference() -> Reference:
             citation=" ".join(str(v["citation"]).split()),
             supports=" ".join(str(v["supports"]).split()),
             strength=v["strength"],
+            year=v["year"] if isinstance(v["year"], int) else None,
             doi=v.get("doi"),
             url=v.get("url"),
             via=v.get("via"),
@@ -365,17 +367,19 @@ def sources_markdown() -> str:
         "`examples/abf-lfp-20gwh.yaml` names one of these ids or carries an explicit",
         "`assumption: <reasoning>`. Strength: *primary* (peer-reviewed paper, official model or",
         "report, datasheet), *secondary* (trade press, a public port of a primary model),",
-        "*weak* (vendor blog or anonymous page: a range check only).",
+        "*weak* (vendor blog or anonymous page: a range check only). Year: of publication, or of",
+        "the figures where a port carries older data; *undated* for a page that gives none.",
         "",
-        "| id | source | supports | strength |",
-        "| --- | --- | --- | --- |",
+        "| id | source | year | supports | strength |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for s in ref.sources.values():
         link = s.link
         cite = s.citation + (f" <{link}>" if link else "")
         if s.via:
             cite += f" (read via {' '.join(s.via.split())})"
-        lines.append(f"| `{s.id}` | {_md(cite)} | {_md(s.supports)} | {s.strength} |")
+        year = str(s.year) if s.year is not None else "undated"
+        lines.append(f"| `{s.id}` | {_md(cite)} | {year} | {_md(s.supports)} | {s.strength} |")
     return "\n".join(lines) + "\n"
 
 
