@@ -1,4 +1,4 @@
-"""The planner's errors: one :class:`PlanError` family under :class:`GigalineError`."""
+"""The errors of :mod:`gigaline.plan`: a line or an input the planner cannot use."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from gigaline.errors import GigalineError
 __all__ = ["CapacityError", "PlanError", "PlanInputError"]
 
 
-class PlanError(GigalineError):
-    """A line that cannot be planned as asked (no target, a step that cannot run)."""
+class PlanError(GigalineError, ValueError):
+    """A line that cannot be planned as asked (no target, a step that cannot run), or an input
+    out of its range (a negative rate, a zero baseline). Also a ``ValueError``."""
 
 
 class CapacityError(PlanError):
