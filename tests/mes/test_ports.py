@@ -173,3 +173,22 @@ def test_memory_store_append_is_all_or_nothing(mini_line: Line) -> None:
     assert (result.accepted, result.rejected) == (0, 1)
     assert "already registered" in result.rejections[0].reason
     assert counts(store) == {**before, "dead_letters": 1}
+
+
+def test_results_publish_the_schema_of_their_json(
+    pair: tuple[MemoryStore, SqlStore], day: list[dict[str, Any]]
+) -> None:
+    """What an HTTP API will document: each result's serialization schema has exactly the keys
+    of its ``model_dump()`` (the --json object)."""
+    memory, _ = pair
+    unit = next(e["unit"] for e in day if e["type"] == "process")
+    results = [
+        run_spc(memory, "fill", "fill_mass_g", raise_alarms=False),
+        grade_stored_cells(memory, save=False),
+        trace(memory, unit),
+        list_holds(memory, include_released=True),
+        step_yields(memory)[0],
+    ]
+    for res in results:
+        schema = type(res).model_json_schema(mode="serialization")
+        assert list(schema["properties"]) == list(res.model_dump()), type(res).__name__

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from gigaline.cli._app import console_err
-from gigaline.settings import Settings
 
 if TYPE_CHECKING:
     from gigaline.mes.sql import SqlStore
@@ -29,6 +28,7 @@ FLAGS: Final = {
 def open_db(db: str | None, create: bool = False) -> SqlStore:
     """The store named by ``--db``, else ``GIGALINE_DB``, else ``gigaline.db`` (said on stderr)."""
     from gigaline.mes.sql import open_store
+    from gigaline.settings import Settings  # here: `gigaline plan` need not load it
 
     settings = Settings.load()
     choice = settings.database(db)

@@ -19,14 +19,14 @@ run's, so the table always reflects the current grades), and the A cells (those 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from gigaline.errors import FieldError
-from gigaline.mes.ports import CellGrade, GradeBook, LineRegistry, MeasureReader
+from gigaline.mes.ports import CellGrade, Feature, GradeBook, LineRegistry, MeasureReader
 from gigaline.model.quality import QualitySpec
 from gigaline.quality import (
     GradingResult,
@@ -51,7 +51,7 @@ FloatArray = NDArray[np.float64]
 class GradeStore(MeasureReader, LineRegistry, GradeBook, Protocol):
     """The doors grading uses: measures, the line's quality settings, the grade book."""
 
-    def require(self, feature: Any) -> None: ...
+    def require(self, feature: Feature) -> None: ...
 
 
 class MatchingSummary(BaseModel):

@@ -24,6 +24,7 @@ from gigaline.errors import FieldError, NotFoundError
 from gigaline.mes.ports import (
     Alarm,
     AlarmBook,
+    Feature,
     GenealogyReader,
     LineRegistry,
     MeasureReader,
@@ -53,11 +54,10 @@ _SUBGROUPED = ("xbar_r", "xbar_s")
 
 
 class SpcStore(MeasureReader, LineRegistry, AlarmBook, GenealogyReader, Protocol):
-    """The doors SPC uses: measures, steps and quality settings, alarms, genealogy, holds."""
+    """The doors SPC uses: measures, steps and quality settings, alarms (with their hold) and
+    the genealogy (to close a hold over the units made from the flagged ones)."""
 
-    def require(self, feature: Any) -> None: ...
-
-    def add_hold(self, hold: NewHold) -> int: ...
+    def require(self, feature: Feature) -> None: ...
 
 
 class ChartView:
