@@ -44,7 +44,6 @@ from gigaline.events import (
     CurveEvent,
     Event,
     EventError,
-    EventKey,
     LotEvent,
     ProcessEvent,
     StateEvent,
@@ -482,7 +481,7 @@ def ingest(
 
 @dataclass
 class _Pending:
-    future: Future[list[EventKey]]
+    future: Future[int]
     decoded: Decoded
     prepared: Prepared
 

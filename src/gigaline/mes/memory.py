@@ -124,7 +124,7 @@ class MemoryStore:
     def row_time(self, ts: datetime) -> Any:
         return ts
 
-    def append(self, rows: Rows) -> list[EventKey]:
+    def append(self, rows: Rows) -> int:
         with self._lock:
             keys = rows.event_keys()
             if (
@@ -153,7 +153,7 @@ class MemoryStore:
                 self._held[hold_id].add(unit)
             for d in rows.dead_letters:
                 self._dead.setdefault(d.raw_sha256, d)
-            return keys
+            return len(keys)
 
     # -- LineRegistry --------------------------------------------------------------------
 

@@ -34,7 +34,6 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from gigaline.events import EventKey
 from gigaline.mes.errors import StoreError
 from gigaline.mes.rows import Rows
 from gigaline.model.quality import QualitySpec
@@ -289,11 +288,13 @@ class EventLog(Protocol):
         """An aware UTC datetime as this store wants it in the rows of :meth:`append`."""
         ...
 
-    def append(self, rows: Rows) -> list[EventKey]:
-        """Write ``rows`` in one transaction, all or nothing; the keys of the events written.
+    def append(self, rows: Rows) -> int:
+        """Write ``rows`` in one transaction, all or nothing; the number of events written.
 
-        Returns once the batch is durable (committed). Raises :class:`AppendConflictError` (nothing
-        written) when an event key, unit or lot of ``rows`` was stored meanwhile.
+        Returns once the batch is durable (committed); every event of ``rows`` was then new
+        (``rows.event_keys()`` says which). Raises :class:`AppendConflictError`, nothing
+        written, when an event key, unit or lot of ``rows`` was stored meanwhile (by another
+        writer): then none of them was written, and the caller looks the batch up again.
         """
         ...
 

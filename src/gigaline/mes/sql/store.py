@@ -18,7 +18,6 @@ import orjson
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from gigaline.events import EventKey
 from gigaline.mes.errors import StoreError
 from gigaline.mes.ports import (
     Alarm,
@@ -236,7 +235,7 @@ class SqlStore:
         """
         return _pg_time(ts) if self._postgres else _sqlite_time(ts)
 
-    def append(self, rows: Rows) -> list[EventKey]:
+    def append(self, rows: Rows) -> int:
         """Write one batch in one transaction (all of it or, on any error, none of it)."""
         self.require("ingest")
         try:
@@ -246,7 +245,7 @@ class SqlStore:
             raise AppendConflictError(
                 f"a row of the batch was stored meanwhile by another writer ({exc})"
             ) from exc
-        return rows.event_keys()
+        return len(rows.events)
 
     # -- LineRegistry --------------------------------------------------------------------
 
