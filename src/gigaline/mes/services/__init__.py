@@ -5,20 +5,16 @@ returns a pydantic model whose ``model_dump()`` is the JSON the CLI prints with 
 Mistakes are :class:`~gigaline.errors.FieldError` (field, value, what is allowed) or
 :class:`~gigaline.errors.NotFoundError`; front ends name the field in their own words.
 
-======================  ====================================  ===========================
-service                 returns                               CLI
-======================  ====================================  ===========================
-:func:`init_line`       :class:`~.models.LineSetup`           ``gigaline mes init``
-:func:`trace`           :class:`~.models.Trace`               ``gigaline trace``
-:func:`where_used`      :class:`~.models.WhereUsed`           ``gigaline where-used``
-:func:`place_hold`      :class:`~.models.Hold`                ``gigaline hold``
-:func:`list_holds`      :class:`~.models.HoldList`            ``gigaline holds``
-:func:`release_hold`    :class:`~.models.Release`             ``gigaline release``
-:func:`run_spc`         :class:`~.spc.SpcResult`              ``gigaline spc``
-:func:`grade_stored_cells` :class:`~.grading.Grading`         ``gigaline grade``
-:func:`counts`          ``dict[str, int]``                    (reports)
-:func:`step_yields`     ``list[``:class:`~.models.StepYield```]``  (KPIs)
-======================  ====================================  ===========================
+- :func:`init_line` -> :class:`LineSetup` (``gigaline mes init``)
+- :func:`trace` -> :class:`Trace` (``gigaline trace``)
+- :func:`where_used` -> :class:`WhereUsed` (``gigaline where-used``)
+- :func:`place_hold` -> :class:`Hold` (``gigaline hold``)
+- :func:`list_holds` -> :class:`HoldList` of :class:`HoldStatus` (``gigaline holds``)
+- :func:`release_hold` -> :class:`Release` (``gigaline release``)
+- :func:`run_spc` -> :class:`SpcResult` (``gigaline spc``)
+- :func:`grade_stored_cells` -> :class:`Grading` (``gigaline grade``)
+- :func:`counts` -> ``dict[str, int]`` (rows per table)
+- :func:`step_yields` -> ``list[StepYield]`` (first-pass yield per step)
 """
 
 from gigaline.mes.services.counts import counts, step_yields
