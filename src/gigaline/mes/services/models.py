@@ -28,12 +28,18 @@ __all__ = [
 
 
 def rfc3339(value: datetime | None) -> str | None:
-    """A stored timestamp (naive meaning UTC, or aware) as RFC 3339 text in UTC."""
+    """A stored timestamp (naive meaning UTC, or aware) as RFC 3339 text in UTC.
+
+    ``2026-11-28T08:10:00Z``, with microseconds where there are any. A trace formats two per
+    record: the naive and the UTC cases (what the stores return) take one call each.
+    """
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return value.isoformat() + "Z"
+    if value.tzinfo is UTC:
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 class _Result(BaseModel):

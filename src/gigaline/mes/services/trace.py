@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from gigaline.errors import NotFoundError
 from gigaline.mes.ports import GenealogyReader
-from gigaline.mes.services.models import (
-    CurveSummary,
-    HoldOnUnit,
-    Record,
-    Trace,
-    WhereUsed,
-    rfc3339,
-)
+from gigaline.mes.services.models import Trace, WhereUsed, rfc3339
 
 __all__ = ["trace", "where_used"]
 
@@ -21,34 +14,35 @@ def trace(store: GenealogyReader, unit: str) -> Trace:
     h = store.history(unit)
     if h is None:
         raise NotFoundError("unit", unit, "unit")
-    return Trace.model_construct(
-        unit=unit,
-        unit_type=h.unit_type,
-        records=[
-            Record.model_construct(
-                step=r.step,
-                station=r.station,
-                ts=rfc3339(r.ts),
-                started=rfc3339(r.started),
-                result=r.result,
-                reason=r.reason,
-                params=r.params,
-                event_id=r.event_id,
-            )
-            for r in h.records
-        ],
-        lots=sorted(n for n, k in h.ancestors if k == "lot"),
-        ancestors=sorted(n for n, k in h.ancestors if k == "unit"),
-        curves=[
-            CurveSummary.model_construct(curve=c.kind, ts=rfc3339(c.ts), features=c.features)
-            for c in h.curves
-        ],
-        holds=[
-            HoldOnUnit.model_construct(
-                id=x.id, target=x.target, reason=x.reason, created=rfc3339(x.created)
-            )
-            for x in h.holds
-        ],
+    # Plain data validated at once: pydantic-core builds the nested models in one call, about
+    # half the time of a model_construct per record (a trace's latency is a target).
+    return Trace.model_validate(
+        {
+            "unit": unit,
+            "unit_type": h.unit_type,
+            "records": [
+                {
+                    "step": r.step,
+                    "station": r.station,
+                    "ts": rfc3339(r.ts),
+                    "started": rfc3339(r.started),
+                    "result": r.result,
+                    "reason": r.reason,
+                    "params": r.params,
+                    "event_id": r.event_id,
+                }
+                for r in h.records
+            ],
+            "lots": sorted(n for n, k in h.ancestors if k == "lot"),
+            "ancestors": sorted(n for n, k in h.ancestors if k == "unit"),
+            "curves": [
+                {"curve": c.kind, "ts": rfc3339(c.ts), "features": c.features} for c in h.curves
+            ],
+            "holds": [
+                {"id": x.id, "target": x.target, "reason": x.reason, "created": rfc3339(x.created)}
+                for x in h.holds
+            ],
+        }
     )
 
 
