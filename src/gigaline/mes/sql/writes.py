@@ -155,10 +155,7 @@ def replace_grades(conn: Connection, grades: Sequence[CellGrade], graded: Any) -
 
     ``graded`` is the grading time as the bulk path binds it (``SqlStore.row_time``).
     """
-    rows = [
-        (g.unit, g.grade, g.reason, g.capacity_ah, g.dcir_mohm, g.ocv_v, g.k_mv_per_day, graded)
-        for g in grades
-    ]
+    rows = [(*g, graded) for g in grades]  # CellGrade's fields are the columns, in order
     columns = ("unit", "grade", "reason", "capacity_ah", "dcir_mohm", "ocv_v", "k_mv_per_day",
                "graded")  # fmt: skip
     conn.execute(delete(t.cell_grades))
