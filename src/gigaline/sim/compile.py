@@ -187,7 +187,10 @@ def _job(line: Line, step: Step, coil_length_m: float) -> tuple[int, float, Dist
         assert step.speed_m_per_s is not None
         cells = max(1, round(coil_length_m / upc))
         seconds = cells * upc / step.speed_m_per_s
-        return cells, 1.0, Fixed(value=f"{seconds!r} s"), upc / step.speed_m_per_s
+        # Built from validated numbers, not read from a file: a coil of a slow, wide web may
+        # take longer than the 10-year bound of a time a line file may give.
+        coil = Fixed.model_construct(value=seconds)
+        return cells, 1.0, coil, upc / step.speed_m_per_s
     assert step.cycle_time is not None
     per_cycle = 1 if step.kind == "dwell" else step.units_per_cycle  # dwell: per place
     cells_per_cycle = per_cycle / upc
