@@ -14,7 +14,8 @@ import typer
 from rich.table import Table
 
 from gigaline.cli._app import app, console
-from gigaline.model import load_line
+from gigaline.cli._checks import number
+from gigaline.model import bounds, load_line
 from gigaline.plan import LinePlan, Plan, plan_line
 
 
@@ -34,6 +35,8 @@ def plan(
 ) -> None:
     """Plan a line: machines per step, bottleneck, formation channels, aging positions,
     floor area, energy, staff, capex, cost per kWh and materials, for every phase."""
+    if target_gwh is not None:
+        number("--target-gwh", target_gwh, bounds.GWH_PER_YEAR)
     line = load_line(line_file)
     result = plan_line(line, target_gwh=target_gwh)
     if as_json:
