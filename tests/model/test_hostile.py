@@ -42,6 +42,15 @@ def test_billion_laughs_stops_at_the_value_limit() -> None:
     assert str(p).startswith("f.yaml:7: ")
 
 
+def test_the_docs_show_the_message_as_it_is() -> None:
+    """The billion-laughs example of docs/line-file.md ("Errors"), to the letter."""
+    doc = (ROOT / "docs" / "line-file.md").read_text(encoding="utf-8")
+    shown = next(row.strip() for row in doc.splitlines() if row.strip().startswith("laughs.yaml:"))
+    with pytest.raises(LineFileError) as info:
+        parse_line(laughs(), source="laughs.yaml")
+    assert [str(p) for p in info.value.problems] == [shown]
+
+
 def test_aliases_within_the_limit_load_and_merge_keys_override() -> None:
     """The example of docs/line-file.md ("Limits of the file"), as written there."""
     doc = (ROOT / "docs" / "line-file.md").read_text(encoding="utf-8")

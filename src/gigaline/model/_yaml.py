@@ -3,10 +3,10 @@ keys, and the line of every key and item.
 
 PyYAML alone loads hostile text in ways a loader facing users must not: a "billion laughs"
 document (aliases of aliases) expands to 10^9 values in whatever walks it, ~500 levels of
-nesting overflow the recursive composer (RecursionError), a 50 MB file is parsed for minutes,
-and a key given twice silently keeps the last value. Here the event stream of libyaml's parser
-(iterative: no recursion, whatever the nesting) is composed by a loop that stops at the first
-limit crossed and names it, with the file, the line and what was found.
+nesting overflow the recursive composer (RecursionError), a 50 MB file is parsed for tens of
+seconds, and a key given twice silently keeps the last value. Here the event stream of
+libyaml's parser (iterative: no recursion, whatever the nesting) is composed by a loop that
+stops at the first limit crossed and names it, with the file, the line and what was found.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ SPREAD_MV = Bound(0.0, 10_000.0, "mV")
 # --- runs (command-line values and the simulation API) -------------------------------------
 
 #: Simulated horizon (warm-up and measured days together): at most 100 years, several plant
-#: lives; a year of the 20 GWh reference line takes ~30 s.
+#: lives; a year of the 20 GWh reference line takes 27-29 s (docs/simulation.md).
 MAX_RUN_DAYS = 36_525
 RUN_DAYS = Bound(0.0, MAX_RUN_DAYS, "days", low_open=True)
 WARMUP_DAYS = Bound(0.0, MAX_RUN_DAYS, "days")
