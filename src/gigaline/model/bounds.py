@@ -137,6 +137,9 @@ AREA = _shown(1e-4, 1000.0, "1 cm2", "1,000 m2")
 AREAL_MASS = _shown(1e-3, 2.0, "0.1 mg/cm2", "200 mg/cm2")
 #: A share of a whole (active fraction, yield).
 SHARE = Bound(0.0, 1.0, low_open=True)
+#: Solids in the wet slurry (mass share): wet coating runs at 40-75 %; below 5 % or above 95 %
+#: it is no slurry (a dry-coated electrode has none: leave the field out).
+SLURRY_SOLIDS = Bound(0.05, 0.95)
 #: Current collector foil: 1 um to 1 mm (gigafactory foils are 6-20 um).
 FOIL_THICKNESS = _shown(1e-6, 1e-3, "1 um", "1 mm")
 #: Any solid: lithium 534 kg/m3 to osmium 22,590 kg/m3, the densest element.
@@ -156,6 +159,9 @@ WIDTH = _shown(1e-3, 10.0, "1 mm", "10 m")
 #: Work units per cell: 10^-6 (a unit of a million cells) to 10^6 (e.g. grams per cell).
 UNITS_PER_CELL = Bound(1e-6, 1e6)
 BUFFER_AFTER = Bound(0, 100_000_000)
+#: The price of one machine: up to 10 billion USD (the dearest single production machines,
+#: EUV scanners, cost ~0.2 billion; a cell plant's machines cost thousands to tens of millions).
+UNIT_PRICE_USD = Bound(0.0, 1e10, "USD", low_open=True)
 #: A step's nominal capacity [cells/s]: the whole world makes ~300 cells a second.
 STEP_CELLS_PER_S = Bound(0.0, 1e6, "cells/s", low_open=True)
 #: Of the units a step starts, the share that ends in good cells: at least one in a million.
@@ -167,6 +173,8 @@ YIELD_TO_END = Bound(1e-6, 1.0)
 #: world made ~2,000 GWh of cells in 2024; 1,000 GWh/yr for one line design is the ceiling.
 GWH_PER_YEAR = Bound(0.0, 1000.0, "GWh/yr", low_open=True)
 PHASE_YEAR = Bound(1990, 2100, shown=("1990", "2100"))
+#: First year of production, for the production credits: this century.
+START_YEAR = Bound(2000, 2100, shown=("2000", "2100"))
 
 # --- quality ------------------------------------------------------------------------------
 

@@ -43,6 +43,9 @@ class ElectrodeDesign(_Strict):
 
     ``area_per_cell_m2`` is the double-side coated electrode area in one cell (sheets x sheet
     area), given directly or as ``sheets_per_cell`` x ``sheet_width`` x ``sheet_height``.
+    ``solvent`` and ``slurry_solids_fraction`` (mass share of solids in the wet slurry) set
+    the solvent the coater dries off: ``coating mass x (1 - s) / s``; without them the
+    planner takes its reference defaults (NMP for a cathode, water for an anode).
     """
 
     sheets_per_cell: Annotated[int, bounds.SHEETS_PER_CELL]
@@ -53,6 +56,8 @@ class ElectrodeDesign(_Strict):
     active_material: str
     active_fraction: Annotated[float, bounds.SHARE]
     foil: Foil
+    solvent: Literal["NMP", "water"] | None = None
+    slurry_solids_fraction: Annotated[float, bounds.SLURRY_SOLIDS] | None = None
 
     @model_validator(mode="after")
     def _area(self) -> ElectrodeDesign:
@@ -84,6 +89,11 @@ class ElectrodeDesign(_Strict):
     def coating_mass_per_cell_kg(self) -> float:
         """Dry coating (active material, binder, carbon) in one cell [kg]."""
         return self.area_m2 * 2.0 * self.coating_mass_per_side_kg_m2
+
+    def solvent_mass_per_cell_kg(self, solids_fraction: float) -> float:
+        """Solvent dried off the coating of one cell [kg] at slurry solids share ``s``:
+        ``coating mass x (1 - s) / s``."""
+        return self.coating_mass_per_cell_kg * (1.0 - solids_fraction) / solids_fraction
 
     @property
     def foil_mass_per_cell_kg(self) -> float:
