@@ -85,7 +85,7 @@ class Faults:
         if self._held is None and rng.random() < self.reorder:
             self.counts["reordered"] += 1
             self._held = message
-            return []
+            return out[1:]
         return self._release(out)
 
     def _release(

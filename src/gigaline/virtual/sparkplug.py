@@ -161,8 +161,14 @@ class EdgeNode:
         self._host_online = self.primary_host is None
         self._host_ts = -1
         self._anchor = time.time()  # replay what was sent from replay_s before this
+        self._replay = False  # the next birth sequence is followed by the replay
         self._history: deque[_Sent] = deque()
         self._stopping = False
+        # The initial values are the first changes: a host that loses the first births
+        # (a crash before it committed them) gets them again with the replay.
+        for device, table in self._devices.items():
+            first = [(v.alias, v.value, v.ts) for v in table.values() if v.value is not None]
+            self._history.append(_Sent(self._anchor, device, first))
         self.births = 0  # birth sequences sent (for tests and status)
         self.rebirth_requests = 0
         cid = client_id or f"gigaline-edge-{self.group}-{self.edge_node}"
@@ -227,8 +233,9 @@ class EdgeNode:
     ) -> int:
         """Set a station's values as of ``ts`` (aware datetime or ms); publish what changed.
 
-        Returns how many metrics changed. Values equal to the current ones are not sent
-        (report by exception). A metric's timestamps strictly increase: a change in the same
+        Returns how many metrics were sent. Values equal to the current ones are not sent
+        (report by exception), with one exception: a ``State`` change always carries the
+        standing ``StopReason`` with the same timestamp. A metric's timestamps strictly increase: a change in the same
         millisecond as the last one of that metric is stamped one millisecond later.
         """
         ts_ms = ts if isinstance(ts, int) else ms_of(ts)
@@ -253,6 +260,11 @@ class EdgeNode:
             new[key] = float(value)
         changed: list[tuple[int, Any, int]] = []
         with self._lock:
+            if STATE in new and new[STATE] != table[STATE].value:
+                # A state change is the pair (State, StopReason): the reason goes with it even
+                # when unchanged, so the host never pairs a state with a reason still in flight.
+                new.setdefault(STOP_REASON, table[STOP_REASON].value)
+                table[STOP_REASON].value = None  # force it out below
             for name, value in new.items():
                 v = table[name]
                 if v.value == value:
@@ -264,12 +276,15 @@ class EdgeNode:
                 self._remember(_Sent(time.time(), station, changed))
                 if self._online:
                     self._send_data(station, changed, historical=False)
+                else:
+                    self._replay = True  # kept while offline: sent after the next births
         return len(changed)
 
     def rebirth(self) -> None:
         """Send the birth sequence again (what a rebirth request asks for)."""
         with self._lock:
             self._anchor = time.time()
+            self._replay = True
             if self._connected and self._host_online:
                 self._birth()
 
@@ -297,6 +312,7 @@ class EdgeNode:
         with self._lock:
             if self._online or self._connected:
                 self._anchor = time.time()
+                self._replay = True
             self._online = False
             self._connected = False
             if not self._stopping:
@@ -344,6 +360,7 @@ class EdgeNode:
                 self._host_online = False
                 self._online = False
                 self._anchor = time.time()
+                self._replay = True
 
     # -- messages ----------------------------------------------------------------------
 
@@ -369,10 +386,12 @@ class EdgeNode:
             self._publish(self._topic("DBIRTH", device), encode(payload), 0, False)
         self._online = True
         self.births += 1
-        since = self._anchor - self.replay_s
-        for sent in self._history:
-            if sent.wall >= since:
-                self._send_data(sent.device, sent.metrics, historical=True)
+        if self._replay:
+            self._replay = False
+            since = self._anchor - self.replay_s
+            for sent in self._history:
+                if sent.wall >= since:
+                    self._send_data(sent.device, sent.metrics, historical=True)
 
     def _send_data(
         self, device: str, metrics: list[tuple[int, Any, int]], historical: bool
@@ -387,7 +406,7 @@ class EdgeNode:
                 for a, value, ts in metrics
             ],
         )
-        self._publish(self._topic("DDATA", device), encode(payload), 0, False)
+        self._publish(self._topic("DDATA", device), encode(payload, with_datatypes=False), 0, False)
 
     def _remember(self, sent: _Sent) -> None:
         h = self._history

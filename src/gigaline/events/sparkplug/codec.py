@@ -156,8 +156,12 @@ class Payload:
     body: bytes | None = None
 
 
-def encode(payload: Payload) -> bytes:
-    """The protobuf bytes of ``payload``; each metric's ``value`` goes in its type's field."""
+def encode(payload: Payload, with_datatypes: bool = True) -> bytes:
+    """The protobuf bytes of ``payload``; each metric's ``value`` goes in its type's field.
+
+    ``with_datatypes=False`` leaves the data types off the wire (they still choose the value
+    field), as data and command messages should (tck-id-payloads-metric-datatype-not-req).
+    """
     msg = pb.Payload()
     if payload.timestamp is not None:
         msg.timestamp = payload.timestamp
@@ -167,14 +171,14 @@ def encode(payload: Payload) -> bytes:
         msg.uuid = payload.uuid
     if payload.body is not None:
         msg.body = payload.body
-    _add_metrics(msg, payload.metrics)
+    _add_metrics(msg, payload.metrics, with_datatypes)
     try:
         return msg.SerializeToString()
     except EncodeError as exc:  # pragma: no cover - every field set above is optional
         raise SparkplugError(f"cannot encode payload: {exc}") from exc
 
 
-def _add_metrics(msg: pb.Payload, metrics: Iterable[Metric]) -> None:
+def _add_metrics(msg: pb.Payload, metrics: Iterable[Metric], with_datatypes: bool) -> None:
     add = msg.metrics.add
     for m in metrics:
         out = add()
@@ -185,7 +189,7 @@ def _add_metrics(msg: pb.Payload, metrics: Iterable[Metric]) -> None:
         if m.timestamp is not None:
             out.timestamp = m.timestamp
         dt = m.datatype
-        if dt is not None:
+        if dt is not None and with_datatypes:
             out.datatype = dt
         if m.is_historical:
             out.is_historical = True

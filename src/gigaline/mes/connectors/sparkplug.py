@@ -15,7 +15,7 @@ devices and their metrics (name, alias, data type, value, time, stale or not):
   so do data for an unknown alias, a device without DBIRTH or a node without NBIRTH (at most
   one request per node every ``rebirth_interval_s``);
 - a ``State`` metric becomes a contract ``state`` event at the metric's own timestamp with the
-  ``StopReason`` standing then, its id :func:`~gigaline.events.equipment.state_event_id`
+  ``StopReason`` of the same message and timestamp (else the one standing then), its id :func:`~gigaline.events.equipment.state_event_id`
   of (group, edge node, device, ``State``, timestamp): births, replays and duplicates store
   nothing twice. Other metrics (counters, parameters) are kept as live values
   (:meth:`HostApplication.snapshot`); ``is_historical`` ones only make events;
@@ -247,6 +247,13 @@ class HostApplication:
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats["messages"] += 1
         try:
+            self._receive(msg)
+        except Exception as exc:  # never stop for one message: keep it as a dead letter
+            log.exception("host %s: message on %s failed", self.host_id, msg.topic)
+            self._dead(bytes(msg.payload), msg.topic, f"internal error: {exc!r}")
+
+    def _receive(self, msg: mqtt.MQTTMessage) -> None:
+        try:
             topic = parse_topic(msg.topic)
         except SparkplugError as exc:
             self._dead(bytes(msg.payload), msg.topic, str(exc))
@@ -388,6 +395,7 @@ class HostApplication:
         """Read a birth's or a data message's metrics: events, live values, problems."""
         problems: list[str] = []
         states: list[tuple[int, str]] = []
+        reasons: dict[int, str] = {}  # StopReason of this message by timestamp
         unknown = False
         for m in payload.metrics:
             self.stats["metrics"] += 1
@@ -412,6 +420,7 @@ class HostApplication:
                 states.append((ts, str(value)))
             elif known.name == STOP_REASON and isinstance(value, str):
                 device.reasons.set(ts, value)
+                reasons[ts] = value
             if not m.is_historical and ts >= known.ts:
                 known.value, known.ts, known.stale = value, ts, False
         if unknown and node is not None:
@@ -419,7 +428,14 @@ class HostApplication:
         station = topic.device or ""
         events = [
             orjson.dumps(
-                state_event(topic.group, topic.edge_node, station, s, ts, device.reasons.at(ts))
+                state_event(
+                    topic.group,
+                    topic.edge_node,
+                    station,
+                    s,
+                    ts,
+                    reasons[ts] or None if ts in reasons else device.reasons.at(ts),
+                )
             )
             for ts, s in states
         ]
@@ -478,7 +494,9 @@ class HostApplication:
             timestamp=ts, metrics=[Metric(NODE_REBIRTH, None, ts, DataType.Boolean, True)]
         )
         self._client.publish(
-            f"{NAMESPACE}/{topic.group}/NCMD/{topic.edge_node}", encode(payload), qos=0
+            f"{NAMESPACE}/{topic.group}/NCMD/{topic.edge_node}",
+            encode(payload, with_datatypes=False),
+            qos=0,
         )
 
     def _dead(self, raw: bytes, where: str, reason: str) -> None:
