@@ -33,6 +33,16 @@ def node_and_spy(mosquitto: Any) -> Any:
     spy.close()
 
 
+def historical(spy: Spy) -> list[int]:
+    """Timestamps of the historical metrics the spy received."""
+    return [
+        m.timestamp or 0
+        for d in spy.of("/DDATA/")
+        for m in decode(d.payload).metrics
+        if m.is_historical
+    ]
+
+
 def births(spy: Spy) -> list[Payload]:
     return [decode(m.payload) for m in spy.of("/NBIRTH/")]
 
@@ -195,9 +205,7 @@ def test_waits_for_the_primary_host_and_buffers_while_it_is_offline(mosquitto: A
     spy.publish("spBv1.0/STATE/mes", b'{"online":true,"timestamp":30}', qos=1, retain=True)
     assert node.wait_online()
     assert spy.wait(lambda: len(spy.of("/NBIRTH/")) == 2)
-    assert spy.wait(lambda: any(
-        m.is_historical and m.timestamp == T0 + 2000 for d in spy.of("/DDATA/") for m in decode(d.payload).metrics
-    ))  # fmt: skip
+    assert spy.wait(lambda: T0 + 2000 in historical(spy))
     node.stop()
     spy.publish("spBv1.0/STATE/mes", b"", qos=1, retain=True)  # clear the retained STATE
     spy.close()

@@ -235,8 +235,9 @@ class EdgeNode:
 
         Returns how many metrics were sent. Values equal to the current ones are not sent
         (report by exception), with one exception: a ``State`` change always carries the
-        standing ``StopReason`` with the same timestamp. A metric's timestamps strictly increase: a change in the same
-        millisecond as the last one of that metric is stamped one millisecond later.
+        standing ``StopReason`` with the same timestamp. A metric's timestamps strictly
+        increase: a change in the same millisecond as the last one of that metric is stamped
+        one millisecond later.
         """
         ts_ms = ts if isinstance(ts, int) else ms_of(ts)
         table = self._devices.get(station)

@@ -227,9 +227,12 @@ def test_ndeath_with_an_old_bdseq_is_ignored(mosquitto: Any, sqlite_store: Store
     edge.births(bdseq=5)
     node = f"{SITE}/line-7"
     assert wait_until(lambda: host.snapshot().get(node, {}).get("online") is True)
-    death = lambda b: encode(
-        Payload(timestamp=T0, metrics=[Metric(BDSEQ, None, T0, DataType.Int64, b)])
-    )  # noqa: E731
+
+    def death(bdseq: int) -> bytes:
+        return encode(
+            Payload(timestamp=T0, metrics=[Metric(BDSEQ, None, T0, DataType.Int64, bdseq)])
+        )
+
     spy.publish(f"spBv1.0/{SITE}/NDEATH/line-7", death(4), qos=1)  # an older session's Will
     assert wait_until(lambda: host.stats["stale_ndeath_ignored"] == 1)
     snap = host.snapshot()[node]
@@ -262,8 +265,8 @@ def test_reorder_window_then_rebirth(mosquitto: Any, sqlite_store: Store) -> Non
     assert metric.name == NODE_REBIRTH and metric.raw is True and request.seq is None
     edge.send("DDATA", [Metric(None, 999, T0 + 7, DataType.String, "idle")], "stack-1", seq=7)
     assert wait_until(lambda: rebirths(spy) == 2, 3.0)  # an unknown alias asks for a rebirth
-    expected = [("stack-1", T0 + t, s, None) for t, s in ((0, "idle"), (1, "running"), (2, "idle"),
-                                                           (3, "down"), (5, "running"))]  # fmt: skip
+    steps = ((0, "idle"), (1, "running"), (2, "idle"), (3, "down"), (5, "running"))
+    expected = [("stack-1", T0 + t, s, None) for t, s in steps]
     settle(host, sqlite_store, expected)
     assert stored_states(sqlite_store) == expected
     host.stop()

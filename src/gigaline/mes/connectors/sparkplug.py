@@ -15,8 +15,9 @@ devices and their metrics (name, alias, data type, value, time, stale or not):
   so do data for an unknown alias, a device without DBIRTH or a node without NBIRTH (at most
   one request per node every ``rebirth_interval_s``);
 - a ``State`` metric becomes a contract ``state`` event at the metric's own timestamp with the
-  ``StopReason`` of the same message and timestamp (else the one standing then), its id :func:`~gigaline.events.equipment.state_event_id`
-  of (group, edge node, device, ``State``, timestamp): births, replays and duplicates store
+  ``StopReason`` of the same message and timestamp (else the one standing then), its id
+  :func:`~gigaline.events.equipment.state_event_id` of (group, edge node, device, ``State``,
+  timestamp): births, replays and duplicates store
   nothing twice. Other metrics (counters, parameters) are kept as live values
   (:meth:`HostApplication.snapshot`); ``is_historical`` ones only make events;
 - what cannot be read goes to the sink's dead letters with the raw bytes and the reason: an
