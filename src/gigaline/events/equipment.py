@@ -41,6 +41,7 @@ __all__ = [
     "MACHINERY_OPERATION_MODE",
     "MACHINE_STATES",
     "NODE_REBIRTH",
+    "OPCUA_NAMESPACE",
     "PACKML_STATE",
     "PARAMETER_PREFIX",
     "STATE",
@@ -123,6 +124,9 @@ PACKML_STATE: Final = {
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MS: Final = timedelta(milliseconds=1)
+
+#: The OPC UA namespace of the equipment address space (docs/sparkplug.md, "OPC UA").
+OPCUA_NAMESPACE: Final = "urn:gigaline:equipment"
 
 #: Per-unit JSON events of one station travel on ``gigaline/v1/<site>/<station>/events``.
 EVENTS_SUBSCRIPTION: Final = "gigaline/v1/+/+/events"

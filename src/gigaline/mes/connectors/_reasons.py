@@ -32,6 +32,11 @@ class ReasonHistory:
         if len(self._times) > self.keep:
             del self._times[0], self._reasons[0]
 
+    def has(self, ts_ms: int) -> bool:
+        """Whether a reason was set at exactly ``ts_ms``."""
+        i = bisect.bisect_left(self._times, ts_ms)
+        return i < len(self._times) and self._times[i] == ts_ms
+
     def at(self, ts_ms: int) -> str | None:
         """The reason standing at ``ts_ms`` (None when unknown or empty)."""
         i = bisect.bisect_right(self._times, ts_ms)
