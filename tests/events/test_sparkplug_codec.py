@@ -146,6 +146,17 @@ def test_value_in_the_wrong_field_is_a_wrong_type() -> None:
         typed_value(m, 99)
 
 
+def test_integers_are_read_from_either_integer_field() -> None:
+    """Tahu's JavaScript library writes UInt32 in long_value (the table says uint32)."""
+    msg = pb.Payload()
+    msg.metrics.add(alias=1, long_value=4_000_000_000)
+    msg.metrics.add(alias=2, long_value=2**33)
+    a, b = decode(msg.SerializeToString()).metrics
+    assert typed_value(a, DataType.UInt32) == 4_000_000_000
+    with pytest.raises(SparkplugError, match="does not fit UInt32"):
+        typed_value(b, DataType.UInt32)
+
+
 def test_out_of_range_values_are_refused() -> None:
     for dt, v in ((DataType.Int8, 128), (DataType.UInt8, -1), (DataType.UInt16, 65536)):
         with pytest.raises(SparkplugError, match="does not fit"):

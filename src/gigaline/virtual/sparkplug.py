@@ -407,7 +407,10 @@ class EdgeNode:
                 for a, value, ts in metrics
             ],
         )
-        self._publish(self._topic("DDATA", device), encode(payload, with_datatypes=False), 0, False)
+        # Data types stay on the wire although the specification says a data message should
+        # leave them out (tck-id-payloads-metric-datatype-not-req, a SHOULD): Eclipse Tahu's
+        # decoder reads a value by the metric's own datatype and gets nothing without it.
+        self._publish(self._topic("DDATA", device), encode(payload), 0, False)
 
     def _remember(self, sent: _Sent) -> None:
         h = self._history

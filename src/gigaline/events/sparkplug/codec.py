@@ -122,6 +122,11 @@ _UNSIGNED: Final = {
     DataType.DateTime: 64,
 }
 _KNOWN_TYPES: Final = frozenset(int(t) for t in DataType)
+# An integer is read from either integer field: Eclipse Tahu's JavaScript payload library puts
+# UInt32 in long_value, where the specification's table says uint32 (6.4.17). The value must
+# still fit the type.
+_INTEGER: Final = frozenset(_SIGNED) | frozenset(_UNSIGNED)
+_INTEGER_FIELDS: Final = frozenset({"int_value", "long_value"})
 
 
 @dataclass(slots=True)
@@ -277,7 +282,7 @@ def typed_value(metric: Metric, datatype: int) -> MetricValue:
     expected = FIELD.get(dt)
     if expected is None:
         raise SparkplugError(f"datatype {dt.name} values are not read by this codec")
-    if metric.kind != expected:
+    if metric.kind != expected and not (dt in _INTEGER and metric.kind in _INTEGER_FIELDS):
         raise SparkplugError(
             f"value in {metric.kind}, but datatype {dt.name} travels in {expected}"
         )

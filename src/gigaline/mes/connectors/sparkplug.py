@@ -201,6 +201,13 @@ class HostApplication:
         """Drop the connection without a goodbye (the broker publishes the STATE Will)."""
         drop_connection(self._client)
 
+    def request_rebirth(self, group: str, edge_node: str) -> None:
+        """Ask an edge node for its births now (NCMD ``Node Control/Rebirth`` = true)."""
+        with self._lock:
+            node = self._nodes.setdefault((group, edge_node), _Node())
+            node.last_rebirth = -1e9
+            self._rebirth(Topic(group, "NCMD", edge_node), node, "asked for")
+
     def drain(self, timeout_s: float = 30.0) -> bool:
         """Wait until every event and dead letter received so far is committed."""
         return self.batcher.drain(timeout_s)
@@ -496,7 +503,7 @@ class HostApplication:
         )
         self._client.publish(
             f"{NAMESPACE}/{topic.group}/NCMD/{topic.edge_node}",
-            encode(payload, with_datatypes=False),
+            encode(payload),  # with its datatype: Tahu's decoder reads values by it
             qos=0,
         )
 
