@@ -25,6 +25,7 @@ both, is stored once. Each metric's own timestamp is the time of the change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -165,8 +166,15 @@ def ms_of(ts: datetime) -> int:
 
 def format_ts(ts_ms: int) -> str:
     """RFC 3339 UTC with milliseconds (``2026-11-28T08:00:00.000Z``) of epoch milliseconds."""
-    dt = _EPOCH + timedelta(milliseconds=ts_ms)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts_ms % 1000:03d}Z"
+    seconds, ms = divmod(ts_ms, 1000)
+    prefix = _prefix_of(seconds)
+    return f"{prefix}.{ms:03d}Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefix_of(seconds: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` of epoch seconds (cached: events come in runs of a second)."""
+    return (_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def state_event(

@@ -125,7 +125,6 @@ _KNOWN_TYPES: Final = frozenset(int(t) for t in DataType)
 # An integer is read from either integer field: Eclipse Tahu's JavaScript payload library puts
 # UInt32 in long_value, where the specification's table says uint32 (6.4.17). The value must
 # still fit the type.
-_INTEGER: Final = frozenset(_SIGNED) | frozenset(_UNSIGNED)
 _INTEGER_FIELDS: Final = frozenset({"int_value", "long_value"})
 
 
@@ -250,19 +249,23 @@ def decode(data: bytes) -> Payload:
         body=msg.body if msg.HasField("body") else None,
     )
     append = out.metrics.append
+    # Hot path (a host decodes every message): one Metric per metric, positional arguments,
+    # and HasField only where the default is a legal value (alias 0). An empty name, a zero
+    # timestamp or the Unknown (0) datatype carry nothing, so they read as absent.
     for m in msg.metrics:
         kind = m.WhichOneof("value")
         append(
             Metric(
-                name=m.name if m.HasField("name") else None,
-                alias=m.alias if m.HasField("alias") else None,
-                timestamp=m.timestamp if m.HasField("timestamp") else None,
-                datatype=m.datatype if m.HasField("datatype") else None,
-                is_historical=m.is_historical,
-                is_transient=m.is_transient,
-                is_null=m.is_null,
-                kind=kind,
-                raw=None if kind is None else getattr(m, kind),
+                m.name or None,
+                m.alias if m.HasField("alias") else None,
+                m.timestamp or None,
+                m.datatype or None,
+                None,
+                m.is_historical,
+                m.is_transient,
+                m.is_null,
+                kind,
+                None if kind is None else getattr(m, kind),
             )
         )
     return out
@@ -274,23 +277,30 @@ def typed_value(metric: Metric, datatype: int) -> MetricValue:
     Raises :class:`SparkplugError` when the value sits in another field than the type's (a
     metric of the wrong type) or the data type is not one Sparkplug defines.
     """
-    if datatype not in _KNOWN_TYPES:
-        raise SparkplugError(f"datatype {datatype} is not a Sparkplug data type (0-34)")
-    dt = DataType(datatype)
+    reader = _READERS.get(datatype)
+    if reader is None:
+        if datatype not in _KNOWN_TYPES:
+            raise SparkplugError(f"datatype {datatype} is not a Sparkplug data type (0-34)")
+        raise SparkplugError(
+            f"datatype {DataType(datatype).name} values are not read by this codec"
+        )
     if metric.is_null or metric.kind is None:
         return None
-    expected = FIELD.get(dt)
-    if expected is None:
-        raise SparkplugError(f"datatype {dt.name} values are not read by this codec")
-    if metric.kind != expected and not (dt in _INTEGER and metric.kind in _INTEGER_FIELDS):
-        raise SparkplugError(
-            f"value in {metric.kind}, but datatype {dt.name} travels in {expected}"
-        )
+    expected, signed, unsigned = reader
+    kind = metric.kind
     raw = metric.raw
-    if dt in _SIGNED:
-        width = _SIGNED[dt]
-        v = cast(int, raw) & ((1 << width) - 1)
-        return v - (1 << width) if v >> (width - 1) else v
-    if dt in _UNSIGNED and cast(int, raw) >= (1 << _UNSIGNED[dt]):
-        raise SparkplugError(f"value {raw} does not fit {dt.name}")
+    if kind != expected and not ((signed or unsigned) and kind in _INTEGER_FIELDS):
+        name = DataType(datatype).name
+        raise SparkplugError(f"value in {kind}, but datatype {name} travels in {expected}")
+    if signed:
+        v = cast(int, raw) & ((1 << signed) - 1)
+        return v - (1 << signed) if v >> (signed - 1) else v
+    if unsigned and cast(int, raw) >= (1 << unsigned):
+        raise SparkplugError(f"value {raw} does not fit {DataType(datatype).name}")
     return cast(MetricValue, raw)
+
+
+#: datatype code -> (value field, signed width, unsigned width): typed_value's one lookup.
+_READERS: Final[dict[int, tuple[str, int, int]]] = {
+    int(dt): (name, _SIGNED.get(dt, 0), _UNSIGNED.get(dt, 0)) for dt, name in FIELD.items()
+}

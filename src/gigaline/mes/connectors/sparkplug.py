@@ -146,6 +146,7 @@ class HostApplication:
         self._connect_ts = 0
         self._stopping = False
         self._state_mid: int | None = None
+        self._last_message = 0.0
         self.online = False  # STATE online published in the current session
         self.stats: dict[str, int] = dict.fromkeys(
             ("messages", "metrics", "events", "dead_letters", "rebirth_requests", "seq_gaps",
@@ -208,9 +209,14 @@ class HostApplication:
             node.last_rebirth = -1e9
             self._rebirth(Topic(group, "NCMD", edge_node), node, "asked for")
 
-    def drain(self, timeout_s: float = 30.0) -> bool:
-        """Wait until every event and dead letter received so far is committed."""
-        return self.batcher.drain(timeout_s)
+    def drain(self, timeout_s: float = 30.0, quiet_s: float = 0.2) -> bool:
+        """Wait until no message came for ``quiet_s`` and everything received is committed."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() - self._last_message < quiet_s:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return self.batcher.drain(max(deadline - time.monotonic(), 0.0))
 
     # -- MQTT callbacks ----------------------------------------------------------------
 
@@ -254,6 +260,7 @@ class HostApplication:
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats["messages"] += 1
+        self._last_message = time.monotonic()
         try:
             self._receive(msg)
         except Exception as exc:  # never stop for one message: keep it as a dead letter
