@@ -115,7 +115,8 @@ class StoreSink:
             self.store.write(batch)
 
     def stations(self) -> set[str]:
-        """The registered stations (for connectors that dead-letter unknown ones)."""
+        """The registered stations, read again (a station registered since is seen)."""
+        self.store.forget()
         return set(self.store.stations())
 
 
