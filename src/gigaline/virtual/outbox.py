@@ -27,7 +27,7 @@ import paho.mqtt.client as mqtt
 
 from gigaline.events.broker import BrokerAddress
 from gigaline.events.equipment import events_topic
-from gigaline.virtual._mqtt import client_for, drop_connection
+from gigaline.virtual._mqtt import client_for, disconnect_cleanly, drop_connection
 from gigaline.virtual.faults import Faults, PublishFn
 
 __all__ = ["EventPublisher", "Outbox"]
@@ -163,8 +163,7 @@ class EventPublisher:
         self._stop = True
         self._wake.set()
         self._thread.join(10)
-        self._client.disconnect()
-        self._client.loop_stop()
+        disconnect_cleanly(self._client)
 
     def crash(self) -> None:
         """Drop the connection without DISCONNECT (a network failure)."""

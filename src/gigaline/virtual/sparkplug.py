@@ -64,7 +64,7 @@ from gigaline.events.sparkplug import (
     typed_value,
 )
 from gigaline.events.sparkplug.topics import NAMESPACE
-from gigaline.virtual._mqtt import client_for, drop_connection
+from gigaline.virtual._mqtt import client_for, disconnect_cleanly, drop_connection
 from gigaline.virtual.faults import Faults, PublishFn
 
 __all__ = ["DeviceSpec", "EdgeNode"]
@@ -207,8 +207,7 @@ class EdgeNode:
                     info.wait_for_publish(timeout=5)
                 except (RuntimeError, ValueError):
                     log.warning("%s: NDEATH not acknowledged before disconnect", self.edge_node)
-        self._client.disconnect()
-        self._client.loop_stop()
+        disconnect_cleanly(self._client)
 
     def crash(self) -> None:
         """Drop the connection without NDEATH or DISCONNECT, as a network failure would.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 from contextlib import suppress
 
 import paho.mqtt.client as mqtt
@@ -11,7 +12,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from gigaline.events.broker import BrokerAddress, parse_broker
 
-__all__ = ["drop_connection", "mqtt_client"]
+__all__ = ["disconnect_cleanly", "drop_connection", "mqtt_client"]
 
 
 def mqtt_client(
@@ -46,3 +47,19 @@ def drop_connection(client: mqtt.Client) -> None:
     if isinstance(sock, socket.socket):
         with suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
+
+
+def disconnect_cleanly(client: mqtt.Client, timeout_s: float = 5.0) -> None:
+    """Write what is queued (acknowledgements), DISCONNECT, then stop the network loop.
+
+    ``loop_stop`` right after ``disconnect`` can end the loop before the queued packets are
+    written: the broker would keep the old connection and deliver again what was
+    acknowledged. So wait until paho has nothing left to write, and until the socket closed.
+    """
+    deadline = time.monotonic() + timeout_s
+    while client.want_write() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    client.disconnect()
+    while client.socket() is not None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    client.loop_stop()

@@ -26,7 +26,7 @@ from paho.mqtt.properties import Properties
 
 from gigaline.events.broker import BrokerAddress
 from gigaline.events.equipment import EVENTS_SUBSCRIPTION
-from gigaline.mes.connectors._mqtt import drop_connection, mqtt_client
+from gigaline.mes.connectors._mqtt import disconnect_cleanly, drop_connection, mqtt_client
 from gigaline.mes.connectors.sink import Sink
 
 __all__ = ["EventSubscriber"]
@@ -68,6 +68,9 @@ class EventSubscriber:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
+        self._barrier_mid = -1
+        self._barrier_done = threading.Event()
         self._queue: list[_Received] = []
         self._cond = threading.Condition()
         self._generation = 0  # message ids belong to one connection: ack only the current's
@@ -101,8 +104,22 @@ class EventSubscriber:
             self._stop = True
             self._cond.notify()
         self._thread.join(timeout_s)
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._barrier()
+        disconnect_cleanly(self._client)
+
+    def _barrier(self, timeout_s: float = 5.0) -> None:
+        """Wait until the broker processed our acknowledgements: it answers a subscription
+        only after every packet sent before it (MQTT keeps a connection's order)."""
+        if not self.connected.is_set():
+            return
+        done = threading.Event()
+        _rc, mid = self._client.subscribe(self.topic, qos=1)
+        self._barrier_mid, self._barrier_done = (-1 if mid is None else mid), done
+        done.wait(timeout_s)
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
+        if mid == self._barrier_mid:
+            self._barrier_done.set()
 
     def crash(self) -> None:
         """Drop the connection without DISCONNECT (the broker keeps the session)."""

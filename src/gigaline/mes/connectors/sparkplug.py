@@ -67,7 +67,7 @@ from gigaline.events.sparkplug import (
     state_topic,
     typed_value,
 )
-from gigaline.mes.connectors._mqtt import drop_connection, mqtt_client
+from gigaline.mes.connectors._mqtt import disconnect_cleanly, drop_connection, mqtt_client
 from gigaline.mes.connectors._reasons import ReasonHistory
 from gigaline.mes.connectors.sink import Batcher, DeadLetter, Sink
 
@@ -194,8 +194,7 @@ class HostApplication:
             except (RuntimeError, ValueError):
                 log.warning("host %s: STATE offline not acknowledged", self.host_id)
         self.online = False
-        self._client.disconnect()
-        self._client.loop_stop()
+        disconnect_cleanly(self._client)
         self.batcher.stop()
 
     def crash(self) -> None:
