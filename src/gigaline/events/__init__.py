@@ -15,8 +15,14 @@ that connectors (MQTT, OPC UA, HTTP) and tools can use it alone.
   producers that validate before they send.
 
 Events are keyed by ``(site, id)`` (:data:`EventKey`); ``site`` may be left out and then is the
-store's site; ``v``, the contract version, may be left out and then is 1. The Sparkplug B
-codec will live beside these modules (``gigaline.events.sparkplug``).
+store's site; ``v``, the contract version, may be left out and then is 1.
+
+Beside the contract, the equipment protocols' pure parts (no I/O):
+
+- :mod:`gigaline.events.sparkplug`: the Sparkplug B 3.0 payload codec and topic namespace;
+- :mod:`gigaline.events.equipment`: the metric contract shared by the virtual equipment and
+  the MES connectors (names, data types, OPC 40001 / PackML states, deterministic event ids);
+- :mod:`gigaline.events.broker`: broker addresses (``mqtt://host:port``).
 """
 
 from __future__ import annotations

@@ -86,6 +86,9 @@ class MemoryStore:
     def close(self) -> None:
         """Nothing to release."""
 
+    def forget(self) -> None:
+        """Nothing kept: every look-up reads the dictionaries."""
+
     # -- EventLog ------------------------------------------------------------------------
 
     @property

@@ -267,7 +267,13 @@ class EventLog(Protocol):
         ...
 
     def stations(self) -> Mapping[str, StationRef]:
-        """Station name -> :class:`StationRef`, for every registered station."""
+        """Station name -> :class:`StationRef`, for every registered station (a store may keep
+        them: :meth:`forget` makes it read them again)."""
+        ...
+
+    def forget(self) -> None:
+        """Drop what the store keeps of its references (stations, site), for a long-running
+        caller that must see stations registered since (a connector)."""
         ...
 
     def known_events(self, site: str, ids: Collection[str]) -> set[str]:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from gigaline.model import Line
-from gigaline.sim.compile import DEFAULT_COIL_LENGTH_M, SimulationError, compile_line
+from gigaline.sim.budget import check_memory, check_request
+from gigaline.sim.compile import DEFAULT_COIL_LENGTH_M, compile_line
 from gigaline.sim.results import SimResult
 from gigaline.sim.runner import RunRecord, run_replication
 
@@ -33,11 +34,11 @@ def simulate(
     numbers). With several replications they run in up to ``workers`` local processes (default:
     the number of CPUs). ``progress(fraction)`` reports completion.
     """
-    if not isinstance(replications, int) or replications < 1:
-        raise SimulationError(f"replications must be a positive integer (got {replications!r})")
+    check_request(days, warmup_days, seed, replications)
     compiled = compile_line(line, coil_length_m=coil_length_m)
     t0 = time.perf_counter()
     n_workers = min(replications, workers or os.cpu_count() or 1)
+    check_memory(compiled, days, warmup_days, replications, n_workers)
     records: list[RunRecord]
     if n_workers <= 1:
         records = []
