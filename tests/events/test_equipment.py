@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from gigaline.events import check_event
 from gigaline.events.broker import BrokerAddressError, parse_broker
 from gigaline.events.equipment import (
     MACHINE_STATES,
@@ -21,7 +22,6 @@ from gigaline.events.equipment import (
     state_event,
     state_event_id,
 )
-from gigaline.mes import check_event
 from tests.conftest import ROOT
 
 
