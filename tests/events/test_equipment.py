@@ -26,7 +26,7 @@ from tests.conftest import ROOT
 
 
 def test_machine_states_are_the_event_contracts() -> None:
-    schema = json.loads((ROOT / "src/gigaline/mes/schemas/event.schema.json").read_text())
+    schema = json.loads((ROOT / "src/gigaline/events/schema.json").read_text())
     text = json.dumps(schema)
     assert all(f'"{s}"' in text for s in MACHINE_STATES)
     for table in (MACHINERY_ITEM_STATE, MACHINERY_OPERATION_MODE, PACKML_STATE):
