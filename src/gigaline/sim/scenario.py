@@ -1,0 +1,521 @@
+"""Scenario files: a base line file, factors that change it by path, and a design of scenarios.
+
+A scenario file (YAML, docs/experiments.md) names a base line file, *factors* (each a path into
+the line file, such as ``steps.stacking.machines``, and its levels or range), a *design* (an
+explicit list, the full factorial of the levels, or a Latin hypercube over the ranges) and the
+run settings (replications, days, warm-up, seed). :func:`load_scenarios` reads it into a
+:class:`ScenarioSet` whose every :class:`Scenario` is a validated :class:`~gigaline.model.Line`
+and can be written back as a line file.
+
+Factors change the line file's own data, before validation, so that every scenario passes the
+loader that checks a line file: a bad path or value gets the same message (file, line, field,
+value, what is allowed), naming the scenario file and the factor.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gigaline.errors import LineFileError, Problem
+from gigaline.model import Line, parse_line
+from gigaline.model.units import DIMENSIONS
+
+__all__ = [
+    "Factor",
+    "RunSettings",
+    "Scenario",
+    "ScenarioFileError",
+    "ScenarioSet",
+    "apply_factors",
+    "load_scenarios",
+    "parse_scenarios",
+]
+
+Value = int | float | str
+Design = Literal["list", "full_factorial", "latin_hypercube"]
+
+
+class ScenarioFileError(LineFileError):
+    """A scenario file that cannot be used; one :class:`~gigaline.errors.Problem` per mistake."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        n = len(problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in scenario file"
+        self.args = (head + ":\n" + "\n".join(f"  {p}" for p in problems),)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FactorSpec(_Strict):
+    """A factor as written: a path into the line file and its levels or its range."""
+
+    path: str = Field(min_length=1)
+    values: list[Value] | None = Field(default=None, min_length=1)
+    low: Value | None = None
+    high: Value | None = None
+
+    @model_validator(mode="after")
+    def _levels_or_range(self) -> FactorSpec:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both low and high (a range), or neither")
+        if self.values is not None and self.low is not None:
+            raise ValueError("give values (levels) or low and high (a range), not both")
+        return self
+
+
+class OptimizeSpec(_Strict):
+    """Defaults of ``gigaline optimize`` (the command line overrides them)."""
+
+    objective: str | None = None
+    direction: Literal["minimize", "maximize"] | None = None
+    constraints: list[str] = Field(default_factory=list)
+    trials: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class ScenarioFileSpec(_Strict):
+    """The scenario file as written (see docs/experiments.md)."""
+
+    line: str = Field(min_length=1)
+    name: str | None = None
+    description: str | None = None
+    factors: dict[str, FactorSpec] = Field(min_length=1)
+    design: Design = "full_factorial"
+    scenarios: list[dict[str, Value]] | None = None
+    samples: int | None = Field(default=None, ge=1, le=100_000)
+    replications: int = Field(default=1, ge=1, le=100_000)
+    days: float = Field(default=7.0, gt=0)
+    warmup_days: float = Field(default=0.0, ge=0)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    optimize: OptimizeSpec | None = None
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A factor: its name, its path into the line file, and its levels or range."""
+
+    name: str
+    path: str
+    values: tuple[Value, ...] | None = None
+    low: Value | None = None
+    high: Value | None = None
+
+    @property
+    def is_integer(self) -> bool:
+        """Integer range (machines, buffers, batch sizes): both ends written as integers."""
+        return isinstance(self.low, int) and isinstance(self.high, int)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How every scenario is simulated."""
+
+    replications: int
+    days: float
+    warmup_days: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario: its name, the factor levels it sets, and the validated line."""
+
+    name: str
+    factors: dict[str, Value]
+    line: Line
+    data: dict[str, Any] = field(repr=False)
+
+    def to_yaml(self, source: str = "") -> str:
+        """The scenario as a line file (the base file's data with the factors applied)."""
+        head = f"# scenario {self.name!r}"
+        if source:
+            head += f" of {source}"
+        sets = ", ".join(f"{k} = {v!r}" for k, v in self.factors.items())
+        text = yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True, width=100)
+        return f"{head}: {sets}\n{text}"
+
+    def write_line_file(self, path: str | Path, source: str = "") -> Path:
+        """Write :meth:`to_yaml` to ``path``; it loads back to the same line."""
+        p = Path(path)
+        p.write_text(self.to_yaml(source), encoding="utf-8")
+        return p
+
+
+@dataclass(frozen=True)
+class ScenarioSet:
+    """A scenario file, loaded: the base line, the factors, the scenarios and run settings."""
+
+    source: str
+    name: str
+    base: Line
+    base_data: dict[str, Any] = field(repr=False)
+    line_source: str
+    factors: tuple[Factor, ...]
+    design: Design
+    scenarios: tuple[Scenario, ...]
+    settings: RunSettings
+    optimize: OptimizeSpec | None = None
+    _lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
+
+    def scenario(self, levels: Mapping[str, Value], name: str = "") -> Scenario:
+        """A new scenario of the base line with ``levels`` (factor name -> value) applied.
+
+        Raises :class:`ScenarioFileError` naming the factor when a value does not make a valid
+        line (the optimiser and the sensitivity analysis build their candidates this way).
+        """
+        by_name = {f.name: f for f in self.factors}
+        unknown = [k for k in levels if k not in by_name]
+        if unknown:
+            raise ScenarioFileError(
+                [
+                    Problem(
+                        self.source, None, "factors", k, f"unknown factor; factors: {_names(self)}"
+                    )
+                    for k in unknown
+                ]
+            )
+        return _build(self, dict(levels), name or _label(levels))
+
+
+def _names(s: ScenarioSet) -> str:
+    return ", ".join(f.name for f in s.factors)
+
+
+def _label(levels: Mapping[str, Value]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in levels.items())
+
+
+# ---- loading ---------------------------------------------------------------------------------
+
+
+def load_scenarios(path: str | Path) -> ScenarioSet:
+    """Read and validate the scenario file at ``path`` and every scenario it designs."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioFileError([Problem(str(p), None, "", str(p), "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioFileError(
+            [Problem(str(p), None, "", str(p), f"cannot read: {exc}")]
+        ) from None
+    return parse_scenarios(text, source=str(p), base_dir=p.parent)
+
+
+def parse_scenarios(text: str, source: str = "<string>", base_dir: str | Path = ".") -> ScenarioSet:
+    """Validate the YAML ``text`` of a scenario file; ``line`` is relative to ``base_dir``."""
+    from gigaline.sim.designs import design_levels
+
+    data, lines = _read(text, source)
+    try:
+        spec = ScenarioFileSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioFileError(
+            [_spec_problem(e, data, lines, source) for e in exc.errors()]
+        ) from None
+    line_path = Path(base_dir) / spec.line
+    base_text, base_data = _read_line_file(line_path, source, lines)
+    base = parse_line(base_text, source=str(line_path))
+    factors = tuple(
+        Factor(name, f.path, tuple(f.values) if f.values else None, f.low, f.high)
+        for name, f in spec.factors.items()
+    )
+    sset = ScenarioSet(
+        source=source,
+        name=spec.name or Path(source).stem,
+        base=base,
+        base_data=base_data,
+        line_source=str(line_path),
+        factors=factors,
+        design=spec.design,
+        scenarios=(),
+        settings=RunSettings(spec.replications, spec.days, spec.warmup_days, spec.seed),
+        optimize=spec.optimize,
+        _lines=lines,
+    )
+    problems = [p for f in factors for p in _check_factor(sset, f)]
+    if problems:
+        raise ScenarioFileError(problems)
+    levels = design_levels(sset, spec.scenarios, spec.samples)
+    scenarios = []
+    for i, lv in enumerate(levels):
+        name = str(lv.pop("name", "")) if isinstance(lv.get("name"), str) else ""
+        scenarios.append(_build(sset, lv, name or _label(lv), at=("scenarios", i)))
+    object.__setattr__(sset, "scenarios", tuple(scenarios))
+    return sset
+
+
+def _read(text: str, source: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    """YAML data and the line of every key and item (the line file loader's index)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = mark.line + 1 if mark is not None else None
+        raise ScenarioFileError(
+            [Problem(source, where, "", None, f"not valid YAML: {exc.problem}")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioFileError(
+            [Problem(source, None, "", None, f"not valid YAML: {exc}")]
+        ) from None
+    if node is None or not isinstance(data, Mapping):
+        got = None if node is None else type(data).__name__
+        raise ScenarioFileError(
+            [Problem(source, 1, "", got, "a scenario file must be a mapping of keys")]
+        )
+    lines: dict[tuple[str | int, ...], int] = {}
+    _index(node, (), lines)
+    return data, lines
+
+
+def _index(
+    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
+) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _index(value, (*path, key.value), lines)
+            lines[(*path, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*path, i), lines)
+
+
+def _line_at(lines: Mapping[tuple[str | int, ...], int], path: tuple[str | int, ...]) -> int | None:
+    for n in range(len(path), -1, -1):
+        if path[:n] in lines:
+            return lines[path[:n]]
+    return None
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _spec_problem(
+    err: Any, data: Any, lines: Mapping[tuple[str | int, ...], int], source: str
+) -> Problem:
+    loc: list[str | int] = []
+    cur = data
+    for part in err["loc"]:
+        inside = isinstance(cur, Mapping) and part in cur
+        if inside or (isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)):
+            loc.append(part)
+            cur = cur[part]
+        elif isinstance(cur, Mapping) and isinstance(part, str) and part.isidentifier():
+            loc.append(part)
+            cur = None
+    kind = err["type"]
+    msg = {
+        "extra_forbidden": "unknown key (check the spelling against docs/experiments.md)",
+        "missing": "required key is missing",
+    }.get(kind, str(err["msg"]).removeprefix("Value error, "))
+    value = None if kind == "missing" else cur
+    return Problem(source, _line_at(lines, tuple(loc)), _dotted(loc), value, msg)
+
+
+def _read_line_file(
+    path: Path, source: str, lines: Mapping[tuple[str | int, ...], int]
+) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = "no such file" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc}"
+        raise ScenarioFileError(
+            [Problem(source, _line_at(lines, ("line",)), "line", str(path), f"line file: {why}")]
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, dict):
+        parse_line(text, source=str(path))  # raises the line file's own errors
+        raise ScenarioFileError(
+            [Problem(source, _line_at(lines, ("line",)), "line", str(path), "not a line file")]
+        )
+    return text, data
+
+
+# ---- factor paths ----------------------------------------------------------------------------
+
+
+class PathError(ValueError):
+    """A factor path that does not name a place in the line file."""
+
+
+def _resolve(data: dict[str, Any], path: str) -> tuple[Any, str | int]:
+    """The container holding the last part of ``path`` and the key into it.
+
+    Parts are mapping keys, except inside ``steps`` (and other lists of mappings with ``id``),
+    where a part is a step id. Missing mappings on the way are created (setting
+    ``steps.m2.failures.mtbf`` on a step without failures gives it some).
+    """
+    parts = path.split(".")
+    cur: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        where = ".".join(parts[:i]) or "the line file"
+        if isinstance(cur, list):
+            ids = [item.get("id") for item in cur if isinstance(item, Mapping)]
+            if part not in ids:
+                raise PathError(
+                    f"no {part!r} in {where} (ids: {', '.join(map(str, ids)) or 'none'})"
+                )
+            idx = ids.index(part)
+            if last:
+                raise PathError(f"{path!r} names a whole item of {where}; add a key after it")
+            cur = cur[idx]
+            continue
+        if not isinstance(cur, dict):
+            raise PathError(
+                f"{where} is a value ({cur!r}), not a mapping: {part!r} cannot be set in it"
+            )
+        if last:
+            return cur, part
+        if part not in cur or cur[part] is None:
+            if part == "steps":
+                raise PathError("the line file has no steps")
+            cur[part] = {}
+        cur = cur[part]
+    raise PathError(f"empty path {path!r}")  # pragma: no cover - min_length=1
+
+
+def get_value(data: dict[str, Any], path: str) -> Any:
+    """The value at ``path`` in line-file data (None where the key is absent)."""
+    container, key = _resolve(copy.deepcopy(data), path)
+    return container.get(key) if isinstance(container, dict) else None
+
+
+def apply_factors(
+    data: Mapping[str, Any], levels: Mapping[str, Value], paths: Mapping[str, str]
+) -> dict[str, Any]:
+    """A deep copy of line-file ``data`` with each factor's value set at its path."""
+    out = copy.deepcopy(dict(data))
+    for name, value in levels.items():
+        container, key = _resolve(out, paths[name])
+        container[key] = value
+    return out
+
+
+def _check_factor(s: ScenarioSet, f: Factor) -> list[Problem]:
+    """Path and every level of one factor, each tried alone on the base line."""
+    at = ("factors", f.name)
+    try:
+        _resolve(copy.deepcopy(s.base_data), f.path)
+    except PathError as exc:
+        path = (*at, "path")
+        return [Problem(s.source, _line_at(s._lines, path), _dotted(path), f.path, str(exc))]
+    problems: list[Problem] = []
+    tries: list[tuple[tuple[str | int, ...], Value]] = []
+    if f.values is not None:
+        tries = [((*at, "values", i), v) for i, v in enumerate(f.values)]
+    elif f.low is not None and f.high is not None:
+        tries = [((*at, "low"), f.low), ((*at, "high"), f.high)]
+        if _order(f.low, f.high) is False:
+            path = (*at, "high")
+            problems.append(
+                Problem(
+                    s.source, _line_at(s._lines, path), _dotted(path), f.high, "must be above low"
+                )
+            )
+    for where, value in tries:
+        problems.extend(_try_value(s, f, value, where))
+    return problems
+
+
+def _order(low: Value, high: Value) -> bool | None:
+    """Whether low < high (None when they cannot be compared: the line check then speaks)."""
+    try:
+        lo, hi = as_number(low), as_number(high)
+    except ValueError:
+        return None
+    return lo[0] < convert(hi, lo[1])
+
+
+def _try_value(
+    s: ScenarioSet, f: Factor, value: Value, where: tuple[str | int, ...]
+) -> list[Problem]:
+    data = apply_factors(s.base_data, {f.name: value}, {f.name: f.path})
+    try:
+        parse_line(_dump(data), source=s.line_source)
+    except LineFileError as exc:
+        return [_factor_problem(s, where, value, p) for p in exc.problems]
+    return []
+
+
+def _factor_problem(
+    s: ScenarioSet, where: tuple[str | int, ...], value: Value, p: Problem
+) -> Problem:
+    name = Path(s.line_source).name
+    text = f"sets {p.field} of {name}: {p.message}" if p.field else f"{name}: {p.message}"
+    return Problem(s.source, _line_at(s._lines, where), _dotted(where), value, text)
+
+
+def _dump(data: Mapping[str, Any]) -> str:
+    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)
+
+
+def _build(
+    s: ScenarioSet, levels: dict[str, Value], name: str, at: tuple[str | int, ...] = ()
+) -> Scenario:
+    paths = {f.name: f.path for f in s.factors}
+    missing = [f.name for f in s.factors if f.name not in levels]
+    if s.design == "list" and at and missing:
+        levels.update({m: get_value(s.base_data, paths[m]) for m in missing})
+        levels = {k: v for k, v in levels.items() if v is not None}
+    try:
+        data = apply_factors(s.base_data, levels, {k: paths[k] for k in levels})
+    except PathError as exc:  # pragma: no cover - paths were checked
+        raise ScenarioFileError([Problem(s.source, None, _dotted(at), levels, str(exc))]) from None
+    try:
+        line = parse_line(_dump(data), source=s.line_source)
+    except LineFileError as exc:
+        raise ScenarioFileError(
+            [_factor_problem(s, at, _label(levels), p) for p in exc.problems]
+        ) from None
+    return Scenario(name=name, factors=levels, line=line, data=data)
+
+
+# ---- quantities in ranges --------------------------------------------------------------------
+
+
+def as_number(value: Value) -> tuple[float, str]:
+    """(number, unit) of a level: ``12`` -> (12.0, ""), ``"18 h"`` -> (18.0, "h")."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number or a quantity, got {value!r}")
+    if isinstance(value, int | float):
+        return float(value), ""
+    parts = value.strip().split(None, 1)
+    try:
+        number = float(parts[0])
+    except (ValueError, IndexError):
+        raise ValueError(f"expected a number and a unit such as '18 h', got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number, parts[1].strip() if len(parts) > 1 else ""
+
+
+def convert(q: tuple[float, str], unit: str) -> float:
+    """The quantity ``q`` in ``unit`` (same dimension; raises ValueError otherwise)."""
+    number, u = q
+    if u == unit:
+        return number
+    for units in DIMENSIONS.values():
+        if u in units and unit in units:
+            return number * units[u] / units[unit]
+    raise ValueError(f"{u or 'a plain number'!r} and {unit or 'a plain number'!r} do not mix")
