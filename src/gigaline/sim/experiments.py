@@ -119,6 +119,11 @@ def run_experiment(
     compare each with the first: headline figures with 95 % intervals, and paired
     differences with their intervals (see :class:`~gigaline.sim.compare.ExperimentResult`)."""
     chosen = list(only if only is not None else scenarios.scenarios)
+    if not chosen:
+        raise SimulationError(
+            f"{scenarios.source} designs no scenarios: give design (full_factorial with values, "
+            "list with scenarios, or latin_hypercube with samples)"
+        )
     st = scenarios.settings
     t0 = time.perf_counter()
     results = run_lines(

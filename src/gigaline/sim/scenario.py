@@ -58,9 +58,10 @@ class _Strict(BaseModel):
 
 
 class FactorSpec(_Strict):
-    """A factor as written: a path into the line file and its levels or its range."""
+    """A factor as written: a path (or several, all set to the same value) into the line
+    file, and its levels or its range."""
 
-    path: str = Field(min_length=1)
+    path: str | list[str] = Field(min_length=1)
     values: list[Value] | None = Field(default=None, min_length=1)
     low: Value | None = None
     high: Value | None = None
@@ -90,7 +91,7 @@ class ScenarioFileSpec(_Strict):
     name: str | None = None
     description: str | None = None
     factors: dict[str, FactorSpec] = Field(min_length=1)
-    design: Design = "full_factorial"
+    design: Design | None = None
     scenarios: list[dict[str, Value]] | None = None
     samples: int | None = Field(default=None, ge=1, le=100_000)
     replications: int = Field(default=1, ge=1, le=100_000)
@@ -102,13 +103,18 @@ class ScenarioFileSpec(_Strict):
 
 @dataclass(frozen=True)
 class Factor:
-    """A factor: its name, its path into the line file, and its levels or range."""
+    """A factor: its name, its paths into the line file, and its levels or range."""
 
     name: str
-    path: str
+    paths: tuple[str, ...]
     values: tuple[Value, ...] | None = None
     low: Value | None = None
     high: Value | None = None
+
+    @property
+    def path(self) -> str:
+        """The path, or the paths joined by commas."""
+        return ", ".join(self.paths)
 
     @property
     def is_integer(self) -> bool:
@@ -161,7 +167,7 @@ class ScenarioSet:
     base_data: dict[str, Any] = field(repr=False)
     line_source: str
     factors: tuple[Factor, ...]
-    design: Design
+    design: Design | None
     scenarios: tuple[Scenario, ...]
     settings: RunSettings
     optimize: OptimizeSpec | None = None
@@ -227,7 +233,13 @@ def parse_scenarios(text: str, source: str = "<string>", base_dir: str | Path = 
     base_text, base_data = _read_line_file(line_path, source, lines)
     base = parse_line(base_text, source=str(line_path))
     factors = tuple(
-        Factor(name, f.path, tuple(f.values) if f.values else None, f.low, f.high)
+        Factor(
+            name,
+            (f.path,) if isinstance(f.path, str) else tuple(f.path),
+            tuple(f.values) if f.values else None,
+            f.low,
+            f.high,
+        )
         for name, f in spec.factors.items()
     )
     sset = ScenarioSet(
@@ -237,7 +249,7 @@ def parse_scenarios(text: str, source: str = "<string>", base_dir: str | Path = 
         base_data=base_data,
         line_source=str(line_path),
         factors=factors,
-        design=spec.design,
+        design=spec.design or _default_design(factors, spec),
         scenarios=(),
         settings=RunSettings(spec.replications, spec.days, spec.warmup_days, spec.seed),
         optimize=spec.optimize,
@@ -246,13 +258,23 @@ def parse_scenarios(text: str, source: str = "<string>", base_dir: str | Path = 
     problems = [p for f in factors for p in _check_factor(sset, f)]
     if problems:
         raise ScenarioFileError(problems)
-    levels = design_levels(sset, spec.scenarios, spec.samples)
+    levels = design_levels(sset, spec.scenarios, spec.samples) if sset.design else []
     scenarios = []
     for i, lv in enumerate(levels):
         name = str(lv.pop("name", "")) if isinstance(lv.get("name"), str) else ""
         scenarios.append(_build(sset, lv, name or _label(lv), at=("scenarios", i)))
     object.__setattr__(sset, "scenarios", tuple(scenarios))
     return sset
+
+
+def _default_design(factors: Sequence[Factor], spec: ScenarioFileSpec) -> Design | None:
+    """Without ``design``: the full factorial when every factor has levels, a list when
+    scenarios are written out, else none (a search space for optimize and sensitivity)."""
+    if spec.scenarios is not None:
+        return "list"
+    if all(f.values is not None for f in factors):
+        return "full_factorial"
+    return None
 
 
 def _read(text: str, source: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
@@ -402,24 +424,26 @@ def get_value(data: dict[str, Any], path: str) -> Any:
 
 
 def apply_factors(
-    data: Mapping[str, Any], levels: Mapping[str, Value], paths: Mapping[str, str]
+    data: Mapping[str, Any], levels: Mapping[str, Value], paths: Mapping[str, Sequence[str]]
 ) -> dict[str, Any]:
-    """A deep copy of line-file ``data`` with each factor's value set at its path."""
+    """A deep copy of line-file ``data`` with each factor's value set at its paths."""
     out = copy.deepcopy(dict(data))
     for name, value in levels.items():
-        container, key = _resolve(out, paths[name])
-        container[key] = value
+        for path in paths[name]:
+            container, key = _resolve(out, path)
+            container[key] = value
     return out
 
 
 def _check_factor(s: ScenarioSet, f: Factor) -> list[Problem]:
     """Path and every level of one factor, each tried alone on the base line."""
     at = ("factors", f.name)
-    try:
-        _resolve(copy.deepcopy(s.base_data), f.path)
-    except PathError as exc:
-        path = (*at, "path")
-        return [Problem(s.source, _line_at(s._lines, path), _dotted(path), f.path, str(exc))]
+    for i, one in enumerate(f.paths):
+        try:
+            _resolve(copy.deepcopy(s.base_data), one)
+        except PathError as exc:
+            path = (*at, "path") if len(f.paths) == 1 else (*at, "path", i)
+            return [Problem(s.source, _line_at(s._lines, path), _dotted(path), one, str(exc))]
     problems: list[Problem] = []
     tries: list[tuple[tuple[str | int, ...], Value]] = []
     if f.values is not None:
@@ -450,7 +474,7 @@ def _order(low: Value, high: Value) -> bool | None:
 def _try_value(
     s: ScenarioSet, f: Factor, value: Value, where: tuple[str | int, ...]
 ) -> list[Problem]:
-    data = apply_factors(s.base_data, {f.name: value}, {f.name: f.path})
+    data = apply_factors(s.base_data, {f.name: value}, {f.name: f.paths})
     try:
         parse_line(_dump(data), source=s.line_source)
     except LineFileError as exc:
@@ -473,10 +497,10 @@ def _dump(data: Mapping[str, Any]) -> str:
 def _build(
     s: ScenarioSet, levels: dict[str, Value], name: str, at: tuple[str | int, ...] = ()
 ) -> Scenario:
-    paths = {f.name: f.path for f in s.factors}
+    paths = {f.name: f.paths for f in s.factors}
     missing = [f.name for f in s.factors if f.name not in levels]
     if s.design == "list" and at and missing:
-        levels.update({m: get_value(s.base_data, paths[m]) for m in missing})
+        levels.update({m: get_value(s.base_data, paths[m][0]) for m in missing})
         levels = {k: v for k, v in levels.items() if v is not None}
     try:
         data = apply_factors(s.base_data, levels, {k: paths[k] for k in levels})
