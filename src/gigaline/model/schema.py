@@ -24,6 +24,7 @@ from gigaline.model.cell import Cell
 from gigaline.model.distributions import Distribution, PositiveDuration, as_distribution
 from gigaline.model.processes import PROCESSES, Electrode
 from gigaline.model.quality import QualitySpec
+from gigaline.model.ramp import Ramp
 from gigaline.model.units import quantity
 
 __all__ = [
@@ -253,6 +254,7 @@ class Line(_Strict):
     target: Target | None = None
     steps: list[Step] = Field(min_length=1)
     quality: QualitySpec | None = None
+    ramp: Ramp | None = None
     sources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -365,6 +367,7 @@ def line_problems(line: Line) -> list[tuple[Loc, object, str]]:
     if branch_names and not line.main_steps:
         problems.append((("steps",), None, "branches need a main-chain step that merges them"))
 
+    problems.extend(_ramp_problems(line))
     for i, s in enumerate(line.steps):
         if s.kind == "continuous" and s.units_per_cell is None:
             if s.electrode is None:
@@ -384,3 +387,27 @@ def line_problems(line: Line) -> list[tuple[Loc, object, str]]:
                     )
                 )
     return problems
+
+
+def _ramp_problems(line: Line) -> list[tuple[Loc, object, str]]:
+    """The ramp section names steps and phases that exist."""
+    ramp = line.ramp
+    if ramp is None:
+        return []
+    out: list[tuple[Loc, object, str]] = []
+    ids = [s.id for s in line.steps]
+    for sid in ramp.steps:
+        if sid not in ids:
+            out.append((("ramp", "steps", sid), sid, f"no such step (steps: {', '.join(ids)})"))
+    phases = ["phase 1", *(p.name for p in (line.target.phases if line.target else []))]
+    for i, ph in enumerate(ramp.phases):
+        if ph.phase not in phases:
+            out.append(
+                (
+                    ("ramp", "phases", i, "phase"),
+                    ph.phase,
+                    f"no such phase (phases: {', '.join(phases)}; later phases come from "
+                    "target.phases)",
+                )
+            )
+    return out

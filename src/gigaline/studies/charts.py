@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
+from plotly.subplots import make_subplots
 
 if TYPE_CHECKING:
+    from gigaline.plan.ramp import RampPlan
     from gigaline.studies.optimize import OptimizationResult
     from gigaline.studies.sensitivity import SensitivityResult
 
-__all__ = ["page", "pareto_figure", "tornado_figure", "write_page"]
+__all__ = ["page", "pareto_figure", "ramp_figure", "tornado_figure", "write_page"]
 
 
 def pareto_figure(r: OptimizationResult) -> go.Figure:
@@ -83,6 +85,40 @@ def tornado_figure(r: SensitivityResult, figure: str) -> go.Figure:
         title=f"Tornado: {figure} when each factor moves alone (base {base:,.4g})",
         xaxis_title=figure,
     )
+    return fig
+
+
+def ramp_figure(r: RampPlan) -> go.Figure:
+    """GWh per month stacked by phase, with the scrap share and the cumulative cost per kWh
+    on a second axis."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    months = [m.month for m in r.months]
+    for ph, _ in r.phases:
+        fig.add_bar(
+            x=months, y=[m.by_phase_gwh.get(ph.phase, 0.0) for m in r.months], name=ph.phase
+        )
+    fig.add_scatter(
+        x=months,
+        y=[m.cumulative_cost_usd_per_kwh for m in r.months],
+        name="cumulative cost [USD/kWh]",
+        mode="lines",
+        secondary_y=True,
+    )
+    fig.add_scatter(
+        x=months,
+        y=[None if m.scrap_share is None else 100 * m.scrap_share for m in r.months],
+        name="scrap [%]",
+        mode="lines",
+        line={"dash": "dot"},
+        secondary_y=True,
+    )
+    fig.update_layout(
+        barmode="stack",
+        title="Ramp-up: GWh per month by phase, scrap and cumulative cost per kWh",
+        xaxis_title="month (0: phase 1 starts production)",
+    )
+    fig.update_yaxes(title_text="GWh per month", secondary_y=False)
+    fig.update_yaxes(title_text="USD/kWh, scrap %", secondary_y=True)
     return fig
 
 

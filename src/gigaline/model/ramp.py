@@ -1,0 +1,97 @@
+"""The ``ramp`` section of a line file: learning curves from first cells to steady state, and
+the start month and capex of each build-out phase.
+
+Each step's yield, availability (the availability factor of its OEE) and speed (the
+performance factor) reach the line file's steady-state values along an exponential approach
+(the three-parameter exponential learning curve, in its time form: Anzanello and Fogliatto,
+"Learning curve models and applications: literature review and research directions",
+Int. J. Industrial Ergonomics 41(5), 2011, doi:10.1016/j.ergon.2011.05.001):
+
+.. math:: f(t) = 1 - (1 - f_0)\\, e^{-t / \\tau}
+
+with ``t`` the months since the phase started production, ``f_0`` the share of the steady
+value reached at the start (``initial``) and ``tau`` the months in which 63 % of the shortfall
+is closed (``tau_months``). The step's value in month ``t`` is its steady value times f(t);
+the OEE's learning curve is the product of the three. A later phase copies a running line and
+starts with a share ``transfer`` of the first phase's shortfall already closed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["LearningCurve", "PhaseRamp", "Ramp", "StepCurves"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class LearningCurve(_Strict):
+    """``f(t) = 1 - (1 - initial) exp(-t / tau_months)`` [-], t in months since start."""
+
+    initial: float = Field(gt=0, le=1)
+    tau_months: float = Field(gt=0, le=600)
+
+    def factor(self, months: float, transfer: float = 0.0) -> float:
+        """The share of the steady value reached ``months`` after the start of production,
+        with ``transfer`` of the initial shortfall already closed (a copied line)."""
+        if months < 0:
+            return 0.0
+        gap = (1.0 - self.initial) * (1.0 - transfer)
+        return 1.0 - gap * math.exp(-months / self.tau_months)
+
+
+class StepCurves(_Strict):
+    """Learning curves of one step (any left out: the default's, or none)."""
+
+    yield_: LearningCurve | None = Field(default=None, alias="yield")
+    availability: LearningCurve | None = None
+    speed: LearningCurve | None = None
+
+
+class PhaseRamp(_Strict):
+    """When a phase of the plan (``phase 1`` or a name from ``target.phases``) starts
+    production, how long before that its capex is spent, and what it learns from before."""
+
+    phase: str = Field(min_length=1)
+    start_month: int = Field(ge=0, le=600)
+    build_months: int = Field(default=12, ge=1, le=120)
+    capex_usd: float | None = Field(default=None, ge=0)
+    transfer: float = Field(default=0.0, ge=0, lt=1)
+
+
+class Ramp(_Strict):
+    """Learning curves (defaults for every step, and per step id), phases, and the horizon."""
+
+    months: int = Field(default=60, ge=1, le=600)
+    curves: StepCurves = Field(default_factory=StepCurves)
+    steps: dict[str, StepCurves] = Field(default_factory=dict)
+    phases: list[PhaseRamp] = Field(default_factory=list)
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _phases_in_order(self) -> Ramp:
+        names = [p.phase for p in self.phases]
+        if len(set(names)) != len(names):
+            raise ValueError("each phase may appear once in ramp.phases")
+        starts = [p.start_month for p in self.phases]
+        if starts != sorted(starts):
+            raise ValueError("ramp.phases must be in order of start_month")
+        return self
+
+    def curve(self, step_id: str, quantity: str) -> LearningCurve | None:
+        """The learning curve of ``quantity`` (``yield``, ``availability``, ``speed``) at
+        step ``step_id``: the step's own, else the default, else None (steady from the
+        start)."""
+        attr = "yield_" if quantity == "yield" else quantity
+        own = self.steps.get(step_id)
+        mine: LearningCurve | None = getattr(own, attr) if own is not None else None
+        return mine if mine is not None else getattr(self.curves, attr)  # type: ignore[no-any-return]
+
+    def factor(self, step_id: str, quantity: str, months: float, transfer: float = 0.0) -> float:
+        """f(t) of ``quantity`` at ``step_id`` (1 without a curve)."""
+        c = self.curve(step_id, quantity)
+        return 1.0 if c is None else c.factor(months, transfer)
