@@ -59,6 +59,14 @@ def experiment(
             "-o", "--output", help="Write every replication's figures (.parquet or .csv)."
         ),
     ] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", min=1, help="Override the file's replications.")
+    ] = None,
+    days: Annotated[float | None, typer.Option("--days", help="Override the file's days.")] = None,
+    warmup_days: Annotated[
+        float | None, typer.Option("--warmup-days", help="Override the file's warm-up days.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Override the file's seed.")] = None,
     write_lines: Annotated[
         Path | None,
         typer.Option(
@@ -72,7 +80,9 @@ def experiment(
     from gigaline.sim import load_scenarios, run_experiment
     from gigaline.sim.executors import open_executor
 
-    scenarios = load_scenarios(scenario_file)
+    scenarios = load_scenarios(scenario_file).with_settings(
+        replications=replications, days=days, warmup_days=warmup_days, seed=seed
+    )
     if output is not None:
         from gigaline.sim.compare import check_results_path
 
@@ -126,7 +136,10 @@ def experiment_table(r: ExperimentResult) -> Table:
         "(95 % intervals; throughput differences against the first scenario)",
         title_justify="left",
     )
-    t.add_column("scenario", overflow="fold")
+    named = s.design == "list"
+    t.add_column("#", justify="right")
+    if named:
+        t.add_column("scenario", overflow="fold")
     for name in r.factor_names:
         t.add_column(name, justify="right", overflow="fold")
     for col in (
@@ -142,7 +155,8 @@ def experiment_table(r: ExperimentResult) -> Table:
         d, u = r.paired(k, "throughput_per_h"), r.unpaired(k, "throughput_per_h")
         gwh = r.ci(k, "gwh_per_year")
         t.add_row(
-            sc.name,
+            str(k + 1),
+            *([sc.name] if named else []),
             *[str(sc.factors.get(n, "")) for n in r.factor_names],
             _pm(tph.mean, tph.half_width, "{:,.1f}"),
             "" if k == 0 else _pm(d.mean, d.half_width, "{:,.1f}", sign=True),

@@ -127,7 +127,7 @@ def _candidate_table(title: str, cands: list[Candidate], factors: list[str]) -> 
         t.add_column(name, justify="right", overflow="fold")
     for _, label in _COLUMNS:
         t.add_column(label, justify="right", overflow="fold")
-    t.add_column("feasible")
+    t.add_column("ok")
     for c in cands:
         t.add_row(
             str(c.number),

@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from gigaline.errors import GigalineError
-from gigaline.model import Line
+from gigaline.model import Line, Step
 from gigaline.model.ramp import PhaseRamp, Ramp
 from gigaline.model.reference import Reference, load_reference
 from gigaline.plan.capacity import effective_capacity_per_h
 from gigaline.plan.plan import LinePlan, plan_line
 from gigaline.plan.yields import starts_cell_equivalents
 
-__all__ = ["MonthRamp", "RampError", "RampPlan", "phase_month", "ramp_plan"]
+__all__ = ["MonthRamp", "RampError", "RampPlan", "phase_month", "ramp_factors", "ramp_plan"]
 
 
 class RampError(GigalineError):
@@ -120,6 +120,15 @@ class _PhaseMonth:
     target_cells: float
 
 
+def ramp_factors(ramp: Ramp, step: Step, t: float, transfer: float) -> tuple[float, float]:
+    """(availability, speed) factors of ``step`` in month ``t``: availability learns on steps
+    with failures (without, the planner's availability is 1), speed not on dwell steps (a
+    hold lasts what the chemistry needs)."""
+    a = ramp.factor(step.id, "availability", t, transfer) if step.failures else 1.0
+    v = ramp.factor(step.id, "speed", t, transfer) if step.kind != "dwell" else 1.0
+    return a, v
+
+
 def phase_month(line: Line, ramp: Ramp, lp: LinePlan, t: float, transfer: float) -> _PhaseMonth:
     """Good cells, scrap and starts of one phase in its month ``t`` (t >= 0) after start."""
     hours = line.calendar.scheduled_s_per_year / 3600.0 / 12.0
@@ -132,8 +141,7 @@ def phase_month(line: Line, ramp: Ramp, lp: LinePlan, t: float, transfer: float)
     target = lp.cells_per_year / 12.0
     capacity = target
     for s in line.steps:
-        a = ramp.factor(s.id, "availability", t, transfer)
-        v = ramp.factor(s.id, "speed", t, transfer)
+        a, v = ramp_factors(ramp, s, t, transfer)
         cap_ce = s.machines * effective_capacity_per_h(s, line.calendar) / line.units_per_cell(s)
         capacity = min(capacity, cap_ce * a * v * hours / per_good[s.id])
     good = max(0.0, capacity)

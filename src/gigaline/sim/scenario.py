@@ -15,6 +15,7 @@ value, what is allowed), naming the scenario file and the factor.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -172,6 +173,38 @@ class ScenarioSet:
     settings: RunSettings
     optimize: OptimizeSpec | None = None
     _lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
+
+    def with_settings(
+        self,
+        replications: int | None = None,
+        days: float | None = None,
+        warmup_days: float | None = None,
+        seed: int | None = None,
+    ) -> ScenarioSet:
+        """The same scenarios with run settings overridden where given (the command line's
+        ``--replications``, ``--days``, ``--warmup-days``, ``--seed``)."""
+        st = self.settings
+        new = RunSettings(
+            replications if replications is not None else st.replications,
+            days if days is not None else st.days,
+            warmup_days if warmup_days is not None else st.warmup_days,
+            seed if seed is not None else st.seed,
+        )
+        bad = [
+            (name, value, rule)
+            for name, value, ok, rule in (
+                ("replications", new.replications, new.replications >= 1, "at least 1"),
+                ("days", new.days, new.days > 0, "positive"),
+                ("warmup_days", new.warmup_days, new.warmup_days >= 0, "not negative"),
+                ("seed", new.seed, new.seed >= 0, "not negative"),
+            )
+            if not ok
+        ]
+        if bad:
+            raise ScenarioFileError(
+                [Problem("command line", None, n, v, f"must be {rule}") for n, v, rule in bad]
+            )
+        return dataclasses.replace(self, settings=new)
 
     def scenario(self, levels: Mapping[str, Value], name: str = "") -> Scenario:
         """A new scenario of the base line with ``levels`` (factor name -> value) applied.

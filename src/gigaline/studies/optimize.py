@@ -181,7 +181,7 @@ def _suggest(trial: Any, f: Factor) -> Value:
     if hi_unit != unit:
         raise StudyError(f"factor {f.name!r}: write low and high in the same unit for optimize")
     x = float(trial.suggest_float(f.name, lo, hi))
-    return x if not unit else f"{x:.6g} {unit}"
+    return x if not unit else f"{x:.4g} {unit}"
 
 
 def _space_size(factors: Sequence[Factor]) -> int | None:
