@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,7 +14,9 @@ from gigaline.cli._app import app, console
 from gigaline.model import load_line
 
 if TYPE_CHECKING:
+    from gigaline.model import Line
     from gigaline.plan.ramp import RampPlan
+    from gigaline.sim.ramp import TwinRamp
 
 
 @app.command()
@@ -28,23 +31,119 @@ def ramp(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write an HTML chart of the ramp here.")
     ] = None,
+    simulate: Annotated[
+        int | None,
+        typer.Option(
+            "--simulate",
+            min=1,
+            metavar="MONTHS",
+            help="Also run the twin through the first MONTHS months of phase 1, its parameters "
+            "following the learning curves, beside the plan.",
+        ),
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", min=1, help="Twin replications (with --simulate).")
+    ] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the twin's streams.")] = 0,
 ) -> None:
     """Plan the ramp-up of every phase in the line file's ramp section: GWh made, scrap,
-    capex spent and cumulative cost per kWh, month by month."""
+    capex spent and cumulative cost per kWh, month by month; with --simulate, the twin's
+    phase 1 beside the plan."""
     from gigaline.plan.ramp import ramp_plan
 
-    result = ramp_plan(load_line(line_file))
+    line = load_line(line_file)
+    result = ramp_plan(line)
+    twin = None
+    if simulate is not None:
+        twin = _simulate(line, simulate, replications, seed)
     if report is not None:
         from gigaline.studies.charts import page, ramp_figure, write_page
 
         write_page(report, page(f"gigaline ramp: {result.line}", "", [ramp_figure(result)]))
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), allow_nan=False))
+        out = result.to_dict()
+        if twin is not None:
+            out["twin"] = _twin_dict(twin, result)
+        typer.echo(json.dumps(out, allow_nan=False))
         return
     console.print(_phases(result))
     console.print(_months(result, every))
+    if twin is not None:
+        console.print(_twin_table(twin, result))
     if report is not None:
         console.print(f"report: {report}", highlight=False)
+
+
+def _simulate(line: Line, months: int, replications: int, seed: int) -> TwinRamp:
+    from gigaline.cli._app import progress_bar
+    from gigaline.sim.executors import open_executor
+    from gigaline.sim.ramp import simulate_ramp
+
+    workers = min(replications, 64)
+    with open_executor("local", workers=workers) as ex, progress_bar("simulating") as bar:
+        task = bar.add_task(f"{months} months of phase 1", total=1.0)
+        return simulate_ramp(
+            line,
+            months,
+            replications=replications,
+            seed=seed,
+            executor=ex,
+            progress=lambda f: bar.update(task, completed=f),
+        )
+
+
+def _plan_phase1(r: RampPlan) -> dict[int, float]:
+    name = r.phases[0][0].phase
+    return {m.month: m.by_phase_gwh.get(name, 0.0) for m in r.months}
+
+
+def _twin_dict(twin: TwinRamp, r: RampPlan) -> dict[str, Any]:
+    plan = _plan_phase1(r)
+    df = twin.monthly
+    return {
+        "phase": r.phases[0][0].phase,
+        "replications": len(twin.runs),
+        "seed": twin.seed,
+        "months": [
+            {
+                "month": int(m),  # type: ignore[call-overload]
+                "gwh": _num(row["gwh"]),
+                "gwh_half_width": _num(row["gwh_half_width"]),
+                "good_cells": _num(row["good_cells"]),
+                "scrap_cells": _num(row["scrap_cells"]),
+                "scrap_share": _num(row["scrap_share"]),
+                "plan_gwh": plan.get(int(m)),
+            }
+            for m, row in zip(df.index, df.to_dict("records"), strict=True)
+        ],
+    }
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _twin_table(twin: TwinRamp, r: RampPlan) -> Table:
+    plan = _plan_phase1(r)
+    t = Table(
+        title=f"The twin through phase 1 ({len(twin.runs)} replication(s), seed {twin.seed}; "
+        "the twin makes what the line can, the plan at most its nameplate)",
+        title_justify="left",
+    )
+    for col in ("month", "twin GWh", "plan GWh", "twin scrap"):
+        t.add_column(col, justify="right", overflow="fold")
+    for m, row in twin.monthly.iterrows():
+        gwh = f"{row['gwh']:,.3f}"
+        if math.isfinite(row["gwh_half_width"]):
+            gwh += f" ± {row['gwh_half_width']:,.3f}"
+        t.add_row(
+            str(m),
+            gwh,
+            f"{plan.get(int(m), 0.0):,.3f}",  # type: ignore[call-overload]
+            f"{row['scrap_share']:.1%}",
+        )
+    return t
 
 
 def _phases(r: RampPlan) -> Table:

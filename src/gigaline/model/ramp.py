@@ -19,8 +19,12 @@ starts with a share ``transfer`` of the first phase's shortfall already closed.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from gigaline.model.schema import Step
 
 __all__ = ["LearningCurve", "PhaseRamp", "Ramp", "StepCurves"]
 
@@ -95,3 +99,17 @@ class Ramp(_Strict):
         """f(t) of ``quantity`` at ``step_id`` (1 without a curve)."""
         c = self.curve(step_id, quantity)
         return 1.0 if c is None else c.factor(months, transfer)
+
+    def step_factors(
+        self, step: Step, months: float, transfer: float = 0.0
+    ) -> tuple[float, float, float]:
+        """(yield, availability, speed) factors of ``step`` ``months`` after its phase started.
+
+        Availability learns only on steps with failures (without failures a step's
+        availability is 1 in the plan and the twin alike); speed does not shorten dwell holds
+        (aging lasts what the chemistry needs).
+        """
+        y = self.factor(step.id, "yield", months, transfer)
+        a = self.factor(step.id, "availability", months, transfer) if step.failures else 1.0
+        v = self.factor(step.id, "speed", months, transfer) if step.kind != "dwell" else 1.0
+        return y, a, v

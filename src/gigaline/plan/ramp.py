@@ -3,8 +3,9 @@
 Each phase of :func:`gigaline.plan.plan_line` (phase 1, then ``target.phases``) is a copy of
 the line design. From the ``ramp`` section of the line file (:class:`gigaline.model.Ramp`)
 each phase has a start month, a build period before it in which its capex is spent evenly,
-and learning curves of yield, availability and speed per step. In month ``t`` after a phase
-started:
+and learning curves of yield, availability and speed per step
+(:meth:`gigaline.model.Ramp.step_factors`). In month ``t`` after a phase started (factors
+taken at the middle of the month, t + 0.5):
 
 * a step's capacity is its steady capacity (the planner's ``effective_capacity_per_h`` x
   machines) times its availability and speed factors, and its yield the steady yield times
@@ -29,14 +30,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from gigaline.errors import GigalineError
-from gigaline.model import Line, Step
+from gigaline.model import Line
 from gigaline.model.ramp import PhaseRamp, Ramp
 from gigaline.model.reference import Reference, load_reference
 from gigaline.plan.capacity import effective_capacity_per_h
 from gigaline.plan.plan import LinePlan, plan_line
 from gigaline.plan.yields import starts_cell_equivalents
 
-__all__ = ["MonthRamp", "RampError", "RampPlan", "phase_month", "ramp_factors", "ramp_plan"]
+__all__ = ["MonthRamp", "RampError", "RampPlan", "phase_month", "ramp_plan"]
 
 
 class RampError(GigalineError):
@@ -120,20 +121,11 @@ class _PhaseMonth:
     target_cells: float
 
 
-def ramp_factors(ramp: Ramp, step: Step, t: float, transfer: float) -> tuple[float, float]:
-    """(availability, speed) factors of ``step`` in month ``t``: availability learns on steps
-    with failures (without, the planner's availability is 1), speed not on dwell steps (a
-    hold lasts what the chemistry needs)."""
-    a = ramp.factor(step.id, "availability", t, transfer) if step.failures else 1.0
-    v = ramp.factor(step.id, "speed", t, transfer) if step.kind != "dwell" else 1.0
-    return a, v
-
-
 def phase_month(line: Line, ramp: Ramp, lp: LinePlan, t: float, transfer: float) -> _PhaseMonth:
     """Good cells, scrap and starts of one phase in its month ``t`` (t >= 0) after start."""
     hours = line.calendar.scheduled_s_per_year / 3600.0 / 12.0
     steps = [
-        s.model_copy(update={"yield_": s.yield_ * ramp.factor(s.id, "yield", t, transfer)})
+        s.model_copy(update={"yield_": s.yield_ * ramp.step_factors(s, t, transfer)[0]})
         for s in line.steps
     ]
     ramped = line.model_copy(update={"steps": steps})
@@ -141,7 +133,7 @@ def phase_month(line: Line, ramp: Ramp, lp: LinePlan, t: float, transfer: float)
     target = lp.cells_per_year / 12.0
     capacity = target
     for s in line.steps:
-        a, v = ramp_factors(ramp, s, t, transfer)
+        _, a, v = ramp.step_factors(s, t, transfer)
         cap_ce = s.machines * effective_capacity_per_h(s, line.calendar) / line.units_per_cell(s)
         capacity = min(capacity, cap_ce * a * v * hours / per_good[s.id])
     good = max(0.0, capacity)
@@ -178,7 +170,7 @@ def ramp_plan(line: Line, reference: Reference | None = None) -> RampPlan:
             if m < ph.start_month:
                 by_phase[ph.phase] = 0.0
                 continue
-            pm = phase_month(line, ramp, lp, m - ph.start_month, ph.transfer)
+            pm = phase_month(line, ramp, lp, m - ph.start_month + 0.5, ph.transfer)
             good += pm.good_cells
             scrap += pm.scrap_cells
             electrode += pm.electrode_scrap
