@@ -340,3 +340,22 @@ def test_write_lines_writes_every_scenario(
     assert main(["experiment", str(p), "--write-lines", str(out)]) == 0
     files = sorted(out.glob("*.yaml"))
     assert [load_line(f).steps[0].buffer_after for f in files] == [0, 2, 8]
+
+
+@pytest.mark.parametrize(
+    ("name", "scenarios"),
+    [
+        ("buffer-study.yaml", 3),
+        ("stacking-study.yaml", 9),
+        ("two-machine-design.yaml", 0),
+        ("reference-design.yaml", 0),
+    ],
+)
+def test_example_scenario_files_load(name: str, scenarios: int) -> None:
+    s = load_scenarios(EXAMPLES / name)
+    assert len(s.scenarios) == scenarios
+    for sc in s.scenarios:  # the buffer before stacking sets both magazines
+        if "buffer_before_stacking" in sc.factors:
+            b = sc.factors["buffer_before_stacking"]
+            assert sc.line.step("c_notching").buffer_after == b
+            assert sc.line.step("a_notching").buffer_after == b

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gigaline.errors import LineFileError, Problem
 from gigaline.model import Line, parse_line
-from gigaline.model.units import DIMENSIONS
+from gigaline.model.units import DIMENSIONS, STRICT_UNITS
 
 __all__ = [
     "Factor",
@@ -504,12 +504,22 @@ def _order(low: Value, high: Value) -> bool | None:
     return lo[0] < convert(hi, lo[1])
 
 
+def _validate(data: Mapping[str, Any], source: str) -> Line:
+    """The line of line-file ``data``: validated directly (fast), and on a mistake through
+    the line-file loader, whose :class:`LineFileError` names every problem."""
+    try:
+        return Line.model_validate(dict(data), context={STRICT_UNITS: True})
+    except ValidationError:
+        pass
+    return parse_line(_dump(data), source=source)  # raises LineFileError with the details
+
+
 def _try_value(
     s: ScenarioSet, f: Factor, value: Value, where: tuple[str | int, ...]
 ) -> list[Problem]:
     data = apply_factors(s.base_data, {f.name: value}, {f.name: f.paths})
     try:
-        parse_line(_dump(data), source=s.line_source)
+        _validate(data, s.line_source)
     except LineFileError as exc:
         return [_factor_problem(s, where, value, p) for p in exc.problems]
     return []
@@ -540,7 +550,7 @@ def _build(
     except PathError as exc:  # pragma: no cover - paths were checked
         raise ScenarioFileError([Problem(s.source, None, _dotted(at), levels, str(exc))]) from None
     try:
-        line = parse_line(_dump(data), source=s.line_source)
+        line = _validate(data, s.line_source)
     except LineFileError as exc:
         raise ScenarioFileError(
             [_factor_problem(s, at, _label(levels), p) for p in exc.problems]
