@@ -26,7 +26,8 @@ from scipy.stats import qmc
 from gigaline.errors import Problem
 
 if TYPE_CHECKING:
-    from gigaline.sim.scenario import Factor, ScenarioSet, Value
+    from gigaline.sim.factor_paths import Value
+    from gigaline.sim.scenario import Factor, ScenarioSet
 
 __all__ = ["design_levels", "level_at"]
 
@@ -35,14 +36,12 @@ def design_levels(
     s: ScenarioSet, listed: Sequence[Mapping[str, Value]] | None, samples: int | None
 ) -> list[dict[str, Value]]:
     """The factor levels of every scenario of ``s``'s design (see the module doc)."""
-    from gigaline.sim.scenario import ScenarioFileError, _dotted, _line_at
+    from gigaline.sim._scenario_io import ScenarioFileError, dotted, line_at
 
     problems: list[Problem] = []
 
     def bad(where: tuple[str | int, ...], value: object, message: str) -> None:
-        problems.append(
-            Problem(s.source, _line_at(s._lines, where), _dotted(where), value, message)
-        )
+        problems.append(Problem(s.source, line_at(s._lines, where), dotted(where), value, message))
 
     if s.design == "list":
         if not listed:
@@ -85,7 +84,7 @@ def design_levels(
 
 def level_at(f: Factor, u: float) -> Value:
     """The level of factor ``f`` at coordinate ``u`` in [0, 1) (see the module doc)."""
-    from gigaline.sim.scenario import as_number, convert
+    from gigaline.sim.factor_paths import as_number, convert
 
     if f.values is not None:
         n = len(f.values)

@@ -12,7 +12,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from gigaline.sim.compare import FIGURES, ExperimentResult
-from gigaline.sim.scenario import as_number
+from gigaline.sim.factor_paths import as_number
 
 __all__ = ["experiment_report_html", "write_experiment_report"]
 

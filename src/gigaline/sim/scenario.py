@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gigaline.errors import LineFileError, Problem
 from gigaline.model import Line, parse_line
-from gigaline.model.units import DIMENSIONS, STRICT_UNITS
+from gigaline.model.units import STRICT_UNITS
+from gigaline.sim._scenario_io import (
+    ScenarioFileError,
+    dotted,
+    line_at,
+    read_line_file,
+    read_yaml,
+    spec_problem,
+)
+from gigaline.sim.factor_paths import (
+    PathError,
+    Value,
+    apply_factors,
+    as_number,
+    convert,
+    get_value,
+    resolve,
+)
 
 __all__ = [
     "Factor",
@@ -40,18 +56,7 @@ __all__ = [
     "parse_scenarios",
 ]
 
-Value = int | float | str
 Design = Literal["list", "full_factorial", "latin_hypercube"]
-
-
-class ScenarioFileError(LineFileError):
-    """A scenario file that cannot be used; one :class:`~gigaline.errors.Problem` per mistake."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(problems)
-        n = len(problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in scenario file"
-        self.args = (head + ":\n" + "\n".join(f"  {p}" for p in problems),)
 
 
 class _Strict(BaseModel):
@@ -255,15 +260,15 @@ def parse_scenarios(text: str, source: str = "<string>", base_dir: str | Path = 
     """Validate the YAML ``text`` of a scenario file; ``line`` is relative to ``base_dir``."""
     from gigaline.sim.designs import design_levels
 
-    data, lines = _read(text, source)
+    data, lines = read_yaml(text, source)
     try:
         spec = ScenarioFileSpec.model_validate(data)
     except ValidationError as exc:
         raise ScenarioFileError(
-            [_spec_problem(e, data, lines, source) for e in exc.errors()]
+            [spec_problem(e, data, lines, source) for e in exc.errors()]
         ) from None
     line_path = Path(base_dir) / spec.line
-    base_text, base_data = _read_line_file(line_path, source, lines)
+    base_text, base_data = read_line_file(line_path, source, lines)
     base = parse_line(base_text, source=str(line_path))
     factors = tuple(
         Factor(
@@ -310,173 +315,15 @@ def _default_design(factors: Sequence[Factor], spec: ScenarioFileSpec) -> Design
     return None
 
 
-def _read(text: str, source: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    """YAML data and the line of every key and item (the line file loader's index)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = mark.line + 1 if mark is not None else None
-        raise ScenarioFileError(
-            [Problem(source, where, "", None, f"not valid YAML: {exc.problem}")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioFileError(
-            [Problem(source, None, "", None, f"not valid YAML: {exc}")]
-        ) from None
-    if node is None or not isinstance(data, Mapping):
-        got = None if node is None else type(data).__name__
-        raise ScenarioFileError(
-            [Problem(source, 1, "", got, "a scenario file must be a mapping of keys")]
-        )
-    lines: dict[tuple[str | int, ...], int] = {}
-    _index(node, (), lines)
-    return data, lines
-
-
-def _index(
-    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
-) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _index(value, (*path, key.value), lines)
-            lines[(*path, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*path, i), lines)
-
-
-def _line_at(lines: Mapping[tuple[str | int, ...], int], path: tuple[str | int, ...]) -> int | None:
-    for n in range(len(path), -1, -1):
-        if path[:n] in lines:
-            return lines[path[:n]]
-    return None
-
-
-def _dotted(path: Sequence[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _spec_problem(
-    err: Any, data: Any, lines: Mapping[tuple[str | int, ...], int], source: str
-) -> Problem:
-    loc: list[str | int] = []
-    cur = data
-    for part in err["loc"]:
-        inside = isinstance(cur, Mapping) and part in cur
-        if inside or (isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)):
-            loc.append(part)
-            cur = cur[part]
-        elif isinstance(cur, Mapping) and isinstance(part, str) and part.isidentifier():
-            loc.append(part)
-            cur = None
-    kind = err["type"]
-    msg = {
-        "extra_forbidden": "unknown key (check the spelling against docs/experiments.md)",
-        "missing": "required key is missing",
-    }.get(kind, str(err["msg"]).removeprefix("Value error, "))
-    value = None if kind == "missing" else cur
-    return Problem(source, _line_at(lines, tuple(loc)), _dotted(loc), value, msg)
-
-
-def _read_line_file(
-    path: Path, source: str, lines: Mapping[tuple[str | int, ...], int]
-) -> tuple[str, dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = "no such file" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc}"
-        raise ScenarioFileError(
-            [Problem(source, _line_at(lines, ("line",)), "line", str(path), f"line file: {why}")]
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        data = None
-    if not isinstance(data, dict):
-        parse_line(text, source=str(path))  # raises the line file's own errors
-        raise ScenarioFileError(
-            [Problem(source, _line_at(lines, ("line",)), "line", str(path), "not a line file")]
-        )
-    return text, data
-
-
-# ---- factor paths ----------------------------------------------------------------------------
-
-
-class PathError(ValueError):
-    """A factor path that does not name a place in the line file."""
-
-
-def _resolve(data: dict[str, Any], path: str) -> tuple[Any, str | int]:
-    """The container holding the last part of ``path`` and the key into it.
-
-    Parts are mapping keys, except inside ``steps`` (and other lists of mappings with ``id``),
-    where a part is a step id. Missing mappings on the way are created (setting
-    ``steps.m2.failures.mtbf`` on a step without failures gives it some).
-    """
-    parts = path.split(".")
-    cur: Any = data
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        where = ".".join(parts[:i]) or "the line file"
-        if isinstance(cur, list):
-            ids = [item.get("id") for item in cur if isinstance(item, Mapping)]
-            if part not in ids:
-                raise PathError(
-                    f"no {part!r} in {where} (ids: {', '.join(map(str, ids)) or 'none'})"
-                )
-            idx = ids.index(part)
-            if last:
-                raise PathError(f"{path!r} names a whole item of {where}; add a key after it")
-            cur = cur[idx]
-            continue
-        if not isinstance(cur, dict):
-            raise PathError(
-                f"{where} is a value ({cur!r}), not a mapping: {part!r} cannot be set in it"
-            )
-        if last:
-            return cur, part
-        if part not in cur or cur[part] is None:
-            if part == "steps":
-                raise PathError("the line file has no steps")
-            cur[part] = {}
-        cur = cur[part]
-    raise PathError(f"empty path {path!r}")  # pragma: no cover - min_length=1
-
-
-def get_value(data: dict[str, Any], path: str) -> Any:
-    """The value at ``path`` in line-file data (None where the key is absent)."""
-    container, key = _resolve(copy.deepcopy(data), path)
-    return container.get(key) if isinstance(container, dict) else None
-
-
-def apply_factors(
-    data: Mapping[str, Any], levels: Mapping[str, Value], paths: Mapping[str, Sequence[str]]
-) -> dict[str, Any]:
-    """A deep copy of line-file ``data`` with each factor's value set at its paths."""
-    out = copy.deepcopy(dict(data))
-    for name, value in levels.items():
-        for path in paths[name]:
-            container, key = _resolve(out, path)
-            container[key] = value
-    return out
-
-
 def _check_factor(s: ScenarioSet, f: Factor) -> list[Problem]:
     """Path and every level of one factor, each tried alone on the base line."""
     at = ("factors", f.name)
     for i, one in enumerate(f.paths):
         try:
-            _resolve(copy.deepcopy(s.base_data), one)
+            resolve(copy.deepcopy(s.base_data), one)
         except PathError as exc:
             path = (*at, "path") if len(f.paths) == 1 else (*at, "path", i)
-            return [Problem(s.source, _line_at(s._lines, path), _dotted(path), one, str(exc))]
+            return [Problem(s.source, line_at(s._lines, path), dotted(path), one, str(exc))]
     problems: list[Problem] = []
     tries: list[tuple[tuple[str | int, ...], Value]] = []
     if f.values is not None:
@@ -487,7 +334,7 @@ def _check_factor(s: ScenarioSet, f: Factor) -> list[Problem]:
             path = (*at, "high")
             problems.append(
                 Problem(
-                    s.source, _line_at(s._lines, path), _dotted(path), f.high, "must be above low"
+                    s.source, line_at(s._lines, path), dotted(path), f.high, "must be above low"
                 )
             )
     for where, value in tries:
@@ -530,7 +377,7 @@ def _factor_problem(
 ) -> Problem:
     name = Path(s.line_source).name
     text = f"sets {p.field} of {name}: {p.message}" if p.field else f"{name}: {p.message}"
-    return Problem(s.source, _line_at(s._lines, where), _dotted(where), value, text)
+    return Problem(s.source, line_at(s._lines, where), dotted(where), value, text)
 
 
 def _dump(data: Mapping[str, Any]) -> str:
@@ -548,7 +395,7 @@ def _build(
     try:
         data = apply_factors(s.base_data, levels, {k: paths[k] for k in levels})
     except PathError as exc:  # pragma: no cover - paths were checked
-        raise ScenarioFileError([Problem(s.source, None, _dotted(at), levels, str(exc))]) from None
+        raise ScenarioFileError([Problem(s.source, None, dotted(at), levels, str(exc))]) from None
     try:
         line = _validate(data, s.line_source)
     except LineFileError as exc:
@@ -556,33 +403,3 @@ def _build(
             [_factor_problem(s, at, _label(levels), p) for p in exc.problems]
         ) from None
     return Scenario(name=name, factors=levels, line=line, data=data)
-
-
-# ---- quantities in ranges --------------------------------------------------------------------
-
-
-def as_number(value: Value) -> tuple[float, str]:
-    """(number, unit) of a level: ``12`` -> (12.0, ""), ``"18 h"`` -> (18.0, "h")."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number or a quantity, got {value!r}")
-    if isinstance(value, int | float):
-        return float(value), ""
-    parts = value.strip().split(None, 1)
-    try:
-        number = float(parts[0])
-    except (ValueError, IndexError):
-        raise ValueError(f"expected a number and a unit such as '18 h', got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"expected a finite number, got {value!r}")
-    return number, parts[1].strip() if len(parts) > 1 else ""
-
-
-def convert(q: tuple[float, str], unit: str) -> float:
-    """The quantity ``q`` in ``unit`` (same dimension; raises ValueError otherwise)."""
-    number, u = q
-    if u == unit:
-        return number
-    for units in DIMENSIONS.values():
-        if u in units and unit in units:
-            return number * units[u] / units[unit]
-    raise ValueError(f"{u or 'a plain number'!r} and {unit or 'a plain number'!r} do not mix")

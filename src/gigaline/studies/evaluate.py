@@ -20,7 +20,7 @@ from gigaline.errors import GigalineError
 from gigaline.plan import plan_line
 from gigaline.sim import ScenarioSet, SimResult, simulate
 from gigaline.sim.compare import FIGURES
-from gigaline.sim.scenario import Value
+from gigaline.sim.factor_paths import Value
 
 __all__ = [
     "ALL_FIGURES",

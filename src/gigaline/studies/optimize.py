@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gigaline.sim import ScenarioSet
-from gigaline.sim.scenario import Factor, Value, as_number
+from gigaline.sim.factor_paths import Value, as_number
+from gigaline.sim.scenario import Factor
 from gigaline.studies.evaluate import (
     BEST,
     Candidate,

@@ -29,7 +29,7 @@ import numpy as np
 
 from gigaline.sim import ScenarioSet
 from gigaline.sim.designs import level_at
-from gigaline.sim.scenario import Value, get_value
+from gigaline.sim.factor_paths import Value, get_value
 from gigaline.studies.evaluate import Candidate, StudyError, evaluate
 
 __all__ = ["OneAtATime", "SensitivityResult", "sensitivity"]
