@@ -4,7 +4,9 @@ A candidate is a scenario of a scenario file (factor levels applied to the base 
 twin gives its output (replications with the scenario file's seed: every candidate sees the
 same random numbers, so candidates are compared paired); the planner prices the candidate
 line at that output: :func:`gigaline.plan.plan_line` with the simulated GWh per year as the
-target gives its capex and cost per kWh. Nothing here computes a cost itself.
+target and the candidate's own machines (``keep_machines=True``) gives its capex (machines
+times unit prices, bottom-up) and cost per kWh, gross and net of production credits. Nothing
+here computes a cost itself.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ __all__ = [
     "parse_constraint",
 ]
 
-#: Figures the planner gives for a candidate at its simulated output.
-PLAN_FIGURES = ("capex_usd", "cost_usd_per_kwh")
+#: Figures the planner gives for a candidate at its simulated output (net: less credits).
+PLAN_FIGURES = ("capex_usd", "cost_usd_per_kwh", "cost_usd_per_kwh_net")
 #: Every figure an objective or a constraint may name.
 ALL_FIGURES = (*FIGURES, *PLAN_FIGURES, "machines")
 #: The direction each figure is best in (an objective's default).
@@ -44,6 +46,7 @@ BEST = {
     "lead_time_mean_h": "minimize",
     "capex_usd": "minimize",
     "cost_usd_per_kwh": "minimize",
+    "cost_usd_per_kwh_net": "minimize",
     "machines": "minimize",
 }
 
@@ -145,10 +148,12 @@ def evaluate(
     gwh = figures["gwh_per_year"]
     note = ""
     try:
-        p = plan_line(sc.line, target_gwh=gwh).first
+        p = plan_line(sc.line, target_gwh=gwh, keep_machines=True).first
         figures["capex_usd"] = p.capex_usd
         figures["cost_usd_per_kwh"] = p.cost.total
+        figures["cost_usd_per_kwh_net"] = p.cost_usd_per_kwh_net
     except GigalineError as exc:
-        figures["capex_usd"] = figures["cost_usd_per_kwh"] = math.nan
+        for f in PLAN_FIGURES:
+            figures[f] = math.nan
         note = f"not planned: {exc}"
     return Candidate(number, dict(sc.factors), figures, hws, feasible=not note, note=note), res
