@@ -102,8 +102,13 @@ def test_reference_line_ramp_matches_its_sources() -> None:
     # year (fraunhofer_rampup_2024); towards the line's steady 7 % later
     assert 0.30 < (by[0].scrap_share or 0) < 0.40
     assert 0.12 < (by[12].scrap_share or 0) < 0.30
-    assert by[71].scrap_share == pytest.approx(1 - 0.9266, abs=0.01)
-    assert by[71].gwh * 12 == pytest.approx(60.0, rel=1e-6)  # three 20 GWh phases at nameplate
+    assert by[83].scrap_share == pytest.approx(1 - 0.9266, abs=0.01)
+    assert by[83].gwh * 12 == pytest.approx(60.0, rel=1e-6)  # three 20 GWh phases at nameplate
+    # phases start in the years of target.phases after site.start_year
+    line = load_line(EXAMPLES / "abf-lfp-20gwh.yaml")
+    assert line.target is not None and line.site.start_year is not None
+    for (ph, _), year in zip(r.phases[1:], [p.year for p in line.target.phases], strict=True):
+        assert year is not None and ph.start_month == 12 * (year - line.site.start_year)
     assert by[0].share_of_nameplate is not None and by[0].share_of_nameplate < 0.5
 
 
