@@ -33,7 +33,8 @@ def optimize(
         str | None,
         typer.Option(
             "--objective",
-            help="Figure to optimise: cost_usd_per_kwh, capex_usd (planner), throughput_per_h, "
+            help="Figure to optimise: cost_usd_per_kwh, cost_usd_per_kwh_net, capex_usd (planner), "
+            "throughput_per_h, "
             "gwh_per_year, wip_mean, lead_time_mean_h (twin), machines.",
         ),
     ] = None,

@@ -92,27 +92,42 @@ def response_figure(r: ExperimentResult) -> go.Figure:
 
 
 def paired_figure(r: ExperimentResult, figure: str = "throughput_per_h") -> go.Figure:
-    """Each scenario's difference from the first: paired (common random numbers) and
-    unpaired 95 % intervals side by side."""
+    """Each scenario's difference from the first with its paired 95 % interval, and beside
+    it the half widths of the paired and the unpaired interval as bars."""
     names = [sc.name for sc in r.chosen]
-    fig = go.Figure()
-    for kind, fn, colour in (
-        ("paired (common random numbers)", r.paired, "#2ca02c"),
-        ("unpaired (independent runs)", r.unpaired, "#7f7f7f"),
-    ):
-        cis = [fn(k, figure) for k in range(len(names))]
-        fig.add_scatter(
-            x=names,
-            y=[c.mean for c in cis],
-            error_y={"type": "data", "array": [c.half_width for c in cis], "visible": True},
-            mode="markers",
-            name=kind,
-            marker={"color": colour},
-        )
-    fig.update_layout(
-        title=f"Difference from the first scenario: {_LABELS[figure]} (95 % intervals)",
-        yaxis_title=_LABELS[figure],
+    paired = [r.paired(k, figure) for k in range(len(names))]
+    unpaired = [r.unpaired(k, figure) for k in range(len(names))]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(
+            "difference from the first scenario (paired 95 % interval)",
+            "95 % half width of the difference",
+        ),
     )
+    fig.add_scatter(
+        x=names,
+        y=[c.mean for c in paired],
+        error_y={"type": "data", "array": [c.half_width for c in paired], "visible": True},
+        mode="markers",
+        name="difference",
+        marker={"color": "#2ca02c"},
+        row=1,
+        col=1,
+    )
+    for label, cis, colour in (
+        ("paired (common random numbers)", paired, "#2ca02c"),
+        ("unpaired (independent runs)", unpaired, "#7f7f7f"),
+    ):
+        fig.add_bar(
+            x=names[1:],
+            y=[c.half_width for c in cis[1:]],
+            name=label,
+            marker_color=colour,
+            row=1,
+            col=2,
+        )
+    fig.update_layout(title=f"Against the first scenario: {_LABELS[figure]}", barmode="group")
     return fig
 
 
