@@ -73,7 +73,7 @@ def test_tpe_finds_the_known_optimum(tmp_path: Path, objective: str) -> None:
     # 1000 designs, 45 trials: the sampler and the polish must find the optimum computed above
     study = load_scenarios(_study(tmp_path, 10))
     r = optimize(study, objective, [parse_constraint("throughput_per_h >= 2000")], trials=45)
-    assert r.sampler == "tpe + coordinate polish"
+    assert r.sampler == "tpe + compass polish"
     assert len(r.candidates) < 100
     assert r.best is not None
     exact = _exact({k: int(v) for k, v in r.best.levels.items()})
