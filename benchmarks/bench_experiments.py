@@ -7,11 +7,14 @@ Runs ``--replications`` replications of ``--days`` of the line (default: 200 wee
 20 GWh reference line) three ways, each after the kernel is loaded: in this process, one after
 another (the baseline); on a ``distributed.LocalCluster`` of N worker processes with one
 thread each (N = the machine's cores by default), through ``gigaline.sim.simulate(...,
-executor=...)``; and, for comparison, on a local ``ProcessPoolExecutor`` of N processes. It
-prints the wall times, the speed-up, the speed-up per core (target: at least 0.90 of linear)
-and the overhead per task, ``(N x cluster wall - baseline wall) / replications``, and checks
-that every executor gave the same numbers. The cluster's start (workers loading the kernel)
-is timed apart and not counted in the speed-up: it is paid once per session, not per task.
+executor=...)``; and, for comparison, on a local ``ProcessPoolExecutor`` of N processes. The
+three alternate in ``--rounds`` rounds, so that on a machine shared with other work each sees
+the same load; each round prints how much of a core the baseline got (its CPU time over its
+wall time) and the load average. It prints the wall times, the speed-up, the speed-up per
+core (target: at least 0.90 of linear) and the overhead per task, ``(N x cluster wall -
+baseline wall) / replications``, and checks that every executor gave the same numbers. The
+cluster's start (workers loading the kernel) is timed apart and not counted in the speed-up:
+it is paid once per session, not per task.
 """
 
 from __future__ import annotations
@@ -19,13 +22,20 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gigaline.model import load_line
-from gigaline.sim import simulate
+from gigaline.sim import SimResult, simulate
 from gigaline.sim.executors import dask_executor, local_executor, warm_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _timed(fn: Callable[[], SimResult]) -> tuple[float, float, SimResult]:
+    t, c = time.perf_counter(), time.process_time()
+    res = fn()
+    return time.perf_counter() - t, time.process_time() - c, res
 
 
 def main() -> None:
@@ -34,47 +44,56 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=200)
     ap.add_argument("--days", type=float, default=7.0)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--rounds", type=int, default=4)
     args = ap.parse_args()
     line = load_line(args.line)
-    n, w = args.replications, args.workers
-    load1, _, _ = os.getloadavg()
-    print(f"line: {line.name}; {n} replications x {args.days:g} days; {w} workers")
-    print(f"load average before: {load1:.2f} (cores: {os.cpu_count()})")
-    warm_kernel()
-
-    t0 = time.perf_counter()
-    base = simulate(line, days=args.days, replications=n, seed=1, workers=1)
-    serial = time.perf_counter() - t0
-    print(f"one process:        {serial:8.1f} s  ({serial / n * 1000:.0f} ms per replication)")
-
-    t0 = time.perf_counter()
-    with dask_executor(workers=w) as ex:
-        start = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        res = simulate(line, days=args.days, replications=n, seed=1, executor=ex)
-        cluster = time.perf_counter() - t1
-    same = [r.events for r in res.records] == [r.events for r in base.records]
-    speedup = serial / cluster
-    print(f"LocalCluster start: {start:8.1f} s  ({w} workers loading the kernel; paid once)")
+    n, w, k = args.replications, args.workers, args.rounds
+    per = n // k
     print(
-        f"LocalCluster:       {cluster:8.1f} s  speed-up {speedup:.2f}x on {w} cores = "
-        f"{speedup / w:.1%} of linear (target >= 90 %: {'ok' if speedup / w >= 0.9 else 'MISSED'})"
+        f"line: {line.name}; {per * k} replications x {args.days:g} days in {k} rounds; {w} workers"
     )
-    print(f"overhead per task:  {(w * cluster - serial) / n * 1000:8.1f} ms (N x wall - baseline)")
-
-    with local_executor(w) as pool:
-        list(pool.map(abs, range(w)))  # start the processes (each loads the kernel)
-        t1 = time.perf_counter()
-        loc = simulate(line, days=args.days, replications=n, seed=1, executor=pool)
-        local = time.perf_counter() - t1
+    print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    warm_kernel()
+    t0 = time.perf_counter()
+    with dask_executor(workers=w) as ex, local_executor(w) as pool:
+        print(f"LocalCluster and pool start: {time.perf_counter() - t0:.1f} s (paid once)")
+        list(pool.map(abs, range(w)))  # start the pool's processes (each loads the kernel)
+        serial = cluster = local = cpu = 0.0
+        same = True
+        for r in range(k):  # interleaved, so that all three see the same load on a shared box
+            seed = 1 + r
+            ts, cs, base = _timed(lambda s=seed: simulate(line, args.days, 0.0, per, s, workers=1))
+            tc, _, res = _timed(lambda s=seed: simulate(line, args.days, 0.0, per, s, executor=ex))
+            tl, _, loc = _timed(
+                lambda s=seed: simulate(line, args.days, 0.0, per, s, executor=pool)
+            )
+            serial, cluster, local, cpu = serial + ts, cluster + tc, local + tl, cpu + cs
+            ev = [x.events for x in base.records]
+            same = same and ev == [x.events for x in res.records] == [x.events for x in loc.records]
+            print(
+                f"  round {r + 1}: one process {ts:6.1f} s (cpu {cs / ts:.0%} of wall), "
+                f"LocalCluster {tc:6.1f} s ({ts / tc / w:.0%} of linear), "
+                f"ProcessPool {tl:6.1f} s ({ts / tl / w:.0%}), load {os.getloadavg()[0]:.1f}"
+            )
+    m = per * k
+    speedup = serial / cluster
     print(
-        f"ProcessPool:        {local:8.1f} s  speed-up {serial / local:.2f}x = "
+        f"one process:  {serial:7.1f} s  ({serial / m * 1000:.0f} ms per replication, "
+        f"cpu {cpu / serial:.0%} of wall)"
+    )
+    verdict = "ok" if speedup / w >= 0.9 else "MISSED"
+    print(
+        f"LocalCluster: {cluster:7.1f} s  speed-up {speedup:.2f}x on {w} cores = "
+        f"{speedup / w:.1%} of linear (target >= 90 %: {verdict})"
+    )
+    overhead = (w * cluster - serial) / m * 1000
+    print(f"overhead per task: {overhead:.1f} ms ((N x wall - baseline) / tasks)")
+    print(
+        f"ProcessPool:  {local:7.1f} s  speed-up {serial / local:.2f}x = "
         f"{serial / local / w:.1%} of linear"
     )
-    same = same and [r.events for r in loc.records] == [r.events for r in base.records]
     print(f"same numbers on every executor: {'yes' if same else 'NO'}")
-    load1, _, _ = os.getloadavg()
-    print(f"load average after: {load1:.2f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
