@@ -12,7 +12,11 @@ three alternate in ``--rounds`` rounds, so that on a machine shared with other w
 the same load; each round prints how much of a core the baseline got (its CPU time over its
 wall time) and the load average. It prints the wall times, the speed-up, the speed-up per
 core (target: at least 0.90 of linear) and the overhead per task, ``(N x cluster wall -
-baseline wall) / replications``, and checks that every executor gave the same numbers. The
+baseline wall) / replications``, and checks that every executor gave the same numbers. Beside
+these it prints a figure other work on the machine does not change: the share of N x wall
+time the workers spent inside replications (each replication times itself), and the
+executor's time per task, the rest (scheduling, transfer of inputs and results, idle
+workers at the end). The
 cluster's start (workers loading the kernel) is timed apart and not counted in the speed-up:
 it is paid once per session, not per task.
 """
@@ -58,7 +62,7 @@ def main() -> None:
     with dask_executor(workers=w) as ex, local_executor(w) as pool:
         print(f"LocalCluster and pool start: {time.perf_counter() - t0:.1f} s (paid once)")
         list(pool.map(abs, range(w)))  # start the pool's processes (each loads the kernel)
-        serial = cluster = local = cpu = 0.0
+        serial = cluster = local = cpu = busy_c = busy_l = 0.0
         same = True
         for r in range(k):  # interleaved, so that all three see the same load on a shared box
             seed = 1 + r
@@ -68,6 +72,8 @@ def main() -> None:
                 lambda s=seed: simulate(line, args.days, 0.0, per, s, executor=pool)
             )
             serial, cluster, local, cpu = serial + ts, cluster + tc, local + tl, cpu + cs
+            busy_c += sum(x.wall_s for x in res.records)  # time the workers spent in tasks
+            busy_l += sum(x.wall_s for x in loc.records)
             ev = [x.events for x in base.records]
             same = same and ev == [x.events for x in res.records] == [x.events for x in loc.records]
             print(
@@ -88,9 +94,19 @@ def main() -> None:
     )
     overhead = (w * cluster - serial) / m * 1000
     print(f"overhead per task: {overhead:.1f} ms ((N x wall - baseline) / tasks)")
+    # Independent of other work on the machine: how much of the N x wall the workers spent
+    # inside replications; the rest is the executor's (scheduling, transfer, idle at the end).
+    print(
+        f"LocalCluster workers busy {busy_c / (w * cluster):.1%} of N x wall; executor time "
+        f"per task {(w * cluster - busy_c) / m * 1000:.1f} ms"
+    )
     print(
         f"ProcessPool:  {local:7.1f} s  speed-up {serial / local:.2f}x = "
         f"{serial / local / w:.1%} of linear"
+    )
+    print(
+        f"ProcessPool workers busy {busy_l / (w * local):.1%} of N x wall; executor time "
+        f"per task {(w * local - busy_l) / m * 1000:.1f} ms"
     )
     print(f"same numbers on every executor: {'yes' if same else 'NO'}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
