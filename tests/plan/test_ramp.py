@@ -137,7 +137,7 @@ def test_ramp_section_errors_name_the_field() -> None:
     text = str(exc.value)
     assert "ramp.steps.z: no such step (steps: a, b)" in text
     assert "ramp.phases[1].phase: no such phase" in text
-    with pytest.raises(LineFileError, match="initial: must be <= 1"):
+    with pytest.raises(LineFileError, match="initial: must be > 0 and <= 1"):
         parse_line(LINE.replace("initial: 0.5", "initial: 1.5"), "l.yaml")
     with pytest.raises(RampError):
         ramp_plan(load_line(EXAMPLES / "five-step.yaml"))

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from gigaline.cli._app import app, console, progress_bar
+from gigaline.cli._checks import output_file, run_flags
 from gigaline.model import load_line
 
 
@@ -31,6 +32,9 @@ def simulate(
     ] = None,
 ) -> None:
     """Simulate a line: throughput, OEE per step, WIP, lead time and the bottleneck."""
+    run_flags(days, warmup_days, seed, replications)
+    if report is not None:
+        output_file("--report", report, "report.html")
     from gigaline.sim import simulate as run
 
     line = load_line(line_file)

@@ -19,14 +19,28 @@ starts with a share ``transfer`` of the first phase's shortfall already closed.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gigaline.model import bounds
+from gigaline.model.bounds import Bound
 
 if TYPE_CHECKING:
     from gigaline.model.schema import Step
 
 __all__ = ["LearningCurve", "PhaseRamp", "Ramp", "StepCurves"]
+
+#: Months of a ramp: 50 years is past any plan.
+MONTHS = Bound(0, 600, "months")
+#: Time constant of a learning curve: up to 50 years (a curve that slow never ramps).
+TAU_MONTHS = Bound(0.0, 600.0, "months", low_open=True)
+#: Build period of a phase: up to 10 years.
+BUILD_MONTHS = Bound(1, 120, "months")
+#: A phase's capex: up to 1,000 billion USD, several times the dearest plant announced.
+CAPEX_USD = Bound(0.0, 1e12, "USD")
+#: Share of the first phase's shortfall a copied line starts with already closed.
+TRANSFER = Bound(0.0, 1.0)
 
 
 class _Strict(BaseModel):
@@ -36,8 +50,8 @@ class _Strict(BaseModel):
 class LearningCurve(_Strict):
     """``f(t) = 1 - (1 - initial) exp(-t / tau_months)`` [-], t in months since start."""
 
-    initial: float = Field(gt=0, le=1)
-    tau_months: float = Field(gt=0, le=600)
+    initial: Annotated[float, bounds.SHARE]
+    tau_months: Annotated[float, TAU_MONTHS]
 
     def factor(self, months: float, transfer: float = 0.0) -> float:
         """The share of the steady value reached ``months`` after the start of production,
@@ -61,16 +75,16 @@ class PhaseRamp(_Strict):
     production, how long before that its capex is spent, and what it learns from before."""
 
     phase: str = Field(min_length=1)
-    start_month: int = Field(ge=0, le=600)
-    build_months: int = Field(default=12, ge=1, le=120)
-    capex_usd: float | None = Field(default=None, ge=0)
-    transfer: float = Field(default=0.0, ge=0, lt=1)
+    start_month: Annotated[int, MONTHS]
+    build_months: Annotated[int, BUILD_MONTHS] = 12
+    capex_usd: Annotated[float, CAPEX_USD] | None = None
+    transfer: Annotated[float, TRANSFER] = 0.0
 
 
 class Ramp(_Strict):
     """Learning curves (defaults for every step, and per step id), phases, and the horizon."""
 
-    months: int = Field(default=60, ge=1, le=600)
+    months: Annotated[int, Bound(1, 600, "months")] = 60
     curves: StepCurves = Field(default_factory=StepCurves)
     steps: dict[str, StepCurves] = Field(default_factory=dict)
     phases: list[PhaseRamp] = Field(default_factory=list)

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gigaline.errors import LineFileError, Problem
 from gigaline.model import parse_line
+from gigaline.model._yaml import dotted as _dotted
+from gigaline.model._yaml import read_yaml as _read_bounded
 
 __all__ = [
     "Lines",
@@ -34,42 +34,19 @@ class ScenarioFileError(LineFileError):
         self.args = (head + ":\n" + "\n".join(f"  {p}" for p in problems),)
 
 
-def read_yaml(text: str, source: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    """YAML data and the line of every key and item (the line file loader's index)."""
+def read_yaml(text: str, source: str) -> tuple[Any, Mapping[tuple[str | int, ...], int]]:
+    """YAML data and the line of every key and item, read with the line-file loader's bounds
+    (size, nesting, aliases, duplicate keys: :mod:`gigaline.model._yaml`)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = mark.line + 1 if mark is not None else None
-        raise ScenarioFileError(
-            [Problem(source, where, "", None, f"not valid YAML: {exc.problem}")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioFileError(
-            [Problem(source, None, "", None, f"not valid YAML: {exc}")]
-        ) from None
-    if node is None or not isinstance(data, Mapping):
-        got = None if node is None else type(data).__name__
+        data, lines = _read_bounded(text, source)
+    except LineFileError as exc:
+        raise ScenarioFileError(exc.problems) from None
+    if not isinstance(data, Mapping):
+        got = None if data is None else type(data).__name__
         raise ScenarioFileError(
             [Problem(source, 1, "", got, "a scenario file must be a mapping of keys")]
         )
-    lines: dict[tuple[str | int, ...], int] = {}
-    _index(node, (), lines)
     return data, lines
-
-
-def _index(
-    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
-) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _index(value, (*path, key.value), lines)
-            lines[(*path, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*path, i), lines)
 
 
 def line_at(lines: Mapping[tuple[str | int, ...], int], path: tuple[str | int, ...]) -> int | None:
@@ -80,10 +57,8 @@ def line_at(lines: Mapping[tuple[str | int, ...], int], path: tuple[str | int, .
 
 
 def dotted(path: Sequence[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    """``("factors", "b", "values", 1)`` -> ``factors.b.values[1]``."""
+    return _dotted(tuple(path))
 
 
 def spec_problem(
@@ -119,8 +94,8 @@ def read_line_file(
             [Problem(source, line_at(lines, ("line",)), "line", str(path), f"line file: {why}")]
         ) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data, _ = _read_bounded(text, str(path))
+    except LineFileError:
         data = None
     if not isinstance(data, dict):
         parse_line(text, source=str(path))  # raises the line file's own errors

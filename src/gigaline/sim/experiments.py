@@ -9,11 +9,13 @@ are the changes, not the noise.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 
 from gigaline.model import Line
+from gigaline.sim.budget import check_memory, check_request
 from gigaline.sim.compare import ExperimentResult
 from gigaline.sim.compile import DEFAULT_COIL_LENGTH_M, SimulationError, compile_line
 from gigaline.sim.executors import ReplicationTask, open_executor, run_tasks
@@ -45,8 +47,12 @@ def simulate(
     processes (default: the number of CPUs). ``progress(fraction)`` reports completion.
     The numbers do not depend on where the replications ran.
     """
-    _check_replications(replications)
+    check_request(days, warmup_days, seed, replications)
     compiled = compile_line(line, coil_length_m=coil_length_m)
+    # the memory of the runs at once in this machine's processes (an executor's own workers
+    # hold one run each)
+    here = 1 if executor is not None else min(replications, workers or os.cpu_count() or 1)
+    check_memory(compiled, days, warmup_days, replications, here)
     t0 = time.perf_counter()
     if executor is None and (replications == 1 or workers == 1):
         records = []
@@ -87,8 +93,10 @@ def run_lines(
 ) -> list[SimResult]:
     """Replications of several lines with common random numbers, all tasks submitted at
     once to ``executor`` (None: in this process) and gathered as they finish."""
-    _check_replications(replications)
+    check_request(days, warmup_days, seed, replications)
     compiled = [compile_line(line, coil_length_m=coil_length_m) for line in lines]
+    for c in compiled:
+        check_memory(c, days, warmup_days, replications, 1)
     tasks: list[ReplicationTask] = [
         (c, days, warmup_days, seed, i) for c in compiled for i in range(replications)
     ]
@@ -154,8 +162,3 @@ def _gather(
         if progress is not None:
             progress(len(out) / len(tasks))
     return [out[i] for i in range(len(tasks))]
-
-
-def _check_replications(replications: int) -> None:
-    if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
-        raise SimulationError(f"replications must be a positive integer (got {replications!r})")

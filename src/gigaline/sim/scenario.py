@@ -177,7 +177,7 @@ class ScenarioSet:
     scenarios: tuple[Scenario, ...]
     settings: RunSettings
     optimize: OptimizeSpec | None = None
-    _lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
+    _lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
 
     def with_settings(
         self,
