@@ -3,14 +3,13 @@ factor (Plotly, with plotly.js embedded: it opens without a network)."""
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 from pathlib import Path
 
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
+from gigaline.sim._html import page
 from gigaline.sim.compare import FIGURES, ExperimentResult
 from gigaline.sim.factor_paths import as_number
 
@@ -134,27 +133,20 @@ def paired_figure(r: ExperimentResult, figure: str = "throughput_per_h") -> go.F
 def experiment_report_html(r: ExperimentResult) -> str:
     """The report as one HTML document with plotly.js inline."""
     s = r.scenarios
-    figures = [response_figure(r), paired_figure(r), paired_figure(r, "gwh_per_year")]
-    parts = [f.to_html(full_html=False, include_plotlyjs=False) for f in figures]
-    table = r.summary.to_html(float_format=lambda x: f"{x:,.4g}")
-    title = html.escape(f"gigaline experiment: {s.name} on {s.base.name}")
     st = s.settings
-    lead = html.escape(
+    lead = (
         f"{len(r.chosen)} scenarios ({s.design}) x {st.replications} replications of "
         f"{st.days:g} days after {st.warmup_days:g} days of warm-up, seed {st.seed}; "
         "replication i of every scenario uses the same random streams at every step "
         "(common random numbers)."
     )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{title}</title>"
-        "<style>body{font-family:sans-serif;margin:2em}"
-        "table{border-collapse:collapse;font-size:small}td,th{padding:2px 8px;text-align:right}"
-        "</style>"
-        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
-        f"<h1>{title}</h1><p>{lead}</p>"
-        + "".join(f"<div>{p}</div>" for p in parts)
-        + f"<h2>Scenarios</h2>{table}</body></html>"
+    figures = [response_figure(r), paired_figure(r), paired_figure(r, "gwh_per_year")]
+    table = r.summary.to_html(float_format=lambda x: f"{x:,.4g}")
+    return page(
+        f"gigaline experiment: {s.name} on {s.base.name}",
+        lead,
+        figures,
+        f"<h2>Scenarios</h2>{table}",
     )
 
 

@@ -3,14 +3,14 @@ an optimisation and the tornado chart of a sensitivity analysis."""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
+
+from gigaline.sim._html import page
 
 if TYPE_CHECKING:
     from gigaline.plan.ramp import RampPlan
@@ -124,23 +124,6 @@ def ramp_figure(r: RampPlan) -> go.Figure:
 
 def _levels(levels: Mapping[str, object]) -> str:
     return ", ".join(f"{k}={v}" for k, v in levels.items())
-
-
-def page(title: str, intro: str, figures: Sequence[go.Figure], table_html: str = "") -> str:
-    """One HTML document with plotly.js inline."""
-    parts = "".join(
-        f"<div>{f.to_html(full_html=False, include_plotlyjs=False)}</div>" for f in figures
-    )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;margin:2em}"
-        "table{border-collapse:collapse;font-size:small}td,th{padding:2px 8px;text-align:right}"
-        "</style>"
-        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p>{parts}{table_html}"
-        "</body></html>"
-    )
 
 
 def write_page(path: str | Path, text: str) -> Path:
