@@ -88,7 +88,11 @@ MI_FPEND = 8  # an operating-time failure event (k > 1: a check of the clock) is
 MI_FSUSP = 9  # k = 1: that failure is suspended while the machine is stopped
 MI_FAILS = 10  # failures so far
 MI_FWAIT = 11  # k > 1: no check pending; the clock waits for a place to work (or a resume)
-N_MI = 12
+MI_CLOCK = 12  # its operating-time failure clock, set once per run (gigaline.sim.state):
+N_MI = 13
+CLOCK_NONE = 0  # no failures, or failures on calendar time
+CLOCK_ONE = 1  # operating time, one server (k = 1)
+CLOCK_PLACES = 2  # operating time, several places (a dwell machine, k > 1)
 
 # ---- machine floats: MF[machine, col] ----------------------------------------------------
 MF_TTF = 0  # k = 1: operating time left to the next failure, jobs started so far charged [s]

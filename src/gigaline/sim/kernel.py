@@ -32,6 +32,8 @@ import numpy as np
 from gigaline.sim._jit import jit, jit_inline
 from gigaline.sim._layout import (
     BLOCKED,
+    CLOCK_ONE,
+    CLOCK_PLACES,
     D_EXPONENTIAL,
     DOWN,
     EV_DWELL,
@@ -68,6 +70,7 @@ from gigaline.sim._layout import (
     MF_STOPSTART,
     MF_T0,
     MF_TTF,
+    MI_CLOCK,
     MI_DOWN,
     MI_FAILS,
     MI_FPEND,
@@ -546,7 +549,8 @@ def _draw_job_time(K: Arrays, s: int) -> float:
 # (MF_FCARRY) to the next interval and charged when the machine runs again after the repair,
 # whether the job's end event fires during the repair or after it; so is all of a job started
 # while a failure is pending (it can start at the instant of the failure, after a job that
-# ended there). One comparison per job start, no extra events.
+# ended there). A few loads and one comparison per job start (the machine carries its kind of
+# clock, MI_CLOCK), no extra events.
 #
 # k > 1: places start and end at different times, so charging each place's job ahead would
 # charge future work before other places' present work. The clock is the machine's worked
@@ -583,12 +587,10 @@ def _arm_clock(K: Arrays, m: int, now: float) -> None:
 def _operate(K: Arrays, m: int, w: float, now: float) -> None:
     """A job of ``w`` seconds of work starts on machine ``m`` (or, k = 1, carried work
     resumes): charge an operating-time failure clock (see above)."""
-    SI, MI, MF = K[0], K[8], K[9]
-    s = MI[m * N_MI + MI_STEP]
-    if SI[s * N_SI + SI_MTBF] < 0 or SI[s * N_SI + SI_CALENDAR_FAIL] == 1:
-        return
-    if MI[m * N_MI + MI_K] != 1:
-        if MI[m * N_MI + MI_FWAIT] == 1:
+    MI, MF = K[8], K[9]
+    clock = MI[m * N_MI + MI_CLOCK]
+    if clock != CLOCK_ONE:
+        if clock == CLOCK_PLACES and MI[m * N_MI + MI_FWAIT] == 1:
             _arm_clock(K, m, now)
         return
     if MI[m * N_MI + MI_FPEND] == 1 or MI[m * N_MI + MI_FSUSP] == 1:
@@ -845,18 +847,18 @@ def _resume(K: Arrays, m: int, now: float) -> None:
     MF[m * N_MF + MF_STOPCUM] += now - MF[m * N_MF + MF_STOPSTART]
     _running_sums(K, m, now, 1.0)
     s = MI[m * N_MI + MI_STEP]
-    if MI[m * N_MI + MI_FSUSP] == 1:
+    if MI[m * N_MI + MI_K] != 1:
+        if MI[m * N_MI + MI_FWAIT] == 1:
+            _arm_clock(K, m, now)
+    elif MI[m * N_MI + MI_FSUSP] == 1:
         MI[m * N_MI + MI_FSUSP] = 0
         MI[m * N_MI + MI_FPEND] = 1
         MF[m * N_MF + MF_FSNAP] = MF[m * N_MF + MF_STOPCUM]
         _push(K, now + MF[m * N_MF + MF_FREM], m * 8 + EV_FAIL)
-    elif MI[m * N_MI + MI_FPEND] == 0:
-        carry = MF[m * N_MF + MF_FCARRY]
-        if carry > 0.0:  # k = 1, after a repair: the interrupted work counts from now on
-            MF[m * N_MF + MF_FCARRY] = 0.0
-            _operate(K, m, carry, now)
-        elif MI[m * N_MI + MI_FWAIT] == 1:  # k > 1
-            _arm_clock(K, m, now)
+    elif MI[m * N_MI + MI_FPEND] == 0 and MF[m * N_MF + MF_FCARRY] > 0.0:
+        carry = MF[m * N_MF + MF_FCARRY]  # after a repair: the interrupted work counts now
+        MF[m * N_MF + MF_FCARRY] = 0.0
+        _operate(K, m, carry, now)
     v0 = MI[m * N_MI + MI_V0]
     for v in range(v0, v0 + MI[m * N_MI + MI_K]):
         p = VI[v * N_VI + VI_PARKED]
