@@ -127,6 +127,8 @@ def test_deterministic_parallel_and_batch_line() -> None:
 # ---- Little's law ----------------------------------------------------------------------------
 
 
+# (2 days are less than the merge line's calendar cycle, which is warned of: Little's law holds)
+@pytest.mark.filterwarnings("ignore::gigaline.sim.SimulationWarning")
 @pytest.mark.parametrize("path", ["two-machine", "merge"])
 def test_littles_law_on_every_run(path: str, merge_line: object) -> None:
     # L = lambda W (Little 1961, doi:10.1287/opre.9.3.383) on the main chain: the time-average

@@ -9,6 +9,7 @@ Stages, each callable alone: :func:`compile_line` (Line -> arrays), :func:`run_r
 >>> result = gigaline.simulate(gigaline.load_line("examples/two-machine.yaml"), days=1)
 """
 
+from gigaline.sim.checks import SimulationWarning
 from gigaline.sim.compile import CompiledLine, SimulationError, compile_line
 from gigaline.sim.experiments import simulate
 from gigaline.sim.results import STATE_NAMES, SimResult
@@ -20,6 +21,7 @@ __all__ = [
     "RunRecord",
     "SimResult",
     "SimulationError",
+    "SimulationWarning",
     "compile_line",
     "run_replication",
     "simulate",

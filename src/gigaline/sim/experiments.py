@@ -6,8 +6,10 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Literal
 
 from gigaline.model import Line
+from gigaline.sim.checks import emit
 from gigaline.sim.compile import DEFAULT_COIL_LENGTH_M, SimulationError, compile_line
 from gigaline.sim.results import SimResult
 from gigaline.sim.runner import RunRecord, run_replication
@@ -18,7 +20,7 @@ __all__ = ["simulate"]
 def simulate(
     line: Line,
     days: float = 30.0,
-    warmup_days: float = 0.0,
+    warmup_days: float | Literal["auto"] = 0.0,
     replications: int = 1,
     seed: int = 0,
     *,
@@ -31,10 +33,22 @@ def simulate(
     Replication ``i`` uses the streams of (``seed``, ``i``): independent across replications,
     and the same for the same step in another scenario run with the same seed (common random
     numbers). With several replications they run in up to ``workers`` local processes (default:
-    the number of CPUs). ``progress(fraction)`` reports completion.
+    the number of CPUs). ``progress(fraction)`` reports completion. ``warmup_days="auto"``
+    chooses the warm-up by MSER-5 on a pilot run (:mod:`gigaline.sim.warmup`).
     """
     if not isinstance(replications, int) or replications < 1:
         raise SimulationError(f"replications must be a positive integer (got {replications!r})")
+    if isinstance(warmup_days, str):
+        if warmup_days != "auto":
+            raise SimulationError(
+                f"warmup_days must be a number of days or 'auto' (got {warmup_days!r})"
+            )
+        from gigaline.sim.warmup import simulate_with_auto_warmup
+
+        return simulate_with_auto_warmup(
+            line, days, replications, seed,
+            workers=workers, coil_length_m=coil_length_m, progress=progress,
+        )  # fmt: skip
     compiled = compile_line(line, coil_length_m=coil_length_m)
     t0 = time.perf_counter()
     n_workers = min(replications, workers or os.cpu_count() or 1)
@@ -60,7 +74,7 @@ def simulate(
                 if progress is not None:
                     progress(len(done) / replications)
         records = [done[i] for i in range(replications)]
-    return SimResult(
+    result = SimResult(
         compiled=compiled,
         records=records,
         days=days,
@@ -68,3 +82,5 @@ def simulate(
         seed=seed,
         wall_s=time.perf_counter() - t0,
     )
+    emit(result.warnings)  # a run too short for steady state says so (SimulationWarning)
+    return result
