@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,3 +57,17 @@ def postgres_url() -> str:
     return os.environ.get(
         "GIGALINE_TEST_PG_URL", f"postgresql+psycopg://postgres@{host}:{port}/test"
     )
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Any]:
+    """A private Mosquitto on a free port (tests/_mosquitto.py), ended by its pid."""
+    from tests._mosquitto import start_mosquitto
+
+    workdir = tmp_path / "mosquitto"
+    workdir.mkdir()
+    broker = start_mosquitto(workdir)
+    try:
+        yield broker
+    finally:
+        broker.stop()

@@ -30,10 +30,22 @@ def test_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str]) -> Non
         "steps",
         "bottleneck",
         "formation_channels",
+        "grading_channels",
         "aging_positions",
+        "staff_fte",
+        "indirect_staff_fte",
         "energy_kwh_per_kwh",
+        "energy_by_centre_kwh_per_kwh",
+        "energy_measured",
+        "dry_room",
         "capex_usd",
+        "capex_breakdown_usd",
+        "capex_batpac_usd",
         "cost_usd_per_kwh",
+        "credits_usd_per_kwh",
+        "cost_usd_per_kwh_net",
+        "feasible",
+        "warnings",
         "materials_t_per_year",
         "phases",
         "total",
@@ -47,6 +59,14 @@ def test_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str]) -> Non
         )
     assert d["bottleneck"] == "stacking"
     assert d["gwh_per_year"] == 20
+    assert d["feasible"] is True and d["warnings"] == []
+    energy = d["energy_by_centre_kwh_per_kwh"]
+    assert isinstance(energy, dict)
+    assert set(energy) == {"coating_drying", "calendering", "dry_room", "cell_assembly", "other"}
+    assert energy["dry_room"]["method"] == "physics"
+    assert sum(e["total_kwh_per_kwh"] for e in energy.values()) == pytest.approx(
+        d["energy_kwh_per_kwh"]
+    )
     mats = d["materials_t_per_year"]
     assert isinstance(mats, dict)
     assert {
@@ -69,6 +89,33 @@ def test_tables(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", str(EXAMPLES / "five-step.yaml")]) == 0
     out = capsys.readouterr().out
     assert "formation" in out and "Cost per kWh" in out and "bottleneck" in out
+    assert out.startswith("Plan for 0.75 GWh/yr (the line file's target)")
+    for what in ("grading channels", "indirect staff", "gross", "net", "BatPaC", "measured"):
+        assert what in out, what
+    assert "…" not in out  # no number (or name) cut short
+
+
+def test_a_larger_target_plans_its_machines(capsys: pytest.CaptureFixture[str]) -> None:
+    d = _json(capsys, REF, "--target-gwh", "40")
+    assert d["feasible"] is True and d["warnings"] == []
+    steps = d["steps"]
+    assert isinstance(steps, list)
+    assert all(s["machines_planned"] >= s["machines_required"] for s in steps)
+    assert main(["plan", REF, "--target-gwh", "40"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Plan for 40 GWh/yr (--target-gwh; the line file's target is 20 GWh/yr)")
+
+
+def test_keep_machines_warns(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", REF, "--target-gwh", "40", "--keep-machines", "--json"]) == 0
+    captured = capsys.readouterr()
+    d = json.loads(captured.out)
+    assert d["feasible"] is False and len(d["warnings"]) == 28
+    assert "step 'stacking': 76 machines planned, 140 required for 40 GWh/yr" in captured.err
+    assert main(["plan", REF, "--target-gwh", "40", "--keep-machines"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: step 'stacking': 76 machines planned, 140 required" in out
+    assert "no (28 warnings)" in out
 
 
 def test_no_target_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,6 +7,7 @@ import pytest
 from gigaline.model.reference import load_reference
 from gigaline.plan import batpac_scale, cost_per_kwh, scale_baseline
 from gigaline.plan.cost import driver_ratio
+from gigaline.plan.errors import PlanInputError
 
 REF = load_reference()
 B = REF.baseline
@@ -18,7 +19,7 @@ def test_batpac_scale_by_hand() -> None:
     assert batpac_scale(100.0, 100.0, 50.0, 0.9) == pytest.approx(186.6066, rel=1e-6)
     assert batpac_scale(830e6, 20e6, 50e6, 0.95) == pytest.approx(830e6 * 0.4**0.95)
     assert batpac_scale(1.0, 0.0, 1.0, 0.9) == 0.0
-    with pytest.raises(ValueError):
+    with pytest.raises(PlanInputError):
         batpac_scale(1.0, 1.0, 0.0, 0.9)
 
 

@@ -11,6 +11,7 @@ from gigaline.plan import (
     material_demand,
     starts_cell_equivalents,
 )
+from gigaline.plan.errors import PlanInputError
 from tests.plan._lines import FIVE_STEP, REF
 from tests.plan._lines import REFERENCE_LINE as LINE
 
@@ -72,5 +73,5 @@ def test_annual_demand_is_content_times_entry_starts() -> None:
 
 
 def test_no_design_no_demand() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(PlanInputError):
         material_demand(FIVE_STEP, {}, REF.properties, REF.prices)

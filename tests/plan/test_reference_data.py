@@ -43,8 +43,11 @@ def test_the_label_rule_can_fail() -> None:
 
 
 def test_registry_entries_are_complete() -> None:
+    years = {k: v["year"] for k, v in raw("sources.yaml")["sources"].items()}
     for s in SOURCES.values():
         assert s.citation and s.supports, s.id
+        assert years[s.id] == "undated" or 1990 <= years[s.id] <= 2030, s.id
+        assert s.year == (None if years[s.id] == "undated" else years[s.id])
         assert s.strength in {"primary", "secondary", "weak"}, s.id
         assert s.link or "Handbook" in s.citation, s.id
     # The two anchors the issue names.
@@ -140,3 +143,14 @@ def test_reference_line_shape() -> None:
     assert line.units_per_cell(line.step("c_notching")) == 149
     assert line.target is not None and line.target.gwh_per_year == 20
     assert [p.adds_gwh_per_year for p in line.target.phases] == [20, 20]
+
+
+def test_a_broken_reference_section_names_what_it_lacks() -> None:
+    from gigaline.errors import GigalineError
+    from gigaline.model.reference.parameters import dry_room_parameters
+
+    section = dict(raw("energy.yaml"))
+    room = dict(section["dry_room"])
+    del room["chiller_cop"]
+    with pytest.raises(GigalineError, match=r"energy\.yaml dry_room: missing chiller_cop"):
+        dry_room_parameters({**section, "dry_room": room})

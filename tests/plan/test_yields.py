@@ -16,6 +16,7 @@ from gigaline.plan import (
     good_cells_per_year,
     starts_cell_equivalents,
 )
+from gigaline.plan.errors import PlanInputError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -30,7 +31,7 @@ def test_cell_energy_of_the_reference_cell() -> None:
 def test_good_cells_for_20_gwh() -> None:
     # 20e6 kWh / 0.896 kWh = 22,321,428.6 cells ("22.3 M good cells/yr").
     assert good_cells_per_year(20, 0.896) == pytest.approx(22_321_428.571, rel=1e-9)
-    with pytest.raises(ValueError):
+    with pytest.raises(PlanInputError):
         good_cells_per_year(20, 0.0)
 
 

@@ -1,19 +1,21 @@
 """``gigaline plan``: what a target needs, per step and for the plant, in under a second.
 
 Only the model, the planner and rich are imported on this path (no numba, pandas or
-SQLAlchemy), so the command starts fast.
+SQLAlchemy), so the command starts fast. Tables never cut a number: numeric columns keep
+their full width and names wrap instead.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from gigaline.cli._app import app, console
+from gigaline.cli._app import app, console, console_err
 from gigaline.model import load_line
 from gigaline.plan import LinePlan, Plan, plan_line
 
@@ -28,135 +30,253 @@ def plan(
             help="Plan for this many GWh per year instead of the file's target (phase 1).",
         ),
     ] = None,
+    keep_machines: Annotated[
+        bool,
+        typer.Option(
+            "--keep-machines",
+            help="Keep the file's machine counts instead of planning what the target needs; "
+            "steps that cannot reach the target are named in warnings.",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object (docs/plan-json.md).")
     ] = False,
 ) -> None:
-    """Plan a line: machines per step, bottleneck, formation channels, aging positions,
-    floor area, energy, staff, capex, cost per kWh and materials, for every phase."""
+    """Plan a line: machines per step, bottleneck, formation and grading channels, aging
+    positions, floor area, energy by centre, staff, bottom-up capex (BatPaC beside it), cost
+    per kWh before and after production credits, and materials, for every phase."""
     line = load_line(line_file)
-    result = plan_line(line, target_gwh=target_gwh)
+    result = plan_line(line, target_gwh=target_gwh, keep_machines=keep_machines)
     if as_json:
+        for w in result.first.warnings:
+            console_err.print(f"warning: {w}", highlight=False, markup=False)
         typer.echo(json.dumps(result.to_dict(), allow_nan=False))
         return
     _print(result)
 
 
+def title(result: Plan) -> str:
+    """The first line of the printed plan: the target actually planned and where it came
+    from."""
+    p = result.first
+    if result.target_from == "--target-gwh" and result.file_gwh_per_year is not None:
+        why = f"--target-gwh; the line file's target is {result.file_gwh_per_year:g} GWh/yr"
+    elif result.target_from == "--target-gwh":
+        why = "--target-gwh; the line file has no target"
+    else:
+        why = "the line file's target"
+    return (
+        f"Plan for {p.gwh_per_year:g} GWh/yr ({why}): {result.line} - "
+        f"{p.cell_energy_kwh * 1000:.1f} Wh cells, {p.cells_per_year / 1e6:.2f} M good cells/yr "
+        f"({p.cell_starts_per_year / 1e6:.2f} M started), {p.scheduled_h_per_year:,.0f} "
+        "scheduled h/yr"
+    )
+
+
 def _print(result: Plan) -> None:
     p = result.first
-    console.print(
-        f"[bold]{result.line}[/]: {p.gwh_per_year:g} GWh/yr of {p.cell_energy_kwh * 1000:.1f} Wh "
-        f"cells = {p.cells_per_year / 1e6:.2f} M good cells/yr "
-        f"({p.cell_starts_per_year / 1e6:.2f} M started), "
-        f"{p.scheduled_h_per_year:,.0f} scheduled h/yr",
-        highlight=False,
-    )
-    console.print(_steps_table(p))
-    console.print(_summary_table(result))
-    console.print(_cost_table(p))
+    console.print(f"[bold]{title(result)}[/]", highlight=False)
+    for w in p.warnings:
+        console.print(f"[red]warning:[/] {w}", highlight=False)
+    tables = [
+        _steps_table(p),
+        _summary_table(result),
+        _energy_table(p),
+        _capex_table(p),
+        _cost_table(p),
+    ]
     if p.materials is not None:
-        console.print(_materials_table(p))
+        tables.append(_materials_table(p))
     if len(result.phases) > 1:
-        console.print(_phases_table(result))
+        tables.append(_phases_table(result))
+    for t in tables:
+        console.print(t, crop=False)  # a table wider than the console is never cut
+    for note in p.notes:
+        console.print(f"note: {note}", highlight=False, markup=False)
+
+
+def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], text: int) -> Table:
+    """A table whose first ``text`` columns wrap and whose number columns never shrink."""
+    t = Table(title=title, title_justify="left")
+    for i, col in enumerate(header):
+        if i < text:
+            longest = max((len(w) for r in rows for w in _plain(r[i]).split()), default=1)
+            t.add_column(col, overflow="fold", min_width=min(longest, 10))
+        else:
+            width = max(len(_plain(r[i])) for r in rows) if rows else 1
+            t.add_column(col, justify="right", overflow="fold", min_width=width)
+    for r in rows:
+        t.add_row(*r)
+    return t
+
+
+def _plain(cell: str) -> str:
+    """A cell's text without rich markup (for widths)."""
+    out, skip = [], False
+    for ch in cell:
+        if ch == "[":
+            skip = True
+        elif ch == "]" and skip:
+            skip = False
+        elif not skip:
+            out.append(ch)
+    return "".join(out)
 
 
 def _steps_table(p: LinePlan) -> Table:
-    t = Table(title="Steps (rates per scheduled hour)", title_justify="left")
-    for col in ("step", "process", "unit", "rate/h", "cap/machine/h", "avail"):
-        t.add_column(col, justify="left" if col in ("step", "process", "unit") else "right")
-    for col in ("required", "planned", "util"):
-        t.add_column(col, justify="right")
-    for s in p.steps:
+    rows = []
+    for s, c in zip(p.steps, p.capex.steps, strict=True):
         util = f"{s.utilization:.0%}"
         if s.id == p.bottleneck:
             util = f"[bold red]{util}[/]"
         elif s.machines_planned < s.machines_required:
             util = f"[red]{util}[/]"
-        t.add_row(
-            s.id,
-            s.process or "",
-            s.unit,
-            f"{s.rate_per_h:,.1f}",
-            f"{s.capacity_per_machine_per_h:,.1f}",
-            f"{s.availability:.3f}",
-            str(s.machines_required),
-            str(s.machines_planned),
-            util,
+        rows.append(
+            (
+                s.id,
+                s.unit,
+                f"{s.rate_per_h:,.1f}",
+                f"{s.capacity_per_machine_per_h:,.1f}",
+                f"{s.availability:.3f}",
+                str(s.machines_required),
+                str(s.machines_planned),
+                util,
+                "-" if c.unit_price_usd is None else f"{c.unit_price_usd / 1e6:,.2f}",
+            )
         )
-    return t
+    header = ("step", "unit", "rate/h", "cap/h", "avail", "req", "plan", "util", "M USD")
+    return _table("Steps (rates per scheduled hour)", header, rows, text=2)
 
 
 def _summary_table(result: Plan) -> Table:
     p = result.first
-    t = Table(title="Plant (phase 1)", title_justify="left", show_header=False)
-    t.add_column("what")
-    t.add_column("value", justify="right")
+    c = p.cost
     rows = [
+        ("feasible", "yes" if p.feasible else f"[red]no[/] ({len(p.warnings)} warnings)"),
         ("bottleneck", p.bottleneck),
         ("formation channels", f"{p.formation_channels:,}"),
+        ("grading channels", f"{p.grading_channels:,}"),
         ("aging positions", f"{p.aging_positions:,}"),
-        ("floor area", f"{p.floor_area_m2:,.0f} m²"),
+        ("floor area", f"{p.floor_area_m2:,.0f} m² ({p.capex.dry_room_m2:,.0f} m² dry room)"),
         ("direct staff", f"{p.staff_fte:,.0f} FTE ({p.labour_h_per_year:,.0f} h/yr)"),
-        ("energy", f"{p.energy_kwh_per_kwh:.1f} kWh per kWh of cells"),
+        ("indirect staff", f"{p.indirect_staff_fte:,.0f} FTE"),
+        ("energy", f"{p.energy_kwh_per_kwh:.1f} kWh/kWh"),
         (
-            "capex",
-            f"{p.capex_usd / 1e6:,.0f} M USD ({p.capex_usd / p.gwh_per_year / 1e6:.1f} M/GWh)",
+            f"energy measured ({p.chemistry}, Degen et al. 2023)",
+            f"{p.chemistry_energy_kwh_per_kwh:.1f} kWh/kWh",
         ),
-        ("capex baseline", "BatPaC v5 baseline plant, 50 GWh/yr (ANL/CSE-22/1)"),
+        (
+            "capex bottom-up",
+            f"{p.capex_usd / 1e6:,.0f} M USD ({p.capex_usd / p.gwh_per_year / 1e6:,.1f} M/GWh)",
+        ),
+        (
+            "capex BatPaC scaling (check)",
+            f"{p.batpac_capex_usd / 1e6:,.0f} M USD "
+            f"({p.batpac_capex_usd / p.gwh_per_year / 1e6:,.1f} M/GWh)",
+        ),
+        ("cost per kWh, gross", f"{c.total:.2f} USD"),
+        ("production credits", f"{p.credits.usd_per_kwh:.2f} USD/kWh"),
+        ("cost per kWh, net", f"{p.cost_usd_per_kwh_net:.2f} USD"),
     ]
-    for e in p.energy:
-        share = (e.electricity_kwh + e.heat_kwh) / (p.gwh_per_year * 1e6)
-        rows.append((f"  energy: {e.name}", f"{share:.2f} kWh/kWh"))
-    for what, value in rows:
-        t.add_row(what, value)
-    return t
+    return _table(f"Plant ({p.name})", ("what", "value"), rows, text=1)
+
+
+def _energy_table(p: LinePlan) -> Table:
+    k = 1.0 / (p.gwh_per_year * 1e6)
+    rows = [
+        (
+            e.name,
+            e.method,
+            f"{e.electricity_kwh * k:.2f}",
+            f"{e.heat_kwh * k:.2f}",
+            f"{e.total_kwh * k:.2f}",
+            f"{e.measured_total_kwh * k:.2f}",
+        )
+        for e in p.energy
+    ]
+    rows.append(
+        (
+            "[bold]total[/]",
+            "",
+            f"{sum(e.electricity_kwh for e in p.energy) * k:.2f}",
+            f"{sum(e.heat_kwh for e in p.energy) * k:.2f}",
+            f"[bold]{p.energy_kwh_per_kwh:.2f}[/]",
+            f"{p.measured_energy_kwh_per_kwh:.2f}",
+        )
+    )
+    header = ("centre", "method", "electricity", "heat", "total", "measured")
+    return _table("Energy by centre (kWh per kWh of good cells)", header, rows, text=2)
+
+
+def _capex_table(p: LinePlan) -> Table:
+    x = p.capex
+    cells = (
+        x.equipment_usd,
+        x.installation_usd,
+        x.utilities_usd,
+        x.building_usd,
+        x.dry_room_usd,
+        x.total_usd,
+        p.batpac_capex_usd,
+    )
+    header = ("equipment", "install", "utilities", "building", "dry room", "total", "BatPaC")
+    row = tuple(f"{v / 1e6:,.0f}" for v in cells)
+    return _table(
+        f"Capex (M USD of {x.price_year}; BatPaC: the v5 scaling, as a cross-check)",
+        header,
+        [row],
+        text=0,
+    )
 
 
 def _cost_table(p: LinePlan) -> Table:
-    t = Table(title="Cost per kWh of good cells (USD)", title_justify="left")
     c = p.cost
-    for col in ("materials", "labour", "energy", "depreciation", "overhead", "total"):
-        t.add_column(col, justify="right")
-    t.add_row(
-        *(f"{v:.2f}" for v in (c.materials, c.labour, c.energy, c.depreciation, c.overhead)),
-        f"[bold]{c.total:.2f}[/]",
+    values = (c.materials, c.labour, c.energy, c.depreciation, c.overhead, c.total)
+    row = (
+        *(f"{v:.2f}" for v in values),
+        f"{p.credits.usd_per_kwh:.2f}",
+        f"[bold]{p.cost_usd_per_kwh_net:.2f}[/]",
     )
-    return t
+    header = ("materials", "labour", "energy", "deprec.", "overhead", "gross", "credits", "net")
+    return _table("Cost per kWh of good cells (USD)", header, [row], text=0)
 
 
 def _materials_table(p: LinePlan) -> Table:
     assert p.materials is not None
-    t = Table(title="Materials bought per year", title_justify="left")
-    t.add_column("material")
-    t.add_column("t/yr", justify="right")
-    for name, tonnes in p.materials.t_per_year.items():
-        t.add_row(name.replace("_", " "), f"{tonnes:,.0f}")
-    t.add_row("separator (area)", f"{p.materials.separator_m2_per_year / 1e6:,.1f} M m²")
-    return t
+    rows = [(n.replace("_", " "), f"{t:,.0f}") for n, t in p.materials.t_per_year.items()]
+    rows.append(("separator (area, M m²)", f"{p.materials.separator_m2_per_year / 1e6:,.1f}"))
+    return _table("Materials bought per year", ("material", "t/yr"), rows, text=1)
 
 
 def _phases_table(result: Plan) -> Table:
-    t = Table(title="Phases", title_justify="left")
-    for col in ("phase", "GWh/yr", "M cells/yr", "machines", "channels", "capex M USD", "USD/kWh"):
-        t.add_column(col, justify="left" if col == "phase" else "right")
+    rows = []
     for p in result.phases:
-        t.add_row(
-            p.name,
-            f"{p.gwh_per_year:g}",
-            f"{p.cells_per_year / 1e6:.2f}",
-            str(sum(s.machines_required for s in p.steps)),
-            f"{p.formation_channels:,}",
-            f"{p.capex_usd / 1e6:,.0f}",
-            f"{p.cost.total:.2f}",
+        rows.append(
+            (
+                p.name,
+                "" if p.year is None else str(p.year),
+                f"{p.gwh_per_year:g}",
+                f"{p.cells_per_year / 1e6:.2f}",
+                f"{sum(s.machines_planned for s in p.steps):,}",
+                f"{p.formation_channels:,}",
+                f"{p.capex_usd / 1e6:,.0f}",
+                f"{p.cost.total:.2f}",
+                f"{p.cost_usd_per_kwh_net:.2f}",
+            )
         )
     tot = result.total()
-    t.add_row(
-        "[bold]total[/]",
-        f"{tot['gwh_per_year']:g}",
-        f"{tot['cells_per_year'] / 1e6:.2f}",
-        f"{tot['machines_required']:.0f}",
-        f"{tot['formation_channels']:,.0f}",
-        f"{tot['capex_usd'] / 1e6:,.0f}",
-        f"{tot['cost_usd_per_kwh']:.2f}",
+    rows.append(
+        (
+            "[bold]total[/]",
+            "",
+            f"{tot['gwh_per_year']:g}",
+            f"{tot['cells_per_year'] / 1e6:.2f}",
+            f"{tot['machines_planned']:,.0f}",
+            f"{tot['formation_channels']:,.0f}",
+            f"{tot['capex_usd'] / 1e6:,.0f}",
+            f"{tot['cost_usd_per_kwh']:.2f}",
+            f"{tot['cost_usd_per_kwh_net']:.2f}",
+        )
     )
-    return t
+    header = ("phase", "year", "GWh", "M cells", "machines", "channels", "M USD", "USD/kWh", "net")
+    return _table("Phases", header, rows, text=1)

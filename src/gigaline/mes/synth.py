@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigaline.model import Line, Step
+from gigaline.plan.capacity import step_capacity_cells_per_h
 
 __all__ = [
     "NG_REASONS",
@@ -223,11 +224,8 @@ def draw_params(
 
 
 def step_cells_per_s(line: Line, step: Step) -> float:
-    """Cells per second one step can pass: machines x rate / units per cell x availability."""
-    availability = step.failures.availability if step.failures else 1.0
-    return (
-        step.machines * step.rate_per_machine_units_per_s / line.units_per_cell(step) * availability
-    )
+    """Cells per scheduled second one step can pass (gigaline.plan.capacity's formula)."""
+    return step_capacity_cells_per_h(line, step) / 3600.0
 
 
 def cell_rate_per_s(line: Line) -> float:

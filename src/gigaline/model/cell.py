@@ -38,6 +38,9 @@ class ElectrodeDesign(_Strict):
 
     ``area_per_cell_m2`` is the double-side coated electrode area in one cell (sheets x sheet
     area), given directly or as ``sheets_per_cell`` x ``sheet_width`` x ``sheet_height``.
+    ``solvent`` and ``slurry_solids_fraction`` (mass share of solids in the wet slurry) set
+    the solvent the coater dries off: ``coating mass x (1 - s) / s``; without them the
+    planner takes its reference defaults (NMP for a cathode, water for an anode).
     """
 
     sheets_per_cell: int = Field(ge=1)
@@ -48,6 +51,8 @@ class ElectrodeDesign(_Strict):
     active_material: str
     active_fraction: float = Field(gt=0, le=1)
     foil: Foil
+    solvent: Literal["NMP", "water"] | None = None
+    slurry_solids_fraction: float | None = Field(default=None, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _area(self) -> ElectrodeDesign:
@@ -73,6 +78,11 @@ class ElectrodeDesign(_Strict):
     def coating_mass_per_cell_kg(self) -> float:
         """Dry coating (active material, binder, carbon) in one cell [kg]."""
         return self.area_m2 * 2.0 * self.coating_mass_per_side_kg_m2
+
+    def solvent_mass_per_cell_kg(self, solids_fraction: float) -> float:
+        """Solvent dried off the coating of one cell [kg] at slurry solids share ``s``:
+        ``coating mass x (1 - s) / s``."""
+        return self.coating_mass_per_cell_kg * (1.0 - solids_fraction) / solids_fraction
 
     @property
     def foil_mass_per_cell_kg(self) -> float:

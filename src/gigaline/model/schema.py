@@ -167,6 +167,7 @@ class Step(_Strict):
     yield_: float = Field(default=1.0, gt=0, le=1, alias="yield")
     failures: Failures | None = None
     buffer_after: int = Field(default=0, ge=0, le=100_000_000)
+    unit_price_usd: float | None = Field(default=None, gt=0, le=1e10)
     sources: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("process")
@@ -236,10 +237,28 @@ class Target(_Strict):
 
 
 class Site(_Strict):
-    """ISA-95 placement of the line: site and area names for the MES."""
+    """ISA-95 placement of the line (site and area names for the MES) and where and when the
+    plant produces, for the production credits of the plan.
+
+    ``country`` is an ISO 3166-1 alpha-2 code (``US``); ``start_year`` the first calendar year
+    of production; ``assembles_modules`` says whether the plant also builds its cells into
+    modules (the US 45X credit has an amount per kWh of modules).
+    """
 
     name: str = "site"
     area: str = "cell-production"
+    country: str | None = None
+    start_year: int | None = Field(default=None, ge=2000, le=2100)
+    assembles_modules: bool = False
+
+    @field_validator("country")
+    @classmethod
+    def _iso_country(cls, value: str | None) -> str | None:
+        if value is not None and not (len(value) == 2 and value.isascii() and value.isupper()):
+            raise ValueError(
+                "must be a two-letter ISO 3166-1 alpha-2 country code in capitals, such as US"
+            )
+        return value
 
 
 class Line(_Strict):

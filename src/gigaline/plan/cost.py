@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gigaline.model.reference import Baseline, CostCentre, Economics
+from gigaline.plan.errors import PlanInputError
 
 __all__ = [
     "CentreCost",
@@ -50,7 +51,7 @@ def batpac_scale(c0: float, r: float, r0: float, p: float) -> float:
     100.0
     """
     if r0 <= 0:
-        raise ValueError("baseline volume must be positive")
+        raise PlanInputError(f"baseline volume must be positive (got {r0!r})")
     if r <= 0:
         return 0.0
     return c0 * float((r / r0) ** p)
@@ -136,7 +137,7 @@ def cost_per_kwh(
 ) -> CostPerKwh:
     """BatPaC-style production cost per kWh of good cells [USD/kWh] (equations above)."""
     if good_kwh_per_year <= 0:
-        raise ValueError("good output must be positive")
+        raise PlanInputError(f"good output must be positive (got {good_kwh_per_year!r} kWh/yr)")
     e = economics
     labour = labour_h_per_year * e.labour_usd_per_h
     energy = electricity_kwh * e.electricity_usd_per_kwh + heat_kwh * e.heat_usd_per_kwh

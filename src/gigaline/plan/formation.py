@@ -19,13 +19,17 @@ Aging positions are the same law on the aging dwell.
 
 from __future__ import annotations
 
+from gigaline.plan.errors import PlanInputError
+
 __all__ = ["littles_law_positions", "positions_to_install"]
 
 
 def littles_law_positions(rate_per_h: float, time_in_system_h: float) -> float:
     """Average units in the system [units] = rate [units/h] x time in it [h]."""
     if rate_per_h < 0 or time_in_system_h < 0:
-        raise ValueError("rate and time must not be negative")
+        raise PlanInputError(
+            f"rate and time must not be negative (got {rate_per_h!r}/h, {time_in_system_h!r} h)"
+        )
     return rate_per_h * time_in_system_h
 
 
@@ -34,5 +38,8 @@ def positions_to_install(
 ) -> float:
     """Positions (channels, rack places) to install [-] = occupied / (A x rho_max)."""
     if not (0 < availability <= 1 and 0 < max_utilization <= 1):
-        raise ValueError("availability and max_utilization must be in (0, 1]")
+        raise PlanInputError(
+            f"availability and max_utilization must be in (0, 1] "
+            f"(got {availability!r}, {max_utilization!r})"
+        )
     return occupied / (availability * max_utilization)

@@ -20,6 +20,13 @@ times the cell-equivalent starts of its entry step (:mod:`gigaline.plan.yields`)
 - can and cover: the casing step.
 
 Where a line lacks the entry step, the first main-chain step stands in.
+
+Slurry solvent (NMP for a cathode, water for an anode unless the design says otherwise): the
+wet slurry carries :math:`m_{coat} (1 - s)/s` of solvent per cell at solids share :math:`s`
+(the electrode's ``slurry_solids_fraction``, else the reference default for its solvent). It
+is used at the electrode's first step and evaporated at its coating step; the recovery plant
+returns the share :math:`\\eta` of what is evaporated, so NMP bought is
+used - :math:`\\eta` x evaporated (BatPaC's 99.5 %).
 """
 
 from __future__ import annotations
@@ -28,9 +35,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gigaline.model import Line, Step
-from gigaline.model.cell import CellDesign
+from gigaline.model.cell import CellDesign, ElectrodeDesign
+from gigaline.plan.errors import PlanInputError
 
-__all__ = ["MaterialDemand", "cell_bill_of_materials", "material_demand"]
+__all__ = [
+    "MaterialDemand",
+    "SolventDefaults",
+    "SolventUse",
+    "cell_bill_of_materials",
+    "material_demand",
+]
+
+
+@dataclass(frozen=True)
+class SolventUse:
+    """The slurry solvent of one electrode per year [kg/yr]."""
+
+    electrode: str
+    solvent: str
+    solids_fraction: float
+    used_kg: float
+    evaporated_kg: float
+    bought_kg: float
 
 
 @dataclass(frozen=True)
@@ -41,6 +67,7 @@ class MaterialDemand:
     separator_m2_per_year: float
     cost_usd_per_year: float
     unpriced: tuple[str, ...] = field(default_factory=tuple)
+    solvents: tuple[SolventUse, ...] = field(default_factory=tuple)
 
 
 def cell_bill_of_materials(
@@ -106,18 +133,45 @@ def _entry_steps(line: Line) -> dict[str, Step]:
     return entry
 
 
+def _solvent_use(
+    name: str,
+    e: ElectrodeDesign,
+    used_cells: float,
+    evaporated_cells: float,
+    solvent_defaults: SolventDefaults,
+) -> SolventUse:
+    solvent = e.solvent or solvent_defaults.solvent[name]
+    s = e.slurry_solids_fraction or solvent_defaults.solids_fraction[solvent]
+    per_cell = e.solvent_mass_per_cell_kg(s)
+    used, evaporated = per_cell * used_cells, per_cell * evaporated_cells
+    bought = used - solvent_defaults.recovery * evaporated if solvent == "NMP" else used
+    return SolventUse(name, solvent, s, used, evaporated, bought)
+
+
+@dataclass(frozen=True)
+class SolventDefaults:
+    """Reference defaults for slurry solvents: solvent by electrode, solids share by solvent,
+    NMP recovery (``materials.yaml``)."""
+
+    solvent: Mapping[str, str]
+    solids_fraction: Mapping[str, float]
+    recovery: float
+
+
 def material_demand(
     line: Line,
     starts_ce: Mapping[str, float],
     properties: Mapping[str, Mapping[str, float]],
     prices: Mapping[str, Mapping[str, float]],
+    solvent_defaults: SolventDefaults | None = None,
 ) -> MaterialDemand:
     """Materials per year [t/yr] and their cost [USD/yr] for the cell-equivalent starts
     ``starts_ce`` (by step id) of ``line``; ``properties`` and ``prices`` as in
-    ``materials.yaml``. Raises ``ValueError`` when the cell has no design."""
+    ``materials.yaml``; ``solvent_defaults`` for the slurry solvent (none: no solvent).
+    Raises :class:`~gigaline.plan.errors.PlanInputError` when the cell has no design."""
     design = line.cell.design
     if design is None:
-        raise ValueError("material demand needs cell.design")
+        raise PlanInputError(f"line {line.name!r}: material demand needs cell.design")
     bom = cell_bill_of_materials(design, properties.get("separator"))
     entry = _entry_steps(line)
     foil_entry: dict[str, Step] = {
@@ -147,13 +201,29 @@ def material_demand(
         else:
             cost += kg[key] * price
     for e in (design.cathode, design.anode):
-        foil_m2 = e.area_m2 * starts_ce[foil_entry[e.foil.material].id]
-        cost += foil_m2 * prices.get(f"{e.foil.material}_foil", {}).get("per_m2", 0.0)
+        foil_kg = e.foil_mass_per_cell_kg * starts_ce[foil_entry[e.foil.material].id]
+        cost += foil_kg * prices.get(f"{e.foil.material}_foil", {}).get("per_kg", 0.0)
     cost += kg["separator_m2"] * prices.get("separator", {}).get("per_m2", 0.0)
     density = properties.get("electrolyte", {}).get("density_g_per_cm3", 1.0)
     cost += kg["electrolyte"] / density * prices.get("electrolyte", {}).get("per_l", 0.0)
     cost += cells_cased * prices.get("can_and_cover", {}).get("per_cell", 0.0)
 
+    solvents: list[SolventUse] = []
+    if solvent_defaults is not None:
+        for name, e in (("cathode", design.cathode), ("anode", design.anode)):
+            use = _solvent_use(
+                name,
+                e,
+                starts_ce[entry[f"{name}_active_material"].id],
+                starts_ce[entry[f"{name}_foil"].id],
+                solvent_defaults,
+            )
+            solvents.append(use)
+            if use.solvent == "NMP":
+                kg["nmp_evaporated"] = kg.get("nmp_evaporated", 0.0) + use.evaporated_kg
+                kg["nmp_bought"] = kg.get("nmp_bought", 0.0) + use.bought_kg
+                cost += use.bought_kg * prices.get("nmp", {}).get("per_kg", 0.0)
+
     sep_m2 = kg.pop("separator_m2")
     tonnes = {k: v / 1000.0 for k, v in kg.items()}
-    return MaterialDemand(tonnes, sep_m2, cost, tuple(unpriced))
+    return MaterialDemand(tonnes, sep_m2, cost, tuple(unpriced), tuple(solvents))

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gigaline.model import Line
+from gigaline.plan.errors import PlanInputError
 
 __all__ = [
     "cell_energy_kwh",
@@ -45,7 +46,7 @@ def good_cells_per_year(target_gwh_per_year: float, cell_kwh: float) -> float:
     """Good cells per year [1/yr] to deliver ``target_gwh_per_year`` [GWh/yr] of cells of
     ``cell_kwh`` [kWh] each: ``N = target x 1e6 / cell_kwh``."""
     if cell_kwh <= 0:
-        raise ValueError("cell energy must be positive")
+        raise PlanInputError(f"cell energy must be positive (got {cell_kwh!r} kWh)")
     return target_gwh_per_year * 1e6 / cell_kwh
 
 

@@ -1,10 +1,12 @@
 """Static capacity of a line from its own numbers: the spreadsheet answer to compare with.
 
-Per step: machines x nominal rate x availability (MTBF / (MTBF + MTTR)) x share of calendar
-time the step runs (dwell holds run through planned stops), expressed in good cells leaving
-the line by the yields of the step itself and of every step after it. The line's capacity is
-the smallest of these. This ignores blocking, starving and variability, which is exactly what
-the simulation adds; the gap between the two is the point of the comparison.
+Per step: the effective capacity of :func:`gigaline.plan.capacity.step_capacity_cells_per_h`
+per calendar hour (machines x nominal rate x availability MTBF / (MTBF + MTTR) x share of the
+calendar year the step runs; dwell holds run through planned stops), expressed in good cells
+leaving the line by the yields of the step itself and of every step after it. The line's
+capacity is the smallest of these. This ignores blocking, starving and variability, which is
+exactly what the simulation adds; the gap between the two is the point of the comparison.
+``gigaline.plan.capacity`` is the only place the capacity formula lives (docs/planning.md).
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ from __future__ import annotations
 import pandas as pd
 
 from gigaline.model import Line
+from gigaline.plan.capacity import (
+    CALENDAR_H_PER_YEAR,
+    failure_availability,
+    run_h_per_year,
+    step_capacity_cells_per_h,
+)
 from gigaline.sim.compile import CompiledLine
 
 __all__ = ["static_capacity"]
 
-YEAR_S = 8760 * 3600.0
+YEAR_S = CALENDAR_H_PER_YEAR * 3600.0
 
 
 def _downstream_yield(line: Line) -> dict[str, float]:
@@ -41,24 +49,21 @@ def static_capacity(c: CompiledLine) -> pd.DataFrame:
     line's capacity is the smallest ``good_cells_per_h``.
     """
     line = c.line
-    cal = line.calendar
-    calendar_share = cal.available_s_per_year / YEAR_S
     after = _downstream_yield(line)
     rows = []
     nominal = c.capacity_cells_per_s() * 3600.0
     for i, s in enumerate(line.steps):
-        avail = s.failures.availability if s.failures else 1.0
-        share = 1.0 if s.kind == "dwell" else calendar_share
+        capacity = step_capacity_cells_per_h(line, s, basis="calendar")
         rows.append(
             {
                 "step": s.id,
                 "machines": s.machines,
                 "nominal_cells_per_h": float(nominal[i]),
-                "availability": avail,
-                "calendar_share": share,
+                "availability": failure_availability(s),
+                "calendar_share": run_h_per_year(s, line.calendar) / CALENDAR_H_PER_YEAR,
                 "yield_to_end": after[s.id],
-                "step_output_cells_per_h": float(nominal[i]) * avail * share * s.yield_,
-                "good_cells_per_h": float(nominal[i]) * avail * share * after[s.id],
+                "step_output_cells_per_h": capacity * s.yield_,
+                "good_cells_per_h": capacity * after[s.id],
             }
         )
     return pd.DataFrame(rows).set_index("step")

@@ -13,8 +13,12 @@ Files:
   labour, land and exponents p for ``C = C0 (R / R0)^p`` (Knehr et al., BatPaC v5.0, 2022);
 - ``energy.yaml``: kWh per kWh of cell by chemistry (Degen et al. 2023) and its split over
   energy centres (Degen & Schütte 2022);
+- ``energy.yaml`` also holds the parameters of the dryer and dry-room physics;
+- ``capex.yaml``: unit prices per machine by process, installation and utilities factors,
+  building and dry-room cost per m2;
+- ``incentives.yaml``: production credits by country and year (US 45X);
 - ``economics.yaml``: labour rate, energy prices, depreciation lives, BatPaC overhead rates;
-- ``materials.yaml``: specific capacities, densities and prices;
+- ``materials.yaml``: specific capacities, densities, prices, slurry solids, NMP recovery;
 - ``benchmarks.yaml``: published figures a plan is compared with.
 """
 
@@ -28,14 +32,32 @@ from typing import Any, Final
 
 import yaml
 
+from gigaline.model.reference.parameters import (
+    CapexReference,
+    CreditScheme,
+    DryerParameters,
+    DryRoomParameters,
+    SolventParameters,
+    _value,
+    capex_reference,
+    credit_schemes,
+    dry_room_parameters,
+    dryer_parameters,
+)
+
 __all__ = [
     "FILES",
     "Baseline",
+    "CapexReference",
     "CostCentre",
+    "CreditScheme",
+    "DryRoomParameters",
+    "DryerParameters",
     "Economics",
     "EnergyCentre",
     "EnergyReference",
     "Reference",
+    "SolventParameters",
     "Source",
     "iter_numbers",
     "load_reference",
@@ -48,6 +70,8 @@ FILES: Final[tuple[str, ...]] = (
     "sources.yaml",
     "batpac_v5_baseline.yaml",
     "energy.yaml",
+    "capex.yaml",
+    "incentives.yaml",
     "economics.yaml",
     "materials.yaml",
     "benchmarks.yaml",
@@ -62,6 +86,7 @@ class Source:
     citation: str
     supports: str
     strength: str
+    year: int | None
     doi: str | None = None
     url: str | None = None
     via: str | None = None
@@ -145,7 +170,9 @@ class EnergyReference:
 class Economics:
     """Prices, rates and BatPaC overhead rates for the cost per kWh (USD)."""
 
+    price_year: int
     labour_usd_per_h: float
+    indirect_staff_per_direct: float
     hours_per_fte_per_year: float
     electricity_usd_per_kwh: float
     heat_usd_per_kwh: float
@@ -168,7 +195,16 @@ class Reference:
     economics: Economics
     properties: Mapping[str, Mapping[str, float]]
     prices: Mapping[str, Mapping[str, float]]
+    material_price_year: int
     nmp_per_kg_cathode_active: float
+    slurry_solids_fraction: Mapping[str, float]
+    default_solvent: Mapping[str, str]
+    nmp_recovery: float
+    dryer: DryerParameters
+    dry_room: DryRoomParameters
+    energy_difference_reasons: Mapping[str, str]
+    capex: CapexReference
+    credit_schemes: tuple[CreditScheme, ...]
     benchmarks: Mapping[str, Any]
 
 
@@ -184,10 +220,6 @@ def _raw(name: str) -> Any:
     text = resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(text, Loader=loader)
-
-
-def _value(entry: Any) -> float:
-    return float(entry["value"] if isinstance(entry, Mapping) else entry)
 
 
 def _label(entry: Mapping[str, Any]) -> str:
@@ -224,6 +256,7 @@ def load_reference() -> Reference:
             citation=" ".join(str(v["citation"]).split()),
             supports=" ".join(str(v["supports"]).split()),
             strength=v["strength"],
+            year=v["year"] if isinstance(v["year"], int) else None,
             doi=v.get("doi"),
             url=v.get("url"),
             via=v.get("via"),
@@ -256,8 +289,9 @@ def load_reference() -> Reference:
             for c in e["centres"]
         ),
     )
-    econ = _raw("economics.yaml")
-    economics = Economics(**{k: _value(v) for k, v in econ.items()})
+    econ = {k: _value(v) for k, v in _raw("economics.yaml").items()}
+    year = int(econ.pop("price_year"))
+    economics = Economics(price_year=year, **econ)
     m = _raw("materials.yaml")
     properties = {
         k: {pk: float(pv) for pk, pv in v.items() if _is_number(pv)}
@@ -274,7 +308,22 @@ def load_reference() -> Reference:
         economics=economics,
         properties=properties,
         prices=prices,
+        material_price_year=int(_value(m["price_year"])),
         nmp_per_kg_cathode_active=_value(m["nmp_per_kg_cathode_active"]),
+        slurry_solids_fraction={k: _value(v) for k, v in m["slurry_solids_fraction"].items()},
+        default_solvent={
+            k: str(v) for k, v in m["default_solvent"].items() if k in ("cathode", "anode")
+        },
+        nmp_recovery=_value(m["nmp_recovery"]),
+        dryer=dryer_parameters(e),
+        dry_room=dry_room_parameters(e),
+        energy_difference_reasons={
+            k: " ".join(str(v).split())
+            for k, v in e["difference_reasons"].items()
+            if k not in ("source", "note")
+        },
+        capex=capex_reference(_raw("capex.yaml")),
+        credit_schemes=credit_schemes(_raw("incentives.yaml")),
         benchmarks=_raw("benchmarks.yaml"),
     )
 
@@ -318,17 +367,19 @@ def sources_markdown() -> str:
         "`examples/abf-lfp-20gwh.yaml` names one of these ids or carries an explicit",
         "`assumption: <reasoning>`. Strength: *primary* (peer-reviewed paper, official model or",
         "report, datasheet), *secondary* (trade press, a public port of a primary model),",
-        "*weak* (vendor blog or anonymous page: a range check only).",
+        "*weak* (vendor blog or anonymous page: a range check only). Year: of publication, or of",
+        "the figures where a port carries older data; *undated* for a page that gives none.",
         "",
-        "| id | source | supports | strength |",
-        "| --- | --- | --- | --- |",
+        "| id | source | year | supports | strength |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for s in ref.sources.values():
         link = s.link
         cite = s.citation + (f" <{link}>" if link else "")
         if s.via:
             cite += f" (read via {' '.join(s.via.split())})"
-        lines.append(f"| `{s.id}` | {_md(cite)} | {_md(s.supports)} | {s.strength} |")
+        year = str(s.year) if s.year is not None else "undated"
+        lines.append(f"| `{s.id}` | {_md(cite)} | {year} | {_md(s.supports)} | {s.strength} |")
     return "\n".join(lines) + "\n"
 
 

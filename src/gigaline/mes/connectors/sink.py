@@ -1,0 +1,229 @@
+"""Where connectors hand what they received: a :class:`Sink` that returns after the commit.
+
+A connector turns messages into contract events and hands them in batches to
+``sink.submit(events)``, which returns an :class:`SubmitResult` only once they are durable;
+what it cannot turn into an event (an undecodable payload, an unknown station, a metric of the
+wrong type) goes to ``sink.dead_letter(letters)`` with its raw bytes and the reason.
+
+:class:`StoreSink` is the sink over today's store (``gigaline.mes.ingest.ingest_batch`` and the
+``dead_letters`` table); the ingestion's ``submit(batch)`` of the foundations work takes its
+place behind the same two methods. Raw bytes go into the text column ``raw`` as JSON,
+``{"mqtt_topic": ..., "payload_base64": ...}`` (``opcua_node`` instead of ``mqtt_topic`` for
+OPC UA), so the exact bytes and where they came from can be recovered.
+
+:class:`Batcher` is the writer thread the Sparkplug host and the OPC UA client share: it
+gathers events and dead letters, flushes them every ``linger_s`` or ``batch_size`` events,
+and retries a failed flush (a database restart) until it succeeds, never dropping a batch.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+__all__ = ["Batcher", "DeadLetter", "Sink", "StoreSink", "SubmitResult"]
+
+log = logging.getLogger(__name__)
+
+EventPayload = bytes | str | Mapping[str, Any]
+
+
+class SubmitResult(Protocol):
+    """What a commit reports (``gigaline.mes.ingest.IngestResult`` has these)."""
+
+    accepted: int
+    duplicate: int
+    rejected: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message a connector could not turn into events: its bytes, source and why."""
+
+    raw: bytes
+    reason: str
+    source: str  # the MQTT topic or the OPC UA node id
+    source_kind: str = "mqtt_topic"  # or "opcua_node"
+    event_id: str | None = None
+
+    def raw_text(self) -> str:
+        """The text stored in ``dead_letters.raw`` (JSON with the bytes in base64)."""
+        return json.dumps(
+            {
+                self.source_kind: self.source,
+                "payload_base64": base64.b64encode(self.raw).decode("ascii"),
+            },
+            separators=(",", ":"),
+        )
+
+
+class Sink(Protocol):
+    """Durable destination of a connector's events and dead letters."""
+
+    def submit(self, events: Sequence[EventPayload]) -> SubmitResult:
+        """Check and store ``events``; return only after the commit."""
+        ...
+
+    def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        """Store ``letters``; return only after the commit."""
+        ...
+
+
+class StoreSink:
+    """A :class:`Sink` over a :class:`gigaline.mes.store.Store` (SQLite or PostgreSQL).
+
+    Submits are serialised (one writer per store in this process: concurrent batches could
+    race on the same event id).
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+
+    def submit(self, events: Sequence[EventPayload]) -> SubmitResult:
+        from gigaline.mes.ingest import ingest_batch
+
+        with self._lock:
+            result: SubmitResult = ingest_batch(self.store, list(events))
+        return result
+
+    def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        from gigaline.mes.bulk import Batch
+
+        batch = Batch()
+        now = datetime.now(UTC)
+        for letter in letters:
+            raw = letter.raw_text()
+            batch.dead_letters.append(
+                {
+                    "received": now,
+                    "event_id": letter.event_id,
+                    "reason": f"{letter.source}: {letter.reason}",
+                    "raw": raw,
+                    "raw_sha256": hashlib.sha256(raw.encode()).hexdigest(),
+                }
+            )
+        with self._lock:
+            self.store.write(batch)
+
+    def stations(self) -> set[str]:
+        """The registered stations, read again (a station registered since is seen)."""
+        self.store.forget()
+        return set(self.store.stations())
+
+
+class Batcher:
+    """A writer thread: events and dead letters in, batches to a :class:`Sink` out."""
+
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        batch_size: int = 5_000,
+        linger_s: float = 0.05,
+        retry_s: float = 1.0,
+        tick: Any = None,
+        name: str = "gigaline-connector",
+    ) -> None:
+        self.sink = sink
+        self.batch_size = batch_size
+        self.linger_s = linger_s
+        self.retry_s = retry_s
+        self._tick = tick  # called every linger_s in the writer thread (timers of the owner)
+        self._events: list[EventPayload] = []
+        self._letters: list[DeadLetter] = []
+        self._cond = threading.Condition()
+        self._stop = False
+        self._busy = False
+        self.accepted = 0
+        self.duplicate = 0
+        self.rejected = 0
+        self.dead_letters = 0
+        self.failures = 0
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def add(self, events: Sequence[EventPayload] = (), letters: Sequence[DeadLetter] = ()) -> None:
+        with self._cond:
+            self._events.extend(events)
+            self._letters.extend(letters)
+            if len(self._events) >= self.batch_size:
+                self._cond.notify()
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._events) + len(self._letters) + (1 if self._busy else 0)
+
+    def drain(self, timeout_s: float = 30.0) -> bool:
+        """Wait until everything handed in so far is committed."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.pending() == 0:
+                return True
+            with self._cond:
+                self._cond.notify()
+            time.sleep(0.01)
+        return False
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Flush what is pending, then end the thread."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._stop and len(self._events) < self.batch_size:
+                    self._cond.wait(self.linger_s)
+                events = self._events[: self.batch_size]
+                del self._events[: self.batch_size]
+                letters, self._letters = self._letters, []
+                self._busy = bool(events or letters)
+                stop = self._stop and not self._events
+            if self._tick is not None:
+                try:
+                    self._tick()
+                except Exception:  # a timer's bug must not stop the writer
+                    log.exception("connector timer failed")
+            if letters:
+                self._flush(self.sink.dead_letter, letters, "dead letters")
+                self.dead_letters += len(letters)
+            if events:
+                self._flush(self._submit, events, "events")
+            with self._cond:
+                self._busy = False
+            if stop:
+                return
+
+    def _submit(self, events: Sequence[EventPayload]) -> None:
+        result = self.sink.submit(events)
+        self.accepted += result.accepted
+        self.duplicate += result.duplicate
+        self.rejected += result.rejected
+
+    def _flush(self, write: Callable[[Any], None], items: Sequence[Any], what: str) -> None:
+        """Run ``write(items)`` until it succeeds: nothing handed in is ever dropped."""
+        delay = self.retry_s
+        while True:
+            try:
+                write(items)
+                return
+            except Exception as exc:  # the database is down or restarting: wait and retry
+                self.failures += 1
+                log.warning(
+                    "writing %d %s failed (%s); retrying in %.1f s", len(items), what, exc, delay
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
