@@ -4,6 +4,7 @@ measured window is too short, --warmup-days auto, and undefined figures as null 
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import warnings
@@ -206,6 +207,15 @@ def test_undefined_availability_in_a_window_of_planned_stops() -> None:
     assert "availability undefined (a): no planned busy time" in repr(r)
     page = report_html(r)
     assert "undefined" in page and "no planned busy time" in page
+    # 6 h measured of a calendar whose cycle is a day: said in the report as everywhere
+    assert r.warnings == [
+        "no good cell left the line in the measured window (0.25 d), though some did earlier"
+        " in the run: the window lies in planned stops throughout; measure a longer window",
+        "the measured window (0.25 d) is shorter than the calendar's cycle (the daily shift"
+        " pattern, every 1.0 d): output and OEE depend on whether the window holds a stop;"
+        " measure whole cycles (at least 1 d)",
+    ]
+    assert all(html.escape(w) in page for w in r.warnings)
 
 
 # ---- --warmup-days auto ----------------------------------------------------------------------

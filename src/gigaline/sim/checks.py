@@ -23,6 +23,7 @@ from gigaline.sim.steady import (
     WarmupChoice,
     calendar_cycle_days,
     ceil_days,
+    duration_text,
     settling_hour,
 )
 
@@ -61,16 +62,28 @@ def run_warnings(
     warm = warmup.days
     fill = first.days
     needs = (
-        f"an empty line needs about {fill:.1f} d to deliver its first cell (mostly"
-        f" {first.describe()})"
+        f"an empty line needs about {duration_text(first.seconds)} to deliver its first cell"
+        f" (mostly {first.describe()})"
     )
     advice = f"set the warm-up to 'auto' or to at least {ceil_days(1.1 * fill):g} d"
     good = sum(r.good for r in records)
-    if good == 0:
+    run_good = sum(float(r.run_hourly_good.sum()) for r in records)
+    if run_good == 0:
         out.append(
             f"no good cell left the line in the {_d(warm + days)} simulated: {needs}. Every"
-            f" figure describes the start-up, not the line at work: {advice} (and measure at least"
-            f" {ceil_days(fill):g} d for lead times)"
+            f" figure describes the start-up, not the line at work: {advice} (and measure at"
+            f" least {ceil_days(fill):g} d for lead times)"
+        )
+    elif good == 0:
+        in_stops = all(r.planned_stop_s >= r.window_s - 1e-6 for r in records)
+        why = (
+            "the window lies in planned stops throughout"
+            if in_stops
+            else "the line was held up throughout the window (failures, repairs or blocking)"
+        )
+        out.append(
+            f"no good cell left the line in the measured window ({_d(days)}), though some did"
+            f" earlier in the run: {why}; measure a longer window"
         )
     elif warmup.method == "given" and warm < fill - max(0.02 * fill, 1 / 24):
         # (fill is an estimate from mean job times: a tolerance, and none for a chosen warm-up)
@@ -82,7 +95,8 @@ def run_warnings(
     if days < fill and good > 0:
         out.append(
             f"the measured window ({_d(days)}) is shorter than the line's shortest lead time"
-            f" (about {fill:.1f} d, mostly {first.describe()}): cells that enter the line in the"
+            f" (about {duration_text(first.seconds)}, mostly {first.describe()}): cells that enter"
+            " the line in the"
             " window cannot leave it in the window; measure at least"
             f" {ceil_days(fill):g} d for lead times"
         )

@@ -557,9 +557,10 @@ def _draw_job_time(K: Arrays, s: int) -> float:
 # place-seconds W (its running working-state sum, see _running_sums), and the machine fails
 # when W reaches MF_FTARGET. A check event goes at the earliest time W can get there (all k
 # places working); if fewer worked meanwhile, the check finds a gap left and goes again. The
-# gap shrinks by the share of places that worked, so checks come about ln(MTBF / 1e-12 t)
-# per MTBF (some 20-40) whatever the occupancy; with no place working the clock waits
-# (MI_FWAIT) for the next job start or resume instead of checking.
+# gap shrinks by the share of places that worked, so the checks per failure grow as occupancy
+# falls, and failures become as much rarer: per MTBF of calendar time they stay near
+# ln(MTBF / 1e-12 t) at most (6 to 16 measured, docs/simulation.md). With no place working the
+# clock waits (MI_FWAIT) for the next job start or resume instead of checking.
 
 
 @jit_inline

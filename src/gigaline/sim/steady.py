@@ -31,6 +31,7 @@ __all__ = [
     "Truncation",
     "WarmupChoice",
     "calendar_cycle_days",
+    "duration_text",
     "first_output",
     "mser5",
     "settling_hour",
@@ -57,10 +58,11 @@ class FirstOutput:
         """The steps that make most of the wait, for messages: ``aging 21 d, formation 20 h``."""
         big = sorted(self.path, key=lambda p: -p[1])
         shown = [p for p in big if p[1] >= 0.05 * self.seconds][:3] or big[:1]
-        return ", ".join(f"{sid} {_duration(t)}" for sid, t in shown)
+        return ", ".join(f"{sid} {duration_text(t)}" for sid, t in shown)
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A duration for messages: ``21.0 d``, ``6.1 h``, ``5 min``, ``2 s``."""
     if seconds >= 2 * DAY_S:
         return f"{seconds / DAY_S:.1f} d"
     if seconds >= 2 * 3600.0:
