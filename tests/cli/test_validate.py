@@ -31,7 +31,7 @@ def test_bad_file_exit_2_one_line_per_problem(
     err = capsys.readouterr().err
     assert "2 problems" in err
     assert f"{bad}:11: steps[0].cycle_time.mean" in err
-    assert f"{bad}:18: steps[1].yield: must be <= 1" in err
+    assert f"{bad}:18: steps[1].yield: must be > 0 and <= 1 (got 1.5)" in err
     assert "Traceback" not in err
 
 

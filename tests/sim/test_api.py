@@ -108,7 +108,7 @@ def test_report_is_self_contained(result: SimResult) -> None:
 
 def test_bad_requests_name_the_value() -> None:
     line = gigaline.load_line(EXAMPLE)
-    with pytest.raises(SimulationError, match="days must be positive"):
+    with pytest.raises(SimulationError, match="days 0: must be > 0 days and <= 36,525 days"):
         simulate(line, days=0)
     with pytest.raises(SimulationError, match="replications"):
         simulate(line, days=1, replications=0)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gigaline.cli._app import app, console, print_warnings, progress_bar, simulate_with_progress
+from gigaline.cli._checks import DEMO_DAYS, MES_DAYS, number, output_folder, run_flags
 from gigaline.errors import GigalineError
 from gigaline.model import Line, load_line
 
@@ -44,20 +45,21 @@ def demo(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the report and the MES database.")
     ] = Path("demo-out"),
-    days: Annotated[
-        float, typer.Option("--days", min=1.0, help="Days to simulate after warm-up.")
-    ] = 30.0,
+    days: Annotated[float, typer.Option("--days", help="Days to simulate after warm-up.")] = 30.0,
     warmup_days: Annotated[
-        float, typer.Option("--warmup-days", min=0.0, help="Warm-up days (fills the 21-day aging).")
+        float, typer.Option("--warmup-days", help="Warm-up days (fills the 21-day aging).")
     ] = 30.0,
     mes_days: Annotated[
-        float, typer.Option("--mes-days", min=0.1, help="Days of equipment events for the MES.")
+        float, typer.Option("--mes-days", help="Days of equipment events for the MES.")
     ] = 1.0,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of simulation and event generator.")
     ] = 1,
 ) -> None:
     """Plan, simulate and run (MES on SQLite) the reference line, into --out (default demo-out/)."""
+    run_flags(days, warmup_days, seed, days_bound=DEMO_DAYS)
+    number("--mes-days", mes_days, MES_DAYS)
+    output_folder("--out", out, files=("report.html", "plant.db", "spc.html"))
     path = line_file or _reference_line()
     line = load_line(path)
     out.mkdir(parents=True, exist_ok=True)

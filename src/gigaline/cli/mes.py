@@ -217,7 +217,7 @@ def generate(
     line_file: Annotated[
         Path, typer.Option("--line", help="Line file (YAML).", metavar="LINE.yaml")
     ],
-    days: Annotated[float, typer.Option(min=0.0, help="Days of production.")] = 1.0,
+    days: Annotated[float, typer.Option(help="Days of production.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same stream).")] = 1,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="NDJSON file (default stdout).")
@@ -235,16 +235,19 @@ def generate(
         float,
         typer.Option(
             "--warmup-days",
-            min=0.0,
             help="With --from-sim: days simulated before the stream starts (fills the "
             "electrode branches).",
         ),
     ] = 2.0,
 ) -> None:
     """Write a realistic NDJSON event stream of the line (lots, units, records, states)."""
+    from gigaline.cli._checks import EVENT_DAYS, output_file, run_flags
     from gigaline.mes.generate import generate_events
     from gigaline.model import load_line
 
+    run_flags(days, warmup_days if from_sim else None, seed, days_bound=EVENT_DAYS)
+    if output is not None:
+        output_file("--output", output, "events.ndjson")
     line = load_line(line_file)
     drive = None
     if from_sim:

@@ -16,7 +16,8 @@ import typer
 from rich.table import Table
 
 from gigaline.cli._app import app, console, console_err
-from gigaline.model import load_line
+from gigaline.cli._checks import number
+from gigaline.model import bounds, load_line
 from gigaline.plan import LinePlan, Plan, plan_line
 
 
@@ -45,6 +46,8 @@ def plan(
     """Plan a line: machines per step, bottleneck, formation and grading channels, aging
     positions, floor area, energy by centre, staff, bottom-up capex (BatPaC beside it), cost
     per kWh before and after production credits, and materials, for every phase."""
+    if target_gwh is not None:
+        number("--target-gwh", target_gwh, bounds.GWH_PER_YEAR)
     line = load_line(line_file)
     result = plan_line(line, target_gwh=target_gwh, keep_machines=keep_machines)
     if as_json:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from pathlib import Path
 from typing import Annotated, Literal
@@ -11,22 +10,20 @@ from typing import Annotated, Literal
 import typer
 
 from gigaline.cli._app import app, console, print_warnings, progress_bar
+from gigaline.cli._checks import ArgumentError, output_file, run_flags
 from gigaline.model import load_line
 
 
 def _warmup(text: str) -> float | Literal["auto"]:
-    """The value of --warmup-days: a number of days, or 'auto'."""
+    """The value of --warmup-days: a number of days (bounds: run_flags), or 'auto'."""
     if text.strip().lower() == "auto":
         return "auto"
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise typer.BadParameter(
-            f"a number of days (0 or more) or 'auto', not {text!r}", param_hint="'--warmup-days'"
-        )
-    return value
+        raise ArgumentError(
+            "--warmup-days", text, "must be a number of days, or 'auto' (chosen by MSER-5)"
+        ) from None
 
 
 @app.command()
@@ -58,10 +55,13 @@ def simulate(
     Warnings (on stderr, and in the JSON) say when the warm-up or the measured window is too
     short for the line's steady state.
     """
+    warmup = _warmup(warmup_days)
+    run_flags(days, None if warmup == "auto" else warmup, seed, replications)
+    if report is not None:
+        output_file("--report", report, "report.html")
     from gigaline.sim import simulate as run
     from gigaline.sim.checks import SimulationWarning
 
-    warmup = _warmup(warmup_days)
     line = load_line(line_file)
     with progress_bar("simulating") as bar, warnings.catch_warnings():
         warnings.simplefilter("ignore", SimulationWarning)  # printed below, once

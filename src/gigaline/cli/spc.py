@@ -78,7 +78,11 @@ def spc(
     json_out: JsonOpt = False,
 ) -> None:
     """Control chart of a stored process parameter: rules, capability, alarms, holds."""
+    from gigaline.cli._checks import output_file
     from gigaline.mes.spc import run_spc
+
+    if plot is not None:
+        output_file("--plot", plot, "spc.html")
 
     with _open(db) as store:
         res = run_spc(

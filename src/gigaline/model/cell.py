@@ -10,15 +10,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gigaline.model import bounds
 from gigaline.model.units import quantity
 
 __all__ = ["Cell", "CellDesign", "ElectrodeDesign", "Foil", "Separator"]
 
 
-Length = Annotated[float, quantity("length"), Field(gt=0)]
-Area = Annotated[float, quantity("area"), Field(gt=0)]
-ArealMass = Annotated[float, quantity("areal_mass"), Field(gt=0)]
-Mass = Annotated[float, quantity("mass"), Field(gt=0)]
+SheetLength = Annotated[float, quantity("length"), bounds.SHEET_LENGTH]
+Area = Annotated[float, quantity("area"), bounds.AREA]
+ArealMass = Annotated[float, quantity("areal_mass"), bounds.AREAL_MASS]
+Mass = Annotated[float, quantity("mass"), bounds.MASS]
 
 
 class _Strict(BaseModel):
@@ -29,8 +30,12 @@ class Foil(_Strict):
     """The current collector foil."""
 
     material: Literal["aluminium", "copper"]
-    thickness_m: Length = Field(alias="thickness")
-    density_kg_m3: float = Field(gt=0, description="[kg/m^3]; Al 2,700, Cu 8,960")
+    thickness_m: Annotated[float, quantity("length"), bounds.FOIL_THICKNESS] = Field(
+        alias="thickness"
+    )
+    density_kg_m3: Annotated[float, bounds.DENSITY_KG_M3] = Field(
+        description="[kg/m^3]; Al 2,700, Cu 8,960"
+    )
 
 
 class ElectrodeDesign(_Strict):
@@ -43,16 +48,16 @@ class ElectrodeDesign(_Strict):
     planner takes its reference defaults (NMP for a cathode, water for an anode).
     """
 
-    sheets_per_cell: int = Field(ge=1)
-    sheet_width_m: Length | None = Field(default=None, alias="sheet_width")
-    sheet_height_m: Length | None = Field(default=None, alias="sheet_height")
+    sheets_per_cell: Annotated[int, bounds.SHEETS_PER_CELL]
+    sheet_width_m: SheetLength | None = Field(default=None, alias="sheet_width")
+    sheet_height_m: SheetLength | None = Field(default=None, alias="sheet_height")
     area_per_cell_m2: Area | None = Field(default=None, alias="area_per_cell")
     coating_mass_per_side_kg_m2: ArealMass = Field(alias="coating_mass_per_side")
     active_material: str
-    active_fraction: float = Field(gt=0, le=1)
+    active_fraction: Annotated[float, bounds.SHARE]
     foil: Foil
     solvent: Literal["NMP", "water"] | None = None
-    slurry_solids_fraction: float | None = Field(default=None, gt=0, lt=1)
+    slurry_solids_fraction: Annotated[float, bounds.SLURRY_SOLIDS] | None = None
 
     @model_validator(mode="after")
     def _area(self) -> ElectrodeDesign:
@@ -60,6 +65,12 @@ class ElectrodeDesign(_Strict):
             if self.sheet_width_m is None or self.sheet_height_m is None:
                 raise ValueError("give area_per_cell, or sheet_width and sheet_height")
             area = self.sheets_per_cell * self.sheet_width_m * self.sheet_height_m
+            message = bounds.AREA.problem(area)
+            if message is not None:
+                raise ValueError(
+                    f"sheets_per_cell x sheet_width x sheet_height is {area:g} m2; the area "
+                    f"per cell {message}"
+                )
             object.__setattr__(self, "area_per_cell_m2", area)
         return self
 
@@ -110,8 +121,8 @@ class Cell(_Strict):
 
     format: Literal["prismatic", "cylindrical", "pouch"]
     chemistry: str = Field(min_length=1)
-    capacity_ah: float = Field(gt=0)
-    nominal_voltage_v: float = Field(gt=0, le=10)
+    capacity_ah: Annotated[float, bounds.CAPACITY_AH]
+    nominal_voltage_v: Annotated[float, bounds.VOLTAGE_V]
     mass_kg: Mass | None = Field(default=None, alias="mass")
     design: CellDesign | None = None
 

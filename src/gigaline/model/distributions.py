@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gigaline.model import bounds
 from gigaline.model.units import quantity
 
 __all__ = [
@@ -31,10 +32,10 @@ __all__ = [
 ]
 
 
-#: A duration given with a unit ("90 s", "2 h", "21 d"), stored in seconds.
-Duration = Annotated[float, quantity("time")]
-PositiveDuration = Annotated[float, quantity("time"), Field(gt=0)]
-NonNegativeDuration = Annotated[float, quantity("time"), Field(ge=0)]
+#: A duration given with a unit ("90 s", "2 h", "21 d"), stored in seconds, at most 10 years.
+Duration = Annotated[float, quantity("time"), bounds.TIME]
+PositiveDuration = Annotated[float, quantity("time"), bounds.POSITIVE_TIME]
+NonNegativeDuration = Duration
 
 
 class _Dist(BaseModel):
@@ -121,7 +122,7 @@ class Gamma(_Dist):
     """Gamma times with dimensionless ``shape`` and time ``scale`` (mean = shape x scale)."""
 
     dist: Literal["gamma"]
-    shape: float = Field(gt=0)
+    shape: Annotated[float, bounds.GAMMA_SHAPE]
     scale: PositiveDuration
 
     @property
@@ -137,7 +138,7 @@ class Weibull(_Dist):
     """Weibull times with dimensionless ``shape`` and time ``scale``."""
 
     dist: Literal["weibull"]
-    shape: float = Field(gt=0)
+    shape: Annotated[float, bounds.WEIBULL_SHAPE]
     scale: PositiveDuration
 
     @property

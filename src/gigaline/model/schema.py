@@ -8,6 +8,7 @@ it to arrays, the MES creates its stations from it. Build one with
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -20,8 +21,11 @@ from pydantic import (
     model_validator,
 )
 
+from gigaline.model import bounds
 from gigaline.model.cell import Cell
+from gigaline.model.checks import line_problems
 from gigaline.model.distributions import Distribution, PositiveDuration, as_distribution
+from gigaline.model.flow import Flow, flow_of
 from gigaline.model.processes import PROCESSES, Electrode
 from gigaline.model.quality import QualitySpec
 from gigaline.model.units import quantity
@@ -44,8 +48,8 @@ Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_leng
 
 CycleTime = Annotated[Distribution, BeforeValidator(lambda v: as_distribution(v, "fixed"))]
 FailureTime = Annotated[Distribution, BeforeValidator(lambda v: as_distribution(v, "exponential"))]
-Speed = Annotated[float, quantity("speed"), Field(gt=0)]
-Width = Annotated[float, quantity("length"), Field(gt=0)]
+Speed = Annotated[float, quantity("speed"), bounds.SPEED]
+Width = Annotated[float, quantity("length"), bounds.WIDTH]
 
 
 class _Strict(BaseModel):
@@ -55,13 +59,17 @@ class _Strict(BaseModel):
 class PlannedMaintenance(_Strict):
     """A whole-line planned stop of ``duration`` every ``every`` (both times)."""
 
-    every_s: PositiveDuration = Field(alias="every")
+    every_s: Annotated[float, quantity("time"), bounds.MAINTENANCE_EVERY] = Field(alias="every")
     duration_s: PositiveDuration = Field(alias="duration")
 
     @model_validator(mode="after")
     def _shorter(self) -> PlannedMaintenance:
-        if self.duration_s >= self.every_s:
-            raise ValueError("duration must be shorter than the interval 'every'")
+        message = bounds.MAINTENANCE_SHARE.problem(self.duration_s / self.every_s)
+        if message is not None:
+            raise ValueError(
+                f"duration / every is {self.duration_s / self.every_s:.3g}: the share of "
+                f"scheduled time in planned maintenance {message}"
+            )
         return self
 
 
@@ -73,10 +81,10 @@ class Calendar(_Strict):
     busy time = planned operation time - planned downtime).
     """
 
-    hours_per_year: float | None = Field(default=None, gt=0, le=8784)
-    days_per_year: float | None = Field(default=None, gt=0, le=366)
-    shifts_per_day: int | None = Field(default=None, ge=1, le=4)
-    hours_per_shift: float | None = Field(default=None, gt=0, le=24)
+    hours_per_year: Annotated[float, bounds.HOURS_PER_YEAR] | None = None
+    days_per_year: Annotated[float, bounds.DAYS_PER_YEAR] | None = None
+    shifts_per_day: Annotated[int, bounds.SHIFTS_PER_DAY] | None = None
+    hours_per_shift: Annotated[float, bounds.HOURS_PER_SHIFT] | None = None
     planned_maintenance: PlannedMaintenance | None = None
 
     @model_validator(mode="after")
@@ -134,6 +142,14 @@ class Failures(_Strict):
     mttr: FailureTime
     basis: Literal["operating", "calendar"] = "operating"
 
+    @model_validator(mode="after")
+    def _means(self) -> Failures:
+        for name, dist in (("mtbf", self.mtbf), ("mttr", self.mttr)):
+            message = bounds.MEAN_TIME.problem(dist.mean_s)
+            if message is not None:
+                raise ValueError(f"the mean of {name} {message} (it is {dist.mean_s:g} s)")
+        return self
+
     @property
     def availability(self) -> float:
         """Steady-state availability of one machine, MTBF / (MTBF + MTTR)."""
@@ -156,18 +172,18 @@ class Step(_Strict):
     branch: Identifier | None = None
     merge: list[Identifier] | None = None
     electrode: Electrode | None = None
-    machines: int = Field(default=1, ge=1, le=100_000)
+    machines: Annotated[int, bounds.MACHINES] = 1
     cycle_time: CycleTime | None = None
-    batch_size: int | None = Field(default=None, ge=1)
-    capacity: int | None = Field(default=None, ge=1)
+    batch_size: Annotated[int, bounds.BATCH_SIZE] | None = None
+    capacity: Annotated[int, bounds.CAPACITY] | None = None
     speed_m_per_s: Speed | None = Field(default=None, alias="speed")
     width_m: Width | None = Field(default=None, alias="width")
     unit: str = "cell"
-    units_per_cell: float | None = Field(default=None, gt=0)
-    yield_: float = Field(default=1.0, gt=0, le=1, alias="yield")
+    units_per_cell: Annotated[float, bounds.UNITS_PER_CELL] | None = None
+    yield_: Annotated[float, bounds.SHARE] = Field(default=1.0, alias="yield")
     failures: Failures | None = None
-    buffer_after: int = Field(default=0, ge=0, le=100_000_000)
-    unit_price_usd: float | None = Field(default=None, gt=0, le=1e10)
+    buffer_after: Annotated[int, bounds.BUFFER_AFTER] = 0
+    unit_price_usd: Annotated[float, bounds.UNIT_PRICE_USD] | None = None
     sources: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("process")
@@ -198,8 +214,11 @@ class Step(_Strict):
         extra = [names.get(f, f) for f in foreign if getattr(self, f) is not None]
         if extra:
             raise ValueError(f"a {self.kind} step does not take {' or '.join(extra)}")
-        if self.cycle_time is not None and self.cycle_time.mean_s <= 0:
-            raise ValueError("cycle_time must have a positive mean")
+        if self.cycle_time is not None:
+            message = bounds.MEAN_TIME.problem(self.cycle_time.mean_s)
+            if message is not None:
+                mean = self.cycle_time.mean_s
+                raise ValueError(f"the mean of cycle_time {message} (it is {mean:g} s)")
         return self
 
     @property
@@ -225,14 +244,14 @@ class Phase(_Strict):
     """A build-out phase: adds capacity (more lines of the same design)."""
 
     name: str = Field(min_length=1)
-    adds_gwh_per_year: float = Field(gt=0)
-    year: int | None = Field(default=None, ge=1990, le=2100)
+    adds_gwh_per_year: Annotated[float, bounds.GWH_PER_YEAR]
+    year: Annotated[int, bounds.PHASE_YEAR] | None = None
 
 
 class Target(_Strict):
     """What the line (or this phase of the plant) must make."""
 
-    gwh_per_year: float = Field(gt=0)
+    gwh_per_year: Annotated[float, bounds.GWH_PER_YEAR]
     phases: list[Phase] = Field(default_factory=list)
 
 
@@ -248,7 +267,7 @@ class Site(_Strict):
     name: str = "site"
     area: str = "cell-production"
     country: str | None = None
-    start_year: int | None = Field(default=None, ge=2000, le=2100)
+    start_year: Annotated[int, bounds.START_YEAR] | None = None
     assembles_modules: bool = False
 
     @field_validator("country")
@@ -285,26 +304,37 @@ class Line(_Strict):
             )
         return self
 
+    @cached_property
+    def _flow(self) -> Flow:
+        return flow_of(self.steps)
+
+    @property
+    def flow(self) -> Flow:
+        """How the steps feed each other, by position (computed once, in O(steps))."""
+        flow = self._flow
+        if flow.steps is not self.steps:  # a model_copy(update=...) replaced the steps
+            del self.__dict__["_flow"]
+            flow = self._flow
+        return flow
+
     def step(self, step_id: str) -> Step:
         """The step with this id (KeyError naming the known ids otherwise)."""
-        for s in self.steps:
-            if s.id == step_id:
-                return s
-        raise KeyError(f"no step {step_id!r}; steps are {', '.join(s.id for s in self.steps)}")
+        i = self.flow.index.get(step_id)
+        if i is None:
+            raise KeyError(f"no step {step_id!r}; steps are {_some_ids(self.steps)}")
+        return self.steps[i]
 
     @property
     def branches(self) -> dict[str, list[Step]]:
         """The parallel branches, each its steps in flow order."""
-        out: dict[str, list[Step]] = {}
-        for s in self.steps:
-            if s.branch is not None:
-                out.setdefault(s.branch, []).append(s)
-        return out
+        steps = self.steps
+        return {name: [steps[i] for i in chain] for name, chain in self.flow.branches.items()}
 
     @property
     def main_steps(self) -> list[Step]:
         """The steps on the main chain (not in a branch), in flow order."""
-        return [s for s in self.steps if s.branch is None]
+        steps = self.steps
+        return [steps[i] for i in self.flow.main]
 
     def units_per_cell(self, step: Step) -> float:
         """Work units of ``step`` that go into one cell.
@@ -323,83 +353,13 @@ class Line(_Strict):
 
     def predecessors(self, step: Step) -> list[Step]:
         """The steps that feed ``step`` directly (two or more at a merge)."""
-        idx = self.steps.index(step)
-        if step.branch is not None:
-            chain = self.branches[step.branch]
-            i = chain.index(step)
-            return [chain[i - 1]] if i > 0 else []
-        main = self.main_steps
-        i = main.index(step)
-        feeds = [main[i - 1]] if i > 0 else []
-        for name in step.merge or []:
-            feeds.append(self.branches[name][-1])
-        del idx
-        return feeds
+        flow = self.flow
+        i = flow.index.get(step.id)
+        if i is None:
+            raise ValueError(f"step {step.id!r} is not a step of line {self.name!r}")
+        return [self.steps[p] for p in flow.feeds[i]]
 
 
-Loc = tuple[str | int, ...]
-
-
-def line_problems(line: Line) -> list[tuple[Loc, object, str]]:
-    """Cross-field checks a single field cannot make: ids, branches and merges, electrodes.
-
-    Returns ``(location, value, message)`` triples; empty when the line is consistent.
-    """
-    problems: list[tuple[Loc, object, str]] = []
-    seen: dict[str, int] = {}
-    for i, s in enumerate(line.steps):
-        if s.id in seen:
-            problems.append(
-                (("steps", i, "id"), s.id, f"duplicate step id (also step {seen[s.id] + 1})")
-            )
-        seen.setdefault(s.id, i)
-
-    branch_names = {s.branch for s in line.steps if s.branch is not None}
-    merged: dict[str, int] = {}
-    last_in_branch: dict[str, int] = {}
-    for i, s in enumerate(line.steps):
-        if s.branch is not None:
-            last_in_branch[s.branch] = i
-            if s.merge:
-                problems.append(
-                    (("steps", i, "merge"), s.merge, "a merge step must be on the main chain")
-                )
-    for i, s in enumerate(line.steps):
-        for name in s.merge or []:
-            if name not in branch_names:
-                allowed = ", ".join(sorted(branch_names)) or "none defined"
-                problems.append(
-                    (("steps", i, "merge"), name, f"merges an unknown branch (branches: {allowed})")
-                )
-            elif name in merged:
-                problems.append((("steps", i, "merge"), name, "branch is merged twice"))
-            elif last_in_branch[name] > i:
-                problems.append(
-                    (("steps", i, "merge"), name, "branch has steps after the step that merges it")
-                )
-            merged.setdefault(name, i)
-    for name in sorted(branch_names - set(merged)):
-        first = next(i for i, s in enumerate(line.steps) if s.branch == name)
-        problems.append((("steps", first, "branch"), name, "branch is never merged"))
-    if branch_names and not line.main_steps:
-        problems.append((("steps",), None, "branches need a main-chain step that merges them"))
-
-    for i, s in enumerate(line.steps):
-        if s.kind == "continuous" and s.units_per_cell is None:
-            if s.electrode is None:
-                problems.append(
-                    (
-                        ("steps", i, "electrode"),
-                        None,
-                        "a continuous step needs electrode (cathode|anode) or units_per_cell",
-                    )
-                )
-            elif line.cell.design is None:
-                problems.append(
-                    (
-                        ("cell", "design"),
-                        None,
-                        f"step {s.id!r} converts metres to cells: the cell needs a design",
-                    )
-                )
-    return problems
+def _some_ids(steps: list[Step], limit: int = 20) -> str:
+    ids = ", ".join(s.id for s in steps[:limit])
+    return ids + (f", ... ({len(steps):,} in all)" if len(steps) > limit else "")

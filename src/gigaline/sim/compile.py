@@ -187,7 +187,10 @@ def _job(line: Line, step: Step, coil_length_m: float) -> tuple[int, float, Dist
         assert step.speed_m_per_s is not None
         cells = max(1, round(coil_length_m / upc))
         seconds = cells * upc / step.speed_m_per_s
-        return cells, 1.0, Fixed(value=f"{seconds!r} s"), upc / step.speed_m_per_s
+        # Built from validated numbers, not read from a file: a coil of a slow, wide web may
+        # take longer than the 10-year bound of a time a line file may give.
+        coil = Fixed.model_construct(value=seconds)
+        return cells, 1.0, coil, upc / step.speed_m_per_s
     assert step.cycle_time is not None
     per_cycle = 1 if step.kind == "dwell" else step.units_per_cycle  # dwell: per place
     cells_per_cycle = per_cycle / upc
@@ -201,7 +204,7 @@ def compile_line(line: Line, coil_length_m: float = DEFAULT_COIL_LENGTH_M) -> Co
     if coil_length_m <= 0:
         raise SimulationError(f"coil_length_m must be positive (got {coil_length_m!r})")
     steps = line.steps
-    index = {s.id: i for i, s in enumerate(steps)}
+    flow = line.flow  # predecessors by position, computed once (Line.flow)
     S = len(steps)
     SI = np.zeros((S, N_SI), dtype=np.int64)
     SF = np.zeros((S, N_SF), dtype=np.float64)
@@ -209,10 +212,10 @@ def compile_line(line: Line, coil_length_m: float = DEFAULT_COIL_LENGTH_M) -> Co
     pri = np.zeros(S)
     dists = _Dists()
     consumer = [-1] * S
-    main = line.main_steps
+    entry = flow.main[0] if flow.main else -1
     m0 = v0 = 0
     for i, step in enumerate(steps):
-        preds = [index[p.id] for p in line.predecessors(step)]
+        preds = flow.feeds[i]
         if len(preds) > MAX_IN:
             raise SimulationError(
                 f"step {step.id!r} merges {len(preds)} inputs; the simulation takes at most "
@@ -242,7 +245,7 @@ def compile_line(line: Line, coil_length_m: float = DEFAULT_COIL_LENGTH_M) -> Co
         SI[i, SI_FIFO] = int(step.kind == "dwell" and dist.dist == "fixed" and not step.failures)
         SI[i, SI_BUFCAP] = int(step.buffer_after / upc[i] + 1e-9)
         SI[i, SI_MAIN] = int(step.branch is None)
-        SI[i, SI_ENTRY] = int(bool(main) and step is main[0])
+        SI[i, SI_ENTRY] = int(i == entry)
         SI[i, SI_NIN] = len(preds)
         for j, p in enumerate(preds):
             SI[i, SI_IN0 + j] = p

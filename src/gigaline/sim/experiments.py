@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Literal
 
 from gigaline.model import Line
+from gigaline.sim.budget import check_memory, check_request
 from gigaline.sim.checks import emit
 from gigaline.sim.compile import DEFAULT_COIL_LENGTH_M, SimulationError, compile_line
 from gigaline.sim.results import SimResult
@@ -36,22 +37,23 @@ def simulate(
     the number of CPUs). ``progress(fraction)`` reports completion. ``warmup_days="auto"``
     chooses the warm-up by MSER-5 on a pilot run (:mod:`gigaline.sim.warmup`).
     """
-    if not isinstance(replications, int) or replications < 1:
-        raise SimulationError(f"replications must be a positive integer (got {replications!r})")
     if isinstance(warmup_days, str):
         if warmup_days != "auto":
             raise SimulationError(
-                f"warmup_days must be a number of days or 'auto' (got {warmup_days!r})"
+                f"warmup_days {warmup_days!r}: must be a number of days or 'auto'"
             )
+        check_request(days, 0.0, seed, replications)
         from gigaline.sim.warmup import simulate_with_auto_warmup
 
         return simulate_with_auto_warmup(
             line, days, replications, seed,
             workers=workers, coil_length_m=coil_length_m, progress=progress,
         )  # fmt: skip
+    check_request(days, warmup_days, seed, replications)
     compiled = compile_line(line, coil_length_m=coil_length_m)
     t0 = time.perf_counter()
     n_workers = min(replications, workers or os.cpu_count() or 1)
+    check_memory(compiled, days, warmup_days, replications, n_workers)
     records: list[RunRecord]
     if n_workers <= 1:
         records = []

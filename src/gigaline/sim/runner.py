@@ -32,8 +32,9 @@ from gigaline.sim._layout import (
     STF_WIP_AREA,
 )
 from gigaline.sim.bottleneck import momentary_bottleneck
+from gigaline.sim.budget import check_memory, check_request
 from gigaline.sim.calendar import planned_stop_seconds, planned_stops
-from gigaline.sim.compile import CompiledLine, SimulationError
+from gigaline.sim.compile import CompiledLine
 from gigaline.sim.kernel import init_run, run_until
 from gigaline.sim.state import PERIOD_ROWS, KernelState, new_state
 
@@ -127,12 +128,8 @@ def run_replication(
     ``progress(fraction)`` is called after every simulated day; ``state_hook(state, t)`` (for
     tests) sees the kernel state at every day boundary.
     """
-    if days <= 0:
-        raise SimulationError(f"days must be positive (got {days!r})")
-    if warmup_days < 0:
-        raise SimulationError(f"warmup_days must not be negative (got {warmup_days!r})")
-    if seed < 0:
-        raise SimulationError(f"seed must be a non-negative integer (got {seed!r})")
+    check_request(days, warmup_days, seed)
+    check_memory(c, days, warmup_days, replications=1, workers=1)
     t_start = time.perf_counter()
     warmup_s = warmup_days * 86400.0
     horizon_s = warmup_s + days * 86400.0

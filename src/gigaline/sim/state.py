@@ -48,7 +48,7 @@ from gigaline.sim._layout import (
 from gigaline.sim.compile import CompiledLine, stream_seeds
 from gigaline.sim.kernel import Arrays
 
-__all__ = ["KernelState", "new_state"]
+__all__ = ["KernelState", "new_state", "state_bytes"]
 
 #: Rows of the active-period record; the runner drains it when half full.
 PERIOD_ROWS = 1 << 16
@@ -180,3 +180,26 @@ def new_state(
         a.reshape(-1) if name in _FLAT else a for name, a in zip(_ORDER, views, strict=True)
     )
     return KernelState(arrays=arrays, views=views, horizon_s=horizon_s)
+
+
+def state_bytes(c: CompiledLine, horizon_s: float, step_hourly: bool = False) -> int:
+    """Bytes :func:`new_state` allocates for one run of ``c`` over ``horizon_s`` (the compiled
+    arrays and the planned stops, which it is given, not counted): checked before allocating,
+    so that a run too large for the machine is refused with what it would need
+    (``tests/sim/test_budget.py`` holds this sum to the arrays ``new_state`` makes)."""
+    S, M, V = c.n_steps, c.n_machines, c.n_servers
+    hours = int(horizon_s // 3600.0)
+    heap = V + 2 * M + 16
+    cells = (
+        S * (N_ST + N_STF + 3 + 2 * 2 + 2)  # ST, STF, RNG, WL, WLF, DIRTY, DIRTYF
+        + M * (N_MI + N_MF + N_STATES)
+        + V * (N_VI + N_VF + 2 + 2)  # VI, VF, POOL, BQ, DQT, DQV
+        + 3 * heap  # HT, HI
+        + N_G
+        + N_GF
+        + 2
+        + hours * (2 + (S if step_hourly else 0))  # HOURLY, HSTEP
+        + 2 * (LEAD_TIME_SAMPLES + 64)
+        + PERIOD_ROWS * 3
+    )
+    return 8 * cells
