@@ -4,7 +4,7 @@
 :mod:`gigaline.kpi.flow` holds flow relations (Little's law) and replication statistics.
 """
 
-from gigaline.kpi.flow import MeanCI, little_lead_time_s, mean_ci95
+from gigaline.kpi.flow import MeanCI, little_lead_time_s, mean_ci95, paired_ci95, welch_ci95
 from gigaline.kpi.oee import (
     OEE,
     availability,
@@ -23,5 +23,7 @@ __all__ = [
     "mean_ci95",
     "oee",
     "oee_from_times",
+    "paired_ci95",
     "quality_rate",
+    "welch_ci95",
 ]

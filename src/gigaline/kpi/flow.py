@@ -5,6 +5,9 @@
   throughput, for any stable system.
 * The 95 % confidence interval of a mean over independent replications uses Student's t with
   n - 1 degrees of freedom (Law, *Simulation Modeling and Analysis*, 5th ed., 2015, §9.4.1).
+* Two systems compared over replications (Law 2015, §10.2): with common random numbers the
+  paired-t interval of the differences (:func:`paired_ci95`); run independently, Welch's
+  interval with Satterthwaite's degrees of freedom (:func:`welch_ci95`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-__all__ = ["MeanCI", "little_lead_time_s", "mean_ci95"]
+__all__ = ["MeanCI", "little_lead_time_s", "mean_ci95", "paired_ci95", "welch_ci95"]
 
 
 def little_lead_time_s(wip_mean: float, throughput_per_s: float) -> float:
@@ -51,3 +54,27 @@ def mean_ci95(values: Sequence[float]) -> MeanCI:
     var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
     t = float(stats.t.ppf(0.975, n - 1))
     return MeanCI(mean, t * math.sqrt(var / n), n)
+
+
+def paired_ci95(values: Sequence[float], base: Sequence[float]) -> MeanCI:
+    """Mean difference ``values - base`` of paired replications (replication i of both run on
+    the same random numbers) and its 95 % paired-t half width (Law 2015, §10.2.1)."""
+    if len(values) != len(base):
+        raise ValueError(f"paired samples differ in size ({len(values)} and {len(base)})")
+    return mean_ci95([a - b for a, b in zip(values, base, strict=True)])
+
+
+def welch_ci95(values: Sequence[float], base: Sequence[float]) -> MeanCI:
+    """Difference of the means of two independent samples and its 95 % Welch half width,
+    t with Satterthwaite's degrees of freedom (Law 2015, §10.2.2); NaN below two each."""
+    a, b = mean_ci95(values), mean_ci95(base)
+    n, m = len(values), len(base)
+    if n < 2 or m < 2:
+        return MeanCI(a.mean - b.mean, math.nan, min(n, m))
+    va = math.fsum((v - a.mean) ** 2 for v in values) / (n - 1) / n
+    vb = math.fsum((v - b.mean) ** 2 for v in base) / (m - 1) / m
+    if va + vb == 0.0:
+        return MeanCI(a.mean - b.mean, 0.0, min(n, m))
+    dof = (va + vb) ** 2 / (va**2 / (n - 1) + vb**2 / (m - 1))
+    t = float(stats.t.ppf(0.975, dof))
+    return MeanCI(a.mean - b.mean, t * math.sqrt(va + vb), min(n, m))

@@ -4,6 +4,7 @@ its own loader)."""
 from gigaline.model.cell import Cell, CellDesign, ElectrodeDesign
 from gigaline.model.distributions import Distribution
 from gigaline.model.load import load_line, parse_line
+from gigaline.model.ramp import LearningCurve, PhaseRamp, Ramp
 from gigaline.model.schema import Calendar, Failures, Line, Phase, Step, Target
 
 __all__ = [
@@ -13,8 +14,11 @@ __all__ = [
     "Distribution",
     "ElectrodeDesign",
     "Failures",
+    "LearningCurve",
     "Line",
     "Phase",
+    "PhaseRamp",
+    "Ramp",
     "Step",
     "Target",
     "load_line",

@@ -1,6 +1,7 @@
 """Cross-field checks of a line that no single field can make, each in one pass over the steps.
 
-Ids, branches and merges, electrodes, the quality section's references to steps and grades,
+Ids, branches and merges, electrodes, the quality and ramp sections' references to steps,
+grades and phases,
 and two derived bounds that keep the planner and the simulation finite: the yield from each
 step to the end of the line, and each step's nominal capacity in cells per second.
 """
@@ -28,6 +29,7 @@ def line_problems(line: Line) -> Problems:
     _branches(line, problems)
     _electrodes(line, problems)
     _quality(line, problems)
+    _ramp(line, problems)
     if not problems:  # the flow is sound: the derived bounds can be computed
         _yield_to_end(line, problems)
         _capacities(line, problems)
@@ -182,5 +184,27 @@ def _capacities(line: Line, problems: Problems) -> None:
                     float(f"{cells_per_s:.3g}"),
                     "the nominal capacity of the step (machines x units per cycle / cycle time "
                     f"/ units per cell) {message}",
+                )
+            )
+
+
+def _ramp(line: Line, problems: Problems) -> None:
+    """The ramp section names steps and phases that exist."""
+    ramp = line.ramp
+    if ramp is None:
+        return
+    ids = [s.id for s in line.steps]
+    for sid in ramp.steps:
+        if sid not in ids:
+            problems.append((("ramp", "steps", sid), sid, f"no such step (steps: {_known(ids)})"))
+    phases = ["phase 1", *(p.name for p in (line.target.phases if line.target else []))]
+    for i, ph in enumerate(ramp.phases):
+        if ph.phase not in phases:
+            problems.append(
+                (
+                    ("ramp", "phases", i, "phase"),
+                    ph.phase,
+                    f"no such phase (phases: {', '.join(phases)}; later phases come from "
+                    "target.phases)",
                 )
             )

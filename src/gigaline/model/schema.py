@@ -28,6 +28,7 @@ from gigaline.model.distributions import Distribution, PositiveDuration, as_dist
 from gigaline.model.flow import Flow, flow_of
 from gigaline.model.processes import PROCESSES, Electrode
 from gigaline.model.quality import QualitySpec
+from gigaline.model.ramp import Ramp
 from gigaline.model.units import quantity
 
 __all__ = [
@@ -291,6 +292,7 @@ class Line(_Strict):
     target: Target | None = None
     steps: list[Step] = Field(min_length=1)
     quality: QualitySpec | None = None
+    ramp: Ramp | None = None
     sources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Executor
 
 import numpy as np
 
@@ -52,6 +53,7 @@ def choose_warmup(
     *,
     workers: int | None,
     coil_length_m: float,
+    executor: Executor | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> WarmupChoice:
     """Run the pilot and return the warm-up MSER-5 chooses (step 1 and 2 above)."""
@@ -67,6 +69,7 @@ def choose_warmup(
             replications=replications,
             seed=seed,
             workers=workers,
+            executor=executor,
             coil_length_m=coil_length_m,
             progress=progress,
         )
@@ -93,6 +96,7 @@ def simulate_with_auto_warmup(
     *,
     workers: int | None,
     coil_length_m: float,
+    executor: Executor | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> SimResult:
     """:func:`gigaline.sim.simulate` with the warm-up chosen by :func:`choose_warmup`."""
@@ -107,7 +111,7 @@ def simulate_with_auto_warmup(
         warnings.simplefilter("ignore", SimulationWarning)  # warnings follow, with the choice
         choice = choose_warmup(
             line, replications, seed, workers=workers, coil_length_m=coil_length_m,
-            progress=part(0.0, 0.5),
+            executor=executor, progress=part(0.0, 0.5),
         )  # fmt: skip
         result = simulate(
             line,
@@ -116,6 +120,7 @@ def simulate_with_auto_warmup(
             replications=replications,
             seed=seed,
             workers=workers,
+            executor=executor,
             coil_length_m=coil_length_m,
             progress=part(0.5, 1.0),
         )

@@ -1,0 +1,116 @@
+"""Replications on a Dask LocalCluster against the same replications in one process.
+
+    python benchmarks/bench_experiments.py [LINE.yaml] [--replications 200] [--days 7]
+                                           [--workers N]
+
+Runs ``--replications`` replications of ``--days`` of the line (default: 200 weeks of the
+20 GWh reference line) three ways, each after the kernel is loaded: in this process, one after
+another (the baseline); on a ``distributed.LocalCluster`` of N worker processes with one
+thread each (N = the machine's cores by default), through ``gigaline.sim.simulate(...,
+executor=...)``; and, for comparison, on a local ``ProcessPoolExecutor`` of N processes. The
+three alternate in ``--rounds`` rounds, so that on a machine shared with other work each sees
+the same load; each round prints how much of a core the baseline got (its CPU time over its
+wall time) and the load average. It prints the wall times, the speed-up, the speed-up per
+core (target: at least 0.90 of linear) and the overhead per task, ``(N x cluster wall -
+baseline wall) / replications``, and checks that every executor gave the same numbers. Beside
+these it prints a figure other work on the machine does not change: the share of N x wall
+time the workers spent inside replications (each replication times itself), and the
+executor's time per task, the rest (scheduling, transfer of inputs and results, idle
+workers at the end). The
+cluster's start (workers loading the kernel) is timed apart and not counted in the speed-up:
+it is paid once per session, not per task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gigaline.model import load_line
+from gigaline.sim import SimResult, simulate
+from gigaline.sim.executors import dask_executor, local_executor, warm_kernel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _timed(fn: Callable[[], SimResult]) -> tuple[float, float, SimResult]:
+    t, c = time.perf_counter(), time.process_time()
+    res = fn()
+    return time.perf_counter() - t, time.process_time() - c, res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("line", nargs="?", default=str(ROOT / "examples" / "abf-lfp-20gwh.yaml"))
+    ap.add_argument("--replications", type=int, default=200)
+    ap.add_argument("--days", type=float, default=7.0)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--rounds", type=int, default=4)
+    args = ap.parse_args()
+    line = load_line(args.line)
+    n, w, k = args.replications, args.workers, args.rounds
+    per = n // k
+    print(
+        f"line: {line.name}; {per * k} replications x {args.days:g} days in {k} rounds; {w} workers"
+    )
+    print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    warm_kernel()
+    t0 = time.perf_counter()
+    with dask_executor(workers=w) as ex, local_executor(w) as pool:
+        print(f"LocalCluster and pool start: {time.perf_counter() - t0:.1f} s (paid once)")
+        list(pool.map(abs, range(w)))  # start the pool's processes (each loads the kernel)
+        serial = cluster = local = cpu = busy_c = busy_l = 0.0
+        same = True
+        for r in range(k):  # interleaved, so that all three see the same load on a shared box
+            seed = 1 + r
+            ts, cs, base = _timed(lambda s=seed: simulate(line, args.days, 0.0, per, s, workers=1))
+            tc, _, res = _timed(lambda s=seed: simulate(line, args.days, 0.0, per, s, executor=ex))
+            tl, _, loc = _timed(
+                lambda s=seed: simulate(line, args.days, 0.0, per, s, executor=pool)
+            )
+            serial, cluster, local, cpu = serial + ts, cluster + tc, local + tl, cpu + cs
+            busy_c += sum(x.wall_s for x in res.records)  # time the workers spent in tasks
+            busy_l += sum(x.wall_s for x in loc.records)
+            ev = [x.events for x in base.records]
+            same = same and ev == [x.events for x in res.records] == [x.events for x in loc.records]
+            print(
+                f"  round {r + 1}: one process {ts:6.1f} s (cpu {cs / ts:.0%} of wall), "
+                f"LocalCluster {tc:6.1f} s ({ts / tc / w:.0%} of linear), "
+                f"ProcessPool {tl:6.1f} s ({ts / tl / w:.0%}), load {os.getloadavg()[0]:.1f}"
+            )
+    m = per * k
+    speedup = serial / cluster
+    print(
+        f"one process:  {serial:7.1f} s  ({serial / m * 1000:.0f} ms per replication, "
+        f"cpu {cpu / serial:.0%} of wall)"
+    )
+    verdict = "ok" if speedup / w >= 0.9 else "MISSED"
+    print(
+        f"LocalCluster: {cluster:7.1f} s  speed-up {speedup:.2f}x on {w} cores = "
+        f"{speedup / w:.1%} of linear (target >= 90 %: {verdict})"
+    )
+    overhead = (w * cluster - serial) / m * 1000
+    print(f"overhead per task: {overhead:.1f} ms ((N x wall - baseline) / tasks)")
+    # Independent of other work on the machine: how much of the N x wall the workers spent
+    # inside replications; the rest is the executor's (scheduling, transfer, idle at the end).
+    print(
+        f"LocalCluster workers busy {busy_c / (w * cluster):.1%} of N x wall; executor time "
+        f"per task {(w * cluster - busy_c) / m * 1000:.1f} ms"
+    )
+    print(
+        f"ProcessPool:  {local:7.1f} s  speed-up {serial / local:.2f}x = "
+        f"{serial / local / w:.1%} of linear"
+    )
+    print(
+        f"ProcessPool workers busy {busy_l / (w * local):.1%} of N x wall; executor time "
+        f"per task {(w * local - busy_l) / m * 1000:.1f} ms"
+    )
+    print(f"same numbers on every executor: {'yes' if same else 'NO'}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""``gigaline ramp``: month by month from first cells to nameplate, phases 1 to 3."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from gigaline.cli._app import app, console
+from gigaline.model import load_line
+
+if TYPE_CHECKING:
+    from gigaline.model import Line
+    from gigaline.plan.ramp import RampPlan
+    from gigaline.sim.ramp import TwinRamp
+
+
+@app.command()
+def ramp(
+    line_file: Annotated[Path, typer.Argument(help="Line file (YAML).", metavar="LINE.yaml")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (docs/ramp.md).")
+    ] = False,
+    every: Annotated[
+        int, typer.Option("--every", min=1, help="Print every N-th month (the JSON has all).")
+    ] = 1,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write an HTML chart of the ramp here.")
+    ] = None,
+    simulate: Annotated[
+        int | None,
+        typer.Option(
+            "--simulate",
+            min=1,
+            metavar="MONTHS",
+            help="Also run the twin through the first MONTHS months of phase 1, its parameters "
+            "following the learning curves, beside the plan.",
+        ),
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", min=1, help="Twin replications (with --simulate).")
+    ] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the twin's streams.")] = 0,
+) -> None:
+    """Plan the ramp-up of every phase in the line file's ramp section: GWh made, scrap,
+    capex spent and cumulative cost per kWh, month by month; with --simulate, the twin's
+    phase 1 beside the plan."""
+    from gigaline.plan.ramp import ramp_plan
+
+    line = load_line(line_file)
+    result = ramp_plan(line)
+    twin = None
+    if simulate is not None:
+        twin = _simulate(line, simulate, replications, seed)
+    if report is not None:
+        from gigaline.studies.charts import page, ramp_figure, write_page
+
+        write_page(report, page(f"gigaline ramp: {result.line}", "", [ramp_figure(result)]))
+    if as_json:
+        out = result.to_dict()
+        if twin is not None:
+            out["twin"] = _twin_dict(twin, result)
+        typer.echo(json.dumps(out, allow_nan=False))
+        return
+    console.print(_phases(result))
+    console.print(_months(result, every))
+    if twin is not None:
+        console.print(_twin_table(twin, result))
+    if report is not None:
+        console.print(f"report: {report}", highlight=False)
+
+
+def _simulate(line: Line, months: int, replications: int, seed: int) -> TwinRamp:
+    from gigaline.cli._app import progress_bar
+    from gigaline.sim.executors import open_executor
+    from gigaline.sim.ramp import simulate_ramp
+
+    workers = min(replications, 64)
+    with open_executor("local", workers=workers) as ex, progress_bar("simulating") as bar:
+        task = bar.add_task(f"{months} months of phase 1", total=1.0)
+        return simulate_ramp(
+            line,
+            months,
+            replications=replications,
+            seed=seed,
+            executor=ex,
+            progress=lambda f: bar.update(task, completed=f),
+        )
+
+
+def _plan_phase1(r: RampPlan) -> dict[int, float]:
+    name = r.phases[0][0].phase
+    return {m.month: m.by_phase_gwh.get(name, 0.0) for m in r.months}
+
+
+def _twin_dict(twin: TwinRamp, r: RampPlan) -> dict[str, Any]:
+    plan = _plan_phase1(r)
+    df = twin.monthly
+    return {
+        "phase": r.phases[0][0].phase,
+        "replications": len(twin.runs),
+        "seed": twin.seed,
+        "months": [
+            {
+                "month": int(m),  # type: ignore[call-overload]
+                "gwh": _num(row["gwh"]),
+                "gwh_half_width": _num(row["gwh_half_width"]),
+                "good_cells": _num(row["good_cells"]),
+                "scrap_cells": _num(row["scrap_cells"]),
+                "scrap_share": _num(row["scrap_share"]),
+                "plan_gwh": plan.get(int(m)),
+            }
+            for m, row in zip(df.index, df.to_dict("records"), strict=True)
+        ],
+    }
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _twin_table(twin: TwinRamp, r: RampPlan) -> Table:
+    plan = _plan_phase1(r)
+    t = Table(
+        title=f"The twin through phase 1 ({len(twin.runs)} replication(s), seed {twin.seed}; "
+        "the twin makes what the line can, the plan at most its nameplate)",
+        title_justify="left",
+    )
+    for col in ("month", "twin GWh", "plan GWh", "twin scrap"):
+        t.add_column(col, justify="right", overflow="fold")
+    for m, row in twin.monthly.iterrows():
+        gwh = f"{row['gwh']:,.3f}"
+        if math.isfinite(row["gwh_half_width"]):
+            gwh += f" ± {row['gwh_half_width']:,.3f}"
+        t.add_row(
+            str(m),
+            gwh,
+            f"{plan.get(int(m), 0.0):,.3f}",  # type: ignore[call-overload]
+            f"{row['scrap_share']:.1%}",
+        )
+    return t
+
+
+def _phases(r: RampPlan) -> Table:
+    t = Table(title=f"{r.line}: phases", title_justify="left")
+    for col in ("phase", "start month", "build months", "GWh/yr", "capex M USD", "USD/kWh steady"):
+        t.add_column(col, justify="left" if col == "phase" else "right")
+    for ph, lp in r.phases:
+        capex = ph.capex_usd if ph.capex_usd is not None else lp.capex_usd
+        t.add_row(
+            ph.phase,
+            str(ph.start_month),
+            str(ph.build_months),
+            f"{lp.gwh_per_year:,.1f}",
+            f"{capex / 1e6:,.1f}",
+            f"{lp.cost.total:,.2f}",
+        )
+    return t
+
+
+def _months(r: RampPlan, every: int) -> Table:
+    t = Table(
+        title="Month by month (month 0: phase 1 starts production)",
+        title_justify="left",
+    )
+    names = [ph.phase for ph, _ in r.phases]
+    for col in ("month", "GWh", "nameplate", "scrap", "capex MUSD", "USD/kWh to date"):
+        t.add_column(col, justify="right", overflow="fold")
+    for name in names:
+        t.add_column(f"GWh {name}", justify="right", overflow="fold")
+    last = r.months[-1].month
+    for m in r.months:
+        if m.month % every and m.month != last:
+            continue
+        t.add_row(
+            str(m.month),
+            f"{m.gwh:,.3f}",
+            "" if m.share_of_nameplate is None else f"{m.share_of_nameplate:.0%}",
+            "" if m.scrap_share is None else f"{m.scrap_share:.1%}",
+            f"{m.capex_usd / 1e6:,.1f}",
+            ""
+            if m.cumulative_cost_usd_per_kwh is None
+            else f"{m.cumulative_cost_usd_per_kwh:,.1f}",
+            *[f"{m.by_phase_gwh.get(n, 0.0):,.3f}" for n in names],
+        )
+    return t
