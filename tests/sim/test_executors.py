@@ -35,7 +35,8 @@ def _same(a: SimResult, b: SimResult) -> None:
     assert da == db
 
 
-def test_every_executor_gives_the_same_bits(
+@pytest.mark.filterwarnings("ignore::gigaline.sim.SimulationWarning")  # (short on purpose:
+def test_every_executor_gives_the_same_bits(  # the bits are compared, not the figures)
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from distributed import LocalCluster

@@ -15,7 +15,7 @@ from gigaline.sim import load_scenarios, run_experiment
 from gigaline.sim.compile import stream_seeds
 from gigaline.sim.scenario import ScenarioFileError, parse_scenarios
 from tests.conftest import EXAMPLES
-from tests.sim.test_oracles import _two_machine_chain
+from tests.sim.markov import two_machine_chain
 
 ISSUE_YAML = """\
 line: two-machine.yaml
@@ -262,7 +262,7 @@ def test_buffer_experiment_reproduces_the_exact_markov_chain(tmp_path: Path) -> 
     # Two machines with exponential processing (mean 1 s and 1.1 s) and operation-dependent
     # exponential failures (MTBF 40 s and 60 s, MTTR 4 s and 6 s), blocking after service,
     # buffer C between them: the exact throughput of the CTMC of Gershwin and Berman (1981),
-    # built and solved in tests/sim/test_oracles.py, for every level of the factor. The paired
+    # built and solved in tests/sim/markov.py, for every level of the factor. The paired
     # differences against C = 0 must cover the exact differences too: the check that common
     # random numbers do not bias the comparison.
     line = tmp_path / "gb.yaml"
@@ -292,7 +292,7 @@ seed: 11
     )
     r = run_experiment(load_scenarios(study))
     exact = [
-        _two_machine_chain(1.0, 1 / 1.1, 1 / 40, 1 / 4, 1 / 60, 1 / 6, c)["throughput"] * 3600
+        two_machine_chain(1.0, 1 / 1.1, 1 / 40, 1 / 4, 1 / 60, 1 / 6, c)["throughput"] * 3600
         for c in (0, 1, 3, 8)
     ]
     to99 = 4.0321 / 2.5706  # t(0.995, 5) / t(0.975, 5)

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from gigaline.model import Line, parse_line
+from gigaline.model import Line, load_line, parse_line
 from gigaline.sim import compile_line, run_replication
 from gigaline.sim._layout import (
     BLOCKED,
@@ -18,6 +18,7 @@ from gigaline.sim._layout import (
     SI_CONS,
     SI_IN0,
     SI_MAIN,
+    SI_MTBF,
     SI_NIN,
     SI_NV,
     SI_V0,
@@ -66,14 +67,16 @@ def _check_conservation(st: KernelState, t: float) -> None:
     assert SI[:, SI_NIN].max() <= MAX_IN
 
 
-def test_conservation_at_every_step_every_day(merge_line: Line) -> None:
+@pytest.mark.parametrize("path", ["merge-line.yaml", "failure-clock.yaml"])
+def test_conservation_at_every_step_every_day(path: str) -> None:
     days: list[float] = []
 
     def hook(st: KernelState, t: float) -> None:
         _check_conservation(st, t)
         days.append(t)
 
-    r = run_replication(compile_line(merge_line), days=3, warmup_days=1, seed=3, state_hook=hook)
+    line = load_line(LINES / path)
+    r = run_replication(compile_line(line), days=3, warmup_days=1, seed=3, state_hook=hook)
     assert days == [86400.0 * k for k in range(1, 5)]
     assert r.good > 0 and r.counters[:, 2].sum() > 0  # cells flowed and some were scrapped
     assert r.failures.sum() > 0 and r.planned_stop_s > 0
@@ -144,24 +147,28 @@ def test_common_random_numbers_across_scenarios(merge_line: Line) -> None:
     assert not np.array_equal(a.state_s[-1], b.state_s[-1])
 
 
-def test_pure_python_mode_gives_the_same_bits() -> None:
-    # GIGALINE_SIM_JIT=0 runs the same kernel functions uncompiled (slowly): same numbers.
+@pytest.mark.parametrize(("path", "days"), [("merge-line.yaml", 0.03), ("failure-clock.yaml", 0.1)])
+def test_pure_python_mode_gives_the_same_bits(path: str, days: float) -> None:
+    # GIGALINE_SIM_JIT=0 runs the same kernel functions uncompiled (slowly): same numbers. The
+    # failure-clock line runs every path of the failure clocks (checked with coverage).
     script = (
         "from gigaline.model import load_line\n"
         "from gigaline.sim import compile_line, run_replication\n"
-        f"line = load_line({str(LINES / 'merge-line.yaml')!r})\n"
-        "r = run_replication(compile_line(line), days=0.03, seed=7)\n"
-        "print(r.counters.tolist(), r.state_s.tolist(), r.wip_area.tolist(), r.good)\n"
+        f"line = load_line({str(LINES / path)!r})\n"
+        f"r = run_replication(compile_line(line), days={days!r}, seed=7)\n"
+        "print(r.counters.tolist(), r.state_s.tolist(), r.wip_area.tolist(), r.good, r.events)\n"
     )
     env = {**os.environ, "GIGALINE_SIM_JIT": "0"}
     pure = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     ).stdout
-    from gigaline.model import load_line
-
-    r = run_replication(compile_line(load_line(LINES / "merge-line.yaml")), days=0.03, seed=7)
-    jitted = f"{r.counters.tolist()} {r.state_s.tolist()} {r.wip_area.tolist()} {r.good}\n"
-    assert pure == jitted
+    c = compile_line(load_line(LINES / path))
+    r = run_replication(c, days=days, seed=7)
+    jitted = f"{r.counters.tolist()} {r.state_s.tolist()} {r.wip_area.tolist()} {r.good}"
+    assert pure == f"{jitted} {r.events}\n"
+    if path == "failure-clock.yaml":
+        unreliable = c.SI[r.machine_step, SI_MTBF] >= 0
+        assert (r.failures[unreliable] > 0).all()  # every machine that can fail did
 
 
 def test_memory_does_not_grow_with_the_horizon(merge_line: Line) -> None:

@@ -50,6 +50,7 @@ def test_the_kernel_never_indexes_from_the_end(tmp_path: Path) -> None:
         (str(EXAMPLES / "abf-lfp-20gwh.yaml"), 25.0, 384),  # aging: cells out after ~3 weeks
         (str(EXAMPLES / "five-step.yaml"), 25.0, 384),
         (str(EXAMPLES / "two-machine.yaml"), 25.0, 384),
+        (str(LINES / "failure-clock.yaml"), 2.0, 384),  # every path of the failure clocks
     ]
     script = tmp_path / "probe.py"  # a file, not -c: numba caches only functions in files
     script.write_text(textwrap.dedent(PROBE.format(runs=runs)))

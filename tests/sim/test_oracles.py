@@ -1,12 +1,10 @@
-"""The simulation against exact results: queueing closed forms, the exact Markov chain of a
-two-machine line, a deterministic line's bottleneck rate, and Little's law."""
+"""The simulation against exact results: queueing closed forms, a deterministic line's
+bottleneck rate, and Little's law (failures: tests/sim/test_failure_clock.py)."""
 
 from __future__ import annotations
 
 import math
-from itertools import product
 
-import numpy as np
 import pytest
 
 from gigaline.kpi import mean_ci95
@@ -81,110 +79,8 @@ def test_mmc_against_erlang_c() -> None:
 
 
 # ---- two unreliable machines with a finite buffer: the exact Markov chain ------------------
-
-
-def _two_machine_chain(
-    mu1: float, mu2: float, p1: float, r1: float, p2: float, r2: float, C: int
-) -> dict[str, float]:
-    """Stationary solution of the two-machine line with exponential processing, failures
-    and repairs, blocking after service and a buffer of C places between the machines
-    (the exponential model of Gershwin and Berman 1981, "Analysis of transfer lines consisting
-    of two unreliable machines with random processing times and finite storage buffers",
-    AIIE Transactions 13(1), doi:10.1080/05695558108974530; failures only while working).
-
-    State (b, s1, s2): b parts in the buffer; M1 working (W), blocked (B) or down (D); M2
-    working (W), idle (I, starved) or down (D). The first machine is never starved, the second
-    never blocked. Built and solved here with numpy: pi Q = 0, sum pi = 1.
-    """
-    states = [
-        (b, s1, s2)
-        for b, s1, s2 in product(range(C + 1), "WBD", "WID")
-        if not (s1 == "B" and (b != C or s2 == "I")) and not (s2 == "I" and (b != 0 or s1 == "B"))
-    ]
-    index = {s: i for i, s in enumerate(states)}
-    Q = np.zeros((len(states), len(states)))
-
-    def add(frm: tuple[int, str, str], to: tuple[int, str, str], rate: float) -> None:
-        Q[index[frm], index[to]] += rate
-
-    for st in states:
-        b, s1, s2 = st
-        if s1 == "W":
-            if s2 == "I":
-                add(st, (0, "W", "W"), mu1)  # straight to the idle second machine
-            elif b < C:
-                add(st, (b + 1, "W", s2), mu1)
-            else:
-                add(st, (C, "B", s2), mu1)
-            add(st, (b, "D", s2), p1)
-        elif s1 == "D":
-            add(st, (b, "W", s2), r1)
-        if s2 == "W":
-            if s1 == "B":
-                add(st, (C, "W", "W"), mu2)  # takes a part; the blocked one drops in
-            elif b > 0:
-                add(st, (b - 1, s1, "W"), mu2)
-            else:
-                add(st, (0, s1, "I"), mu2)
-            add(st, (b, s1, "D"), p2)
-        elif s2 == "D":
-            add(st, (b, s1, "W"), r2)
-    np.fill_diagonal(Q, -Q.sum(axis=1))
-    A = np.vstack([Q.T, np.ones(len(states))])
-    rhs = np.zeros(len(states) + 1)
-    rhs[-1] = 1.0
-    pi = np.linalg.lstsq(A, rhs, rcond=None)[0]
-
-    def p(pred: object) -> float:
-        return float(sum(pi[i] for s, i in index.items() if pred(s)))  # type: ignore[operator]
-
-    return {
-        "throughput": mu2 * p(lambda s: s[2] == "W"),
-        "m1_working": p(lambda s: s[1] == "W"),
-        "m1_blocked": p(lambda s: s[1] == "B"),
-        "m1_down": p(lambda s: s[1] == "D"),
-        "m2_working": p(lambda s: s[2] == "W"),
-        "m2_starved": p(lambda s: s[2] == "I"),
-        "m2_down": p(lambda s: s[2] == "D"),
-        "buffer_mean": float(sum(pi[i] * s[0] for s, i in index.items())),
-    }
-
-
-def test_markov_chain_sanity_limits() -> None:
-    # Reliable machines, C = 0: the blocking line of two exponential stations has
-    # TH = mu K / (K + 1) with K = C + 2 when mu1 = mu2 (birth-death chain): 2/3 for mu = 1.
-    exact = _two_machine_chain(1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0)
-    assert exact["throughput"] == pytest.approx(2.0 / 3.0, abs=1e-12)
-    exact = _two_machine_chain(1.0, 1.2, 0.0, 1.0, 0.0, 1.0, 3)
-    rho, K = 1 / 1.2, 5
-    assert exact["throughput"] == pytest.approx((1 - rho**K) / (1 - rho ** (K + 1)), abs=1e-12)
-
-
-def test_two_machine_line_against_exact_markov_chain() -> None:
-    mu1, mu2, p1, r1, p2, r2, C = 1.0, 1 / 1.1, 1 / 40, 1 / 4, 1 / 60, 1 / 6, 4
-    exact = _two_machine_chain(mu1, mu2, p1, r1, p2, r2, C)
-    runs = _runs(
-        f"""
-        {{id: m1, kind: discrete, cycle_time: {{dist: exponential, mean: 1 s}}, buffer_after: {C},
-         failures: {{mtbf: 40 s, mttr: 4 s, basis: operating}}}}
-        {{id: m2, kind: discrete, cycle_time: {{dist: exponential, mean: 1.1 s}},
-         failures: {{mtbf: 60 s, mttr: 6 s, basis: operating}}}}
-        """,
-        days=1.0,
-        warmup_days=0.02,
-    )
-    T = [r.window_s for r in runs]
-    _within([r.good / t for r, t in zip(runs, T, strict=True)], exact["throughput"])
-    # machine state shares: rows m1, m2; columns working, starved, blocked, down
-    for key, (m, col) in {
-        "m1_working": (0, 0),
-        "m1_blocked": (0, 2),
-        "m1_down": (0, 3),
-        "m2_working": (1, 0),
-        "m2_starved": (1, 1),
-        "m2_down": (1, 3),
-    }.items():
-        _within([r.state_s[m, col] / t for r, t in zip(runs, T, strict=True)], exact[key])
+# In tests/sim/test_failure_clock.py (with tests/sim/markov.py): failures on operating and
+# calendar time, from every 2 cycles to every 60.
 
 
 # ---- deterministic line: throughput equals the bottleneck rate -----------------------------
@@ -231,6 +127,8 @@ def test_deterministic_parallel_and_batch_line() -> None:
 # ---- Little's law ----------------------------------------------------------------------------
 
 
+# (2 days are less than the merge line's calendar cycle, which is warned of: Little's law holds)
+@pytest.mark.filterwarnings("ignore::gigaline.sim.SimulationWarning")
 @pytest.mark.parametrize("path", ["two-machine", "merge"])
 def test_littles_law_on_every_run(path: str, merge_line: object) -> None:
     # L = lambda W (Little 1961, doi:10.1287/opre.9.3.383) on the main chain: the time-average

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,7 +14,14 @@ if TYPE_CHECKING:
     from gigaline.model import Line
     from gigaline.sim import SimResult
 
-__all__ = ["app", "console", "console_err", "progress_bar", "simulate_with_progress"]
+__all__ = [
+    "app",
+    "console",
+    "console_err",
+    "print_warnings",
+    "progress_bar",
+    "simulate_with_progress",
+]
 
 app = typer.Typer(
     name="gigaline",
@@ -66,10 +74,16 @@ def progress_bar(verb: str) -> Progress:
 
 
 def simulate_with_progress(line: Line, days: float, warmup_days: float, seed: int) -> SimResult:
-    """One replication of ``line`` (:func:`gigaline.sim.simulate`) behind a progress bar."""
-    from gigaline.sim import simulate
+    """One replication of ``line`` (:func:`gigaline.sim.simulate`) behind a progress bar.
 
-    with progress_bar("simulating") as bar:
+    Its warnings are not printed (the MES generator uses only the step series): they stay in
+    ``result.warnings`` for the caller to print with :func:`print_warnings`.
+    """
+    from gigaline.sim import simulate
+    from gigaline.sim.checks import SimulationWarning
+
+    with progress_bar("simulating") as bar, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SimulationWarning)
         task = bar.add_task(f"{warmup_days:g} + {days:g} days", total=1.0)
         return simulate(
             line,
@@ -78,3 +92,11 @@ def simulate_with_progress(line: Line, days: float, warmup_days: float, seed: in
             seed=seed,
             progress=lambda f: bar.update(task, completed=f),
         )
+
+
+def print_warnings(result: SimResult) -> None:
+    """The simulation's warnings (a run too short for steady state), one a line on stderr."""
+    from rich.markup import escape
+
+    for message in result.warnings:
+        console_err.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gigaline.cli._app import app, console, progress_bar, simulate_with_progress
+from gigaline.cli._app import app, console, print_warnings, progress_bar, simulate_with_progress
 from gigaline.cli._checks import DEMO_DAYS, MES_DAYS, number, output_folder, run_flags
 from gigaline.errors import GigalineError
 from gigaline.model import Line, load_line
@@ -91,6 +91,7 @@ def _simulate(line: Line, days: float, warmup_days: float, seed: int, report: Pa
 
     result = simulate_with_progress(line, days, warmup_days, seed)
     console.print(repr(result), highlight=False)
+    print_warnings(result)
     write_report(result, report)
     console.print(f"report (open in a browser): [bold]{report}[/]")
 

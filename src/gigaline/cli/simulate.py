@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-from gigaline.cli._app import app, console, progress_bar
-from gigaline.cli._checks import output_file, run_flags
+from gigaline.cli._app import app, console, print_warnings, progress_bar
+from gigaline.cli._checks import ArgumentError, output_file, run_flags
 from gigaline.model import load_line
+
+
+def _warmup(text: str) -> float | Literal["auto"]:
+    """The value of --warmup-days: a number of days (bounds: run_flags), or 'auto'."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise ArgumentError(
+            "--warmup-days", text, "must be a number of days, or 'auto' (chosen by MSER-5)"
+        ) from None
 
 
 @app.command()
@@ -18,8 +31,14 @@ def simulate(
     line_file: Annotated[Path, typer.Argument(help="Line file (YAML).", metavar="LINE.yaml")],
     days: Annotated[float, typer.Option("--days", help="Days to measure (after warm-up).")] = 30.0,
     warmup_days: Annotated[
-        float, typer.Option("--warmup-days", help="Days simulated before measuring.")
-    ] = 0.0,
+        str,
+        typer.Option(
+            "--warmup-days",
+            help="Days simulated before measuring, or 'auto': chosen by MSER-5 on a pilot run"
+            " (docs/simulation.md).",
+            metavar="DAYS|auto",
+        ),
+    ] = "0",
     replications: Annotated[
         int, typer.Option("--replications", help="Independent runs (parallel processes).")
     ] = 1,
@@ -31,23 +50,31 @@ def simulate(
         Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
     ] = None,
 ) -> None:
-    """Simulate a line: throughput, OEE per step, WIP, lead time and the bottleneck."""
-    run_flags(days, warmup_days, seed, replications)
+    """Simulate a line: throughput, OEE per step, WIP, lead time and the bottleneck.
+
+    Warnings (on stderr, and in the JSON) say when the warm-up or the measured window is too
+    short for the line's steady state.
+    """
+    warmup = _warmup(warmup_days)
+    run_flags(days, None if warmup == "auto" else warmup, seed, replications)
     if report is not None:
         output_file("--report", report, "report.html")
     from gigaline.sim import simulate as run
+    from gigaline.sim.checks import SimulationWarning
 
     line = load_line(line_file)
-    with progress_bar("simulating") as bar:
+    with progress_bar("simulating") as bar, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SimulationWarning)  # printed below, once
         task = bar.add_task(line.name, total=1.0)
         result = run(
             line,
             days=days,
-            warmup_days=warmup_days,
+            warmup_days=warmup,
             replications=replications,
             seed=seed,
             progress=lambda f: bar.update(task, completed=f),
         )
+    print_warnings(result)
     if report is not None:
         from gigaline.sim.report import write_report
 

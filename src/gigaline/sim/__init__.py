@@ -11,6 +11,7 @@ a scenario file with common random numbers, :func:`load_scenarios`) and :func:`w
 >>> result = gigaline.simulate(gigaline.load_line("examples/two-machine.yaml"), days=1)
 """
 
+from gigaline.sim.checks import SimulationWarning
 from gigaline.sim.compare import ExperimentResult
 from gigaline.sim.compile import CompiledLine, SimulationError, compile_line
 from gigaline.sim.experiments import run_experiment, run_lines, simulate
@@ -28,6 +29,7 @@ __all__ = [
     "ScenarioSet",
     "SimResult",
     "SimulationError",
+    "SimulationWarning",
     "compile_line",
     "load_scenarios",
     "run_experiment",

@@ -84,20 +84,27 @@ MI_PLANNED = 4
 MI_NWORK = 5
 MI_NSTARVED = 6
 MI_NBLOCKED = 7
-MI_FPEND = 8  # an operating-time failure event is in the heap
-MI_FSUSP = 9  # that failure is suspended while the machine is stopped
+MI_FPEND = 8  # an operating-time failure event (k > 1: a check of the clock) is in the heap
+MI_FSUSP = 9  # k = 1: that failure is suspended while the machine is stopped
 MI_FAILS = 10  # failures so far
-N_MI = 11
+MI_FWAIT = 11  # k > 1: no check pending; the clock waits for a place to work (or a resume)
+MI_CLOCK = 12  # its operating-time failure clock, set once per run (gigaline.sim.state):
+N_MI = 13
+CLOCK_NONE = 0  # no failures, or failures on calendar time
+CLOCK_ONE = 1  # operating time, one server (k = 1)
+CLOCK_PLACES = 2  # operating time, several places (a dwell machine, k > 1)
 
 # ---- machine floats: MF[machine, col] ----------------------------------------------------
-MF_TTF = 0  # operating time left to the next failure [s]
+MF_TTF = 0  # k = 1: operating time left to the next failure, jobs started so far charged [s]
 MF_STOPCUM = 1  # total stopped time (down or planned) up to MF_STOPSTART [s]
 MF_STOPSTART = 2  # start of the current stop
 MF_LAST = 3  # last accounting of stopped time (down, planned stop)
 MF_FSNAP = 4  # MF_STOPCUM when the failure event was scheduled
 MF_FREM = 5  # remaining delay of a suspended failure
 MF_T0 = 6  # running sums of server entries minus exits x time, per running state (+ state)
-N_MF = MF_T0 + 3
+MF_FCARRY = MF_T0 + 3  # k = 1: work beyond the pending failure, charged after the repair [s]
+MF_FTARGET = MF_T0 + 4  # k > 1: worked place-seconds at which the machine fails [s]
+N_MF = MF_T0 + 5
 
 # ---- server integers: VI[server, col] ----------------------------------------------------
 VI_MACH = 0
@@ -106,9 +113,8 @@ VI_REM = 2  # cells still to deposit while blocked
 VI_SUSP = 3  # 1: job suspended while its machine is stopped
 VI_PARKED = 4  # 1: idle and parked, 2: blocked and parked (machine stopped)
 VI_JOB = 5  # cells in the current job
-VI_COMMIT = 6  # 1: the job's work was charged to the operating-time failure clock
-VI_STEP = 7  # the step (a copy of its machine's MI_STEP, one load nearer the event)
-VI_LOAD0 = 8  # cells loaded from each input
+VI_STEP = 6  # the step (a copy of its machine's MI_STEP, one load nearer the event)
+VI_LOAD0 = 7  # cells loaded from each input
 N_VI = VI_LOAD0 + MAX_IN
 
 # ---- server floats: VF[server, col] ------------------------------------------------------

@@ -13,9 +13,11 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from typing import Literal
 
 from gigaline.model import Line
 from gigaline.sim.budget import check_memory, check_request
+from gigaline.sim.checks import emit
 from gigaline.sim.compare import ExperimentResult
 from gigaline.sim.compile import DEFAULT_COIL_LENGTH_M, SimulationError, compile_line
 from gigaline.sim.executors import ReplicationTask, open_executor, run_tasks
@@ -29,7 +31,7 @@ __all__ = ["run_experiment", "run_lines", "simulate"]
 def simulate(
     line: Line,
     days: float = 30.0,
-    warmup_days: float = 0.0,
+    warmup_days: float | Literal["auto"] = 0.0,
     replications: int = 1,
     seed: int = 0,
     *,
@@ -45,8 +47,21 @@ def simulate(
     numbers). Replications run on ``executor`` when given (any ``concurrent.futures.Executor``,
     e.g. :func:`gigaline.sim.executors.dask_executor`), else in up to ``workers`` local
     processes (default: the number of CPUs). ``progress(fraction)`` reports completion.
-    The numbers do not depend on where the replications ran.
+    The numbers do not depend on where the replications ran. ``warmup_days="auto"`` chooses
+    the warm-up by MSER-5 on a pilot run (:mod:`gigaline.sim.warmup`).
     """
+    if isinstance(warmup_days, str):
+        if warmup_days != "auto":
+            raise SimulationError(
+                f"warmup_days {warmup_days!r}: must be a number of days or 'auto'"
+            )
+        check_request(days, 0.0, seed, replications)
+        from gigaline.sim.warmup import simulate_with_auto_warmup
+
+        return simulate_with_auto_warmup(
+            line, days, replications, seed, workers=workers, executor=executor,
+            coil_length_m=coil_length_m, progress=progress,
+        )  # fmt: skip
     check_request(days, warmup_days, seed, replications)
     compiled = compile_line(line, coil_length_m=coil_length_m)
     # the memory of the runs at once in this machine's processes (an executor's own workers
@@ -70,7 +85,7 @@ def simulate(
         else:
             with open_executor("local", workers=min(replications, workers or 0) or None) as ex:
                 records = _gather(ex, tasks, progress)
-    return SimResult(
+    result = SimResult(
         compiled=compiled,
         records=records,
         days=days,
@@ -78,6 +93,8 @@ def simulate(
         seed=seed,
         wall_s=time.perf_counter() - t0,
     )
+    emit(result.warnings)  # a run too short for steady state says so (SimulationWarning)
+    return result
 
 
 def run_lines(

@@ -32,6 +32,8 @@ import numpy as np
 from gigaline.sim._jit import jit, jit_inline
 from gigaline.sim._layout import (
     BLOCKED,
+    CLOCK_ONE,
+    CLOCK_PLACES,
     D_EXPONENTIAL,
     DOWN,
     EV_DWELL,
@@ -59,17 +61,21 @@ from gigaline.sim._layout import (
     G_WL_N,
     GF_GMIN,
     GF_NOW,
+    MF_FCARRY,
     MF_FREM,
     MF_FSNAP,
+    MF_FTARGET,
     MF_LAST,
     MF_STOPCUM,
     MF_STOPSTART,
     MF_T0,
     MF_TTF,
+    MI_CLOCK,
     MI_DOWN,
     MI_FAILS,
     MI_FPEND,
     MI_FSUSP,
+    MI_FWAIT,
     MI_K,
     MI_NBLOCKED,
     MI_NSTARVED,
@@ -128,7 +134,6 @@ from gigaline.sim._layout import (
     STF_WIP_T,
     VF_SNAP,
     VF_SREM,
-    VI_COMMIT,
     VI_JOB,
     VI_LOAD0,
     VI_MACH,
@@ -531,29 +536,75 @@ def _draw_job_time(K: Arrays, s: int) -> float:
     return t if t > 0.0 else 0.0
 
 
-@jit_inline
-def _operate(K: Arrays, m: int, w: float, now: float) -> int:
-    """Charge ``w`` seconds of work to an operating-time failure clock.
+# ---- the operating-time failure clock -----------------------------------------------------
+#
+# With ``basis: operating`` a machine's failure clock runs only while it works: a one-server
+# machine (k = 1) fails after TTF seconds of work; a dwell machine of k places after k x TTF
+# place-seconds of holding (a full rack wears at the full rate, a half-full one at half). Every
+# second of work is charged exactly once, to the failure interval in which it is done.
+#
+# k = 1: a job's whole work is charged when it starts, since its server then works on it
+# without a break but for stops, and a stop moves the failure event exactly as it moves the
+# job's end. When the failure falls inside the job, the work beyond the failure is carried
+# (MF_FCARRY) to the next interval and charged when the machine runs again after the repair,
+# whether the job's end event fires during the repair or after it; so is all of a job started
+# while a failure is pending (it can start at the instant of the failure, after a job that
+# ended there). A few loads and one comparison per job start (the machine carries its kind of
+# clock, MI_CLOCK), no extra events.
+#
+# k > 1: places start and end at different times, so charging each place's job ahead would
+# charge future work before other places' present work. The clock is the machine's worked
+# place-seconds W (its running working-state sum, see _running_sums), and the machine fails
+# when W reaches MF_FTARGET. A check event goes at the earliest time W can get there (all k
+# places working); if fewer worked meanwhile, the check finds a gap left and goes again. The
+# gap shrinks by the share of places that worked, so the checks per failure grow as occupancy
+# falls, and failures become as much rarer: per MTBF of calendar time they stay near
+# ln(MTBF / 1e-12 t) at most (6 to 16 measured, docs/simulation.md). With no place working the
+# clock waits (MI_FWAIT) for the next job start or resume instead of checking.
 
-    Returns 1 if charged; 0 if the failure falls inside this work, in which case its event is
-    scheduled (the rest of the work is charged again when it resumes after the repair).
-    """
-    SI, MI, MF = K[0], K[8], K[9]
-    s = MI[m * N_MI + MI_STEP]
-    if SI[s * N_SI + SI_MTBF] < 0 or SI[s * N_SI + SI_CALENDAR_FAIL] == 1:
-        return 1
+
+@jit_inline
+def _worked(K: Arrays, m: int, now: float) -> float:
+    """Server-seconds machine ``m`` has worked up to ``now`` (from its running sums)."""
+    MI, MF = K[8], K[9]
+    n = 0 if _stopped(K, m) else MI[m * N_MI + MI_NWORK + WORKING]
+    return float(n * now - MF[m * N_MF + MF_T0 + WORKING])
+
+
+@jit
+def _arm_clock(K: Arrays, m: int, now: float) -> None:
+    """k > 1 (machine running): schedule the next check of the clock, or wait for work."""
+    MI, MF = K[8], K[9]
+    if MI[m * N_MI + MI_NWORK + WORKING] == 0:
+        MI[m * N_MI + MI_FWAIT] = 1
+        return
+    MI[m * N_MI + MI_FWAIT] = 0
+    MI[m * N_MI + MI_FPEND] = 1
+    gap = MF[m * N_MF + MF_FTARGET] - _worked(K, m, now)
+    _push(K, now + max(gap, 0.0) / MI[m * N_MI + MI_K], m * 8 + EV_FAIL)
+
+
+@jit_inline
+def _operate(K: Arrays, m: int, w: float, now: float) -> None:
+    """A job of ``w`` seconds of work starts on machine ``m`` (or, k = 1, carried work
+    resumes): charge an operating-time failure clock (see above)."""
+    MI, MF = K[8], K[9]
+    clock = MI[m * N_MI + MI_CLOCK]
+    if clock != CLOCK_ONE:
+        if clock == CLOCK_PLACES and MI[m * N_MI + MI_FWAIT] == 1:
+            _arm_clock(K, m, now)
+        return
     if MI[m * N_MI + MI_FPEND] == 1 or MI[m * N_MI + MI_FSUSP] == 1:
-        return 0
-    k = MI[m * N_MI + MI_K]
-    we = w if k == 1 else w / k  # a division costs ~15 cycles; w / 1 is w, bit for bit
+        MF[m * N_MF + MF_FCARRY] += w  # a failure is due first: all of it comes after
+        return
     ttf = MF[m * N_MF + MF_TTF]
-    if ttf <= we:
+    if ttf <= w:
+        MF[m * N_MF + MF_FCARRY] += w - ttf
         MI[m * N_MI + MI_FPEND] = 1
         MF[m * N_MF + MF_FSNAP] = MF[m * N_MF + MF_STOPCUM]
-        _push(K, now + ttf * k, m * 8 + EV_FAIL)
-        return 0
-    MF[m * N_MF + MF_TTF] = ttf - we
-    return 1
+        _push(K, now + ttf, m * 8 + EV_FAIL)
+        return
+    MF[m * N_MF + MF_TTF] = ttf - w
 
 
 @jit_inline
@@ -588,7 +639,7 @@ def _start_job(K: Arrays, v: int, s: int, now: float) -> None:
         return
     VF[v * N_VF + VF_SNAP] = MF[m * N_MF + MF_STOPCUM]
     _push(K, now + w, v * 8 + EV_END)
-    VI[v * N_VI + VI_COMMIT] = _operate(K, m, w, now)
+    _operate(K, m, w, now)
 
 
 @jit_inline
@@ -797,11 +848,18 @@ def _resume(K: Arrays, m: int, now: float) -> None:
     MF[m * N_MF + MF_STOPCUM] += now - MF[m * N_MF + MF_STOPSTART]
     _running_sums(K, m, now, 1.0)
     s = MI[m * N_MI + MI_STEP]
-    if MI[m * N_MI + MI_FSUSP] == 1:
+    if MI[m * N_MI + MI_K] != 1:
+        if MI[m * N_MI + MI_FWAIT] == 1:
+            _arm_clock(K, m, now)
+    elif MI[m * N_MI + MI_FSUSP] == 1:
         MI[m * N_MI + MI_FSUSP] = 0
         MI[m * N_MI + MI_FPEND] = 1
         MF[m * N_MF + MF_FSNAP] = MF[m * N_MF + MF_STOPCUM]
         _push(K, now + MF[m * N_MF + MF_FREM], m * 8 + EV_FAIL)
+    elif MI[m * N_MI + MI_FPEND] == 0 and MF[m * N_MF + MF_FCARRY] > 0.0:
+        carry = MF[m * N_MF + MF_FCARRY]  # after a repair: the interrupted work counts now
+        MF[m * N_MF + MF_FCARRY] = 0.0
+        _operate(K, m, carry, now)
     v0 = MI[m * N_MI + MI_V0]
     for v in range(v0, v0 + MI[m * N_MI + MI_K]):
         p = VI[v * N_VI + VI_PARKED]
@@ -816,8 +874,6 @@ def _resume(K: Arrays, m: int, now: float) -> None:
             rem = VF[v * N_VF + VF_SREM]
             VF[v * N_VF + VF_SNAP] = MF[m * N_MF + MF_STOPCUM]
             _push(K, now + rem, v * 8 + EV_END)
-            if VI[v * N_VI + VI_COMMIT] == 0:
-                VI[v * N_VI + VI_COMMIT] = _operate(K, m, rem, now)
     _wl_push(K, WL_START, s)
     _wl_push(K, WL_UNBLOCK, s)
 
@@ -832,13 +888,24 @@ def _sample_step(K: Arrays, s: int, col: int) -> float:
 
 @jit
 def _on_fail(K: Arrays, m: int, now: float) -> None:
+    """A failure event of machine ``m``: calendar-time failures fail; operating-time ones
+    first check that their clock has run out (see the failure clock above)."""
     SI, MI, MF = K[0], K[8], K[9]
     s = MI[m * N_MI + MI_STEP]
     if SI[s * N_SI + SI_CALENDAR_FAIL] == 0:
-        if MI[m * N_MI + MI_FPEND] == 0:
-            return
         MI[m * N_MI + MI_FPEND] = 0
-        if _stopped(K, m):
+        if MI[m * N_MI + MI_K] != 1:
+            if _stopped(K, m):  # the clock stands still: check again once it runs (a guard:
+                MI[m * N_MI + MI_FWAIT] = 1  # dwell machines ignore the calendar, and no
+                return  # check is pending while down)
+            k = MI[m * N_MI + MI_K]
+            gap = MF[m * N_MF + MF_FTARGET] - _worked(K, m, now)
+            # due when the gap is within rounding of the running sums (~1e-16 of k t); the
+            # margin keeps every later check at a later time, so checks always end
+            if gap > 1e-12 * k * (now + 1.0):
+                _arm_clock(K, m, now)
+                return
+        elif _stopped(K, m):
             MI[m * N_MI + MI_FSUSP] = 1
             MF[m * N_MF + MF_FREM] = (
                 MF[m * N_MF + MF_STOPCUM]
@@ -846,31 +913,44 @@ def _on_fail(K: Arrays, m: int, now: float) -> None:
                 - MF[m * N_MF + MF_FSNAP]
             )
             return
-        extra = MF[m * N_MF + MF_STOPCUM] - MF[m * N_MF + MF_FSNAP]
-        if extra > 0.0:
-            MI[m * N_MI + MI_FPEND] = 1
-            MF[m * N_MF + MF_FSNAP] = MF[m * N_MF + MF_STOPCUM]
-            _push(K, now + extra, m * 8 + EV_FAIL)
-            return
+        else:
+            extra = MF[m * N_MF + MF_STOPCUM] - MF[m * N_MF + MF_FSNAP]
+            if extra > 0.0:
+                MI[m * N_MI + MI_FPEND] = 1
+                MF[m * N_MF + MF_FSNAP] = MF[m * N_MF + MF_STOPCUM]
+                _push(K, now + extra, m * 8 + EV_FAIL)
+                return
     _stop(K, m, False, now)
     _push(K, now + _sample_step(K, s, SI_MTTR), m * 8 + EV_REPAIR)
 
 
 @jit
 def _on_repair(K: Arrays, m: int, now: float) -> None:
-    SI, MI, MF = K[0], K[8], K[9]
+    MI = K[8]
     s = MI[m * N_MI + MI_STEP]
     _flush_machine(K, m, now)
     c0 = _inactive(K, m)
+    _new_clock(K, m, _sample_step(K, s, SI_MTBF), now)  # (while down: the clock stands)
     MI[m * N_MI + MI_DOWN] = 0
-    ttf = _sample_step(K, s, SI_MTBF)
-    if SI[s * N_SI + SI_CALENDAR_FAIL] == 1:
-        _push(K, now + ttf, m * 8 + EV_FAIL)
-    else:
-        MF[m * N_MF + MF_TTF] = ttf
     if MI[m * N_MI + MI_PLANNED] == 0:
         _resume(K, m, now)
     _inact_add(K, s, _inactive(K, m) - c0)
+
+
+@jit
+def _new_clock(K: Arrays, m: int, ttf: float, now: float) -> None:
+    """Start the failure clock of machine ``m`` (at the start or after a repair) with ``ttf``
+    seconds to the next failure, on its basis."""
+    SI, MI, MF = K[0], K[8], K[9]
+    s = MI[m * N_MI + MI_STEP]
+    k = MI[m * N_MI + MI_K]
+    if SI[s * N_SI + SI_CALENDAR_FAIL] == 1:
+        _push(K, now + ttf, m * 8 + EV_FAIL)
+    elif k == 1:
+        MF[m * N_MF + MF_TTF] = ttf
+    else:  # armed when the machine runs with a place working (_resume, _operate)
+        MF[m * N_MF + MF_FTARGET] = _worked(K, m, now) + k * ttf
+        MI[m * N_MI + MI_FWAIT] = 1
 
 
 @jit
@@ -962,17 +1042,13 @@ def _work_list(K: Arrays, now: float) -> None:
 @jit
 def init_run(K: Arrays) -> None:
     """Schedule the first failures, planned stop and hourly snapshot; start every step."""
-    SI, STF, PLAN, MI, MF, HOURLY = K[0], K[7], K[5], K[8], K[9], K[20]
+    SI, STF, PLAN, MI, HOURLY = K[0], K[7], K[5], K[8], K[20]
     for s in range(SI.shape[0] // N_SI):
         STF[s * N_STF + STF_NEXT_W] = _draw_job_time(K, s)
     for m in range(MI.shape[0] // N_MI):
         s = MI[m * N_MI + MI_STEP]
         if SI[s * N_SI + SI_MTBF] >= 0:
-            ttf = _sample_step(K, s, SI_MTBF)
-            if SI[s * N_SI + SI_CALENDAR_FAIL] == 1:
-                _push(K, ttf, m * 8 + EV_FAIL)
-            else:
-                MF[m * N_MF + MF_TTF] = ttf
+            _new_clock(K, m, _sample_step(K, s, SI_MTBF), 0.0)
     if PLAN.shape[0] > 0:
         _push(K, PLAN[0], EV_PLAN)
     if HOURLY.shape[0] > 0:

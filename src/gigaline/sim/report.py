@@ -107,22 +107,31 @@ def report_html(r: SimResult) -> str:
         for k, v in r._headline_lines()
     )
     pct = r.lead_time_percentiles_h
-    pct_row = ", ".join(f"{k} {v:.2f} h" for k, v in pct.items())
+    undefined = r.undefined.get("lead_time_percentiles_h")
+    pct_row = (
+        f"undefined: {undefined}"
+        if undefined
+        else ", ".join(f"{k} {v:.2f} h" for k, v in pct.items())
+    )
     title = html.escape(f"gigaline simulation: {r.compiled.line.name}")
     cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
-    table = r.steps[cols].to_html(float_format=lambda x: f"{x:.3f}")
+    table = r.steps[cols].to_html(float_format=lambda x: f"{x:.3f}", na_rep="undefined")
+    notes = "".join(f"<p>{html.escape(n)}</p>" for n in r.undefined_notes())
+    warnings = "".join(
+        f"<p class='warning'><b>warning:</b> {html.escape(w)}</p>" for w in r.warnings
+    )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f"<title>{title}</title>"
         "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
         "table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right}"
-        "th{text-align:left}</style>"
+        "th{text-align:left}.warning{background:#fff3cd;padding:4px 8px}</style>"
         f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
         f"<h1>{title}</h1>"
-        f"<p>{html.escape(repr(r).splitlines()[0])}</p>"
+        f"<p>{html.escape(repr(r).splitlines()[0])}</p>{warnings}"
         f"<table>{head_rows}<tr><th>lead time percentiles</th><td>{pct_row}</td></tr></table>"
         + "".join(f"<div>{p}</div>" for p in parts)
-        + f"<h2>Per step</h2>{table}</body></html>"
+        + f"<h2>Per step</h2>{table}{notes}</body></html>"
     )
 
 

@@ -18,8 +18,10 @@ import pandas as pd
 from gigaline.kpi import MeanCI, availability, effectiveness, mean_ci95, quality_rate
 from gigaline.sim._layout import N_STATES, PLANNED, SI_K, SI_MAIN, SI_NMACH, SI_NV
 from gigaline.sim.capacity import static_capacity
+from gigaline.sim.checks import headline_undefined, run_warnings, step_undefined
 from gigaline.sim.compile import CompiledLine
 from gigaline.sim.runner import RunRecord
+from gigaline.sim.steady import FirstOutput, WarmupChoice, first_output
 
 __all__ = ["STATE_NAMES", "SimResult"]
 
@@ -74,10 +76,36 @@ class SimResult:
     warmup_days: float
     seed: int
     wall_s: float = 0.0
+    #: how the warm-up was set (given, or chosen by MSER-5: gigaline.sim.warmup)
+    warmup: WarmupChoice | None = None
     _tables: list[pd.DataFrame] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self._tables = [_step_table(self.compiled, r) for r in self.records]
+        if self.warmup is None:
+            self.warmup = WarmupChoice(method="given", days=self.warmup_days)
+
+    # ---- what the run can say ---------------------------------------------------------------
+    @cached_property
+    def first_output(self) -> FirstOutput:
+        """How long the empty line needs to deliver its first cell (line's own numbers)."""
+        return first_output(self.compiled)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Why the figures may not describe the line at work (warm-up or window too short)."""
+        assert self.warmup is not None
+        return run_warnings(self.compiled, self.records, self.days, self.warmup, self.first_output)
+
+    @property
+    def undefined(self) -> dict[str, str]:
+        """Headline figures that are undefined (NaN here, null in JSON), with the reason."""
+        return headline_undefined(self.records)
+
+    @property
+    def steps_undefined(self) -> dict[str, dict[str, str]]:
+        """Per step id: its undefined KPIs (NaN in :attr:`steps`), with the reason."""
+        return step_undefined(self.steps)
 
     # ---- headline figures ---------------------------------------------------------------
     def _per_rep(self, name: str) -> list[float]:
@@ -93,7 +121,7 @@ class SimResult:
                 "gwh_per_year": tph * 8760.0 * kwh / 1e6,
                 "wip_mean": float(r.wip_area[main].sum() / T),
                 "lead_time_mean_h": float(r.lead_times_s.mean() / 3600.0)
-                if r.lead_times_s.size
+                if r.lead_times_s.size and r.good > 0  # (else only scrapped cells left)
                 else math.nan,
             }
             out.append(values[name])
@@ -128,7 +156,8 @@ class SimResult:
         """Lead time percentiles [h] over the timed cells of all replications."""
         lt = np.concatenate([r.lead_times_s for r in self.records]) / 3600.0
         q = [50, 90, 95, 99]
-        vals = np.percentile(lt, q) if lt.size else np.full(len(q), np.nan)
+        defined = lt.size > 0 and "lead_time_percentiles_h" not in self.undefined
+        vals = np.percentile(lt, q) if defined else np.full(len(q), np.nan)
         return pd.Series(vals, index=[f"p{x}" for x in q], name="lead_time_h")
 
     # ---- tables ---------------------------------------------------------------------------
@@ -203,12 +232,16 @@ class SimResult:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``gigaline simulate --json`` (documented in docs/sim-json.md)."""
         steps = self.steps
+        assert self.warmup is not None
         out: dict[str, Any] = {
             "line": self.compiled.line.name,
             "days": self.days,
             "warmup_days": self.warmup_days,
+            "warmup": self.warmup.to_dict(),
             "replications": len(self.records),
             "seed": self.seed,
+            "warnings": self.warnings,
+            "undefined": self.undefined,
         }
         for name in HEADLINE:
             out[name] = _num(self.ci(name).mean)
@@ -224,9 +257,12 @@ class SimResult:
                     "high": _num(ci.high),
                     "half_width": _num(ci.half_width),
                 }
+                if math.isfinite(ci.half_width)
+                else None
                 for name in HEADLINE
                 for ci in [self.ci(name)]
             }
+        why = self.steps_undefined
         out["steps"] = [
             {
                 "id": sid,
@@ -240,6 +276,7 @@ class SimResult:
                 "wip_mean": _num(row["wip_mean"]),
                 "bottleneck_sole": _num(row["bottleneck_sole"]),
                 "bottleneck_shifting": _num(row["bottleneck_shifting"]),
+                "undefined": why.get(str(sid), {}),
             }
             for sid, row in steps.iterrows()
         ]
@@ -255,8 +292,12 @@ class SimResult:
             "wip_mean": ("WIP (main chain)", "cells", "{:,.1f}"),
             "lead_time_mean_h": ("lead time", "h", "{:,.4f}"),
         }
+        undefined = self.undefined
         for name, (label, unit, fmt) in labels.items():
             ci = self.ci(name)
+            if name in undefined:
+                rows.append((label, f"undefined: {undefined[name]}"))
+                continue
             text = fmt.format(ci.mean)
             if ci.n > 1 and math.isfinite(ci.half_width):
                 text += " ± " + fmt.format(ci.half_width)
@@ -265,24 +306,40 @@ class SimResult:
         rows.append(("plan (static capacity)", f"{self.plan_throughput_per_h:,.1f} good cells/h"))
         return rows
 
-    def __repr__(self) -> str:
-        head = (
-            f"SimResult({self.compiled.line.name!r}: {self.days:g} d after {self.warmup_days:g} d"
-            f" warm-up, {len(self.records)} replication(s), seed {self.seed})"
+    def _title(self) -> str:
+        assert self.warmup is not None
+        return (
+            f"SimResult({self.compiled.line.name!r}: {self.days:g} d after"
+            f" {self.warmup.describe()}, {len(self.records)} replication(s), seed {self.seed})"
         )
+
+    def undefined_notes(self) -> list[str]:
+        """One line per reason for the per-step table's undefined cells, naming the steps."""
+        by_reason: dict[tuple[str, str], list[str]] = {}
+        for sid, figures in self.steps_undefined.items():
+            for fig, reason in figures.items():
+                if fig != "oee":  # (undefined with any factor: no note of its own)
+                    by_reason.setdefault((fig, reason), []).append(sid)
+        return [f"{fig} undefined ({', '.join(s)}): {r}" for (fig, r), s in by_reason.items()]
+
+    def __repr__(self) -> str:
         body = "\n".join(f"  {k:<24}{v}" for k, v in self._headline_lines())
         cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
-        return f"{head}\n{body}\n{self.steps[cols].round(3).to_string()}"
+        table = self.steps[cols].round(3).to_string(na_rep="undefined")
+        notes = "".join(f"\n  {n}" for n in self.undefined_notes())
+        return f"{self._title()}\n{body}\n{table}{notes}"
 
     def _repr_html_(self) -> str:
-        head = html.escape(self.__repr__().splitlines()[0])
+        head = html.escape(self._title())
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in self._headline_lines()
         )
         cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
-        table = self.steps[cols].to_html(float_format=lambda x: f"{x:.3f}")
-        return f"<div><p><b>{head}</b></p><table>{rows}</table>{table}</div>"
+        table = self.steps[cols].to_html(float_format=lambda x: f"{x:.3f}", na_rep="undefined")
+        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.undefined_notes())
+        warn = "".join(f"<p><b>warning:</b> {html.escape(w)}</p>" for w in self.warnings)
+        return f"<div><p><b>{head}</b></p>{warn}<table>{rows}</table>{table}{notes}</div>"
 
 
 def _num(x: float) -> float | None:

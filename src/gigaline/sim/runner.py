@@ -69,6 +69,8 @@ class RunRecord:
     exited: int
     hourly_good: FloatArray
     hourly_wip: FloatArray
+    #: good cells out of the line in every hour of the whole run, warm-up included
+    run_hourly_good: FloatArray
     #: per hour of the window and step: good cells passed on by the step [hours x steps]
     hourly_step_out: FloatArray
     lead_times_s: FloatArray
@@ -184,6 +186,7 @@ def run_replication(
         exited=end[5] - snap[5],
         hourly_good=good_h,
         hourly_wip=wip_h,
+        run_hourly_good=np.diff(cum[:, 0]),
         hourly_step_out=step_h,
         lead_times_s=lead,
         bottleneck_sole_s=sole,

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigaline.sim._layout import (
+    CLOCK_ONE,
+    CLOCK_PLACES,
     G_GMIN_STEP,
     G_LT_STRIDE,
     G_SORTED,
+    MI_CLOCK,
     MI_K,
     MI_NSTARVED,
     MI_STEP,
@@ -26,7 +29,9 @@ from gigaline.sim._layout import (
     N_STF,
     N_VF,
     N_VI,
+    SI_CALENDAR_FAIL,
     SI_K,
+    SI_MTBF,
     SI_NMACH,
     SI_NV,
     SI_V0,
@@ -120,6 +125,8 @@ def new_state(
             MI[m, MI_STEP] = s
             MI[m, MI_V0] = v0
             MI[m, MI_K] = k
+            if c.SI[s, SI_MTBF] >= 0 and c.SI[s, SI_CALENDAR_FAIL] == 0:
+                MI[m, MI_CLOCK] = CLOCK_ONE if k == 1 else CLOCK_PLACES
             MI[m, MI_NSTARVED] = k
             VI[v0 : v0 + k, VI_MACH] = m
             VI[v0 : v0 + k, VI_STEP] = s
