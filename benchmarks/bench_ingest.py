@@ -2,8 +2,9 @@
 
 Events: the first N events of the seeded 20 GWh reference line stream (lots, units, process
 records with parameters and genealogy, machine states; >99 % process events). Fast path:
-``gigaline.mes.ingest`` with 20,000-event batches (one transaction each: executemany on
-SQLite, binary COPY on PostgreSQL). Baseline: the same validation with one event per
+``gigaline.mes.ingest.ingest`` with 20,000-event batches (one transaction each: executemany on
+SQLite, binary COPY on PostgreSQL), the garbage collector paused as ``gigaline ingest`` pauses
+it (``pause_gc=True``). Baseline: the same validation with one event per
 transaction (batch size 1), the way a naive subscriber would write each message. A replay of
 the same events (all duplicates, nothing written) is timed too. Targets (issue 4): 30,000
 process events/s on SQLite, 50,000 on PostgreSQL.
@@ -21,14 +22,15 @@ import time
 from pathlib import Path
 
 from _mes_common import REFERENCE_LINE, drop_pg_schema, ndjson, pg_schema, postgres_reachable
-from gigaline.mes import Store, init_line
 from gigaline.mes.ingest import ingest
+from gigaline.mes.services import init_line
+from gigaline.mes.sql import SqlStore, open_store
 from gigaline.model import load_line
 
 
-def _timed(store: Store, lines: list[bytes], batch: int) -> tuple[float, float, int]:
+def _timed(store: SqlStore, lines: list[bytes], batch: int) -> tuple[float, float, int]:
     wall, cpu = time.perf_counter(), time.process_time()
-    result = ingest(store, lines, batch_size=batch)
+    result = ingest(store, lines, batch_size=batch, pause_gc=True)
     return time.perf_counter() - wall, time.process_time() - cpu, result.accepted
 
 
@@ -37,7 +39,7 @@ def _run(name: str, url_factory, line, lines: list[bytes], base_lines: list[byte
     out: dict = {"db": name, "events": len(lines), "process_events": n_process}
     url, cleanup = url_factory()
     try:
-        with Store.open(url) as store:
+        with open_store(url) as store:
             init_line(store, line)
             wall, cpu, accepted = _timed(store, lines, 20_000)
             assert accepted == len(lines), accepted
@@ -50,7 +52,7 @@ def _run(name: str, url_factory, line, lines: list[bytes], base_lines: list[byte
         cleanup()
     url, cleanup = url_factory()
     try:
-        with Store.open(url) as store:
+        with open_store(url) as store:
             init_line(store, line)
             wall_b, _, accepted = _timed(store, base_lines, 1)
             assert accepted == len(base_lines)

@@ -236,12 +236,13 @@ def bench_baseline(port: int, n: int) -> dict[str, float]:
 
 
 def bench_host(port: int, n: int, url: str) -> dict[str, float]:
-    from gigaline.mes import Store, init_line
     from gigaline.mes.connectors.sink import StoreSink
     from gigaline.mes.connectors.sparkplug import HostApplication
+    from gigaline.mes.services import init_line
+    from gigaline.mes.sql import open_store
     from gigaline.model import load_line
 
-    with Store.open(url) as store:
+    with open_store(url) as store:
         init_line(store, load_line(MINI_LINE))
         sink = StoreSink(store)
         host = HostApplication(f"mqtt://127.0.0.1:{port}", "bench", sink, stations=sink.stations,

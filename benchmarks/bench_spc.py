@@ -29,11 +29,12 @@ import numpy as np
 from sqlalchemy import select, text
 
 from _mes_common import REFERENCE_LINE, drop_pg_schema, pg_schema, postgres_reachable
-from gigaline.mes import Store, init_line
-from gigaline.mes import tables as t
 from gigaline.mes.generate import generate_events
-from gigaline.mes.grading import cell_measures, grade_stored_cells
-from gigaline.mes.spc import param_series, run_spc
+from gigaline.mes.ingest import ingest
+from gigaline.mes.services import grade_stored_cells, init_line, run_spc
+from gigaline.mes.services.grading import cell_measures
+from gigaline.mes.sql import SqlStore, open_store
+from gigaline.mes.sql import tables as t
 from gigaline.mes.synth import aging_ocv_curve, process_params
 from gigaline.model import Line, load_line
 
@@ -63,10 +64,10 @@ def _later_results(line: Line, fills: list[dict[str, Any]], seed: int) -> Iterat
 def _build(url: str, line: Line, days: float, seed: int) -> int:
     events = list(generate_events(line, days, seed, curves=False))
     fills = [e for e in events if e["type"] == "process" and e["step"] == "filling"]
-    with Store.open(url) as store:
+    with open_store(url) as store:
         init_line(store, line)
-        store.ingest(events)
-        store.ingest(_later_results(line, fills, seed))
+        ingest(store, events, pause_gc=True)
+        ingest(store, _later_results(line, fills, seed), pause_gc=True)
     return len(fills)
 
 
@@ -79,14 +80,18 @@ def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return best, out
 
 
-def _extract(store: Store, column: str, key: str) -> str:
+def _postgres(store: SqlStore) -> bool:
+    return store.engine.dialect.name == "postgresql"
+
+
+def _extract(store: SqlStore, column: str, key: str) -> str:
     """SQL of the alternative: the database extracts ``key`` from the JSON text ``column``."""
-    if store.postgres:
+    if _postgres(store):
         return f"CAST(CAST({column} AS JSON) ->> '{key}' AS DOUBLE PRECISION)"
     return f"json_extract({column}, '$.\"{key}\"')"
 
 
-def _baseline_series(store: Store) -> Any:
+def _baseline_series(store: SqlStore) -> Any:
     """The same series with the value extracted by the database (json_extract / ->>)."""
     v = _extract(store, "params", "fill_mass_g")
     sql = (f"SELECT unit, ts, {v} FROM process_records WHERE step_id = :s AND {v} IS NOT NULL"
@@ -95,12 +100,12 @@ def _baseline_series(store: Store) -> Any:
         step = conn.execute(select(t.steps.c.id).where(t.steps.c.name == "filling")).scalar()
         rows = conn.execute(text(sql), {"s": step}).all()
     times = [r[1] for r in rows]
-    if not store.postgres:
+    if not _postgres(store):
         times = np.array(times, dtype="datetime64[us]").tolist()
     return np.array([r[2] for r in rows])
 
 
-def _baseline_measures(store: Store) -> int:
+def _baseline_measures(store: SqlStore) -> int:
     """The grading measures with the values extracted by the database."""
     cap, dcir = (_extract(store, "params", k) for k in ("capacity_ah", "dcir_mohm"))
     first, last, dur = (_extract(store, "features", k)
@@ -118,10 +123,10 @@ def _baseline_measures(store: Store) -> int:
 
 
 def _run(name: str, url: str, repeat: int) -> None:
-    with Store.open(url, create=False) as store:
+    with open_store(url, create=False) as store:
         t_spc, res = _best(lambda: run_spc(store, "filling", "fill_mass_g", raise_alarms=False),
                            repeat)  # fmt: skip
-        t_series, _ = _best(lambda: param_series(store, "filling", "fill_mass_g"), repeat)
+        t_series, _ = _best(lambda: store.measure_series("filling", "fill_mass_g", None), repeat)
         t_base, base = _best(lambda: _baseline_series(store), repeat)
         assert np.array_equal(base, res.series.values)
         n = len(res.series.units)
@@ -132,7 +137,7 @@ def _run(name: str, url: str, repeat: int) -> None:
         t_grade, g = _best(lambda: grade_stored_cells(store), repeat)
         t_meas, _ = _best(lambda: cell_measures(store), repeat)
         t_read, _ = _best(lambda: _baseline_measures(store), repeat)
-        d = g.as_dict()
+        d = g.model_dump()
         print(f"{name}: grade {d['cells']:,} cells (read, grade, match, store): "
               f"{t_grade * 1e3:.0f} ms; counts {d['counts']}, match rate "
               f"{d['matching']['match_rate'] * 100:.2f} %; reading the measures alone: "

@@ -28,12 +28,13 @@ from typing import Any
 from sqlalchemy import text
 
 from _mes_common import REFERENCE_LINE, ndjson, pg_schema, postgres_reachable, sqlite_size_bytes
-from gigaline.mes import Store, init_line, queries
 from gigaline.mes.ingest import ingest
+from gigaline.mes.services import init_line, trace, where_used
+from gigaline.mes.sql import SqlStore, open_store, queries
 from gigaline.model import load_line
 
 
-def build(store: Store, line: Any, days: float, seed: int) -> float:
+def build(store: SqlStore, line: Any, days: float, seed: int) -> float:
     init_line(store, line)
     t0 = time.perf_counter()
     done = [0]
@@ -44,12 +45,12 @@ def build(store: Store, line: Any, days: float, seed: int) -> float:
             rate = done[0] / (time.perf_counter() - t0)
             print(f"  {done[0]:,} events ({rate:,.0f}/s)", flush=True)
 
-    result = ingest(store, ndjson(line, days, seed), progress=progress)
+    result = ingest(store, ndjson(line, days, seed), progress=progress, pause_gc=True)
     assert result.rejected == 0, result.rejections[:3]
     return time.perf_counter() - t0
 
 
-def counts(store: Store) -> dict[str, int]:
+def counts(store: SqlStore) -> dict[str, int]:
     with store.engine.connect() as conn:
         q = "SELECT count(*) FROM units WHERE unit_type = 'cell'"
         cells = int(conn.execute(text(q)).scalar_one())
@@ -72,25 +73,25 @@ def naive_ancestors(conn: Any, unit: str) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def naive_trace_times(store: Store, cells: list[str]) -> list[float]:
+def naive_trace_times(store: SqlStore, cells: list[str]) -> list[float]:
     """Times of the same trace with the genealogy walked by :func:`naive_ancestors`."""
     real = queries.ancestors
     times = []
     try:
         for cell in cells:
-            expected = store.trace(cell)
+            expected = trace(store, cell)
             queries.ancestors = naive_ancestors
             t0 = time.perf_counter()
-            got = store.trace(cell)
+            got = trace(store, cell)
             times.append(time.perf_counter() - t0)
             queries.ancestors = real
-            assert (got["lots"], got["ancestors"]) == (expected["lots"], expected["ancestors"])
+            assert (got.lots, got.ancestors) == (expected.lots, expected.ancestors)
     finally:
         queries.ancestors = real
     return times
 
 
-def naive_where_used(store: Store, lot: str) -> set[str]:
+def naive_where_used(store: SqlStore, lot: str) -> set[str]:
     with store.engine.connect() as conn:
         seen: set[str] = set()
         todo = [lot]
@@ -109,7 +110,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def measure(store: Store, samples: int, seed: int) -> dict[str, Any]:
+def measure(store: SqlStore, samples: int, seed: int) -> dict[str, Any]:
     out: dict[str, Any] = counts(store)
     with store.engine.connect() as conn:
         cells = list(conn.execute(text("SELECT id FROM units WHERE unit_type = 'cell'")).scalars())
@@ -119,13 +120,13 @@ def measure(store: Store, samples: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     picked = rng.sample(cells, min(samples, len(cells)))
     for cell in picked[:20]:
-        store.trace(cell)  # warm the cache as a running MES would have it
+        trace(store, cell)  # warm the cache as a running MES would have it
     times = []
     for cell in picked:
         t0 = time.perf_counter()
-        tr = store.trace(cell)
+        tr = trace(store, cell)
         times.append(time.perf_counter() - t0)
-        assert tr["lots"] and tr["records"]
+        assert tr.lots and tr.records
     out |= {"trace_p50_ms": 1e3 * pct(times, 50), "trace_p99_ms": 1e3 * pct(times, 99),
             "trace_mean_ms": 1e3 * statistics.fmean(times)}  # fmt: skip
     base = naive_trace_times(store, picked[:100])
@@ -135,20 +136,20 @@ def measure(store: Store, samples: int, seed: int) -> dict[str, Any]:
     chosen = lots[len(lots) // 4 : len(lots) // 4 + 5] or lots[:5]
     for lot in chosen:
         t0 = time.perf_counter()
-        res = store.where_used(lot)
-        wu.append((time.perf_counter() - t0, len(res["cells"]), len(res["units"])))
+        res = where_used(store, lot)
+        wu.append((time.perf_counter() - t0, len(res.cells), len(res.units)))
     out["where_used_max_s"] = max(w[0] for w in wu)
     out["where_used_median_s"] = statistics.median(w[0] for w in wu)
     out["where_used_cells_median"] = statistics.median(w[1] for w in wu)
     t0 = time.perf_counter()
     naive = naive_where_used(store, chosen[0])
     out["naive_where_used_s"] = time.perf_counter() - t0
-    assert naive == set(store.where_used(chosen[0])["units"])
+    assert naive == set(where_used(store, chosen[0]).units)
     out["where_used_ratio"] = out["naive_where_used_s"] / wu[0][0]
     return out
 
 
-def size_bytes(store: Store, sqlite_path: Path | None, schema: str = "") -> int:
+def size_bytes(store: SqlStore, sqlite_path: Path | None, schema: str = "") -> int:
     if sqlite_path is not None:
         with store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -165,7 +166,7 @@ def run(
     name: str, url: str, sqlite_path: Path | None, args: argparse.Namespace, schema: str = ""
 ) -> dict:
     line = load_line(args.line)
-    with Store.open(url) as store:
+    with open_store(url) as store:
         fresh = counts(store)["events"] == 0
         build_s = None
         if fresh:

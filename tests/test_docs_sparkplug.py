@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gigaline.mes import Store
+from gigaline.mes.sql import open_store
 from tests.conftest import EXAMPLES, ROOT
 from tests.mes.connectors._live import stored_states
 
@@ -22,7 +22,7 @@ def test_the_snippet_runs(mosquitto: Any, tmp_path: Path) -> None:
     )
     assert code != snippet
     exec(compile(code, "docs/sparkplug.md", "exec"), {})
-    with Store.open(str(db)) as store:
+    with open_store(str(db)) as store:
         states = stored_states(store)
     assert [(st, s, r) for st, _ts, s, r in states] == [
         ("stacking-1", "idle", None),  # its state when the edge node started

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from gigaline.events import check_event
 from gigaline.events.broker import BrokerAddressError, parse_broker
 from gigaline.events.equipment import (
     MACHINE_STATES,
@@ -21,12 +22,11 @@ from gigaline.events.equipment import (
     state_event,
     state_event_id,
 )
-from gigaline.mes import check_event
 from tests.conftest import ROOT
 
 
 def test_machine_states_are_the_event_contracts() -> None:
-    schema = json.loads((ROOT / "src/gigaline/mes/schemas/event.schema.json").read_text())
+    schema = json.loads((ROOT / "src/gigaline/events/schema.json").read_text())
     text = json.dumps(schema)
     assert all(f'"{s}"' in text for s in MACHINE_STATES)
     for table in (MACHINERY_ITEM_STATE, MACHINERY_OPERATION_MODE, PACKML_STATE):

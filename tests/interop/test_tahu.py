@@ -25,9 +25,10 @@ from typing import Any
 
 import pytest
 
-from gigaline.mes import Store, init_line
 from gigaline.mes.connectors.sink import StoreSink
 from gigaline.mes.connectors.sparkplug import HostApplication
+from gigaline.mes.services import init_line
+from gigaline.mes.sql import SqlStore, open_store
 from gigaline.model import load_line
 from gigaline.virtual.sparkplug import DeviceSpec, EdgeNode
 from tests._spy import wait_until
@@ -92,15 +93,15 @@ class Node:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'mes.db'}")
+def store(tmp_path: Path) -> Iterator[SqlStore]:
+    s = open_store(f"sqlite:///{tmp_path / 'mes.db'}")
     init_line(s, load_line(MINI))
     yield s
     s.close()
 
 
 def test_tahu_edge_node_into_our_host(
-    node_modules: Path, mosquitto: Any, store: Store, tmp_path: Path
+    node_modules: Path, mosquitto: Any, store: SqlStore, tmp_path: Path
 ) -> None:
     sink = StoreSink(store)
     host = HostApplication(mosquitto.url, "mes", sink, stations=sink.stations)

@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from gigaline.mes import Store, init_line
 from gigaline.mes.generate import generate_events
+from gigaline.mes.services import (
+    init_line,
+)
+from gigaline.mes.sql import SqlStore, open_store
 from gigaline.model import Line, load_line
 
 LINES = Path(__file__).parent / "lines"
@@ -72,10 +75,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         drop()
 
 
+def _postgres(store: SqlStore) -> bool:
+    return store.engine.dialect.name == "postgresql"
+
+
 @pytest.fixture
-def store(db_url: str, mini_line: Line) -> Iterator[Store]:
+def store(db_url: str, mini_line: Line) -> Iterator[SqlStore]:
     """A migrated store with the mini line's stations registered."""
-    s = Store.open(db_url)
+    s = open_store(db_url)
     init_line(s, mini_line)
     try:
         yield s

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gigaline.mes.events import (
+from gigaline.events import (
     MAX_NAME,
     Event,
     EventError,

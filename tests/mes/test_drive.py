@@ -15,9 +15,12 @@ import numpy as np
 import pytest
 
 from gigaline.cli import main
-from gigaline.mes import Store, init_line
 from gigaline.mes.generate import DEFAULT_START, DriveError, drive_counts, generate_events
 from gigaline.mes.ingest import ingest
+from gigaline.mes.services import (
+    init_line,
+)
+from gigaline.mes.sql import open_store
 from gigaline.model import Line, parse_line
 from gigaline.sim import SimResult, compile_line, run_replication, simulate
 from gigaline.sim.calendar import planned_stops
@@ -122,7 +125,7 @@ def test_hourly_steps_count_every_good_cell_passed_on(sim: SimResult) -> None:
 def test_the_driven_stream_ingests_without_rejections(
     db_url: str, line: Line, events: list[dict[str, Any]]
 ) -> None:
-    store = Store.open(db_url)
+    store = open_store(db_url)
     try:
         init_line(store, line)
         result = ingest(store, [json.dumps(e) for e in events])

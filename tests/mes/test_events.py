@@ -9,14 +9,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gigaline.mes.events import EventError, ProcessEvent, check_event, parse_ts
+from gigaline.events import EventError, ProcessEvent, check_event, parse_ts
 
 from .test_ingest import LOT, PROCESS, STATE, _bad_events
 
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft202012Validator:
-    text = resources.files("gigaline.mes").joinpath("schemas/event.schema.json").read_text()
+    text = resources.files("gigaline.events").joinpath("schema.json").read_text()
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gigaline.mes.events import check_event
+from gigaline.events import check_event
 from gigaline.mes.generate import generate_events
 from gigaline.mes.synth import cell_rate_per_s
 from gigaline.model import Line

@@ -9,9 +9,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gigaline.mes import Store
-from gigaline.mes import tables as t
 from gigaline.mes.ingest import ingest
+from gigaline.mes.services import (
+    counts,
+    trace,
+    where_used,
+)
+from gigaline.mes.sql import SqlStore
+from gigaline.mes.sql import tables as t
+
+from .conftest import _postgres
 
 # The three example events of the issue, with this line's station and step names.
 LOT = {"id": "e-1", "type": "lot", "ts": "2026-11-28T08:00:00Z", "lot": "CAM-0001",
@@ -34,21 +41,25 @@ def proc(event_id: str, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in e.items() if v is not None}
 
 
-def test_round_trip(store: Store) -> None:
+def test_round_trip(store: SqlStore) -> None:
     result = ingest(store, [json.dumps(e) for e in (LOT, PROCESS, STATE)])
     assert (result.accepted, result.duplicate, result.rejected) == (3, 0, 0)
-    counts = store.counts()
-    assert counts["events"] == 3 and counts["lots"] == 1 and counts["units"] == 1
-    assert counts["process_records"] == 1 and counts["genealogy"] == 1
-    assert counts["machine_states"] == 1
-    tr = store.trace("SB-0001")
+    n = counts(store)
+    assert n["events"] == 3 and n["lots"] == 1 and n["units"] == 1
+    assert n["process_records"] == 1 and n["genealogy"] == 1
+    assert n["machine_states"] == 1
+    tr = trace(store, "SB-0001").model_dump()
     assert tr["unit"] == "SB-0001" and tr["unit_type"] == "slurry_batch"
     assert tr["lots"] == ["CAM-0001"] and tr["ancestors"] == []
     (rec,) = tr["records"]
     assert rec["step"] == "c_mix" and rec["station"] == "c_mix-1"
     assert rec["ts"] == "2026-11-28T08:10:00Z" and rec["result"] == "OK"
     assert rec["params"] == {"viscosity_mpa_s": 6021.5}
-    assert store.where_used("CAM-0001") == {"source": "CAM-0001", "units": ["SB-0001"], "cells": []}
+    assert where_used(store, "CAM-0001").model_dump() == {
+        "source": "CAM-0001",
+        "units": ["SB-0001"],
+        "cells": [],
+    }
     with store.engine.connect() as conn:
         qty = conn.execute(select(t.genealogy.c.qty)).scalar_one()
         lot = conn.execute(select(t.lots.c.qty, t.lots.c.uom)).one()
@@ -108,7 +119,7 @@ def _bad_events() -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
-def test_bad_events_go_to_dead_letters_and_good_ones_land(store: Store) -> None:
+def test_bad_events_go_to_dead_letters_and_good_ones_land(store: SqlStore) -> None:
     ingest(store, [json.dumps(LOT), json.dumps(PROCESS)])
     bad = _bad_events()
     assert len(bad) >= 15
@@ -123,26 +134,29 @@ def test_bad_events_go_to_dead_letters_and_good_ones_land(store: Store) -> None:
     for kind, raw, words in bad:
         assert raw in letters, kind
         assert words in letters[raw], f"{kind}: {letters[raw]!r}"
-    assert {u["unit"] for u in map(store.trace, ["CC-g1", "CC-g2"])} == {"CC-g1", "CC-g2"}
+    assert {u["unit"] for u in map(lambda u: trace(store, u).model_dump(), ["CC-g1", "CC-g2"])} == {
+        "CC-g1",
+        "CC-g2",
+    }
 
 
-def test_bytes_that_are_not_utf8_are_dead_lettered(store: Store) -> None:
+def test_bytes_that_are_not_utf8_are_dead_lettered(store: SqlStore) -> None:
     result = ingest(store, [b'{"id": "\xff\xfe"}'])
     assert result.rejected == 1
     assert "invalid JSON" in result.rejections[0].reason or "id" in result.rejections[0].reason
 
 
-def test_same_file_twice_changes_nothing(store: Store, mini_day_file: Path) -> None:
+def test_same_file_twice_changes_nothing(store: SqlStore, mini_day_file: Path) -> None:
     lines = mini_day_file.read_bytes().splitlines()
     first = ingest(store, lines, batch_size=500)
-    counts = store.counts()
+    n = counts(store)
     second = ingest(store, lines, batch_size=700)
     assert first.rejected == 0 and first.accepted == len(lines)
     assert second.accepted == 0 and second.duplicate == len(lines) and second.rejected == 0
-    assert store.counts() == counts
+    assert counts(store) == n
 
 
-def test_duplicate_ids_inside_one_batch_count_once(store: Store) -> None:
+def test_duplicate_ids_inside_one_batch_count_once(store: SqlStore) -> None:
     again = {**LOT, "qty": 999}  # same id, other payload: the first one wins
     result = ingest(store, [json.dumps(LOT), json.dumps(again)])
     assert (result.accepted, result.duplicate) == (1, 1)
@@ -151,13 +165,13 @@ def test_duplicate_ids_inside_one_batch_count_once(store: Store) -> None:
 
 
 def test_a_crash_mid_batch_leaves_no_partial_batch(
-    store: Store, mini_day: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    store: SqlStore, mini_day: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gigaline.mes import bulk
+    from gigaline.mes.sql import bulk
 
-    before = store.counts()
-    real = bulk.insert_rows if not store.postgres else bulk.copy_rows
-    name = "copy_rows" if store.postgres else "insert_rows"
+    before = counts(store)
+    real = bulk.insert_rows if not _postgres(store) else bulk.copy_rows
+    name = "copy_rows" if _postgres(store) else "insert_rows"
 
     def crash_on_genealogy(conn: Any, table: str, columns: Any, rows: Any) -> None:
         if table == "genealogy":
@@ -167,19 +181,19 @@ def test_a_crash_mid_batch_leaves_no_partial_batch(
     monkeypatch.setattr(bulk, name, crash_on_genealogy)
     with pytest.raises(RuntimeError, match="simulated crash"):
         ingest(store, mini_day[:300])
-    assert store.counts() == before  # events, units, records written before it: rolled back
+    assert counts(store) == before  # events, units, records written before it: rolled back
     monkeypatch.setattr(bulk, name, real)
     assert ingest(store, mini_day[:300]).accepted == 300
 
 
 def test_a_failed_write_stops_the_stream_at_a_batch_boundary(
-    store: Store, mini_day: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    store: SqlStore, mini_day: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While batch k is written, batch k+1 is resolved as if k were stored; if k's write fails,
     nothing after it is written, and a replay completes the stream."""
-    from gigaline.mes import bulk
+    from gigaline.mes.sql import bulk
 
-    name = "copy_rows" if store.postgres else "insert_rows"
+    name = "copy_rows" if _postgres(store) else "insert_rows"
     real = getattr(bulk, name)
     genealogy_writes = []
 
@@ -202,4 +216,4 @@ def test_a_failed_write_stops_the_stream_at_a_batch_boundary(
     monkeypatch.setattr(bulk, name, real)
     replay = ingest(store, events, batch_size=100)
     assert (replay.accepted, replay.duplicate, replay.rejected) == (600 - stored, stored, 0)
-    assert store.counts()["events"] == 600
+    assert counts(store)["events"] == 600

@@ -19,11 +19,18 @@ import pytest
 from sqlalchemy import select
 
 from gigaline.cli import main
-from gigaline.mes import Store, init_line
-from gigaline.mes import tables as t
 from gigaline.mes.generate import generate_events
-from gigaline.mes.grading import grade_stored_cells
-from gigaline.mes.spc import run_spc
+from gigaline.mes.ingest import ingest
+from gigaline.mes.services import (
+    grade_stored_cells,
+    init_line,
+    list_holds,
+    release_hold,
+    run_spc,
+    trace,
+)
+from gigaline.mes.sql import SqlStore, open_store
+from gigaline.mes.sql import tables as t
 from gigaline.model import Line
 from gigaline.model.quality import QualitySpec
 from gigaline.quality import (
@@ -68,17 +75,17 @@ def loaded(
     tmp_path_factory: pytest.TempPathFactory,
     mini_line: Line,
     day: list[dict[str, Any]],
-) -> Iterator[tuple[str, Store]]:
+) -> Iterator[tuple[str, SqlStore]]:
     """One store per backend and module, with the line (and its quality section) and the data."""
     drop = None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('q') / 'q.db'}"
     else:
         url, drop = _pg_schema_url(request.getfixturevalue("postgres_url"))
-    store = Store.open(url)
+    store = open_store(url)
     try:
         init_line(store, mini_line.model_copy(update={"quality": QUALITY}))
-        assert store.ingest(day).rejected == 0
+        assert ingest(store, day).rejected == 0
         yield url, store
     finally:
         store.close()
@@ -96,7 +103,7 @@ def _series(events: list[dict[str, Any]], step: str, param: str) -> tuple[list[s
 
 @pytest.mark.parametrize("chart", ["imr", "xbar_r", "xbar_s", "ewma", "cusum"])
 def test_spc_on_stored_data_equals_control_chart(
-    loaded: tuple[str, Store], day: list[dict[str, Any]], chart: str
+    loaded: tuple[str, SqlStore], day: list[dict[str, Any]], chart: str
 ) -> None:
     _, store = loaded
     units, values = _series(day, "fill", "fill_mass_g")
@@ -107,9 +114,9 @@ def test_spc_on_stored_data_equals_control_chart(
     ref = control_chart(data, chart)
     assert res.series.units == units
     np.testing.assert_array_equal(res.series.values, values)
-    np.testing.assert_allclose(res.chart.statistics, ref.statistics, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.control.statistics, ref.statistics, rtol=0, atol=1e-12)
     for name in ("center", "lcl", "ucl", "sigma"):
-        np.testing.assert_allclose(getattr(res.chart, name), getattr(ref, name), rtol=1e-14)
+        np.testing.assert_allclose(getattr(res.control, name), getattr(ref, name), rtol=1e-14)
     expected = ref.violations() if chart in ("ewma", "cusum") else ref.violations("nelson")
     assert res.violations == {r: i for r, i in expected.items() if i}
     cap = capability(data, lsl=25.0, usl=27.0, target=26.0)  # the spec stored with the line
@@ -117,7 +124,7 @@ def test_spc_on_stored_data_equals_control_chart(
     assert res.point_units[0] == units[:n]
 
 
-def test_since_and_rules(loaded: tuple[str, Store], day: list[dict[str, Any]]) -> None:
+def test_since_and_rules(loaded: tuple[str, SqlStore], day: list[dict[str, Any]]) -> None:
     _, store = loaded
     units, values = _series(day, "form", "charge_capacity_ah")
     stamps = sorted(_ts(e["ts"]) for e in day if e["type"] == "process" and e["step"] == "form")
@@ -140,13 +147,13 @@ def _fill_events(values: np.ndarray, t0: datetime) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _held(store: Store, hold_id: int) -> set[str]:
+def _held(store: SqlStore, hold_id: int) -> set[str]:
     with store.engine.connect() as conn:
         q = select(t.held_units.c.unit).where(t.held_units.c.hold_id == hold_id)
         return set(conn.execute(q).scalars())
 
 
-def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store: Store) -> None:
+def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store: SqlStore) -> None:
     # 50 in-control fills (26 g, sd 0.1), then 15 shifted by +0.6 g (6 sd): a filler drifting.
     rng = np.random.default_rng(5)
     values = np.concatenate([rng.normal(26.0, 0.1, 50), rng.normal(26.6, 0.1, 15)])
@@ -157,7 +164,7 @@ def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store
                    "station": "grade-1", "step": "grade", "unit": "M1", "unit_type": "module",
                    "result": "OK", "consumed": [{"unit": "X060", "qty": 1}, {"unit": "X010",
                    "qty": 1}]})  # fmt: skip
-    assert store.ingest(events).rejected == 0
+    assert ingest(store, events).rejected == 0
     spec = {"step": "fill", "param": "fill_mass_g", "lsl": 25.5, "usl": 26.5,
             "hold_on_violation": True}  # fmt: skip
     quality = QualitySpec.model_validate({"specs": [spec]})
@@ -176,25 +183,27 @@ def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store
     assert res.hold is not None
     affected = {f"X{i:03d}" for i in flagged}
     expected = affected | ({"M1"} if "X060" in affected else set())
-    assert _held(store, res.hold["id"]) == expected
-    assert res.hold["units"] == len(expected)
+    assert _held(store, res.hold.id) == expected
+    assert res.hold.units == len(expected)
     with store.engine.connect() as conn:
         alarms = conn.execute(select(t.alarms.c.rule, t.alarms.c.units, t.alarms.c.hold_id)).all()
     assert {json.loads(u)[0] for _, u, _ in alarms} == affected
-    assert {h for *_, h in alarms} == {res.hold["id"]}
+    assert {h for *_, h in alarms} == {res.hold.id}
 
     again = run_spc(store, "fill", "fill_mass_g", baseline=50, quality=quality)  # no new alarms
     assert again.new_alarms == 0 and again.hold is None
-    trace = store.trace(f"X{flagged[0]:03d}")
-    assert [h["id"] for h in trace["holds"]] == [res.hold["id"]]
+    traced = trace(store, f"X{flagged[0]:03d}").model_dump()
+    assert [h["id"] for h in traced["holds"]] == [res.hold.id]
     # a unit made later from a held cell joins the hold at ingestion (the hold machinery)
     late = {"id": "M2", "type": "process", "ts": (t0 + timedelta(hours=4)).isoformat(),
             "station": "grade-1", "step": "grade", "unit": "M2", "unit_type": "module",
             "result": "OK", "consumed": [{"unit": f"X{flagged[-1]:03d}", "qty": 1}]}  # fmt: skip
-    assert store.ingest([late]).accepted == 1
-    assert [h["id"] for h in store.trace("M2")["holds"]] == [res.hold["id"]]
-    store.release(res.hold["id"], reason="filler recalibrated, cells re-weighed", by="qa")
-    assert store.holds() == []
+    assert ingest(store, [late]).accepted == 1
+    assert [h["id"] for h in trace(store, "M2").model_dump()["holds"]] == [res.hold.id]
+    release_hold(
+        store, res.hold.id, reason="filler recalibrated, cells re-weighed", by="qa"
+    ).model_dump()
+    assert list_holds(store).model_dump()["holds"] == []
 
     # without hold_on_violation: alarms, no hold
     plain = QualitySpec.model_validate({"specs": [{**spec, "hold_on_violation": False}]})
@@ -222,7 +231,9 @@ def _expected_measures(events: list[dict[str, Any]]) -> tuple[list[str], dict[st
     }
 
 
-def test_grading_from_stored_results(loaded: tuple[str, Store], day: list[dict[str, Any]]) -> None:
+def test_grading_from_stored_results(
+    loaded: tuple[str, SqlStore], day: list[dict[str, Any]]
+) -> None:
     _, store = loaded
     units, measures = _expected_measures(day)
     ref = grade_cells(measures, QUALITY.grades)
@@ -244,9 +255,9 @@ def test_grading_from_stored_results(loaded: tuple[str, Store], day: list[dict[s
         assert len(conn.execute(select(t.cell_grades.c.unit)).all()) == len(units)
 
 
-def test_grading_without_curves_uses_the_aging_parameter(store: Store, mini_line: Line) -> None:
+def test_grading_without_curves_uses_the_aging_parameter(store: SqlStore, mini_line: Line) -> None:
     events = list(generate_events(mini_line, 1.5, 4, curves=False, lot_scale=0.001, coil_m=40.0))
-    assert store.ingest(events).rejected == 0
+    assert ingest(store, events).rejected == 0
     tested: dict[str, dict[str, float]] = {}
     for e in sorted(events, key=lambda e: _ts(e["ts"])):
         if e["type"] == "process" and e["step"] in ("grade", "age") and e["unit_type"] == "cell":
@@ -269,7 +280,7 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
 
 
 def test_cli_json_shapes_and_plot(
-    loaded: tuple[str, Store], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    loaded: tuple[str, SqlStore], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     url, _ = loaded
     html = tmp_path / "fill.html"
@@ -309,13 +320,13 @@ def test_cli_json_shapes_and_plot(
 
 
 def test_schema_before_the_quality_migration_gets_a_clear_error(tmp_path: Path) -> None:
-    from gigaline.mes.db import StoreError, make_engine, upgrade
+    from gigaline.mes.sql.db import StoreError, make_engine, upgrade
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)
     upgrade(engine, "0001")  # a store made before SPC and grading existed
     engine.dispose()
-    with Store.open(url, create=False) as store:
+    with open_store(url, create=False) as store:
         with pytest.raises(StoreError, match="gigaline mes init"):
             run_spc(store, "fill", "fill_mass_g")
         with pytest.raises(StoreError, match="gigaline mes init"):
@@ -324,7 +335,7 @@ def test_schema_before_the_quality_migration_gets_a_clear_error(tmp_path: Path) 
 
 @pytest.mark.parametrize("chart", ["cusum", "ewma", "xbar_r"])
 def test_baseline_and_figure(
-    loaded: tuple[str, Store], day: list[dict[str, Any]], chart: str
+    loaded: tuple[str, SqlStore], day: list[dict[str, Any]], chart: str
 ) -> None:
     from gigaline.mes.spc_plot import spc_figure
 

@@ -2,8 +2,10 @@
 
 Each command lives in its own module under :mod:`gigaline.cli` and registers itself on the one
 Typer app. Heavy imports (numba, pandas, SQLAlchemy) happen inside the commands, so that
-``gigaline plan`` starts fast. A :class:`~gigaline.errors.GigalineError` (a user's mistake) is
-printed without a traceback and ends the command with exit status 2.
+``gigaline plan`` starts fast. Each command parses its arguments, calls a service and prints
+its result. A :class:`~gigaline.errors.GigalineError` (a user's mistake) is printed without a
+traceback and ends the command with exit status 2; a :class:`~gigaline.errors.FieldError` of a
+service is said with the name of the flag that gave the value (``--chart``, not ``chart``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import sys
 
 from gigaline.cli._app import app, console_err
-from gigaline.errors import GigalineError
+from gigaline.cli._store import FLAGS
+from gigaline.errors import FieldError, GigalineError
 
 __all__ = ["app", "main", "run"]
 
@@ -32,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="gigaline")  # usage errors: Typer prints them, exit 2
     except GigalineError as exc:
-        console_err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        message = str(exc)
+        if isinstance(exc, FieldError) and exc.field in FLAGS:
+            message = exc.message_for(FLAGS[exc.field])  # the services' field, as a flag
+        console_err.print("[bold red]error:[/] ", end="", highlight=False, markup=True)
+        console_err.print(message, highlight=False, markup=False)
         return exc.exit_code
     except SystemExit as exc:
         code = exc.code

@@ -20,7 +20,7 @@ from gigaline.errors import GigalineError
 from gigaline.model import Line, load_line
 
 if TYPE_CHECKING:
-    from gigaline.mes import Store
+    from gigaline.mes.sql import SqlStore
 
 _REFERENCE = "abf-lfp-20gwh.yaml"
 
@@ -97,18 +97,23 @@ def _simulate(line: Line, days: float, warmup_days: float, seed: int, report: Pa
 
 
 def _mes(line: Line, days: float, seed: int, db: Path) -> None:
-    from gigaline.mes import Store, generate_events, init_line
+    from gigaline.mes.generate import generate_events
+    from gigaline.mes.ingest import ingest
+    from gigaline.mes.services import init_line, trace, where_used
+    from gigaline.mes.sql import open_store
 
     if db.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-    with Store.open(f"sqlite:///{db}") as store:
+    with open_store(f"sqlite:///{db}") as store:
         setup = init_line(store, line)
-        console.print(f"MES database {db}: {setup['stations']} stations", highlight=False)
+        console.print(f"MES database {db}: {setup.stations} stations", highlight=False)
         events = list(generate_events(line, days, seed))
         with progress_bar("ingesting") as bar:
             task = bar.add_task(f"{len(events):,} events", total=len(events))
-            result = store.ingest(events, progress=lambda n: bar.update(task, advance=n))
+            result = ingest(
+                store, events, progress=lambda n: bar.update(task, advance=n), pause_gc=True
+            )
         console.print(
             f"ingested {result.accepted:,} events ({result.duplicate:,} duplicates, "
             f"{result.rejected:,} rejected)",
@@ -117,10 +122,10 @@ def _mes(line: Line, days: float, seed: int, db: Path) -> None:
         # Trace the cell with the longest history in the window.
         records = Counter(e["unit"] for e in events if e.get("unit_type") == "cell")
         cell = max(records, key=lambda unit: (records[unit], unit))
-        trace = store.trace(cell)
+        traced = trace(store, cell)
         console.print(
-            f"trace {cell}: {len(trace['records'])} process records, "
-            f"{len(trace['ancestors'])} ancestor units, lots {', '.join(trace['lots'])}",
+            f"trace {cell}: {len(traced.records)} process records, "
+            f"{len(traced.ancestors)} ancestor units, lots {', '.join(traced.lots)}",
             highlight=False,
         )
         lots = [e for e in events if e["type"] == "lot"]
@@ -128,9 +133,9 @@ def _mes(line: Line, days: float, seed: int, db: Path) -> None:
             (e["lot"] for e in lots if e["material"] == "cathode_active_material"),
             lots[0]["lot"],
         )
-        used = store.where_used(lot)
+        used = where_used(store, lot)
         console.print(
-            f"where-used {lot}: {len(used['units']):,} units, of them {len(used['cells']):,} cells",
+            f"where-used {lot}: {len(used.units):,} units, of them {len(used.cells):,} cells",
             highlight=False,
         )
         last_ts = max(e["ts"] for e in events)
@@ -142,9 +147,9 @@ def _mes(line: Line, days: float, seed: int, db: Path) -> None:
         )
 
 
-def _spc(store: Store, line: Line, since: datetime, plot: Path) -> None:
+def _spc(store: SqlStore, line: Line, since: datetime, plot: Path) -> None:
     """SPC over the last hour of the first parameter with spec limits that records carry."""
-    from gigaline.mes.spc import run_spc
+    from gigaline.mes.services import run_spc
     from gigaline.mes.spc_plot import write_html
 
     specs = line.quality.specs if line.quality is not None else []
@@ -155,7 +160,7 @@ def _spc(store: Store, line: Line, since: datetime, plot: Path) -> None:
             )
         except GigalineError:
             continue  # too few stored values of this parameter in the window
-        d = res.as_dict()
+        d = res.model_dump()
         cap = d["capability"]
         cpk = f", Cpk {cap['cpk']:.2f}" if cap is not None else ""
         rules = ", ".join(f"rule {r}: {len(i)}" for r, i in sorted(res.violations.items()) if i)

@@ -1,6 +1,8 @@
 """MES commands: ``mes init``, ``ingest``, ``trace``, ``where-used``, ``hold``, ``holds``,
 ``release`` and ``generate``. Every command that reads or writes the MES takes ``--db URL``
-(else ``$GIGALINE_DB``, else ``sqlite:///gigaline.db``); ``--json`` prints one JSON object."""
+(else ``$GIGALINE_DB``, else ``sqlite:///gigaline.db``, said on stderr); ``--json`` prints one
+JSON object, the ``model_dump()`` of the service's result. Each command: parse, call the
+service (:mod:`gigaline.mes.services`, :mod:`gigaline.mes.ingest`), print."""
 
 from __future__ import annotations
 
@@ -8,14 +10,12 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from gigaline.cli._app import app, console, console_err, simulate_with_progress
-
-if TYPE_CHECKING:
-    from gigaline.mes.store import Store
+from gigaline.cli._store import open_db
 
 mes_app = typer.Typer(help="Set up the MES database of a line.", no_args_is_help=True)
 app.add_typer(mes_app, name="mes")
@@ -27,14 +27,10 @@ DbOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
 
 
-def _open(db: str | None, create: bool = False) -> Store:
-    from gigaline.mes.store import Store
-
-    return Store.open(db, create=create)
-
-
 def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
+    """One JSON object on stdout: a result's ``model_dump()`` (or a plain dict)."""
+    data = obj.model_dump() if hasattr(obj, "model_dump") else obj
+    sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
 
 
 @mes_app.command("init")
@@ -44,19 +40,19 @@ def mes_init(
     json_out: JsonOpt = False,
 ) -> None:
     """Create (or upgrade) the MES schema and register the line's site, area, steps and stations."""
-    from gigaline.mes.setup import init_line
+    from gigaline.mes.services import init_line
     from gigaline.model import load_line
 
     line = load_line(line_file)
-    with _open(db, create=True) as store:
+    with open_db(db, create=True) as store:
         summary = init_line(store, line)
     if json_out:
         _print_json(summary)
     else:
         console.print(
-            f"[green]ok[/]: {summary['line']!r} at {summary['site']}/{summary['area']}: "
-            f"{summary['steps']} steps, {summary['stations']} stations "
-            f"({summary['stations_added']} added)"
+            f"[green]ok[/]: {summary.line!r} at {summary.site}/{summary.area}: "
+            f"{summary.steps} steps, {summary.stations} stations "
+            f"({summary.stations_added} added)"
         )
 
 
@@ -66,9 +62,9 @@ def _lines(source: str) -> Iterator[bytes]:
         return
     path = Path(source)
     if not path.is_file():
-        from gigaline.mes.db import StoreError
+        from gigaline.errors import FieldError
 
-        raise StoreError(f"{source}: no such file (give an NDJSON file or - for stdin)")
+        raise FieldError("FILE", source, "no such file (give an NDJSON file or - for stdin)")
     with path.open("rb") as fh:
         yield from fh
 
@@ -87,18 +83,20 @@ def ingest(
 
     from gigaline.mes.ingest import ingest as run_ingest
 
-    with _open(db) as store:
+    # A process of its own that does nothing else: the bulk path may pause the cyclic GC.
+    with open_db(db) as store:
         if json_out:
-            result = run_ingest(store, _lines(source), batch_size=batch_size)
+            result = run_ingest(store, _lines(source), batch_size=batch_size, pause_gc=True)
         else:
             columns = (SpinnerColumn(), TextColumn("{task.completed:,} events"),
                        TimeElapsedColumn())  # fmt: skip
             with Progress(*columns, console=console_err, transient=True) as bar:
                 task = bar.add_task("ingest")
                 result = run_ingest(store, _lines(source), batch_size=batch_size,
-                                    progress=lambda n: bar.advance(task, n))  # fmt: skip
+                                    progress=lambda n: bar.advance(task, n),
+                                    pause_gc=True)  # fmt: skip
     if json_out:
-        _print_json(result.as_dict())
+        _print_json(result)
         return
     console.print(
         f"accepted {result.accepted:,}, duplicate {result.duplicate:,}, "
@@ -118,25 +116,27 @@ def trace(
     json_out: JsonOpt = False,
 ) -> None:
     """A unit's full history and its backward genealogy down to the material lots."""
-    with _open(db) as store:
-        result = store.trace(unit)
+    from gigaline.mes.services import trace as trace_unit
+
+    with open_db(db) as store:
+        result = trace_unit(store, unit)
     if json_out:
         _print_json(result)
         return
     from rich.table import Table
 
-    table = Table(title=f"{result['unit_type']} {unit}")
+    table = Table(title=f"{result.unit_type} {unit}")
     for col in ("ts", "step", "station", "result", "params"):
         table.add_column(col)
-    for r in result["records"]:
-        result_text = r["result"] + (f" {r['reason']}" if r["reason"] else "")
-        params = ", ".join(f"{k}={v:g}" for k, v in r["params"].items())
-        table.add_row(r["ts"], r["step"], r["station"], result_text, params)
+    for r in result.records:
+        result_text = r.result + (f" {r.reason}" if r.reason else "")
+        params = ", ".join(f"{k}={v:g}" for k, v in r.params.items())
+        table.add_row(r.ts, r.step, r.station, result_text, params)
     console.print(table)
-    console.print(f"lots: {', '.join(result['lots']) or '-'}", highlight=False)
-    console.print(f"ancestors: {', '.join(result['ancestors']) or '-'}", highlight=False)
-    for h in result["holds"]:
-        console.print(f"[bold red]ON HOLD[/] #{h['id']} ({h['target']}): {h['reason']}")
+    console.print(f"lots: {', '.join(result.lots) or '-'}", highlight=False)
+    console.print(f"ancestors: {', '.join(result.ancestors) or '-'}", highlight=False)
+    for h in result.holds:
+        console.print(f"[bold red]ON HOLD[/] #{h.id} ({h.target}): {h.reason}")
 
 
 @app.command("where-used")
@@ -146,16 +146,18 @@ def where_used(
     json_out: JsonOpt = False,
 ) -> None:
     """Every unit that contains a lot or unit (forward genealogy), and which of them are cells."""
-    with _open(db) as store:
-        result = store.where_used(source)
+    from gigaline.mes.services import where_used as find_uses
+
+    with open_db(db) as store:
+        result = find_uses(store, source)
     if json_out:
         _print_json(result)
         return
-    console.print(f"{source}: in {len(result['units']):,} units, {len(result['cells']):,} cells")
-    for cell in result["cells"][:50]:
+    console.print(f"{source}: in {len(result.units):,} units, {len(result.cells):,} cells")
+    for cell in result.cells[:50]:
         console.print(f"  {cell}", highlight=False)
-    if len(result["cells"]) > 50:
-        console.print(f"  ... {len(result['cells']) - 50:,} more (use --json)")
+    if len(result.cells) > 50:
+        console.print(f"  ... {len(result.cells) - 50:,} more (use --json)")
 
 
 @app.command()
@@ -167,12 +169,14 @@ def hold(
     json_out: JsonOpt = False,
 ) -> None:
     """Put a lot or unit and every unit made from it on hold."""
-    with _open(db) as store:
-        result = store.hold(target, reason, by)
+    from gigaline.mes.services import place_hold
+
+    with open_db(db) as store:
+        result = place_hold(store, target, reason, by)
     if json_out:
         _print_json(result)
     else:
-        console.print(f"hold #{result['id']} on {target}: {result['units']:,} units held")
+        console.print(f"hold #{result.id} on {target}: {result.units:,} units held")
 
 
 @app.command()
@@ -182,16 +186,18 @@ def holds(
     json_out: JsonOpt = False,
 ) -> None:
     """List holds (active ones unless --all)."""
-    with _open(db) as store:
-        result = store.holds(include_released=all_)
+    from gigaline.mes.services import list_holds
+
+    with open_db(db) as store:
+        result = list_holds(store, include_released=all_)
     if json_out:
-        _print_json({"holds": result})
+        _print_json(result)
         return
-    for h in result:
-        state = f"released {h['released']} ({h['release_reason']})" if h["released"] else "active"
-        console.print(f"#{h['id']} {h['target']}: {h['units']:,} units, {h['reason']!r}, "
-                      f"{h['created']} by {h['created_by']}; {state}", highlight=False)  # fmt: skip
-    if not result:
+    for h in result.holds:
+        state = f"released {h.released} ({h.release_reason})" if h.released else "active"
+        console.print(f"#{h.id} {h.target}: {h.units:,} units, {h.reason!r}, "
+                      f"{h.created} by {h.created_by}; {state}", highlight=False)  # fmt: skip
+    if not result.holds:
         console.print("no holds")
 
 
@@ -204,8 +210,10 @@ def release(
     json_out: JsonOpt = False,
 ) -> None:
     """Release a hold, recording why."""
-    with _open(db) as store:
-        result = store.release(hold_id, reason, by)
+    from gigaline.mes.services import release_hold
+
+    with open_db(db) as store:
+        result = release_hold(store, hold_id, reason, by)
     if json_out:
         _print_json(result)
     else:

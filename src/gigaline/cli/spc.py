@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 
 from gigaline.cli._app import app, console
-from gigaline.cli.mes import DbOpt, JsonOpt, _open, _print_json
-from gigaline.errors import GigalineError
+from gigaline.cli._store import open_db
+from gigaline.cli.mes import DbOpt, JsonOpt, _print_json
+from gigaline.errors import FieldError
 
 LineOpt = Annotated[
     Path | None,
@@ -20,18 +21,14 @@ LineOpt = Annotated[
 ]  # fmt: skip
 
 
-class _SinceError(GigalineError):
-    pass
-
-
 def _since(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise _SinceError(
-            f"--since {text!r}: not a time; give RFC 3339 / ISO 8601, e.g. 2026-01-05T06:00Z"
+        raise FieldError(
+            "since", text, "not a time; give RFC 3339 / ISO 8601, e.g. 2026-01-05T06:00Z"
         ) from exc
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
@@ -79,12 +76,12 @@ def spc(
 ) -> None:
     """Control chart of a stored process parameter: rules, capability, alarms, holds."""
     from gigaline.cli._checks import output_file
-    from gigaline.mes.spc import run_spc
+    from gigaline.mes.services import run_spc
 
     if plot is not None:
         output_file("--plot", plot, "spc.html")
 
-    with _open(db) as store:
+    with open_db(db) as store:
         res = run_spc(
             store, step, param, since=_since(since), chart=chart, rules=rules,
             subgroup_size=subgroup, baseline=baseline, quality=_quality(line_file),
@@ -95,9 +92,9 @@ def spc(
 
         write_html(res, plot)
     if json_out:
-        _print_json(res.as_dict())
+        _print_json(res)
         return
-    d = res.as_dict()
+    d = res.model_dump()
     console.print(
         f"[bold]{step}/{param}[/]: {d['chart']} chart of {d['points']} points "
         f"({d['records']} records, {d['first']} .. {d['last']})"
@@ -138,11 +135,11 @@ def grade(
     json_out: JsonOpt = False,
 ) -> None:
     """Grade every tested cell from its stored results, store the grades, match modules."""
-    from gigaline.mes.grading import grade_stored_cells
+    from gigaline.mes.services import grade_stored_cells
 
-    with _open(db) as store:
+    with open_db(db) as store:
         res = grade_stored_cells(store, _quality(line_file))
-    d = res.as_dict()
+    d = res.model_dump()
     if json_out:
         _print_json(d)
         return

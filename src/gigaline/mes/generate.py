@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gigaline.errors import GigalineError
-from gigaline.mes.setup import station_names
 from gigaline.mes.synth import (
     NG_REASONS,
     aging_ocv_curve,
@@ -39,16 +38,21 @@ from gigaline.mes.synth import (
     process_params,
 )
 from gigaline.model import Line, Step
+from gigaline.model.naming import station_names
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
     from gigaline.sim import SimResult
 
-__all__ = ["DEFAULT_START", "DriveError", "drive_counts", "generate_events"]
+__all__ = ["DEFAULT_START", "DriveError", "GenerateError", "drive_counts", "generate_events"]
 
 
-class DriveError(GigalineError):
+class GenerateError(GigalineError):
+    """A line the generator cannot make a stream of (a step that never makes a good unit)."""
+
+
+class DriveError(GenerateError):
     """A simulated series that cannot drive the generator (wrong line, too short, not counts)."""
 
 
@@ -464,7 +468,10 @@ class _Branch:
             if ok:
                 stage.current, stage.left = unit, stage.capacity
                 return
-        raise RuntimeError(f"step {stage.producer.id}: 100 NG units in a row; check its yield")
+        raise GenerateError(
+            f"step {stage.producer.id}: 100 NG units in a row at yield"
+            f" {stage.producer.yield_:g}; give the step a yield that makes good units"
+        )
 
     def _inputs(self, s: int, stage: _Stage, t: float) -> list[tuple[str, float]]:
         gen, line = self.gen, self.gen.line

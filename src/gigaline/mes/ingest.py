@@ -1,17 +1,26 @@
-"""Ingestion: validate events, drop duplicates, dead-letter the rejects, write in bulk.
+"""Ingestion: check events against the contract and the store, drop duplicates, append.
 
-:func:`ingest` is the one entry point for files, ``stdin``, the HTTP layer and the MQTT
-connector. Per batch:
+Two stages, so that every connector (file, HTTP, MQTT, OPC UA) shares them:
 
-1. decode and check every payload against the contract (:func:`gigaline.mes.events.check_event`);
-2. drop events whose ``id`` is already stored or seen earlier in the batch (idempotency:
-   replaying a file or a redelivered message changes nothing; the first event with an id wins);
-3. check references in stream order: the station exists and performs the named step; a unit
-   keeps its type; every consumed lot or unit exists (in the store or earlier in the batch);
-4. write accepted rows and dead letters (raw payload and reason) in ONE transaction, by the
-   database's bulk path (:mod:`gigaline.mes.bulk`). A crash part-way leaves no partial batch.
+1. **The pure step** (no I/O): :func:`decode` checks every payload against the contract
+   (:func:`gigaline.events.decode_event`, else :func:`gigaline.events.check_event`);
+   :func:`prepare` then takes the decoded batch and the :class:`References` looked up for it
+   and gives the rows to append and the dead letters, in stream order: an event whose
+   ``(site, id)`` is stored or seen earlier in the batch is a duplicate (idempotency:
+   replaying a file or a redelivered message changes nothing; the first event with a key
+   wins); the station must exist and perform the named step; a unit keeps its type; every
+   consumed lot or unit must exist (in the store or earlier in the batch). A unit made from a
+   unit or lot on hold joins the same hold (hold propagation).
+2. **The append**: :func:`submit` looks the references up (:func:`look_up`), prepares, and
+   appends the rows and dead letters in ONE transaction
+   (:meth:`gigaline.mes.ports.EventLog.append`); it returns the :class:`IngestResult` only
+   after the commit, so a connector that acknowledges on it acknowledges durable events only.
+   If another writer stored a row of the batch meanwhile (:class:`~gigaline.mes.ports.
+   AppendConflictError`), nothing was written: the references are looked up again and the batch
+   prepared again (its events stored meanwhile now count as duplicates).
 
-A unit made from a unit or lot on hold is put on the same hold (hold propagation).
+:func:`ingest` is the bulk path for files and streams: batch after batch, each one
+transaction, with the next batch decoded and prepared while the previous one is written.
 """
 
 from __future__ import annotations
@@ -19,19 +28,18 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 import orjson
+from pydantic import BaseModel, ConfigDict, Field
 
-from gigaline.mes.bulk import Batch
-from gigaline.mes.curves import curve_features, encode_curve
-from gigaline.mes.events import (
+from gigaline.events import (
     MAX_EVENT_BYTES,
     CurveEvent,
     Event,
@@ -42,34 +50,58 @@ from gigaline.mes.events import (
     check_event,
     decode_event,
 )
-from gigaline.mes.store import Store
+from gigaline.mes.curves import curve_features, encode_curve
+from gigaline.mes.errors import StoreError
+from gigaline.mes.ports import AppendConflictError, EventLog, StationRef
+from gigaline.mes.rows import DeadLetter, Rows
 
-__all__ = ["DEFAULT_BATCH", "IngestResult", "Rejection", "ingest", "ingest_batch"]
+__all__ = [
+    "DEFAULT_BATCH",
+    "Decoded",
+    "IngestResult",
+    "Payload",
+    "Prepared",
+    "References",
+    "Rejection",
+    "decode",
+    "ingest",
+    "look_up",
+    "prepare",
+    "submit",
+]
 
 DEFAULT_BATCH = 20_000
 _KEEP_REJECTIONS = 1_000
+#: Attempts of :func:`submit` when other writers keep storing rows of the same batch.
+_ATTEMPTS = 5
 Payload = str | bytes | Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class Rejection:
+class Rejection(BaseModel):
     """One rejected event: its position in the input (1-based), its id if any, and why."""
 
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True)
+
     position: int
-    event_id: str | None
+    event_id: str | None = Field(serialization_alias="id")
     reason: str
 
 
-@dataclass
-class IngestResult:
-    """Counts of one ingestion, and the first rejections (all are in the dead-letter table)."""
+class IngestResult(BaseModel):
+    """Counts of one ingestion, and the first rejections (all are in the dead letters).
+
+    ``model_dump()`` is the JSON of ``gigaline ingest --json``.
+    """
+
+    model_config = ConfigDict(serialize_by_alias=True)
 
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
-    rejections: list[Rejection] = field(default_factory=list)
+    rejections: list[Rejection] = Field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
+        """Add ``other``'s counts (and as many of its rejections as are kept) to these."""
         self.accepted += other.accepted
         self.duplicate += other.duplicate
         self.rejected += other.rejected
@@ -77,145 +109,181 @@ class IngestResult:
         self.rejections.extend(other.rejections[: max(room, 0)])
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "accepted": self.accepted,
-            "duplicate": self.duplicate,
-            "rejected": self.rejected,
-            "rejections": [
-                {"position": r.position, "id": r.event_id, "reason": r.reason}
-                for r in self.rejections
-            ],
-        }
+        """The same as ``model_dump()``."""
+        return self.model_dump()
 
 
-def ingest(
-    store: Store,
-    payloads: Iterable[Payload],
-    batch_size: int = DEFAULT_BATCH,
-    progress: Callable[[int], None] | None = None,
-) -> IngestResult:
-    """Ingest a stream of events (NDJSON lines, JSON texts or decoded objects), batch by batch.
+# -- the pure step ----------------------------------------------------------------------------
 
-    Blank lines are skipped. ``progress`` is called with the number of payloads of each batch
-    once it is committed. Each batch is one transaction. While one batch is written (in a
-    second thread: the database drivers release the GIL while the database works), the next
-    is decoded, checked and resolved against the store plus the rows of the batch being
-    written (which the store may not show yet). A batch is written only after the previous
-    one committed: an error in a batch's write is raised before any later batch is written.
+
+@dataclass
+class Decoded:
+    """A batch after the contract check: the valid events (position, payload, event) and the
+    rejected payloads (position, payload, event id, reason), each in stream order."""
+
+    valid: list[tuple[int, Payload, Event]] = field(default_factory=list)
+    rejected: list[tuple[int, Payload, str | None, str]] = field(default_factory=list)
+    size: int = 0
+    _index: tuple[str, dict[str, list[str]], set[str]] | None = field(default=None, repr=False)
+
+    def index(self, site: str) -> tuple[dict[str, list[str]], set[str]]:
+        """The event ids of the valid events by site (``site`` where an event names none), and
+        every lot and unit name they mention; computed once per site, in one pass."""
+        if self._index is not None and self._index[0] == site:
+            return self._index[1], self._index[2]
+        ids: list[str] = []
+        by_site = {site: ids}
+        names: set[str] = set()
+        name = names.add
+        for _, _, e in self.valid:
+            if e.site is None or e.site == site:
+                ids.append(e.id)
+            else:
+                by_site.setdefault(e.site, []).append(e.id)
+            kind = type(e)
+            if kind is ProcessEvent:
+                name(e.unit)  # type: ignore[union-attr]
+                for c in e.consumed:  # type: ignore[union-attr]
+                    name(c.name)
+            elif kind is LotEvent:
+                name(e.lot)  # type: ignore[union-attr]
+            elif kind is CurveEvent:
+                name(e.unit)  # type: ignore[union-attr]
+        self._index = (site, by_site, names)
+        return by_site, names
+
+
+def decode(payloads: Iterable[Payload], offset: int = 0) -> Decoded:
+    """Check each payload (NDJSON line, JSON text or decoded object) against the contract.
+
+    Blank lines are skipped; positions count from ``offset + 1``.
     """
-    total = IngestResult()
-    it = iter(payloads)
-    offset = 0
-    with (
-        _gc_paused(),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="gigaline-ingest") as writer,
-    ):
-        pending: tuple[Future[None], _Preparer, int] | None = None
-        while chunk := list(islice(it, batch_size)):
-            prep = _Preparer(store)
-            for i, payload in enumerate(chunk, start=offset + 1):
-                prep.decode(i, payload)
-            offset += len(chunk)
-            prep.resolve(None if pending is None else pending[1].batch)
-            if pending is not None:
-                _finish(pending, total, progress)
-            pending = (writer.submit(store.write, prep.batch), prep, len(chunk))
-        if pending is not None:
-            _finish(pending, total, progress)
-    return total
-
-
-def _finish(
-    pending: tuple[Future[None], _Preparer, int],
-    total: IngestResult,
-    progress: Callable[[int], None] | None,
-) -> None:
-    future, prep, n = pending
-    future.result()  # re-raises a failed write: that batch rolled back, later ones not written
-    prep.result.rejections.sort(key=lambda r: r.position)
-    total.add(prep.result)
-    if progress is not None:
-        progress(n)
-
-
-def ingest_batch(store: Store, payloads: list[Payload], offset: int = 0) -> IngestResult:
-    """Ingest one batch in one transaction; ``offset`` numbers positions in a longer stream."""
-    prep = _Preparer(store)
-    with _gc_paused():
-        for i, payload in enumerate(payloads, start=offset + 1):
-            prep.decode(i, payload)
-        prep.resolve()
-        store.write(prep.batch)
-    prep.result.rejections.sort(key=lambda r: r.position)
-    return prep.result
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while batches are built and written.
-
-    A batch is tens of thousands of small objects (events, rows, parameter dicts) that all live
-    until its commit; with the collector on, the growing heap is scanned again and again (a
-    third of the client's CPU time here). Ingestion makes no reference cycles of its own, so
-    reference counting frees each batch; the collector is switched back on (if it was on) at
-    the end, even on error. Process-wide: other threads just go without cycle collection for
-    the duration.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-class _Preparer:
-    """Turns one batch of payloads into table rows, rejections and duplicate counts."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.ts = store.ts_value
-        self.batch = Batch()
-        self.result = IngestResult()
-        self.valid: list[tuple[int, Payload, Event]] = []
-        self.now = datetime.now(UTC)
-
-    def decode(self, position: int, payload: Payload) -> None:
-        if isinstance(payload, bytes | str):  # cheaper than isinstance(payload, Mapping)
+    out = Decoded()
+    valid, rejected = out.valid.append, out.rejected.append
+    position = offset
+    for position, payload in enumerate(payloads, start=offset + 1):
+        kind = type(payload)  # bytes (a file's lines) first: one test for nearly every payload
+        if kind is bytes or kind is str or isinstance(payload, bytes | str):
             data = (
-                payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass")
+                payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass")  # type: ignore[union-attr]
             )
             if not data or data.isspace():
-                return
+                continue
             if len(data) > MAX_EVENT_BYTES:
                 reason = f"oversized event: {len(data)} bytes; at most {MAX_EVENT_BYTES}"
-                self.reject(position, payload, None, reason)
-                return
+                rejected((position, payload, None, reason))
+                continue
             fast = decode_event(data)
             if fast is not None:
-                self.valid.append((position, payload, fast))
-                return
+                valid((position, payload, fast))
+                continue
             try:
                 obj: object = orjson.loads(data)
             except orjson.JSONDecodeError as exc:
-                self.reject(position, payload, None, f"invalid JSON: {exc}")
-                return
+                rejected((position, payload, None, f"invalid JSON: {exc}"))
+                continue
         else:
             obj = payload
         try:
             event = check_event(obj)
         except EventError as exc:
             event_id = obj.get("id") if isinstance(obj, dict) else None
-            event_id = event_id if isinstance(event_id, str) else None
-            self.reject(position, payload, event_id, str(exc))
-            return
-        self.valid.append((position, payload, event))
+            rejected((position, payload, event_id if isinstance(event_id, str) else None, str(exc)))
+            continue
+        valid((position, payload, event))
+    out.size = position - offset
+    return out
+
+
+@dataclass
+class References:
+    """What the store holds that a batch refers to (looked up by :func:`look_up`).
+
+    ``row_time`` turns an event time into what the store wants in its rows
+    (:meth:`~gigaline.mes.ports.EventLog.row_time`).
+    """
+
+    site: str
+    stations: Mapping[str, StationRef]
+    events: dict[str, set[str]]  # site -> ids of the batch's events that are stored
+    unit_types: dict[str, str]
+    lots: set[str]
+    held: dict[str, set[int]]
+    row_time: Callable[[datetime], Any]
+
+    def include(self, rows: Rows) -> None:
+        """Count ``rows`` (a batch being written, which the store may not show yet) as stored."""
+        here = self.events.setdefault(self.site, set())
+        here.update(row[0] for row in rows.events if row[2] == self.site)
+        for event_id, _, site, _ in rows.events:
+            if site != self.site:
+                self.events.setdefault(site, set()).add(event_id)
+        self.unit_types.update((row[0], row[1]) for row in rows.units)
+        self.lots.update(row[0] for row in rows.lots)
+        for hold_id, unit in rows.held_units:
+            self.held.setdefault(unit, set()).add(hold_id)
+
+
+def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> References:
+    """The references of ``decoded`` in ``store``, plus the rows of ``previous`` (a batch being
+    written meanwhile) as if stored."""
+    site = store.site
+    by_site, names = decoded.index(site)
+    refs = References(
+        site=site,
+        stations=store.stations(),
+        events={s: store.known_events(s, ids) for s, ids in by_site.items()},
+        unit_types=store.unit_types(names),
+        lots=store.existing_lots(names),
+        held=store.active_holds(names),
+        row_time=store.row_time,
+    )
+    if previous is not None:
+        refs.include(previous)
+    return refs
+
+
+@dataclass
+class Prepared:
+    """The outcome of :func:`prepare`: the rows to append and the counts and rejections."""
+
+    rows: Rows
+    result: IngestResult
+
+
+def prepare(decoded: Decoded, refs: References, now: datetime | None = None) -> Prepared:
+    """Rows and dead letters of a decoded batch against its references (pure; see the module).
+
+    ``refs`` is updated with what the batch adds (its events, units, lots and held units), so
+    that a following batch can be prepared against it before this one is stored. ``now`` is the
+    time the dead letters record as received.
+    """
+    p = _Preparer(refs, now or datetime.now(UTC))
+    for position, payload, event_id, reason in decoded.rejected:
+        p.reject(position, payload, event_id, reason)
+    p.resolve(decoded.valid)
+    p.rejections.sort(key=lambda r: r.position)
+    result = IngestResult(
+        accepted=p.accepted, duplicate=p.duplicate, rejected=p.rejected, rejections=p.rejections
+    )
+    return Prepared(p.rows, result)
+
+
+class _Preparer:
+    """Turns one decoded batch into table rows, dead letters and counts (the pure step)."""
+
+    def __init__(self, refs: References, now: datetime) -> None:
+        self.refs = refs
+        self.ts = refs.row_time
+        self.rows = Rows()
+        self.now = now
+        self.accepted = self.duplicate = self.rejected = 0
+        self.rejections: list[Rejection] = []
 
     def reject(self, position: int, payload: Payload, event_id: str | None, reason: str) -> None:
-        self.result.rejected += 1
-        if len(self.result.rejections) < _KEEP_REJECTIONS:
-            self.result.rejections.append(Rejection(position, event_id, reason))
+        self.rejected += 1
+        if len(self.rejections) < _KEEP_REJECTIONS:
+            self.rejections.append(Rejection(position=position, event_id=event_id, reason=reason))
         if isinstance(payload, bytes):
             raw = payload.decode("utf-8", errors="backslashreplace")
         elif isinstance(payload, str):
@@ -223,53 +291,36 @@ class _Preparer:
         else:
             raw = json.dumps(payload, separators=(",", ":"), default=str)
         digest = hashlib.sha256(raw.encode("utf-8", errors="surrogatepass")).hexdigest()
-        self.batch.dead_letters.append(
-            {"received": self.now, "event_id": event_id, "reason": reason, "raw": raw,
-             "raw_sha256": digest}
-        )  # fmt: skip
+        self.rows.dead_letters.append(DeadLetter(self.now, event_id, reason, raw, digest))
 
-    def resolve(self, previous: Batch | None = None) -> None:
+    def resolve(self, valid: Sequence[tuple[int, Payload, Event]]) -> None:
         """Check duplicates and references in stream order; build the rows.
 
-        ``previous``: the rows of the batch written meanwhile, as if already stored (its
-        event ids, units, lots and held units), since the store may not show them yet.
+        An event's key is (site, id): its ids are looked up in the set of its site, which the
+        accepted events join (a later event with the same key is a duplicate; a rejected one
+        leaves its key free).
         """
-        store = self.store
-        stored = store.existing_events(e.id for _, _, e in self.valid)
-        names: set[str] = set()
-        for _, _, e in self.valid:
-            if isinstance(e, ProcessEvent):
-                names.add(e.unit)
-                names.update(c.name for c in e.consumed)
-            elif isinstance(e, LotEvent):
-                names.add(e.lot)
-            elif isinstance(e, CurveEvent):
-                names.add(e.unit)
-        self.unit_types = store.unit_types(names)
-        self.lots = store.existing_lots(names)
-        self.held = store.active_holds(names)
-        if previous is not None:
-            stored.update(row[0] for row in previous.events)
-            self.unit_types.update((row[0], row[1]) for row in previous.units)
-            self.lots.update(row[0] for row in previous.lots)
-            for hold_id, unit in previous.held_units:
-                self.held.setdefault(unit, set()).add(hold_id)
-        self.stations = store.stations()
-        self.site = store.site
-        seen: set[str] = set()
-        for position, raw, event in self.valid:
-            if event.id in stored or event.id in seen:
-                self.result.duplicate += 1
+        refs = self.refs
+        site = refs.site
+        stored = refs.events
+        here = stored.setdefault(site, set())  # the store's site: nearly every event
+        self.stations = refs.stations
+        self.unit_types, self.lots, self.held = refs.unit_types, refs.lots, refs.held
+        for position, raw, event in valid:
+            s = event.site
+            known = here if s is None or s == site else stored.setdefault(s, set())
+            if event.id in known:
+                self.duplicate += 1
                 continue
             try:
-                self.add(event)
+                self.add(event, site if s is None else s)
             except EventError as exc:
                 self.reject(position, raw, event.id, str(exc))
                 continue
-            seen.add(event.id)
-            self.result.accepted += 1
+            known.add(event.id)
+            self.accepted += 1
 
-    def add(self, e: Event) -> None:
+    def add(self, e: Event, site: str) -> None:
         ts = self.ts(e.ts)
         if isinstance(e, ProcessEvent):
             self.add_process(e, ts)
@@ -277,12 +328,12 @@ class _Preparer:
             self.add_lot(e, ts)
         elif isinstance(e, StateEvent):
             station = self.station(e.station)
-            self.batch.machine_states.append((e.id, station.station_id, ts, e.state, e.reason))
+            self.rows.machine_states.append((e.id, station.station_id, ts, e.state, e.reason))
         else:
             self.add_curve(e, ts)
-        self.batch.events.append((e.id, _TYPE[type(e)], e.site or self.site, ts))
+        self.rows.events.append((e.id, _TYPE[type(e)], site, ts))
 
-    def station(self, name: str) -> Any:
+    def station(self, name: str) -> StationRef:
         try:
             return self.stations[name]
         except KeyError:
@@ -313,7 +364,7 @@ class _Preparer:
                     f"consumed: no lot or unit {c.name!r} (it must be registered "
                     "or produced before it is consumed)"
                 )
-        b = self.batch
+        b = self.rows
         if known is None:
             self.unit_types[e.unit] = e.unit_type
             b.units.append((e.unit, e.unit_type, ts, e.id))
@@ -337,7 +388,7 @@ class _Preparer:
         if e.lot in self.unit_types:
             raise EventError(f"lot: {e.lot!r} is already a unit ({self.unit_types[e.lot]})")
         self.lots.add(e.lot)
-        self.batch.lots.append((e.lot, e.material, e.qty, e.uom, ts, e.id))
+        self.rows.lots.append((e.lot, e.material, e.qty, e.uom, ts, e.id))
 
     def add_curve(self, e: CurveEvent, ts: Any) -> None:
         station = self.station(e.station)
@@ -346,10 +397,130 @@ class _Preparer:
         names, data = encode_curve(e.channels)
         features = json.dumps(curve_features(e.channels, e.dt_s), separators=(",", ":"))
         n = len(next(iter(e.channels.values())))
-        self.batch.curves.append(
+        self.rows.curves.append(
             (e.id, e.unit, e.curve, station.station_id, ts, e.dt_s, n,
              json.dumps(names), data, features)
         )  # fmt: skip
 
 
 _TYPE = {LotEvent: "lot", ProcessEvent: "process", StateEvent: "state", CurveEvent: "curve"}
+
+
+# -- the append ---------------------------------------------------------------------------------
+
+
+def submit(store: EventLog, batch: Sequence[Payload], offset: int = 0) -> IngestResult:
+    """Ingest one batch in one transaction; the result once it is committed (durable).
+
+    For connectors: acknowledge the messages of ``batch`` only after this returns (a failure
+    raises, and nothing of the batch is stored). ``offset`` numbers positions in a longer
+    stream. Safe beside other writers of the same store: see the module doc.
+    """
+    decoded = decode(batch, offset)
+    return _append(store, decoded, look_up(store, decoded)).result
+
+
+def _append(store: EventLog, decoded: Decoded, refs: References) -> Prepared:
+    """Prepare against ``refs`` and append; on a conflict, look up again and retry."""
+    for attempt in range(_ATTEMPTS):
+        prepared = prepare(decoded, refs)
+        try:
+            store.append(prepared.rows)
+            return prepared
+        except AppendConflictError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            refs = look_up(store, decoded)
+    raise StoreError("unreachable")  # pragma: no cover
+
+
+def ingest(
+    store: EventLog,
+    payloads: Iterable[Payload],
+    batch_size: int = DEFAULT_BATCH,
+    progress: Callable[[int], None] | None = None,
+    pause_gc: bool = False,
+) -> IngestResult:
+    """Ingest a stream of events (NDJSON lines, JSON texts or decoded objects), batch by batch.
+
+    The bulk path of files and ``stdin``. Blank lines are skipped. ``progress`` is called with
+    the number of payloads of each batch once it is committed. Each batch is one transaction.
+    While one batch is written (in a second thread: the database drivers release the GIL while
+    the database works), the next is decoded, checked and prepared against the store plus the
+    rows of the batch being written (which the store may not show yet). A batch is written only
+    after the previous one committed: an error in a batch's write is raised before any later
+    batch is written.
+
+    ``pause_gc``: pause Python's cyclic garbage collector for the whole ingestion (see
+    :func:`_gc_paused`): faster for a large file in a process of its own (``gigaline ingest``
+    does it), wrong inside a long-running process that does other work at the same time.
+    """
+    total = IngestResult()
+    it = iter(payloads)
+    offset = 0
+    with (
+        _gc_paused() if pause_gc else nullcontext(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="gigaline-ingest") as writer,
+    ):
+        pending: _Pending | None = None
+        while chunk := list(islice(it, batch_size)):
+            decoded = decode(chunk, offset)
+            offset += len(chunk)
+            if pending is not None and pending.future.done() and pending.future.exception():
+                break  # the write before failed: decode no further, raise it below
+            refs = look_up(store, decoded, None if pending is None else pending.prepared.rows)
+            prepared = prepare(decoded, refs)
+            if pending is not None and _finish(store, pending, total, progress):
+                # the batch before was stored again after a conflict: prepare this one again
+                prepared = prepare(decoded, look_up(store, decoded))
+            pending = _Pending(writer.submit(store.append, prepared.rows), decoded, prepared)
+        if pending is not None:
+            _finish(store, pending, total, progress)
+    return total
+
+
+@dataclass
+class _Pending:
+    future: Future[int]
+    decoded: Decoded
+    prepared: Prepared
+
+
+def _finish(
+    store: EventLog,
+    pending: _Pending,
+    total: IngestResult,
+    progress: Callable[[int], None] | None,
+) -> bool:
+    """Wait for a batch's write and count it; True when it had to be prepared again."""
+    again = False
+    try:
+        pending.future.result()  # re-raises a failed write: that batch rolled back
+        prepared = pending.prepared
+    except AppendConflictError:
+        prepared = _append(store, pending.decoded, look_up(store, pending.decoded))
+        again = True
+    total.add(prepared.result)
+    if progress is not None:
+        progress(pending.decoded.size)
+    return again
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while batches are built and written.
+
+    A batch is tens of thousands of small objects (events, rows, parameter dicts) that all live
+    until its commit; with the collector on, the growing heap is scanned again and again (a
+    third of the client's CPU time here). Ingestion makes no reference cycles of its own, so
+    reference counting frees each batch; the collector is switched back on (if it was on) at
+    the end, even on error. Process-wide: other threads go without cycle collection for the
+    duration, which is why only the bulk file path asks for it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

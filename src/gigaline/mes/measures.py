@@ -1,13 +1,8 @@
-"""Numbers out of the stored JSON (process parameters, curve features).
+"""Numbers out of stored JSON (process parameters, curve features), for every store.
 
-Parameters are stored as JSON text per process record (``process_records.params``) and curve
-features per curve (``curves.features``). The queries select the rows by bound parameters
-(step, time, kind) and the values are read here with orjson. Letting the database extract the
-key instead (``json_extract`` on SQLite, ``CAST(.. AS JSON) ->>`` on PostgreSQL) was measured
-by ``benchmarks/bench_spc.py`` on the 2-core development machine: within 20 % either way from
-run to run, on both databases (the scan of the process records costs more than either). Reading
-here keeps one code path for both databases and takes any parameter name (a JSON path in SQLite
-cannot hold every character).
+Parameters travel as JSON text per process record and curve features per curve (the rows of
+:mod:`gigaline.mes.rows`); these helpers read the values of some keys with orjson. Why the SQL
+store reads them in Python rather than in the database: :mod:`gigaline.mes.sql.measures`.
 """
 
 from __future__ import annotations

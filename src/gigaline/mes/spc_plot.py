@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from gigaline.mes.spc import SpcResult
+    from gigaline.mes.services.spc import SpcResult
 
 __all__ = ["spc_figure", "write_html"]
 

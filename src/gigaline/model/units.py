@@ -14,11 +14,17 @@ from typing import Any, Final
 
 from pydantic import BeforeValidator, ValidationInfo
 
+from gigaline.errors import GigalineError
+
 __all__ = ["DIMENSIONS", "UnitError", "format_duration", "parse_quantity", "quantity"]
 
 
-class UnitError(ValueError):
-    """A quantity string that is not a number with an allowed unit."""
+class UnitError(GigalineError, ValueError):
+    """A quantity string that is not a number with an allowed unit.
+
+    Also a ``ValueError``: raised inside the line model's validators, where pydantic turns it
+    into a validation error of the field (and the loader into a :class:`~gigaline.errors.Problem`).
+    """
 
 
 _MIN = 60.0

@@ -1,7 +1,7 @@
 """The one switch between the compiled kernel and pure Python.
 
 The kernel is plain Python over numpy arrays. By default every kernel function is compiled with
-``numba.njit(cache=True)``; with the environment variable ``GIGALINE_SIM_JIT=0`` (read once, at
+``numba.njit(cache=True)``; with the setting ``GIGALINE_SIM_JIT=0`` (read once, at
 import) the very same functions run as ordinary Python, slowly, for debugging and for the tests
 that check both modes give the same numbers.
 
@@ -27,15 +27,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from gigaline.settings import Settings
+
 __all__ = ["JIT_ENABLED", "jit", "jit_inline"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: False when ``GIGALINE_SIM_JIT`` is ``0``, ``false`` or ``no``.
 #: numba options; ``_nrt`` is not in numba's type stubs, hence the plain dict.
 _OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy"}
 
-JIT_ENABLED: bool = os.environ.get("GIGALINE_SIM_JIT", "1").lower() not in ("0", "false", "no")
+#: False when ``GIGALINE_SIM_JIT`` is ``0``, ``false``, ``no`` or ``off``
+#: (:class:`gigaline.settings.Settings`; read once, at import).
+JIT_ENABLED: bool = Settings.load().sim_jit
 
 
 _KERNEL_FILES = ("_jit.py", "_layout.py", "_random.py", "kernel.py", "bottleneck.py")
@@ -53,8 +56,7 @@ def _cache_dir() -> str:
     digest = hashlib.sha256()
     for name in _KERNEL_FILES:
         digest.update((here / name).read_bytes())
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return str(Path(base) / "gigaline" / "numba" / digest.hexdigest()[:16])
+    return str(Settings.load().kernel_cache_dir / digest.hexdigest()[:16])
 
 
 def _configure_cache() -> None:

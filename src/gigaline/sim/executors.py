@@ -121,7 +121,7 @@ def dask_executor(
     except OSError as exc:
         raise SimulationError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
     try:
-        client.register_plugin(WarmKernel())
+        client.register_plugin(WarmKernel(warm_kernel))
         yield client.get_executor(pure=False)
     finally:
         client.close()

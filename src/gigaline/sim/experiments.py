@@ -59,7 +59,7 @@ def simulate(
         from gigaline.sim.warmup import simulate_with_auto_warmup
 
         return simulate_with_auto_warmup(
-            line, days, replications, seed, workers=workers, executor=executor,
+            simulate, line, days, replications, seed, workers=workers, executor=executor,
             coil_length_m=coil_length_m, progress=progress,
         )  # fmt: skip
     check_request(days, warmup_days, seed, replications)

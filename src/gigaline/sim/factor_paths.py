@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gigaline.errors import GigalineError
 from gigaline.model.units import DIMENSIONS
 
 __all__ = ["PathError", "Value", "apply_factors", "as_number", "convert", "get_value", "resolve"]
@@ -14,7 +15,7 @@ __all__ = ["PathError", "Value", "apply_factors", "as_number", "convert", "get_v
 Value = int | float | str
 
 
-class PathError(ValueError):
+class PathError(GigalineError, ValueError):
     """A factor path that does not name a place in the line file."""
 
 

@@ -47,6 +47,7 @@ PILOT_DOUBLINGS = 3
 
 
 def choose_warmup(
+    run: Callable[..., SimResult],
     line: Line,
     replications: int,
     seed: int,
@@ -56,13 +57,15 @@ def choose_warmup(
     executor: Executor | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> WarmupChoice:
-    """Run the pilot and return the warm-up MSER-5 chooses (step 1 and 2 above)."""
-    from gigaline.sim.experiments import simulate
+    """Run the pilot and return the warm-up MSER-5 chooses (step 1 and 2 above).
 
+    ``run`` simulates with a given warm-up (:func:`gigaline.sim.simulate`; passed in so that
+    this module and :mod:`gigaline.sim.experiments` do not import each other).
+    """
     c = compile_line(line, coil_length_m=coil_length_m)
     pilot = float(math.ceil(max(PILOT_FACTOR * first_output(c).days, PILOT_MIN_DAYS)))
     for attempt in range(PILOT_DOUBLINGS + 1):
-        r = simulate(
+        r = run(
             line,
             days=pilot,
             warmup_days=0.0,
@@ -89,6 +92,7 @@ def choose_warmup(
 
 
 def simulate_with_auto_warmup(
+    run: Callable[..., SimResult],
     line: Line,
     days: float,
     replications: int,
@@ -99,8 +103,8 @@ def simulate_with_auto_warmup(
     executor: Executor | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> SimResult:
-    """:func:`gigaline.sim.simulate` with the warm-up chosen by :func:`choose_warmup`."""
-    from gigaline.sim.experiments import simulate
+    """``run`` (:func:`gigaline.sim.simulate`) with the warm-up chosen by
+    :func:`choose_warmup`."""
 
     def part(lo: float, hi: float) -> Callable[[float], None] | None:
         if progress is None:
@@ -110,10 +114,10 @@ def simulate_with_auto_warmup(
     with warnings.catch_warnings():  # the pilot starts empty on purpose; the run's own
         warnings.simplefilter("ignore", SimulationWarning)  # warnings follow, with the choice
         choice = choose_warmup(
-            line, replications, seed, workers=workers, coil_length_m=coil_length_m,
+            run, line, replications, seed, workers=workers, coil_length_m=coil_length_m,
             executor=executor, progress=part(0.0, 0.5),
         )  # fmt: skip
-        result = simulate(
+        result = run(
             line,
             days=days,
             warmup_days=choice.days,

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import text
 
 from gigaline.events.equipment import MACHINE_STATES
-from gigaline.mes import Store
+from gigaline.mes.sql import SqlStore
 
 T0 = 1_764_316_800_000  # 2025-11-28T08:00:00Z [ms]
 STATIONS = ("stack-1", "fill-1", "fill-2")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def stored_states(store: Store) -> list[tuple[str, int, str, str | None]]:
+def stored_states(store: SqlStore) -> list[tuple[str, int, str, str | None]]:
     """(station, ts [ms], state, reason) of every stored machine state, in time order."""
     sql = (
         "SELECT s.name, m.ts, m.state, m.reason FROM machine_states m"
@@ -34,7 +34,7 @@ def stored_states(store: Store) -> list[tuple[str, int, str, str | None]]:
     return sorted(out, key=lambda r: (r[1], r[0]))
 
 
-def dead_letters(store: Store) -> list[tuple[str, str]]:
+def dead_letters(store: SqlStore) -> list[tuple[str, str]]:
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text("SELECT reason, raw FROM dead_letters"))]  # type: ignore[misc]
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from gigaline.mes import Store, init_line
+from gigaline.mes.services import init_line
+from gigaline.mes.sql import SqlStore, open_store
 from gigaline.model import Line
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path, mini_line: Line) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'mes.db'}")
+def sqlite_store(tmp_path: Path, mini_line: Line) -> Iterator[SqlStore]:
+    s = open_store(f"sqlite:///{tmp_path / 'mes.db'}")
     init_line(s, mini_line)
     try:
         yield s
@@ -22,12 +23,12 @@ def sqlite_store(tmp_path: Path, mini_line: Line) -> Iterator[Store]:
 
 
 @pytest.fixture
-def pg_store(postgres_url: str, mini_line: Line) -> Iterator[Store]:
+def pg_store(postgres_url: str, mini_line: Line) -> Iterator[SqlStore]:
     """The same on PostgreSQL, in a schema of its own (skips or fails without a server)."""
     from tests.mes.conftest import _pg_schema_url
 
     url, drop = _pg_schema_url(postgres_url)
-    s = Store.open(url)
+    s = open_store(url)
     init_line(s, mini_line)
     try:
         yield s

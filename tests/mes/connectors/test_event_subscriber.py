@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from gigaline.mes import Store, ingest, init_line
 from gigaline.mes.connectors.events import EventSubscriber
 from gigaline.mes.connectors.sink import StoreSink
+from gigaline.mes.ingest import ingest
+from gigaline.mes.services import counts, init_line
+from gigaline.mes.sql import SqlStore, open_store
 from gigaline.model import Line
 from gigaline.virtual.faults import Faults
 from gigaline.virtual.outbox import EventPublisher, Outbox
@@ -33,10 +35,10 @@ def reference(
     events: list[dict[str, Any]], mini_line: Line, tmp_path_factory: Any
 ) -> dict[str, int]:
     """The store's row counts after ingesting the events directly."""
-    with Store.open(f"sqlite:///{tmp_path_factory.mktemp('ref') / 'ref.db'}") as store:
+    with open_store(f"sqlite:///{tmp_path_factory.mktemp('ref') / 'ref.db'}") as store:
         init_line(store, mini_line)
         ingest(store, events)
-        return store.counts()
+        return counts(store)
 
 
 def put(outbox: Outbox, pub: EventPublisher, events: list[dict[str, Any]], step: int = 50) -> None:
@@ -46,13 +48,13 @@ def put(outbox: Outbox, pub: EventPublisher, events: list[dict[str, Any]], step:
 
 
 def settled(
-    store: Store, reference: dict[str, int], sub: EventSubscriber, timeout_s: float = 30
+    store: SqlStore, reference: dict[str, int], sub: EventSubscriber, timeout_s: float = 30
 ) -> bool:
-    return wait_until(lambda: sub.drain(1) and store.counts() == reference, timeout_s)
+    return wait_until(lambda: sub.drain(1) and counts(store) == reference, timeout_s)
 
 
 def test_events_arrive_exactly_once(
-    mosquitto: Any, sqlite_store: Store, events: list[dict[str, Any]], reference: dict[str, int],
+    mosquitto: Any, sqlite_store: SqlStore, events: list[dict[str, Any]], reference: dict[str, int],
     tmp_path: Path,
 ) -> None:  # fmt: skip
     sub = EventSubscriber(mosquitto.url, StoreSink(sqlite_store))
@@ -71,7 +73,7 @@ def test_events_arrive_exactly_once(
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_broker_restart_mid_stream(
-    sig: int, mosquitto: Any, sqlite_store: Store, events: list[dict[str, Any]],
+    sig: int, mosquitto: Any, sqlite_store: SqlStore, events: list[dict[str, Any]],
     reference: dict[str, int], tmp_path: Path,
 ) -> None:  # fmt: skip
     """Persistence and the outbox: what the broker acknowledged survives its restart."""
@@ -94,7 +96,7 @@ def test_broker_restart_mid_stream(
 
 
 def test_subscriber_killed_before_it_acknowledged(
-    mosquitto: Any, sqlite_store: Store, events: list[dict[str, Any]],
+    mosquitto: Any, sqlite_store: SqlStore, events: list[dict[str, Any]],
     reference: dict[str, int], tmp_path: Path,
 ) -> None:  # fmt: skip
     """A batch committed but not acknowledged comes again: a duplicate, nothing lost."""
@@ -132,7 +134,7 @@ def test_subscriber_killed_before_it_acknowledged(
 
 
 def test_edge_restart_resends_from_its_outbox_file(
-    mosquitto: Any, sqlite_store: Store, events: list[dict[str, Any]],
+    mosquitto: Any, sqlite_store: SqlStore, events: list[dict[str, Any]],
     reference: dict[str, int], tmp_path: Path,
 ) -> None:  # fmt: skip
     sub = EventSubscriber(mosquitto.url, StoreSink(sqlite_store))
@@ -153,7 +155,7 @@ def test_edge_restart_resends_from_its_outbox_file(
 
 
 def test_duplicates_and_a_publisher_connection_lost_mid_stream(
-    mosquitto: Any, sqlite_store: Store, events: list[dict[str, Any]],
+    mosquitto: Any, sqlite_store: SqlStore, events: list[dict[str, Any]],
     reference: dict[str, int], tmp_path: Path,
 ) -> None:  # fmt: skip
     """Duplicates count as duplicates; after a lost connection the outbox sends again, in
@@ -178,7 +180,7 @@ def test_duplicates_and_a_publisher_connection_lost_mid_stream(
     sub.stop()
 
 
-def test_garbage_is_dead_lettered(mosquitto: Any, sqlite_store: Store) -> None:
+def test_garbage_is_dead_lettered(mosquitto: Any, sqlite_store: SqlStore) -> None:
     sub = EventSubscriber(mosquitto.url, StoreSink(sqlite_store))
     sub.start()
     assert sub.connected.wait(5)
@@ -187,7 +189,7 @@ def test_garbage_is_dead_lettered(mosquitto: Any, sqlite_store: Store) -> None:
     good = {"id": "e-1", "type": "state", "ts": "2026-11-28T08:00:00Z", "station": "stack-1",
             "state": "down", "reason": "jam"}  # fmt: skip
     spy.publish("gigaline/v1/testsite/stack-1/events", json.dumps(good).encode(), qos=1)
-    assert wait_until(lambda: sub.drain(1) and sqlite_store.counts()["machine_states"] == 1)
-    assert sqlite_store.counts()["dead_letters"] == 1 and sub.rejected == 1
+    assert wait_until(lambda: sub.drain(1) and counts(sqlite_store)["machine_states"] == 1)
+    assert counts(sqlite_store)["dead_letters"] == 1 and sub.rejected == 1
     spy.close()
     sub.stop()

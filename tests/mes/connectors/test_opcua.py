@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from gigaline.mes import Store
 from gigaline.mes.connectors.opcua import OpcUaConnector
 from gigaline.mes.connectors.sink import StoreSink
 from gigaline.mes.connectors.sparkplug import HostApplication
+from gigaline.mes.sql import SqlStore
 from gigaline.virtual.opcua import LineServer
 from gigaline.virtual.sparkplug import DeviceSpec, EdgeNode
 from tests._mosquitto import free_port
@@ -40,12 +40,14 @@ def server() -> Iterator[LineServer]:
     srv.stop()
 
 
-def settle(conn: OpcUaConnector, store: Store, expected: list[Any], timeout_s: float = 30) -> bool:
+def settle(
+    conn: OpcUaConnector, store: SqlStore, expected: list[Any], timeout_s: float = 30
+) -> bool:
     return wait_until(lambda: conn.drain(1) and stored_states(store) == expected, timeout_s)
 
 
 def test_states_by_subscription_and_backfill_after_a_restart(
-    server: LineServer, sqlite_store: Store
+    server: LineServer, sqlite_store: SqlStore
 ) -> None:
     sink = StoreSink(sqlite_store)
     conn = OpcUaConnector(server.url, sink, stations=sink.stations)
@@ -71,7 +73,7 @@ def test_states_by_subscription_and_backfill_after_a_restart(
 
 
 def test_one_change_two_protocols_one_event(
-    server: LineServer, mosquitto: Any, sqlite_store: Store
+    server: LineServer, mosquitto: Any, sqlite_store: SqlStore
 ) -> None:
     sink = StoreSink(sqlite_store)
     host = HostApplication(mosquitto.url, "mes", sink, stations=sink.stations)

@@ -17,9 +17,9 @@ import pytest
 
 from gigaline.events.equipment import BDSEQ, NODE_REBIRTH, STATE
 from gigaline.events.sparkplug import DataType, Metric, Payload, decode, decode_state, encode
-from gigaline.mes import Store
 from gigaline.mes.connectors.sink import StoreSink
 from gigaline.mes.connectors.sparkplug import HostApplication
+from gigaline.mes.sql import SqlStore
 from gigaline.virtual.faults import Faults
 from gigaline.virtual.sparkplug import DeviceSpec, EdgeNode
 from tests._spy import Spy, wait_until
@@ -36,7 +36,7 @@ from tests.mes.connectors._live import (
 SITE = "testsite"
 
 
-def host_for(broker: Any, store: Store, **kw: Any) -> HostApplication:
+def host_for(broker: Any, store: SqlStore, **kw: Any) -> HostApplication:
     sink = StoreSink(store)
     host = HostApplication(broker.url, "mes", sink, stations=sink.stations, **kw)
     host.start()
@@ -52,11 +52,13 @@ def edge_for(broker: Any, **kw: Any) -> EdgeNode:
     return node
 
 
-def settle(host: HostApplication, store: Store, expected: list[Any], timeout_s: float = 20) -> None:
+def settle(
+    host: HostApplication, store: SqlStore, expected: list[Any], timeout_s: float = 20
+) -> None:
     wait_until(lambda: host.drain(1) and stored_states(store) == expected, timeout_s)
 
 
-def test_state_birth_and_will(mosquitto: Any, sqlite_store: Store) -> None:
+def test_state_birth_and_will(mosquitto: Any, sqlite_store: SqlStore) -> None:
     """tck-id-host-topic-phid-birth-qos/-retain/-payload(-timestamp), -death-payload(-connect)."""
     spy = Spy(mosquitto.port, "spBv1.0/STATE/#")
     host = host_for(mosquitto, sqlite_store)
@@ -79,7 +81,7 @@ def test_state_birth_and_will(mosquitto: Any, sqlite_store: Store) -> None:
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])
 def test_states_become_events_exactly(
-    db: str, mosquitto: Any, sqlite_store: Store, request: pytest.FixtureRequest
+    db: str, mosquitto: Any, sqlite_store: SqlStore, request: pytest.FixtureRequest
 ) -> None:
     store = sqlite_store if db == "sqlite" else request.getfixturevalue("pg_store")
     host = host_for(mosquitto, store)
@@ -101,7 +103,7 @@ def test_states_become_events_exactly(
     host.stop()
 
 
-def test_duplicates_and_reordering_change_nothing(mosquitto: Any, sqlite_store: Store) -> None:
+def test_duplicates_and_reordering_change_nothing(mosquitto: Any, sqlite_store: SqlStore) -> None:
     host = host_for(mosquitto, sqlite_store)
     faults = Faults(duplicate=0.3, reorder=0.2, seed=3)
     node = edge_for(mosquitto, faults=faults)
@@ -117,7 +119,7 @@ def test_duplicates_and_reordering_change_nothing(mosquitto: Any, sqlite_store: 
     host.stop()
 
 
-def test_dropped_messages_come_back_after_a_rebirth(mosquitto: Any, sqlite_store: Store) -> None:
+def test_dropped_messages_come_back_after_a_rebirth(mosquitto: Any, sqlite_store: SqlStore) -> None:
     """Seq gaps (tck-id-operational-behavior-host-reordering-start/-rebirth) heal by replay."""
     host = host_for(mosquitto, sqlite_store, reorder_timeout_s=0.3, rebirth_interval_s=0.5)
     faults = Faults(drop=0.15, seed=4)
@@ -143,7 +145,9 @@ def test_dropped_messages_come_back_after_a_rebirth(mosquitto: Any, sqlite_store
     host.stop()
 
 
-def test_garbage_is_dead_lettered_and_the_host_goes_on(mosquitto: Any, sqlite_store: Store) -> None:
+def test_garbage_is_dead_lettered_and_the_host_goes_on(
+    mosquitto: Any, sqlite_store: SqlStore
+) -> None:
     host = host_for(mosquitto, sqlite_store)
     node = edge_for(mosquitto)
     spy = Spy(mosquitto.port, "nothing/#")
@@ -196,7 +200,7 @@ def rebirths(spy: Spy, edge: str = "line-7") -> int:
     return len(spy.of(f"/NCMD/{edge}"))
 
 
-def test_wrong_type_unknown_state_unknown_station(mosquitto: Any, sqlite_store: Store) -> None:
+def test_wrong_type_unknown_state_unknown_station(mosquitto: Any, sqlite_store: SqlStore) -> None:
     host = host_for(mosquitto, sqlite_store)
     spy = Spy(mosquitto.port, "spBv1.0/+/NCMD/#")
     edge = ScriptedEdge(spy)
@@ -220,7 +224,7 @@ def test_wrong_type_unknown_state_unknown_station(mosquitto: Any, sqlite_store: 
     spy.close()
 
 
-def test_ndeath_with_an_old_bdseq_is_ignored(mosquitto: Any, sqlite_store: Store) -> None:
+def test_ndeath_with_an_old_bdseq_is_ignored(mosquitto: Any, sqlite_store: SqlStore) -> None:
     host = host_for(mosquitto, sqlite_store)
     spy = Spy(mosquitto.port, "nothing/#")
     edge = ScriptedEdge(spy)
@@ -247,7 +251,7 @@ def test_ndeath_with_an_old_bdseq_is_ignored(mosquitto: Any, sqlite_store: Store
     spy.close()
 
 
-def test_reorder_window_then_rebirth(mosquitto: Any, sqlite_store: Store) -> None:
+def test_reorder_window_then_rebirth(mosquitto: Any, sqlite_store: SqlStore) -> None:
     """tck-id-operational-behavior-host-reordering-success and -rebirth; unknown alias."""
     host = host_for(mosquitto, sqlite_store, reorder_timeout_s=0.5, rebirth_interval_s=0.0)
     spy = Spy(mosquitto.port, "spBv1.0/+/NCMD/#")
@@ -274,7 +278,7 @@ def test_reorder_window_then_rebirth(mosquitto: Any, sqlite_store: Store) -> Non
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_broker_restart_mid_stream(sig: int, mosquitto: Any, sqlite_store: Store) -> None:
+def test_broker_restart_mid_stream(sig: int, mosquitto: Any, sqlite_store: SqlStore) -> None:
     """Changes made while the broker is down arrive after it is back (store and forward)."""
     host = host_for(mosquitto, sqlite_store)
     node = edge_for(mosquitto)
@@ -293,7 +297,7 @@ def test_broker_restart_mid_stream(sig: int, mosquitto: Any, sqlite_store: Store
     host.stop()
 
 
-def test_host_restart_with_a_primary_host(mosquitto: Any, sqlite_store: Store) -> None:
+def test_host_restart_with_a_primary_host(mosquitto: Any, sqlite_store: SqlStore) -> None:
     """The edge buffers while its primary host's STATE is offline, then replays."""
     host = host_for(mosquitto, sqlite_store)
     node = edge_for(mosquitto, primary_host="mes")

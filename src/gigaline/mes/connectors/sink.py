@@ -5,9 +5,9 @@ A connector turns messages into contract events and hands them in batches to
 what it cannot turn into an event (an undecodable payload, an unknown station, a metric of the
 wrong type) goes to ``sink.dead_letter(letters)`` with its raw bytes and the reason.
 
-:class:`StoreSink` is the sink over today's store (``gigaline.mes.ingest.ingest_batch`` and the
-``dead_letters`` table); the ingestion's ``submit(batch)`` of the foundations work takes its
-place behind the same two methods. Raw bytes go into the text column ``raw`` as JSON,
+:class:`StoreSink` is the sink over any store of :mod:`gigaline.mes.ports`
+(:func:`gigaline.mes.ingest.submit`, which returns after the commit, and the store's dead
+letters). Raw bytes go into the text column ``raw`` as JSON,
 ``{"mqtt_topic": ..., "payload_base64": ...}`` (``opcua_node`` instead of ``mqtt_topic`` for
 OPC UA), so the exact bytes and where they came from can be recovered.
 
@@ -78,7 +78,7 @@ class Sink(Protocol):
 
 
 class StoreSink:
-    """A :class:`Sink` over a :class:`gigaline.mes.store.Store` (SQLite or PostgreSQL).
+    """A :class:`Sink` over a store's :class:`~gigaline.mes.ports.EventLog` (SQL or memory).
 
     Submits are serialised (one writer per store in this process: concurrent batches could
     race on the same event id).
@@ -89,30 +89,25 @@ class StoreSink:
         self._lock = threading.Lock()
 
     def submit(self, events: Sequence[EventPayload]) -> SubmitResult:
-        from gigaline.mes.ingest import ingest_batch
+        from gigaline.mes.ingest import submit
 
         with self._lock:
-            result: SubmitResult = ingest_batch(self.store, list(events))
+            result: SubmitResult = submit(self.store, list(events))
         return result
 
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
-        from gigaline.mes.bulk import Batch
+        from gigaline.mes.rows import DeadLetter as Letter
+        from gigaline.mes.rows import Rows
 
-        batch = Batch()
+        rows = Rows()
         now = datetime.now(UTC)
         for letter in letters:
             raw = letter.raw_text()
-            batch.dead_letters.append(
-                {
-                    "received": now,
-                    "event_id": letter.event_id,
-                    "reason": f"{letter.source}: {letter.reason}",
-                    "raw": raw,
-                    "raw_sha256": hashlib.sha256(raw.encode()).hexdigest(),
-                }
-            )
+            digest = hashlib.sha256(raw.encode()).hexdigest()
+            reason = f"{letter.source}: {letter.reason}"
+            rows.dead_letters.append(Letter(now, letter.event_id, reason, raw, digest))
         with self._lock:
-            self.store.write(batch)
+            self.store.append(rows)
 
     def stations(self) -> set[str]:
         """The registered stations, read again (a station registered since is seen)."""

@@ -4,17 +4,16 @@ Genealogy is walked with recursive common table expressions (SQL:1999 ``WITH REC
 SQLite since 3.8.3 and PostgreSQL since 8.4), each step one index lookup on
 ``genealogy(child)`` (backward) or ``genealogy(parent)`` (forward). ``UNION`` (not ``UNION
 ALL``) stops on cycles and diamonds. All SQL is built with SQLAlchemy Core: parameterised.
+Each function takes an open connection and returns the plain data of :mod:`gigaline.mes.ports`.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
+import orjson
 from sqlalchemy import (
     Connection,
-    Engine,
     Select,
     and_,
     bindparam,
@@ -25,21 +24,12 @@ from sqlalchemy import (
     union,
 )
 
-from gigaline.mes import tables as t
-from gigaline.mes.db import StoreError
+from gigaline.mes.ports import ActiveHold, StepResult, StoredCurve, StoredRecord, UnitHistory
+from gigaline.mes.sql import tables as t
 
-__all__ = ["ancestors", "descendants", "rfc3339", "step_yields", "trace", "where_used"]
+__all__ = ["ancestors", "descendants", "history", "kind_of", "step_results", "table_counts"]
 
 g = t.genealogy
-
-
-def rfc3339(value: datetime | None) -> str | None:
-    """A stored timestamp (naive on SQLite, aware on PostgreSQL; UTC) as RFC 3339 text."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _ancestors_stmt() -> Select[Any]:
@@ -119,66 +109,31 @@ def descendants(conn: Connection, name: str) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in conn.execute(_DESCENDANTS, {"name": name})]
 
 
-def _exists(conn: Connection, name: str) -> str | None:
+def kind_of(conn: Connection, name: str) -> Literal["unit", "lot"] | None:
     """ "unit" or "lot" if ``name`` is stored as one, else None."""
     kind = conn.execute(_KIND, {"name": name}).scalar()
-    return None if kind is None else str(kind)
+    return "unit" if kind == "unit" else "lot" if kind == "lot" else None
 
 
-def trace(engine: Engine, unit: str) -> dict[str, Any]:
-    """The unit's full history and its backward genealogy down to the material lots."""
+def history(conn: Connection, unit: str) -> UnitHistory | None:
+    """The unit's records, ancestors, curves and active holds (None: no such unit)."""
     key = {"unit": unit}
-    with engine.connect() as conn:
-        row = conn.execute(_UNIT_TYPE, key).first()
-        if row is None:
-            raise StoreError(f"no unit {unit!r} in the store")
-        records = [
-            {
-                "step": r[0],
-                "station": r[1],
-                "ts": rfc3339(r[3]),
-                "started": rfc3339(r[2]),
-                "result": r[4],
-                "reason": r[5],
-                "params": json.loads(r[6]) if r[6] else {},
-                "event_id": r[7],
-            }
-            for r in conn.execute(_RECORDS, key)
-        ]
-        anc = ancestors(conn, unit)
-        curves = conn.execute(_CURVES, key).all()
-        holds = [
-            {"id": r[0], "target": r[1], "reason": r[2], "created": rfc3339(r[3])}
-            for r in conn.execute(_HOLDS, key)
-        ]
-    return {
-        "unit": unit,
-        "unit_type": row[0],
-        "records": records,
-        "lots": sorted(n for n, k in anc if k == "lot"),
-        "ancestors": sorted(n for n, k in anc if k == "unit"),
-        "curves": [
-            {"curve": c[0], "ts": rfc3339(c[1]), "features": json.loads(c[2])} for c in curves
-        ],
-        "holds": holds,
-    }
+    row = conn.execute(_UNIT_TYPE, key).first()
+    if row is None:
+        return None
+    loads = orjson.loads
+    records = [
+        StoredRecord(r[0], r[1], r[2], r[3], r[4], r[5], loads(r[6]) if r[6] else {}, r[7])
+        for r in conn.execute(_RECORDS, key)
+    ]
+    anc = ancestors(conn, unit)
+    curves = [StoredCurve(c[0], c[1], loads(c[2])) for c in conn.execute(_CURVES, key)]
+    holds = [ActiveHold(r[0], r[1], r[2], r[3]) for r in conn.execute(_HOLDS, key)]
+    return UnitHistory(unit, row[0], records, anc, curves, holds)
 
 
-def where_used(engine: Engine, name: str) -> dict[str, Any]:
-    """Every unit that contains the lot or unit ``name`` (forward genealogy)."""
-    with engine.connect() as conn:
-        if _exists(conn, name) is None:
-            raise StoreError(f"no lot or unit {name!r} in the store")
-        found = descendants(conn, name)
-    return {
-        "source": name,
-        "units": [u for u, _ in found],
-        "cells": [u for u, kind in found if kind == "cell"],
-    }
-
-
-def step_yields(engine: Engine) -> list[dict[str, Any]]:
-    """Per step: records, OK and NG counts and first-pass yield OK / (OK + NG)."""
+def step_results(conn: Connection) -> list[StepResult]:
+    """Per step with records: records and OK records, in route order."""
     pr, st = t.process_records, t.steps
     ok = func.sum(case((pr.c.result == "OK", 1), else_=0))
     q = (
@@ -187,9 +142,19 @@ def step_yields(engine: Engine) -> list[dict[str, Any]]:
         .group_by(st.c.name, st.c.position)
         .order_by(st.c.position)
     )
-    with engine.connect() as conn:
-        out = []
-        for name, _, n, n_ok in conn.execute(q):
-            out.append({"step": name, "records": int(n), "ok": int(n_ok), "ng": int(n - n_ok),
-                        "yield": int(n_ok) / int(n)})  # fmt: skip
-    return out
+    return [StepResult(name, int(pos), int(n), int(n_ok)) for name, pos, n, n_ok in conn.execute(q)]
+
+
+#: The tables :func:`table_counts` counts.
+COUNTED = (
+    "events", "lots", "units", "process_records", "genealogy", "machine_states", "curves",
+    "holds", "held_units", "dead_letters",
+)  # fmt: skip
+
+
+def table_counts(conn: Connection) -> dict[str, int]:
+    """Rows per table of :data:`COUNTED`."""
+    return {
+        n: int(conn.execute(select(func.count()).select_from(t.metadata.tables[n])).scalar_one())
+        for n in COUNTED
+    }

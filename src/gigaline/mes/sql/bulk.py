@@ -11,68 +11,31 @@ whole batch back.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, DateTime, Float, Integer, LargeBinary, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from gigaline.mes import tables as t
+from gigaline.mes.rows import COLUMNS, Row, Rows
+from gigaline.mes.sql import tables as t
 
-__all__ = ["COLUMNS", "Batch", "write_batch"]
-
-Row = tuple[Any, ...]
-
-#: Columns written for each bulk table, in the order the rows of :class:`Batch` carry them.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "events": ("id", "type", "site", "ts"),
-    "lots": ("id", "material", "qty", "uom", "ts", "event_id"),
-    "units": ("id", "unit_type", "ts", "event_id"),
-    "process_records": (
-        "event_id", "unit", "step_id", "station_id", "started", "ts", "result", "reason",
-        "params",
-    ),
-    "genealogy": ("parent", "parent_kind", "child", "qty", "ts", "event_id"),
-    "machine_states": ("event_id", "station_id", "ts", "state", "reason"),
-    "curves": (
-        "event_id", "unit", "kind", "station_id", "ts", "dt_s", "n", "channels", "data",
-        "features",
-    ),
-    "held_units": ("hold_id", "unit"),
-}  # fmt: skip
+__all__ = ["copy_rows", "insert_rows", "write_rows"]
 
 
-@dataclass
-class Batch:
-    """The rows of one ingest batch, per table (column order as in :data:`COLUMNS`)."""
-
-    events: list[Row] = field(default_factory=list)
-    lots: list[Row] = field(default_factory=list)
-    units: list[Row] = field(default_factory=list)
-    process_records: list[Row] = field(default_factory=list)
-    genealogy: list[Row] = field(default_factory=list)
-    machine_states: list[Row] = field(default_factory=list)
-    curves: list[Row] = field(default_factory=list)
-    held_units: list[Row] = field(default_factory=list)
-    dead_letters: list[dict[str, Any]] = field(default_factory=list)
-
-    def tables(self) -> list[tuple[str, list[Row]]]:
-        """(table name, rows) in an order that respects references."""
-        return [(name, getattr(self, name)) for name in COLUMNS]
-
-
-def write_batch(conn: Connection, batch: Batch) -> None:
-    """Write every row of ``batch`` on ``conn`` (inside the caller's transaction)."""
+def write_rows(conn: Connection, rows: Rows) -> None:
+    """Write every row of ``rows`` on ``conn`` (inside the caller's transaction)."""
     postgres = conn.dialect.name == "postgresql"
-    for name, rows in batch.tables():
-        if rows:
+    for name, table_rows in rows.tables():
+        if table_rows:
             if postgres:
-                copy_rows(conn, name, COLUMNS[name], rows)
+                copy_rows(conn, name, COLUMNS[name], table_rows)
             else:
-                insert_rows(conn, name, COLUMNS[name], rows)
-    if batch.dead_letters:
-        _insert_ignoring_duplicates(conn, t.dead_letters, batch.dead_letters)
+                insert_rows(conn, name, COLUMNS[name], table_rows)
+    if rows.dead_letters:
+        letters = [asdict(d) for d in rows.dead_letters]
+        _insert_ignoring_duplicates(conn, t.dead_letters, letters)
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:

@@ -18,8 +18,11 @@ The high-volume tables (process records, genealogy, machine states, curves) carr
 keys: ingestion has already checked every reference, and PostgreSQL would otherwise run a
 trigger per row (it more than doubled the COPY time of process records here).
 
-Timestamps are UTC. Every event row keeps its ``site`` so that stores of several plants can be
-merged (ARCHITECTURE.md, "Beyond one machine").
+Timestamps are UTC. The events ledger is keyed by ``(id, site)`` (migration 0003): an event id
+is unique within its plant, so that stores of several plants can be merged (ARCHITECTURE.md,
+"Beyond one machine").
+
+The only SQLAlchemy code of gigaline lives in this package (:mod:`gigaline.mes.sql`).
 """
 
 from __future__ import annotations
@@ -135,9 +138,9 @@ equipment = Table(
 events = Table(
     "events",
     metadata,
-    Column("id", Name, primary_key=True),
+    Column("id", Name, primary_key=True),  # the key is (id, site): an event id is per plant
     Column("type", String(16), nullable=False),
-    Column("site", Name, nullable=False),
+    Column("site", Name, primary_key=True),
     Column("ts", Ts, nullable=False),
 )
 

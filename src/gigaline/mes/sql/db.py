@@ -1,47 +1,50 @@
 """Opening the MES database: URL resolution, engine set-up and schema migrations.
 
-The database is named by a SQLAlchemy URL: ``--db`` on the command line, else the environment
-variable ``GIGALINE_DB``, else the SQLite file ``gigaline.db`` in the working directory. A bare
-path (``plant.db``) means a SQLite file. SQLite runs in WAL mode (readers never block the one
-writer) with ``synchronous=NORMAL`` (durable at each checkpoint; a crash can lose the last
-committed transactions but never corrupts the file, https://www.sqlite.org/wal.html).
-PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://...``).
+The database is named by a SQLAlchemy URL: ``--db`` on the command line, else the setting
+``GIGALINE_DB`` (:class:`gigaline.settings.Settings`), else the SQLite file ``gigaline.db`` in
+the working directory. A bare path (``plant.db``) means a SQLite file. SQLite runs in WAL mode
+(readers never block the one writer) with ``synchronous=NORMAL`` (durable at each checkpoint; a
+crash can lose the last committed transactions but never corrupts the file,
+https://www.sqlite.org/wal.html). PostgreSQL is reached through psycopg 3
+(``postgresql+psycopg://...``).
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from gigaline.errors import GigalineError
+from gigaline.errors import FieldError
+from gigaline.mes.errors import StoreError
+from gigaline.settings import Settings
 
 __all__ = [
-    "DEFAULT_URL",
-    "ENV_VAR",
+    "HEAD",
     "StoreError",
+    "current_revision",
     "downgrade",
+    "is_initialised",
     "make_engine",
-    "require_revision",
+    "require_table",
     "resolve_url",
     "upgrade",
 ]
 
-ENV_VAR = "GIGALINE_DB"
-DEFAULT_URL = "sqlite:///gigaline.db"
-_MIGRATIONS = "gigaline.mes:migrations"
+#: The schema revision this gigaline writes (the last migration).
+HEAD = "0003"
+_MIGRATIONS = "gigaline.mes.sql:migrations"
+_ALLOWED = "allowed: sqlite:///FILE, a SQLite file path, or postgresql+psycopg://USER@HOST/DB"
 
 
-class StoreError(GigalineError):
-    """The MES database cannot be used as asked (bad URL, not initialised, unknown name)."""
+def resolve_url(db: str | None = None, settings: Settings | None = None) -> str:
+    """The database URL: ``db``, else ``GIGALINE_DB``, else ``sqlite:///gigaline.db``.
 
-
-def resolve_url(db: str | None = None) -> str:
-    """The database URL: ``db``, else ``$GIGALINE_DB``, else ``sqlite:///gigaline.db``."""
-    url = db or os.environ.get(ENV_VAR) or DEFAULT_URL
+    A bad URL is a :class:`~gigaline.errors.FieldError` on the field ``db``.
+    """
+    url = (settings or Settings.load()).database(db).value
     if "://" not in url:
         url = f"sqlite:///{url}"
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -49,11 +52,10 @@ def resolve_url(db: str | None = None) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StoreError(f"--db / {ENV_VAR}: not a database URL: {url!r} ({exc})") from exc
+        raise FieldError("db", url, f"not a database URL ({exc}); {_ALLOWED}") from exc
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise StoreError(
-            f"--db / {ENV_VAR}: unsupported database {parsed.get_backend_name()!r} in {url!r};"
-            " allowed: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB"
+        raise FieldError(
+            "db", url, f"unsupported database {parsed.get_backend_name()!r}; {_ALLOWED}"
         )
     return url
 
@@ -97,7 +99,16 @@ def _migrate(engine: Engine, revision: str, up: bool) -> None:
         (command.upgrade if up else command.downgrade)(cfg, revision)
 
 
-def require_revision(engine: Engine, table: str, what: str) -> None:
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision of the database (None: no schema)."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as conn:
+        value = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return None if value is None else str(value)
+
+
+def require_table(engine: Engine, table: str, what: str) -> None:
     """Raise a :class:`StoreError` naming the fix when ``table`` (added by a later migration)
     is missing: the database was made by an older gigaline."""
     if not inspect(engine).has_table(table):

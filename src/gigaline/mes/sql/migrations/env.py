@@ -1,7 +1,7 @@
 """Alembic environment of the MES store.
 
-Migrations ship inside the package (``gigaline.mes:migrations``), so an installed gigaline can
-create and upgrade its database without a checkout. :func:`gigaline.mes.db.upgrade` passes an
+Migrations ship inside the package (``gigaline.mes.sql:migrations``), so an installed gigaline can
+create and upgrade its database without a checkout. :func:`gigaline.mes.sql.db.upgrade` passes an
 open connection in ``config.attributes["connection"]``; the ``alembic`` command line works too,
 with ``sqlalchemy.url`` set in its ini file.
 """
@@ -12,7 +12,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlalchemy.engine import Connection
 
-from gigaline.mes.tables import metadata
+from gigaline.mes.sql.tables import metadata
 
 
 def _run(connection: Connection) -> None:

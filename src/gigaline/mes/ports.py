@@ -1,0 +1,442 @@
+"""The doors of an MES store: what ingestion and the services need from it, as Protocols.
+
+A store is anything that has these methods; services take the narrowest port they need and
+never ask which database stands behind it. Two stores implement them today:
+:class:`gigaline.mes.sql.SqlStore` (SQLite or PostgreSQL, the product) and
+:class:`gigaline.mes.memory.MemoryStore` (plain Python, for unit tests of the services and as
+the reference of what each door means). A store for a network of plants (process records in
+ClickHouse, genealogy in PostgreSQL; ARCHITECTURE.md, "Beyond one machine") implements the
+same doors.
+
+The doors, by concern:
+
+- :class:`EventLog`: look up what a batch of events refers to, and append a checked batch
+  atomically (ingestion, :mod:`gigaline.mes.ingest`);
+- :class:`LineRegistry`: the line's site, steps, stations and quality settings;
+- :class:`GenealogyReader`: a unit's history and the genealogy walks (trace, where-used);
+- :class:`MeasureReader`: the stored measures SPC and grading read;
+- :class:`HoldBook`, :class:`AlarmBook`, :class:`GradeBook`: holds, SPC alarms, cell grades;
+- :class:`Tallies`: counts of stored rows and of OK / NG records per step.
+
+:class:`Store` is all of them, plus :meth:`Store.require` and :meth:`Store.close`.
+
+Times handed to a store are aware UTC datetimes; times it returns are UTC (aware, or naive
+meaning UTC: :func:`gigaline.mes.services.models.rfc3339` reads both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, NamedTuple, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gigaline.mes.errors import StoreError
+from gigaline.mes.rows import Rows
+from gigaline.model.quality import QualitySpec
+
+__all__ = [
+    "ActiveHold",
+    "Alarm",
+    "AlarmBook",
+    "AppendConflictError",
+    "CellGrade",
+    "EventLog",
+    "Feature",
+    "GenealogyReader",
+    "GradeBook",
+    "HoldBook",
+    "HoldRow",
+    "LineLayout",
+    "LineRegistry",
+    "MeasureReader",
+    "MeasureSeries",
+    "NewHold",
+    "StationRef",
+    "StepInfo",
+    "StepLayout",
+    "StepResult",
+    "Store",
+    "StoredCurve",
+    "StoredRecord",
+    "Tallies",
+    "UnitHistory",
+]
+
+#: What a store may be asked to serve; a store that cannot (an SQL database made by an older
+#: gigaline) says so in :meth:`Store.require`.
+Feature = Literal["ingest", "spc", "grading"]
+
+
+class AppendConflictError(StoreError):
+    """An append met rows stored meanwhile by another writer (an event key, a unit, a lot).
+
+    Nothing of the batch was written. Ingestion looks the references up again and retries.
+    """
+
+
+# -- what the doors carry ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StationRef:
+    """A station as ingestion needs it: its id, and the id and name of the step it performs."""
+
+    station_id: int
+    step_id: int
+    step: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepInfo:
+    """A registered step: name, the line it belongs to, its process and its route position."""
+
+    name: str
+    line: str
+    process: str | None
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class StepLayout:
+    """One step of a line to register, with its stations (one per machine)."""
+
+    name: str
+    position: int
+    kind: str
+    process: str | None
+    branch: str | None
+    unit: str
+    stations: tuple[str, ...]
+    equipment_kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineLayout:
+    """A line to register: site, area, line name, quality settings (JSON) and steps."""
+
+    site: str
+    area: str
+    line: str
+    quality_json: str | None
+    steps: tuple[StepLayout, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """One process record of a unit."""
+
+    step: str
+    station: str
+    started: datetime | None
+    ts: datetime
+    result: str
+    reason: str | None
+    params: dict[str, float]
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCurve:
+    """One stored curve of a unit: its kind, time and summary features."""
+
+    kind: str
+    ts: datetime
+    features: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveHold:
+    """An unreleased hold that covers a unit."""
+
+    id: int
+    target: str
+    reason: str
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UnitHistory:
+    """Everything stored about one unit, as trace shows it (one read)."""
+
+    unit: str
+    unit_type: str
+    records: list[StoredRecord]
+    ancestors: list[tuple[str, str]]  # (name, "lot" | "unit"), every input, transitively
+    curves: list[StoredCurve]
+    holds: list[ActiveHold]
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRow:
+    """A stored hold with the number of units it covers."""
+
+    id: int
+    target: str
+    reason: str
+    created: datetime
+    created_by: str
+    released: datetime | None
+    release_reason: str | None
+    released_by: str | None
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewHold:
+    """A hold to put: its target (a lot, a unit, or a cause such as ``spc:step/param``), the
+    units it covers (already closed over the genealogy), why, by whom and when."""
+
+    target: str
+    units: list[str]
+    reason: str
+    by: str
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    """One SPC alarm: one rule violated at one point of one chart (``key`` identifies it)."""
+
+    key: str
+    source: str
+    raised: datetime
+    ts: datetime
+    step: str
+    param: str
+    chart: str
+    rules: str
+    rule: int
+    value: float
+    center: float
+    lcl: float
+    ucl: float
+    units: list[str]
+    message: str
+
+
+class CellGrade(NamedTuple):
+    """The grade of one cell and the measures it was graded on (None: not measured).
+
+    A named tuple, not a dataclass: grading stores one per cell (87,000 a day on the 20 GWh
+    line), and a tuple is made in a fifth of the time and is a row of the bulk path as it is.
+    """
+
+    unit: str
+    grade: str
+    reason: str | None
+    capacity_ah: float | None
+    dcir_mohm: float | None
+    ocv_v: float | None
+    k_mv_per_day: float | None
+
+
+@dataclass(frozen=True)
+class MeasureSeries:
+    """The stored values of one parameter at one step, in time order (one per record)."""
+
+    step: str
+    param: str
+    units: list[str]
+    ts: list[datetime]
+    values: NDArray[np.float64] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """Counts of the records of one step: all of them, and the OK ones."""
+
+    step: str
+    position: int
+    records: int
+    ok: int
+
+
+# -- the doors ------------------------------------------------------------------------------
+
+
+class EventLog(Protocol):
+    """Ingestion's door: reference look-ups for a batch, and the atomic append."""
+
+    @property
+    def site(self) -> str:
+        """The site an event without ``site`` belongs to (the store's one site)."""
+        ...
+
+    def stations(self) -> Mapping[str, StationRef]:
+        """Station name -> :class:`StationRef`, for every registered station (a store may keep
+        them: :meth:`forget` makes it read them again)."""
+        ...
+
+    def forget(self) -> None:
+        """Drop what the store keeps of its references (stations, site), for a long-running
+        caller that must see stations registered since (a connector)."""
+        ...
+
+    def known_events(self, site: str, ids: Collection[str]) -> set[str]:
+        """Those of the event ``ids`` of ``site`` that are stored (events are keyed by
+        (site, id): the same id at another site is another event)."""
+        ...
+
+    def unit_types(self, names: Collection[str]) -> dict[str, str]:
+        """Unit name -> unit type, for those of ``names`` that are stored units."""
+        ...
+
+    def existing_lots(self, names: Collection[str]) -> set[str]:
+        """Those of ``names`` that are stored lots."""
+        ...
+
+    def active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
+        """Lot or unit name -> ids of the unreleased holds on it, for those of ``names``."""
+        ...
+
+    def row_time(self, ts: datetime) -> Any:
+        """An aware UTC datetime as this store wants it in the rows of :meth:`append`."""
+        ...
+
+    def append(self, rows: Rows) -> int:
+        """Write ``rows`` in one transaction, all or nothing; the number of events written.
+
+        Returns once the batch is durable (committed); every event of ``rows`` was then new
+        (``rows.event_keys()`` says which). Raises :class:`AppendConflictError`, nothing
+        written, when an event key, unit or lot of ``rows`` was stored meanwhile (by another
+        writer): then none of them was written, and the caller looks the batch up again.
+        """
+        ...
+
+
+class LineRegistry(Protocol):
+    """The equipment hierarchy and the line's quality settings."""
+
+    def register_line(self, layout: LineLayout) -> int:
+        """Add what is missing of ``layout`` and replace the line's quality settings; the
+        number of stations added."""
+        ...
+
+    def steps(self) -> list[StepInfo]:
+        """Every registered step, in route order."""
+        ...
+
+    def qualities(self) -> dict[str, QualitySpec | None]:
+        """Line name -> the quality section stored with it."""
+        ...
+
+
+class GenealogyReader(Protocol):
+    """Trace and where-used."""
+
+    def kind_of(self, name: str) -> Literal["unit", "lot"] | None:
+        """Whether ``name`` is a stored unit or lot (None: neither)."""
+        ...
+
+    def history(self, unit: str) -> UnitHistory | None:
+        """The unit's records, curves, active holds and every input (None: no such unit)."""
+        ...
+
+    def ancestors(self, unit: str) -> list[tuple[str, str]]:
+        """Every lot and unit that went into ``unit``, as (name, "lot" | "unit")."""
+        ...
+
+    def descendants(self, name: str) -> list[tuple[str, str]]:
+        """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted."""
+        ...
+
+
+class MeasureReader(Protocol):
+    """The stored measures SPC and grading read."""
+
+    def measure_series(self, step: str, param: str, since: datetime | None) -> MeasureSeries:
+        """Values of ``param`` recorded at ``step`` (from ``since`` on), ordered by time."""
+        ...
+
+    def latest_cell_params(
+        self, process: str, names: Sequence[str]
+    ) -> dict[str, tuple[float | None, ...]]:
+        """Cell -> values of ``names`` in its latest record at the steps of ``process``."""
+        ...
+
+    def latest_curve_features(
+        self, kind: str, names: Sequence[str]
+    ) -> dict[str, tuple[float | None, ...]]:
+        """Unit -> values of the features ``names`` of its latest curve of ``kind``."""
+        ...
+
+
+class HoldBook(Protocol):
+    """Holds: put, list, release."""
+
+    def add_hold(self, hold: NewHold) -> int:
+        """Store a new hold over ``hold.units``; its id."""
+        ...
+
+    def holds(self, include_released: bool = False) -> list[HoldRow]:
+        """Holds, newest first: active ones only unless ``include_released``."""
+        ...
+
+    def get_hold(self, hold_id: int) -> HoldRow | None:
+        """The hold ``hold_id`` (None: no such hold)."""
+        ...
+
+    def release_hold(self, hold_id: int, reason: str, by: str, when: datetime) -> bool:
+        """Release an active hold; False when it was not active (already released, or none)."""
+        ...
+
+
+class AlarmBook(Protocol):
+    """SPC alarms."""
+
+    def known_alarms(self, keys: Collection[str]) -> set[str]:
+        """Those of ``keys`` that are stored alarms."""
+        ...
+
+    def record_alarms(
+        self, alarms: Sequence[Alarm], hold: NewHold | None
+    ) -> tuple[int, int | None]:
+        """Store the alarms not stored yet and, when any is new and ``hold`` is given, the
+        hold (its id on the new alarms), in one transaction: (alarms stored, hold id)."""
+        ...
+
+
+class GradeBook(Protocol):
+    """Cell grades."""
+
+    def replace_grades(self, grades: Sequence[CellGrade], graded: datetime) -> None:
+        """Replace every stored grade by ``grades`` (one transaction)."""
+        ...
+
+
+class Tallies(Protocol):
+    """Counts for reports and KPIs."""
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per stored table (events, lots, units, process_records, genealogy, ...)."""
+        ...
+
+    def step_results(self) -> list[StepResult]:
+        """Records and OK records per step that has records, in route order."""
+        ...
+
+
+class Store(
+    EventLog,
+    LineRegistry,
+    GenealogyReader,
+    MeasureReader,
+    HoldBook,
+    AlarmBook,
+    GradeBook,
+    Tallies,
+    Protocol,
+):
+    """Every door of an MES store."""
+
+    def require(self, feature: Feature) -> None:
+        """Raise :class:`StoreError` naming the fix if this store cannot serve ``feature``."""
+        ...
+
+    def close(self) -> None:
+        """Release what the store holds (connections)."""
+        ...

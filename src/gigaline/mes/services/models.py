@@ -1,0 +1,159 @@
+"""The typed results of the MES services (pydantic models).
+
+Each result's ``model_dump()`` is exactly the JSON object the matching ``gigaline ... --json``
+command prints (field names, order and values), so that the CLI, the HTTP API and tests all
+see one shape. Times are RFC 3339 text in UTC (``2026-11-28T08:10:00Z``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CurveSummary",
+    "Hold",
+    "HoldList",
+    "HoldOnUnit",
+    "HoldStatus",
+    "LineSetup",
+    "Record",
+    "Release",
+    "StepYield",
+    "Trace",
+    "WhereUsed",
+    "rfc3339",
+]
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """A stored timestamp (naive meaning UTC, or aware) as RFC 3339 text in UTC.
+
+    ``2026-11-28T08:10:00Z``, with microseconds where there are any. A trace formats two per
+    record: the naive and the UTC cases (what the stores return) take one call each.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.isoformat() + "Z"
+    if value.tzinfo is UTC:
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Record(_Result):
+    """One process record of a unit."""
+
+    step: str
+    station: str
+    ts: str | None
+    started: str | None
+    result: str
+    reason: str | None
+    params: dict[str, float]
+    event_id: str
+
+
+class CurveSummary(_Result):
+    """One stored curve of a unit: kind, time, summary features."""
+
+    curve: str
+    ts: str | None
+    features: dict[str, float]
+
+
+class HoldOnUnit(_Result):
+    """An active hold that covers a traced unit."""
+
+    id: int
+    target: str
+    reason: str
+    created: str | None
+
+
+class Trace(_Result):
+    """A unit's history and backward genealogy (``gigaline trace --json``)."""
+
+    unit: str
+    unit_type: str
+    records: list[Record]
+    lots: list[str]
+    ancestors: list[str]
+    curves: list[CurveSummary]
+    holds: list[HoldOnUnit]
+
+
+class WhereUsed(_Result):
+    """Every unit that contains a lot or unit (``gigaline where-used --json``)."""
+
+    source: str
+    units: list[str]
+    cells: list[str]
+
+
+class Hold(_Result):
+    """A hold just put (``gigaline hold --json``): ``units`` is how many it covers."""
+
+    id: int
+    target: str
+    reason: str
+    created: str | None
+    created_by: str
+    units: int
+
+
+class HoldStatus(_Result):
+    """A stored hold, active or released (one entry of ``gigaline holds --json``)."""
+
+    id: int
+    target: str
+    reason: str
+    created: str | None
+    created_by: str
+    released: str | None
+    release_reason: str | None
+    released_by: str | None
+    units: int
+
+
+class HoldList(_Result):
+    """Holds, newest first (``gigaline holds --json``)."""
+
+    holds: list[HoldStatus]
+
+
+class Release(_Result):
+    """A hold just released (``gigaline release --json``)."""
+
+    id: int
+    released: str | None
+    release_reason: str
+    released_by: str
+
+
+class StepYield(_Result):
+    """Records of one step, OK and NG, and first-pass yield OK / (OK + NG)."""
+
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True)
+
+    step: str
+    records: int
+    ok: int
+    ng: int
+    yield_: float = Field(alias="yield")  # ``yield`` is a Python keyword
+
+
+class LineSetup(_Result):
+    """A line registered in the MES (``gigaline mes init --json``)."""
+
+    site: str
+    area: str
+    line: str
+    steps: int
+    stations: int
+    stations_added: int

@@ -1,0 +1,407 @@
+"""SPC over stored process parameters: chart, run rules, capability, alarms and holds.
+
+:func:`run_spc` reads the values of one parameter at one step in time order
+(:meth:`~gigaline.mes.ports.MeasureReader.measure_series`), builds the control chart with
+:func:`gigaline.quality.control_chart` (individuals, or consecutive records in subgroups for
+X-bar charts), evaluates the run rules and computes the capability against the spec limits of
+the line file's ``quality.specs``. Each rule violation raises one alarm (stored once: running
+SPC again over the same points adds nothing); a spec with ``hold_on_violation: true`` puts the
+units of the newly flagged points, and every unit made from them, on one hold (released like
+any other, ``gigaline release``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any, Final, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from gigaline.errors import FieldError, NotFoundError
+from gigaline.mes.ports import (
+    Alarm,
+    AlarmBook,
+    Feature,
+    GenealogyReader,
+    LineRegistry,
+    MeasureReader,
+    MeasureSeries,
+    NewHold,
+)
+from gigaline.mes.services.holds import close_over_genealogy, new_hold_summary
+from gigaline.mes.services.models import Hold, rfc3339
+from gigaline.model.quality import ParameterSpec, QualitySpec
+from gigaline.quality import Capability, ControlChart, capability, control_chart
+
+__all__ = [
+    "RULE_SETS",
+    "SPC_CHARTS",
+    "CapabilitySummary",
+    "ChartView",
+    "SpcResult",
+    "SpcStore",
+    "run_spc",
+    "stored_quality",
+]
+
+#: Charts for a measured parameter: individuals and subgrouped variables charts.
+SPC_CHARTS: Final = ("imr", "xbar_r", "xbar_s", "ewma", "cusum")
+RULE_SETS: Final = ("nelson", "western_electric")
+_SUBGROUPED = ("xbar_r", "xbar_s")
+
+
+class SpcStore(MeasureReader, LineRegistry, AlarmBook, GenealogyReader, Protocol):
+    """The doors SPC uses: measures, steps and quality settings, alarms (with their hold) and
+    the genealogy (to close a hold over the units made from the flagged ones)."""
+
+    def require(self, feature: Feature) -> None: ...
+
+
+class ChartView:
+    """Every point of a chart, phase I and phase II together, with per-point limits."""
+
+    def __init__(self, *charts: ControlChart) -> None:
+        def cat(name: str) -> NDArray[np.float64]:
+            parts = [
+                np.broadcast_to(np.asarray(getattr(c, name), dtype=float), c.statistics.shape)
+                for c in charts
+            ]
+            return np.concatenate(parts)
+
+        first = charts[0]
+        cusum = first.chart == "cusum"
+        self.chart: str = first.chart
+        self.nsigmas: float = first.nsigmas
+        self.statistics = cat("statistics")
+        self.center, self.lcl, self.ucl = cat("center"), cat("lcl"), cat("ucl")
+        self.upper = cat("upper") if cusum else None  # CUSUM sums
+        self.lower = cat("lower") if cusum else None
+        self.h: float | None = first.params.get("h") if cusum else None
+
+
+class CapabilitySummary(BaseModel):
+    """Capability indices against the spec limits (the JSON's ``capability``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    n: int
+    center: float
+    sigma_within: float
+    sigma_overall: float
+    cp: float | None
+    cpk: float
+    cpm: float | None
+    pp: float | None
+    ppk: float
+    cp_ci: list[float] | None
+    cpk_ci: list[float]
+    expected_below_lsl: float | None
+    expected_above_usl: float | None
+    observed_below_lsl: float | None
+    observed_above_usl: float | None
+
+    @classmethod
+    def of(cls, cap: Capability) -> CapabilitySummary:
+        return cls(**{
+            n: (list(v) if isinstance(v, tuple) else v)
+            for n in cls.model_fields for v in [getattr(cap, n)]
+        })  # fmt: skip
+
+
+class SpcResult(BaseModel):
+    """A control chart of stored data with its violations, capability, alarms and hold.
+
+    ``model_dump()`` is the JSON of ``gigaline spc --json``; its fields are computed on first
+    use (a chart of 100,000 points need not format 100,000 times to be plotted). The rich
+    objects stay as attributes: ``series`` (the stored values), ``control`` (the phase I chart:
+    of the baseline points when a baseline was given), ``monitored`` (the phase II chart of the
+    points after it, or None), ``view`` (all points), ``point_units``, ``point_ts``.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    series: MeasureSeries = Field(exclude=True)
+    control: ControlChart = Field(exclude=True)
+    monitored: ControlChart | None = Field(exclude=True)
+    view: ChartView = Field(exclude=True)
+    rule_set: str = Field(exclude=True)
+    subgroup: int = Field(exclude=True)
+    baseline_points: int | None = Field(exclude=True)
+    violations_by_rule: dict[int, list[int]] = Field(exclude=True)
+    parameter_spec: ParameterSpec | None = Field(exclude=True)
+    capability_detail: Capability | None = Field(exclude=True)
+    point_units: list[list[str]] = Field(exclude=True)
+    point_ts: list[datetime] = Field(exclude=True)
+    alarms_stored: int = Field(default=0, exclude=True)
+    new_hold: Hold | None = Field(default=None, exclude=True)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def step(self) -> str:
+        return self.series.step
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def param(self) -> str:
+        return self.series.param
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def chart(self) -> str:
+        return self.view.chart
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rules(self) -> str:
+        return self.rule_set
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def records(self) -> int:
+        return len(self.series.units)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def points(self) -> int:
+        return len(self.point_ts)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def subgroup_size(self) -> int:
+        return self.subgroup
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def baseline(self) -> int | None:
+        return self.baseline_points
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def first(self) -> str | None:
+        return rfc3339(self.point_ts[0]) if self.point_ts else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def last(self) -> str | None:
+        return rfc3339(self.point_ts[-1]) if self.point_ts else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def center(self) -> float | list[float]:
+        return _level(self.view.center)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def lcl(self) -> float | list[float]:
+        return _level(self.view.lcl)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ucl(self) -> float | list[float]:
+        return _level(self.view.ucl)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sigma(self) -> Any:
+        return self.control.as_dict()["sigma"]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def violations(self) -> dict[int, list[int]]:
+        """Rule number -> indices of the flagged points (rules with none left out)."""
+        return self.violations_by_rule
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def flagged_units(self) -> list[str]:
+        flagged = {i for idx in self.violations_by_rule.values() for i in idx}
+        return sorted({u for i in flagged for u in self.point_units[i]})
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def spec(self) -> dict[str, Any] | None:
+        s = self.parameter_spec
+        return s.model_dump(exclude={"step", "param"}) if s is not None else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def capability(self) -> CapabilitySummary | None:
+        cap = self.capability_detail
+        return None if cap is None else CapabilitySummary.of(cap)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def new_alarms(self) -> int:
+        return self.alarms_stored
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def hold(self) -> Hold | None:
+        return self.new_hold
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def ts(self) -> list[str | None]:
+        return [rfc3339(x) for x in self.point_ts]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def statistics(self) -> list[float]:
+        values: list[float] = self.view.statistics.tolist()
+        return values
+
+
+def _level(a: NDArray[np.float64]) -> float | list[float]:
+    if a.size and np.all(a == a[0]):
+        return float(a[0])
+    values: list[float] = a.tolist()
+    return values
+
+
+def stored_quality(store: LineRegistry, step: str) -> QualitySpec | None:
+    """The quality section stored by ``gigaline mes init`` for the line of ``step``."""
+    lines = _lines_of(store, step)
+    if len(lines) > 1:
+        raise FieldError("step", step, f"is on {len(lines)} lines; give the line file")
+    return store.qualities().get(lines.pop())
+
+
+def _lines_of(store: LineRegistry, step: str) -> set[str]:
+    steps = store.steps()
+    lines = {s.line for s in steps if s.name == step}
+    if not lines:
+        known = ", ".join(s.name for s in steps)
+        raise NotFoundError("step", step, "step", f"steps: {known}")
+    return lines
+
+
+def _spec(quality: QualitySpec | None, step: str, param: str) -> ParameterSpec | None:
+    for spec in quality.specs if quality else ():
+        if spec.step == step and spec.param == param:
+            return spec
+    return None
+
+
+def run_spc(
+    store: SpcStore,
+    step: str,
+    param: str,
+    *,
+    since: datetime | None = None,
+    chart: str = "imr",
+    rules: str = "nelson",
+    subgroup_size: int = 5,
+    baseline: int | None = None,
+    quality: QualitySpec | None = None,
+    raise_alarms: bool = True,
+    by: str = "gigaline spc",
+) -> SpcResult:
+    """SPC of one stored parameter (see the module doc); alarms and holds when ``raise_alarms``.
+
+    ``chart``: ``imr``, ``ewma`` and ``cusum`` plot single values; ``xbar_r`` and ``xbar_s``
+    consecutive records in subgroups of ``subgroup_size`` (an incomplete last subgroup waits
+    for its records). ``baseline``: the first so many points (after ``since``) estimate the
+    centre and limits (phase I) and the points after them are judged against those frozen
+    limits (phase II), as a plant runs SPC once a period of stable running is known; without
+    it, all points estimate the limits. ``quality`` overrides the quality section stored with
+    the line. A ``since`` without a time zone is taken as UTC.
+    """
+    if chart not in SPC_CHARTS:
+        raise FieldError("chart", chart, f"allowed for a parameter: {', '.join(SPC_CHARTS)}")
+    if rules not in RULE_SETS:
+        raise FieldError("rules", rules, f"allowed: {', '.join(RULE_SETS)}")
+    n = subgroup_size if chart in _SUBGROUPED else 1
+    if n < 2 and chart in _SUBGROUPED:
+        raise FieldError(
+            "subgroup_size", subgroup_size, "an X-bar chart needs subgroups of 2 or more"
+        )
+    store.require("spc")
+    _lines_of(store, step)
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    series = store.measure_series(step, param, since)
+    points = series.values.size // n
+    if points < 2:
+        after = f" after {rfc3339(since)}" if since else ""
+        raise FieldError(
+            "param", param,
+            f"{series.values.size} stored values at step {step!r}{after}; a chart needs at"
+            f" least {2 * n}",
+        )  # fmt: skip
+    m = points * n
+    data = series.values[:m] if n == 1 else series.values[:m].reshape(points, n)
+    if baseline is not None and not 2 <= baseline < points:
+        raise FieldError("baseline", baseline, f"give 2 to {points - 1} points (of {points})")
+    ch = control_chart(data if baseline is None else data[:baseline], chart)
+    violations = _violations(ch, rules)
+    monitored = None
+    if baseline is not None:
+        monitored = ch.monitor(data[baseline:])
+        for rule, idx in _violations(monitored, rules).items():
+            violations[rule] = violations.get(rule, []) + [i + baseline for i in idx]
+    violations = {r: idx for r, idx in sorted(violations.items()) if idx}
+    spec = _spec(quality if quality is not None else stored_quality(store, step), step, param)
+    cap = capability(data, lsl=spec.lsl, usl=spec.usl, target=spec.target) if spec else None
+    view = ChartView(ch) if monitored is None else ChartView(ch, monitored)
+    fields: dict[str, Any] = {
+        "series": series, "control": ch, "monitored": monitored, "view": view,
+        "rule_set": rules, "subgroup": n, "baseline_points": baseline,
+        "violations_by_rule": violations, "parameter_spec": spec, "capability_detail": cap,
+        "point_units": [series.units[i * n : (i + 1) * n] for i in range(points)],
+        "point_ts": [series.ts[(i + 1) * n - 1] for i in range(points)],
+    }  # fmt: skip
+    if raise_alarms and violations:
+        fields["alarms_stored"], fields["new_hold"] = _raise_alarms(store, fields, step, param, by)
+    return SpcResult.model_construct(**fields)
+
+
+def _violations(ch: ControlChart, rules: str) -> dict[int, list[int]]:
+    """Run rules on Shewhart charts; EWMA and CUSUM points are not independent: limits only."""
+    return ch.violations() if ch.chart in ("ewma", "cusum") else ch.violations(rules=rules)
+
+
+def _raise_alarms(
+    store: SpcStore, res: dict[str, Any], step: str, param: str, by: str
+) -> tuple[int, Hold | None]:
+    """Store one alarm per new (point, rule); hold the new points' units if the spec says so."""
+    ch: ChartView = res["view"]
+    rules: str = res["rule_set"]
+    point_units: list[list[str]] = res["point_units"]
+    point_ts: list[datetime] = res["point_ts"]
+    spec: ParameterSpec | None = res["parameter_spec"]
+    now = datetime.now(UTC)
+    alarms: list[Alarm] = []
+    for rule, idx in sorted(res["violations_by_rule"].items()):
+        for i in idx:
+            units = point_units[i]
+            key = (
+                f"spc|{step}|{param}|{ch.chart}|{rules}|{rule}|{units[0]}|{units[-1]}"
+                f"|{rfc3339(point_ts[i])}"
+            )
+            value = float(ch.statistics[i])
+            alarms.append(Alarm(
+                key=key, source="spc", raised=now, ts=point_ts[i], step=step, param=param,
+                chart=ch.chart, rules=rules, rule=rule, value=value,
+                center=float(ch.center[i]), lcl=float(ch.lcl[i]), ucl=float(ch.ucl[i]),
+                units=units, message=f"{step}/{param}: {rules} rule {rule} at point {i}"
+                                     f" ({ch.chart}, value {value:.6g})",
+            ))  # fmt: skip
+    seen = store.known_alarms([a.key for a in alarms])
+    new = [a for a in alarms if a.key not in seen]
+    hold = None
+    if new and spec is not None and spec.hold_on_violation:
+        units = list(dict.fromkeys(u for a in new for u in a.units))
+        new_rules = sorted({a.rule for a in new})
+        reason = (
+            f"SPC: {rules} rule(s) {', '.join(map(str, new_rules))} violated at"
+            f" {len({a.ts for a in new})} point(s) of {param} at step {step}"
+            f" ({ch.chart} chart); the spec holds the affected units"
+        )
+        hold = NewHold(f"spc:{step}/{param}", close_over_genealogy(store, units), reason, by, now)
+    stored, hold_id = store.record_alarms(new, hold)
+    if hold is None or hold_id is None:
+        return stored, None
+    return stored, new_hold_summary(hold_id, hold)

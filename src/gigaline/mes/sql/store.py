@@ -1,0 +1,352 @@
+"""The SQL store: every door of :mod:`gigaline.mes.ports` on SQLite or PostgreSQL.
+
+:class:`SqlStore` is an adapter, nothing more: it turns each port method into SQL (through
+:mod:`~gigaline.mes.sql.queries`, :mod:`~gigaline.mes.sql.measures`,
+:mod:`~gigaline.mes.sql.writes` and the bulk paths of :mod:`~gigaline.mes.sql.bulk`) and
+knows nothing of ingestion or the services, which take it as a port. Open one with
+:func:`open_store`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+
+from gigaline.mes.errors import StoreError
+from gigaline.mes.ports import (
+    Alarm,
+    AppendConflictError,
+    CellGrade,
+    Feature,
+    HoldRow,
+    LineLayout,
+    MeasureSeries,
+    NewHold,
+    StationRef,
+    StepInfo,
+    StepResult,
+    UnitHistory,
+)
+from gigaline.mes.rows import Rows
+from gigaline.mes.sql import measures, queries, writes
+from gigaline.mes.sql import tables as t
+from gigaline.mes.sql.bulk import write_rows
+from gigaline.mes.sql.db import (
+    HEAD,
+    current_revision,
+    is_initialised,
+    make_engine,
+    require_table,
+    resolve_url,
+    upgrade,
+)
+from gigaline.model.quality import QualitySpec
+from gigaline.settings import Settings
+
+__all__ = ["SqlStore", "open_store"]
+
+#: Bound parameters per lookup statement (SQLite allows 32,766, PostgreSQL 65,535).
+_CHUNK = 10_000
+
+try:  # psycopg's unique violation (raised through the raw connection by COPY)
+    from psycopg.errors import UniqueViolation as _PgUnique
+except ImportError:  # pragma: no cover
+    _PgUnique = IntegrityError  # type: ignore[assignment,misc]
+
+_CONFLICTS: tuple[type[BaseException], ...] = (IntegrityError, sqlite3.IntegrityError, _PgUnique)
+
+
+def _pg_time(ts: datetime) -> Any:
+    return ts  # psycopg binds an aware datetime as timestamptz
+
+
+def _sqlite_time(ts: datetime) -> Any:
+    """SQLAlchemy's SQLite text of an aware UTC datetime: ``2026-01-05 08:00:00.123000``.
+
+    Cut from the aware text (``...+00:00``) rather than made from a naive copy: one call and
+    no new datetime for each of the two timestamps of every process record.
+    """
+    text = ts.isoformat(" ", "microseconds")
+    if text.endswith("+00:00"):
+        return text[:-6]
+    if ts.tzinfo is None:  # naive: UTC already
+        return text
+    return ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def open_store(
+    db: str | None = None, create: bool = True, settings: Settings | None = None
+) -> SqlStore:
+    """Open the MES database ``db`` (else ``GIGALINE_DB``, else ``gigaline.db``).
+
+    ``create``: create the schema, or migrate it to this gigaline's revision. Without it, a
+    database with no schema is a :class:`~gigaline.mes.errors.StoreError`.
+    """
+    url = resolve_url(db, settings)
+    engine = make_engine(url)
+    if create:
+        upgrade(engine)
+    elif not is_initialised(engine):
+        engine.dispose()
+        raise StoreError(
+            f"{url}: no MES schema; create it with `gigaline mes init LINE.yaml --db URL`"
+        )
+    return SqlStore(engine)
+
+
+class SqlStore:
+    """An MES database (SQLite or PostgreSQL) behind the ports; close it (or use ``with``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+        self._stations: dict[str, StationRef] | None = None
+        self._site: str | None = None
+        self._revision_ok = False
+        self.row_time = _pg_time if self._postgres else _sqlite_time  # type: ignore[method-assign]
+
+    @property
+    def url(self) -> str:
+        """The database URL (password hidden)."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def require(self, feature: Feature) -> None:
+        if feature == "spc":
+            require_table(self.engine, "alarms", "SPC")
+        elif feature == "grading":
+            require_table(self.engine, "cell_grades", "grade")
+        elif feature == "ingest" and not self._revision_ok:
+            revision = current_revision(self.engine)
+            if revision != HEAD:
+                raise StoreError(
+                    f"ingestion needs MES schema revision {HEAD}, the database has {revision};"
+                    " upgrade it with `gigaline mes init LINE.yaml --db URL`"
+                )
+            self._revision_ok = True
+
+    def forget(self) -> None:
+        """Drop cached metadata (after stations or sites change)."""
+        self._stations = None
+        self._site = None
+
+    # -- EventLog ------------------------------------------------------------------------
+
+    @property
+    def site(self) -> str:
+        if self._site is None:
+            with self.engine.connect() as conn:
+                names = conn.execute(select(t.sites.c.name).order_by(t.sites.c.id)).scalars()
+                self._site = next(iter(names), "site")
+        return self._site
+
+    def stations(self) -> Mapping[str, StationRef]:
+        if self._stations is None:
+            q = select(t.stations.c.name, t.stations.c.id, t.steps.c.id, t.steps.c.name).join(
+                t.steps, t.steps.c.id == t.stations.c.step_id
+            )
+            with self.engine.connect() as conn:
+                self._stations = {
+                    name: StationRef(sid, step_id, step)
+                    for name, sid, step_id, step in conn.execute(q)
+                }
+        return self._stations
+
+    def known_events(self, site: str, ids: Collection[str]) -> set[str]:
+        # the site first: bound before the ids (the key's index serves id, then site)
+        rows = self._among("SELECT id FROM events WHERE site = %s AND", "id", ids, False, site)
+        return {r[0] for r in rows}
+
+    def unit_types(self, names: Collection[str]) -> dict[str, str]:
+        return {r[0]: r[1] for r in self._among("SELECT id, unit_type FROM units", "id", names)}
+
+    def existing_lots(self, names: Collection[str]) -> set[str]:
+        return {r[0] for r in self._among("SELECT id FROM lots", "id", names)}
+
+    def active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
+        out: dict[str, set[int]] = {}
+        held = (
+            "SELECT hu.unit, hu.hold_id FROM held_units hu JOIN holds h ON h.id = hu.hold_id"
+            " WHERE h.released IS NULL AND"
+        )
+        targets = "SELECT target, id FROM holds WHERE released IS NULL AND"  # held lots too
+        for sql, key in ((held, "hu.unit"), (targets, "target")):
+            for name, hold_id in self._among(sql, key, names, where=False):
+                out.setdefault(name, set()).add(hold_id)
+        return out
+
+    def _among(
+        self, sql: str, key: str, values: Iterable[str], where: bool = True, *first: Any
+    ) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` whose ``key`` is one of ``values`` (bound parameters, chunked).
+
+        ``first``: values of the ``%s`` placeholders of ``sql`` itself, bound before them.
+
+        Driver-level SQL on the driver's own cursor: at 20,000 names a batch, SQLAlchemy's
+        expanding IN costs more than the query, and its row objects (one Python call per row)
+        cost more than the driver's ``fetchall`` of plain tuples (built in C). ``sql`` and
+        ``key`` are constants of this module; only values are bound. On PostgreSQL the names
+        travel as one JSON array (serialised in C by orjson; psycopg dumps a list parameter
+        element by element in Python, 3x the client time) that the server unpacks into the
+        array of an index scan.
+        """
+        items = list(dict.fromkeys(values))
+        if not items:
+            return []
+        glue = " WHERE " if where else " "
+        out: list[tuple[Any, ...]] = []
+        with self.engine.connect() as conn:
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                if self._postgres:
+                    names = orjson.dumps(items).decode()
+                    sql_any = f"{key} = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))"
+                    cursor.execute(f"{sql}{glue}{sql_any}", (*first, names))
+                    return list(cursor.fetchall())
+                sql = sql.replace("%s", "?")
+                for i in range(0, len(items), _CHUNK):
+                    chunk = tuple(items[i : i + _CHUNK])
+                    marks = ",".join("?" * len(chunk))
+                    cursor.execute(f"{sql}{glue}{key} IN ({marks})", (*first, *chunk))
+                    out.extend(cursor.fetchall())
+            finally:
+                cursor.close()
+        return out
+
+    def row_time(self, ts: datetime) -> Any:
+        """A UTC datetime as the bulk path binds it (text on SQLite, as SQLAlchemy stores it).
+
+        Replaced per instance by :func:`_sqlite_time` or :func:`_pg_time` (one call per
+        timestamp, twice per process record: the plain function saves the method's dispatch).
+        """
+        return _pg_time(ts) if self._postgres else _sqlite_time(ts)
+
+    def append(self, rows: Rows) -> int:
+        """Write one batch in one transaction (all of it or, on any error, none of it)."""
+        self.require("ingest")
+        try:
+            with self.engine.begin() as conn:
+                write_rows(conn, rows)
+        except _CONFLICTS as exc:
+            raise AppendConflictError(
+                f"a row of the batch was stored meanwhile by another writer ({exc})"
+            ) from exc
+        return len(rows.events)
+
+    # -- LineRegistry --------------------------------------------------------------------
+
+    def register_line(self, layout: LineLayout) -> int:
+        with self.engine.begin() as conn:
+            added = writes.register_line(conn, layout)
+        self.forget()
+        return added
+
+    def steps(self) -> list[StepInfo]:
+        st, ln = t.steps, t.lines
+        q = (
+            select(st.c.name, ln.c.name, st.c.process, st.c.position)
+            .join(ln, ln.c.id == st.c.line_id)
+            .order_by(st.c.line_id, st.c.position)
+        )
+        with self.engine.connect() as conn:
+            return [StepInfo(r[0], r[1], r[2], int(r[3])) for r in conn.execute(q)]
+
+    def qualities(self) -> dict[str, QualitySpec | None]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.lines.c.name, t.lines.c.quality)).all()
+        return {
+            name: None if text is None else QualitySpec.model_validate_json(text)
+            for name, text in rows
+        }
+
+    # -- GenealogyReader -----------------------------------------------------------------
+
+    def kind_of(self, name: str) -> Literal["unit", "lot"] | None:
+        with self.engine.connect() as conn:
+            return queries.kind_of(conn, name)
+
+    def history(self, unit: str) -> UnitHistory | None:
+        with self.engine.connect() as conn:
+            return queries.history(conn, unit)
+
+    def ancestors(self, unit: str) -> list[tuple[str, str]]:
+        with self.engine.connect() as conn:
+            return queries.ancestors(conn, unit)
+
+    def descendants(self, name: str) -> list[tuple[str, str]]:
+        with self.engine.connect() as conn:
+            return queries.descendants(conn, name)
+
+    # -- MeasureReader -------------------------------------------------------------------
+
+    def measure_series(self, step: str, param: str, since: datetime | None) -> MeasureSeries:
+        with self.engine.connect() as conn:
+            return measures.measure_series(conn, step, param, since)
+
+    def latest_cell_params(
+        self, process: str, names: Sequence[str]
+    ) -> dict[str, tuple[float | None, ...]]:
+        with self.engine.connect() as conn:
+            return measures.latest_cell_params(conn, process, names)
+
+    def latest_curve_features(
+        self, kind: str, names: Sequence[str]
+    ) -> dict[str, tuple[float | None, ...]]:
+        with self.engine.connect() as conn:
+            return measures.latest_curve_features(conn, kind, names)
+
+    # -- HoldBook, AlarmBook, GradeBook ----------------------------------------------------
+
+    def add_hold(self, hold: NewHold) -> int:
+        with self.engine.begin() as conn:
+            return writes.add_hold(conn, hold)
+
+    def holds(self, include_released: bool = False) -> list[HoldRow]:
+        with self.engine.connect() as conn:
+            return writes.list_holds(conn, include_released)
+
+    def get_hold(self, hold_id: int) -> HoldRow | None:
+        with self.engine.connect() as conn:
+            return writes.get_hold(conn, hold_id)
+
+    def release_hold(self, hold_id: int, reason: str, by: str, when: datetime) -> bool:
+        with self.engine.begin() as conn:
+            return writes.release_hold(conn, hold_id, reason, by, when)
+
+    def known_alarms(self, keys: Collection[str]) -> set[str]:
+        with self.engine.connect() as conn:
+            return writes.known_alarms(conn, keys)
+
+    def record_alarms(
+        self, alarms: Sequence[Alarm], hold: NewHold | None
+    ) -> tuple[int, int | None]:
+        with self.engine.begin() as conn:
+            return writes.record_alarms(conn, alarms, hold)
+
+    def replace_grades(self, grades: Sequence[CellGrade], graded: datetime) -> None:
+        with self.engine.begin() as conn:
+            writes.replace_grades(conn, grades, self.row_time(graded))
+
+    # -- Tallies -------------------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return queries.table_counts(conn)
+
+    def step_results(self) -> list[StepResult]:
+        with self.engine.connect() as conn:
+            return queries.step_results(conn)

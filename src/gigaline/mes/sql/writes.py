@@ -1,0 +1,163 @@
+"""The SQL of the MES's writes other than ingestion: the line, holds, alarms and grades.
+
+Each function runs on the caller's connection, inside the caller's transaction, so that what
+belongs together commits together (an SPC alarm and the hold it starts).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
+
+from gigaline.mes.ports import Alarm, CellGrade, HoldRow, LineLayout, NewHold
+from gigaline.mes.sql import tables as t
+from gigaline.mes.sql.bulk import copy_rows, insert_rows
+
+__all__ = [
+    "add_hold",
+    "get_hold",
+    "known_alarms",
+    "list_holds",
+    "record_alarms",
+    "register_line",
+    "release_hold",
+    "replace_grades",
+]
+
+_CHUNK = 5_000
+
+
+def _get_or_add(conn: Connection, table: Table, key: dict[str, Any], extra: dict[str, Any]) -> int:
+    q = select(table.c.id).where(*(table.c[k] == v for k, v in key.items()))
+    found = conn.execute(q).scalar()
+    if found is not None:
+        return int(found)
+    new = conn.execute(insert(table).values(**key, **extra).returning(table.c.id)).scalar_one()
+    return int(new)
+
+
+def register_line(conn: Connection, layout: LineLayout) -> int:
+    """Add the missing parts of ``layout``, replace its quality settings; stations added."""
+    added = 0
+    site_id = _get_or_add(conn, t.sites, {"name": layout.site}, {})
+    area_id = _get_or_add(conn, t.areas, {"site_id": site_id, "name": layout.area}, {})
+    line_id = _get_or_add(conn, t.lines, {"area_id": area_id, "name": layout.line}, {})
+    conn.execute(update(t.lines).where(t.lines.c.id == line_id).values(quality=layout.quality_json))
+    existing = set(conn.execute(select(t.stations.c.name)).scalars())
+    for step in layout.steps:
+        step_id = _get_or_add(
+            conn, t.steps, {"line_id": line_id, "name": step.name},
+            {"position": step.position, "kind": step.kind, "process": step.process,
+             "branch": step.branch, "unit": step.unit},
+        )  # fmt: skip
+        for name in step.stations:
+            if name in existing:
+                continue
+            sid = conn.execute(
+                insert(t.stations).values(step_id=step_id, name=name).returning(t.stations.c.id)
+            ).scalar_one()
+            conn.execute(
+                insert(t.equipment).values(
+                    station_id=sid, name=f"{name}/machine", kind=step.equipment_kind
+                )
+            )
+            added += 1
+    return added
+
+
+def add_hold(conn: Connection, hold: NewHold) -> int:
+    """Insert a hold and the units it covers; its id."""
+    hold_id = conn.execute(
+        insert(t.holds)
+        .values(target=hold.target, reason=hold.reason, created=hold.created, created_by=hold.by)
+        .returning(t.holds.c.id)
+    ).scalar_one()
+    if hold.units:
+        conn.execute(insert(t.held_units), [{"hold_id": hold_id, "unit": u} for u in hold.units])
+    return int(hold_id)
+
+
+def _holds_query(include_released: bool, hold_id: int | None = None) -> Any:
+    h, hu = t.holds, t.held_units
+    n_units = select(func.count()).where(hu.c.hold_id == h.c.id).scalar_subquery()
+    q = select(h, n_units.label("units")).order_by(h.c.id.desc())
+    if not include_released:
+        q = q.where(h.c.released.is_(None))
+    if hold_id is not None:
+        q = q.where(h.c.id == hold_id)
+    return q
+
+
+def _hold_row(r: Any) -> HoldRow:
+    return HoldRow(r.id, r.target, r.reason, r.created, r.created_by, r.released,
+                   r.release_reason, r.released_by, int(r.units))  # fmt: skip
+
+
+def list_holds(conn: Connection, include_released: bool) -> list[HoldRow]:
+    """Holds, newest first: active only unless ``include_released``."""
+    return [_hold_row(r) for r in conn.execute(_holds_query(include_released))]
+
+
+def get_hold(conn: Connection, hold_id: int) -> HoldRow | None:
+    row = conn.execute(_holds_query(True, hold_id)).first()
+    return None if row is None else _hold_row(row)
+
+
+def release_hold(conn: Connection, hold_id: int, reason: str, by: str, when: datetime) -> bool:
+    """Release an active hold; False when there was none active with that id."""
+    h = t.holds
+    done = conn.execute(
+        update(h)
+        .where(h.c.id == hold_id, h.c.released.is_(None))
+        .values(released=when, release_reason=reason, released_by=by)
+    )
+    return bool(done.rowcount)
+
+
+def known_alarms(conn: Connection, keys: Collection[str]) -> set[str]:
+    """Those of ``keys`` that are stored alarms."""
+    keys = list(keys)
+    seen: set[str] = set()
+    for j in range(0, len(keys), _CHUNK):
+        q = select(t.alarms.c.key).where(t.alarms.c.key.in_(keys[j : j + _CHUNK]))
+        seen.update(conn.execute(q).scalars())
+    return seen
+
+
+def record_alarms(
+    conn: Connection, alarms: Sequence[Alarm], hold: NewHold | None
+) -> tuple[int, int | None]:
+    """Store the alarms not stored yet (and the hold, if any is new): (stored, hold id)."""
+    seen = known_alarms(conn, [a.key for a in alarms])
+    new = [a for a in alarms if a.key not in seen]
+    hold_id = add_hold(conn, hold) if new and hold is not None else None
+    if new:
+        conn.execute(
+            insert(t.alarms),
+            [
+                {"key": a.key, "source": a.source, "raised": a.raised, "ts": a.ts,
+                 "step": a.step, "param": a.param, "chart": a.chart, "rules": a.rules,
+                 "rule": a.rule, "value": a.value, "center": a.center, "lcl": a.lcl,
+                 "ucl": a.ucl, "units": json.dumps(a.units), "message": a.message,
+                 "hold_id": hold_id}
+                for a in new
+            ],
+        )  # fmt: skip
+    return len(new), hold_id
+
+
+def replace_grades(conn: Connection, grades: Sequence[CellGrade], graded: Any) -> None:
+    """Replace the stored grades, through the bulk paths ingestion uses (COPY, executemany).
+
+    ``graded`` is the grading time as the bulk path binds it (``SqlStore.row_time``).
+    """
+    rows = [(*g, graded) for g in grades]  # CellGrade's fields are the columns, in order
+    columns = ("unit", "grade", "reason", "capacity_ah", "dcir_mohm", "ocv_v", "k_mv_per_day",
+               "graded")  # fmt: skip
+    conn.execute(delete(t.cell_grades))
+    postgres = conn.dialect.name == "postgresql"
+    (copy_rows if postgres else insert_rows)(conn, "cell_grades", columns, rows)
