@@ -466,7 +466,7 @@ def ingest(
         while chunk := list(islice(it, batch_size)):
             decoded = decode(chunk, offset)
             offset += len(chunk)
-            if pending is not None and pending.future.done() and pending.future.exception():
+            if pending is not None and _failed(pending.future):
                 break  # the write before failed: decode no further, raise it below
             refs = look_up(store, decoded, None if pending is None else pending.prepared.rows)
             prepared = prepare(decoded, refs)
@@ -477,6 +477,16 @@ def ingest(
         if pending is not None:
             _finish(store, pending, total, progress)
     return total
+
+
+def _failed(future: Future[int]) -> bool:
+    """Whether a batch's write has already failed for good. A conflict is not a failure: the
+    batch is prepared and written again by :func:`_finish` (breaking off there lost the rest of
+    the stream whenever the conflict came back before the next batch was decoded)."""
+    if not future.done():
+        return False
+    exc = future.exception()
+    return exc is not None and not isinstance(exc, AppendConflictError)
 
 
 @dataclass
