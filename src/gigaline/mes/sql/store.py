@@ -28,13 +28,15 @@ from gigaline.mes.ports import (
     LineLayout,
     MeasureSeries,
     NewHold,
+    OeeLayout,
     StationRef,
+    StationTimeline,
     StepInfo,
     StepResult,
     UnitHistory,
 )
 from gigaline.mes.rows import Rows
-from gigaline.mes.sql import measures, queries, writes
+from gigaline.mes.sql import measures, oee, queries, writes
 from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
 from gigaline.mes.sql.db import (
@@ -340,6 +342,18 @@ class SqlStore:
     def replace_grades(self, grades: Sequence[CellGrade], graded: datetime) -> None:
         with self.engine.begin() as conn:
             writes.replace_grades(conn, grades, self.row_time(graded))
+
+    # -- OeeReader -----------------------------------------------------------------------
+
+    def oee_layout(self) -> OeeLayout:
+        with self.engine.connect() as conn:
+            return oee.oee_layout(conn)
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        with self.engine.connect() as conn:
+            return oee.station_timelines(conn, stations, since, until)
 
     # -- Tallies -------------------------------------------------------------------------
 
