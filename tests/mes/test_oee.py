@@ -35,7 +35,7 @@ from gigaline.mes.sql import open_store
 from gigaline.model import load_line
 from tests.mes.conftest import _pg_schema_url
 
-LINE = Path(__file__).parent / "lines" / "oee-example.yaml"
+LINE = Path(__file__).resolve().parents[2] / "examples" / "oee-example.yaml"
 DAY = datetime(2026, 1, 5, tzinfo=UTC)
 SINCE, UNTIL = DAY + timedelta(hours=6), DAY + timedelta(hours=18)
 
@@ -170,3 +170,33 @@ def test_mistakes_are_named(example_store: Any) -> None:
         live_oee(example_store, since=UNTIL, until=SINCE)
     with pytest.raises(FieldError):
         live_oee(example_store, station="assemble-1", step="assemble")
+
+
+def test_the_command_reads_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``gigaline oee`` never creates a database and never writes to one."""
+    import hashlib
+
+    from gigaline.cli import main
+
+    missing = tmp_path / "none.db"
+    assert main(["oee", "--db", str(missing)]) == 2
+    assert "no such database" in capsys.readouterr().err
+    assert not missing.exists()
+    db = tmp_path / "x.db"
+    store = open_store(str(db))
+    init_line(store, load_line(LINE))
+    submit(store, example_events())
+    store.close()
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    argv = ["oee", "--db", str(db), "--since", "2026-01-05T06:00Z", "--until",
+            "2026-01-05T18:00Z", "--json"]  # fmt: skip
+    assert main(argv) == 0
+    import json
+
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows[0]["oee"] == pytest.approx(590 * 60 / 72000)  # as GQ x PRI / PBT, any silence
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert main(["oee", "--db", str(db), "--step", "nope"]) == 2
+    assert "no step 'nope' in the store" in capsys.readouterr().err
+    assert main(["oee", "--db", str(db), "--since", "yesterday"]) == 2
+    assert "--since" in capsys.readouterr().err
