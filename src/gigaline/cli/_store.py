@@ -28,6 +28,7 @@ FLAGS: Final = {
     "until": "--until",
     "by": "--by",
     "silence_s": "--silence",
+    "opcua": "--opcua",
 }
 
 
