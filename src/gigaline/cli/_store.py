@@ -31,6 +31,7 @@ FLAGS: Final = {
     "role": "--role",
     "name": "--name",
     "token_id": "token",
+    "opcua": "--opcua",
 }
 
 
