@@ -78,7 +78,7 @@ class Clock:
                 return False
         if self.stop.is_set():
             return False
-        if self.speed is not None:
+        if self.speed is not None and t >= self.t0:  # history before the start is not late
             self.lag_s = time.monotonic() - due
             if self.lag_s > 1e-3:
                 self.behind += 1

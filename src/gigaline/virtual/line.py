@@ -23,8 +23,9 @@ The stream must come in time order (the twin's trace does); an event earlier tha
 before it is played at once, never dropped, and counted in :attr:`Truth.out_of_order`.
 
 The ground truth (:class:`Truth`) is counted from the events played: per station the units
-processed, good and NG, and the seconds in each state from the station's first state event to
-the end of the window. It is what the MES must hold after taking the line in.
+processed, good and NG whose records end inside the window, and the seconds in each state
+from the window's start (the state its birth gave, ``idle`` where the stream says none) to its
+end. It is what the MES must hold after taking the line in.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ Event = Mapping[str, Any]
 def _ms(ts: str) -> int:
     """Milliseconds since the epoch of a contract timestamp (RFC 3339, ``Z`` or an offset)."""
     when = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    return int(round(when.timestamp() * 1000))
+    return round(when.timestamp() * 1000)
 
 
 @dataclass
@@ -151,6 +152,8 @@ class VirtualLine:
         self._state: dict[str, tuple[str, int]] = {}  # station -> (state, since ms)
         self._processed: dict[str, int] = dict.fromkeys(self.step_of, 0)
         self._ng: dict[str, int] = dict.fromkeys(self.step_of, 0)
+        self._counted: dict[str, int] = dict.fromkeys(self.step_of, 0)  # inside the window
+        self._ng_counted: dict[str, int] = dict.fromkeys(self.step_of, 0)
         self.node: Any = None
         self.publisher: Any = None
         self.server: Any = None
@@ -173,8 +176,8 @@ class VirtualLine:
                           stop_reason=initial.get(s, ("idle", ""))[1])
             for s in self.step_of
         }  # fmt: skip
-        for station, (state, _reason) in initial.items():
-            self._state[station] = (state, self.start_ms)
+        for station, spec in devices.items():  # the births say each station's state
+            self._state[station] = (spec.state, self.start_ms)
         self.node = EdgeNode(
             self.broker, self.site, self.line.name, devices, start_ms=self.start_ms,
             faults=self.faults, client_id=self.client_id,
@@ -205,6 +208,7 @@ class VirtualLine:
                 if self.stop.is_set():
                     break
                 last = self._play(event, last)
+            self.clock.wait_until(self.end_ms / 1000.0)  # the window ends on time, not early
             self._close_states()
             self.publisher.drain(60)
         finally:
@@ -215,9 +219,9 @@ class VirtualLine:
             box.close()
             if self.server is not None:
                 self.server.stop()
-        for station, n in self._processed.items():
+        for station, n in self._counted.items():
             t = self.truth.stations[station]
-            t.processed, t.ng, t.good = n, self._ng[station], n - self._ng[station]
+            t.processed, t.ng, t.good = n, self._ng_counted[station], n - self._ng_counted[station]
         return self.truth
 
     def _initial_states(self) -> tuple[list[Event], dict[str, tuple[str, str]]]:
@@ -261,6 +265,9 @@ class VirtualLine:
         self.publisher.outbox.put([event])
         self.publisher.notify()
         if kind == "process" and station in self.step_of:
+            if self.start_ms <= ts < self.end_ms:
+                self._counted[station] += 1
+                self._ng_counted[station] += event.get("result") == "NG"
             self._processed[station] += 1
             if event.get("result") == "NG":
                 self._ng[station] += 1
