@@ -96,7 +96,10 @@ def _virtual_line(
         for step in line.steps
         for s in station_names(step.id, step.machines)
     }
-    events = generate_events(line, days, seed, start=start)
+    # ids of this run's units and events: a second run into the same database adds to it
+    # (an MES keeps what it took in) instead of colliding with the first run's ids
+    prefix = f"R{start:%Y%m%dT%H%M%S}-S{seed}-"
+    events = generate_events(line, days, seed, start=start, prefix=prefix)
     return VirtualLine(
         line, broker, events, start=start, end=start + timedelta(days=days), speed=speed,
         outbox=outbox, parameters=parameters, opcua_port=opcua_port,

@@ -86,7 +86,7 @@ def test_virtual_line_plays_the_stream_and_says_goodbye(
     t0 = datetime.fromisoformat(start.replace("Z", "+00:00"))
     a, b = ms_of(t0), ms_of(t0 + timedelta(days=days))
     expected: dict[str, list[int]] = {}
-    for e in generate_events(line, days, seed, start=t0):
+    for e in generate_events(line, days, seed, start=t0, prefix="x"):
         ts = ms_of(datetime.fromisoformat(e["ts"].replace("Z", "+00:00")))
         if e["type"] == "process" and a <= ts < b:
             n = expected.setdefault(e["station"], [0, 0])
@@ -115,3 +115,31 @@ def test_bad_arguments_are_refused_before_anything_starts(
     assert main(["run", str(MINI), "--out", str(tmp_path / "o"), *args]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _documented() -> list[str]:
+    """The ``virtual-line`` and ``run`` commands of README.md and docs/live.md."""
+    out = []
+    for doc in (ROOT / "README.md", ROOT / "docs" / "live.md"):
+        for line in doc.read_text(encoding="utf-8").splitlines():
+            words = line.split("#")[0].split()
+            if len(words) > 1 and words[0] == "gigaline" and words[1] in ("run", "virtual-line"):
+                out.append(" ".join(words))
+    return out
+
+
+def test_the_documented_commands_run(
+    mosquitto: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    commands = _documented()
+    assert {c.split()[1] for c in commands} == {"run", "virtual-line"}, commands
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        argv = command.replace("mqtt://127.0.0.1:1883", mosquitto.url).split()[1:]
+        argv = [str(ROOT / a) if a.startswith("examples/") else a for a in argv]
+        assert main(argv) == 0, (command, capsys.readouterr().err[-2000:])
+        assert capsys.readouterr().out.strip(), command
