@@ -30,7 +30,10 @@ from gigaline.mes.ports import (
     LineLayout,
     MeasureSeries,
     NewHold,
+    StateChange,
+    StationInfo,
     StationRef,
+    StationTally,
     StepInfo,
     StepResult,
     StoredCurve,
@@ -245,6 +248,19 @@ class MemoryStore:
         with self._lock:
             return self._ancestors(unit)
 
+    def ancestor_edges(self, unit: str) -> list[tuple[str, str, str]]:
+        with self._lock:
+            edges: set[tuple[str, str, str]] = set()
+            todo, seen = [unit], {unit}
+            while todo:
+                child = todo.pop()
+                for parent, kind in self._parents.get(child, ()):
+                    edges.add((parent, kind, child))
+                    if kind == "unit" and parent not in seen:
+                        seen.add(parent)
+                        todo.append(parent)
+            return sorted(edges)
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         with self._lock:
             seen: set[str] = set()
@@ -352,6 +368,10 @@ class MemoryStore:
         with self._lock:
             return list(self._alarms.values())
 
+    def hold_units(self, hold_id: int, limit: int) -> list[str]:
+        with self._lock:
+            return sorted(self._held.get(hold_id, ()))[:limit]
+
     def held_units(self, hold_id: int) -> set[str]:
         """The units a hold covers (for tests)."""
         with self._lock:
@@ -388,6 +408,57 @@ class MemoryStore:
             infos = {i: info for i, info in self._steps.values()}
             out = [StepResult(infos[i].name, infos[i].position, n[i], ok[i]) for i in n]
             return sorted(out, key=lambda s: s.position)
+
+    # -- FloorReader ---------------------------------------------------------------------
+
+    def _station_names(self) -> dict[int, str]:
+        return {ref.station_id: name for name, ref in self._stations.items()}
+
+    def floor_stations(self) -> list[StationInfo]:
+        with self._lock:
+            infos = dict(self._steps.values())
+            out = [
+                StationInfo(name, infos[ref.step_id].name, infos[ref.step_id].line,
+                            infos[ref.step_id].position)
+                for name, ref in self._stations.items()
+            ]  # fmt: skip
+            return sorted(out, key=lambda s: (s.line, s.position, s.station))
+
+    def latest_time(self) -> datetime | None:
+        with self._lock:
+            times = [_utc(r[5]) for r in self._records] + [_utc(r[2]) for r in self._states]
+            return max(times) if times else None
+
+    def state_changes(self, since: datetime, until: datetime) -> list[StateChange]:
+        with self._lock:
+            names = self._station_names()
+            rows = sorted(
+                ((names[r[1]], _utc(r[2]), i, r[3], r[4]) for i, r in enumerate(self._states)),
+            )
+            out: list[StateChange] = []
+            opening: dict[str, StateChange] = {}
+            for name, ts, _, state, reason in rows:
+                if ts < since:
+                    opening[name] = StateChange(name, ts, state, reason)
+                elif ts < until:
+                    out.append(StateChange(name, ts, state, reason))
+            out.extend(opening.values())
+            return sorted(out, key=lambda c: (c.station, c.ts))
+
+    def station_tallies(self, since: datetime, until: datetime) -> list[StationTally]:
+        with self._lock:
+            names = self._station_names()
+            n: dict[str, int] = defaultdict(int)
+            ok: dict[str, int] = defaultdict(int)
+            last: dict[str, datetime] = {}
+            for r in self._records:
+                ts = _utc(r[5])
+                if since <= ts < until:
+                    name = names[r[3]]
+                    n[name] += 1
+                    ok[name] += r[6] == "OK"
+                    last[name] = max(last.get(name, ts), ts)
+            return [StationTally(s, n[s], ok[s], last[s]) for s in sorted(n)]
 
 
 def _utc(value: datetime) -> datetime:

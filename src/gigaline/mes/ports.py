@@ -16,7 +16,9 @@ The doors, by concern:
 - :class:`GenealogyReader`: a unit's history and the genealogy walks (trace, where-used);
 - :class:`MeasureReader`: the stored measures SPC and grading read;
 - :class:`HoldBook`, :class:`AlarmBook`, :class:`GradeBook`: holds, SPC alarms, cell grades;
-- :class:`Tallies`: counts of stored rows and of OK / NG records per step.
+- :class:`Tallies`: counts of stored rows and of OK / NG records per step;
+- :class:`FloorReader`: the stations, their state changes and their counts over a window
+  (the dashboard's plant, line and station pages).
 
 :class:`Store` is all of them, plus :meth:`Store.require` and :meth:`Store.close`.
 
@@ -46,6 +48,7 @@ __all__ = [
     "CellGrade",
     "EventLog",
     "Feature",
+    "FloorReader",
     "GenealogyReader",
     "GradeBook",
     "HoldBook",
@@ -55,7 +58,10 @@ __all__ = [
     "MeasureReader",
     "MeasureSeries",
     "NewHold",
+    "StateChange",
+    "StationInfo",
     "StationRef",
+    "StationTally",
     "StepInfo",
     "StepLayout",
     "StepResult",
@@ -255,6 +261,36 @@ class StepResult:
     ok: int
 
 
+@dataclass(frozen=True, slots=True)
+class StationInfo:
+    """A registered station with the step it performs and that step's line and position."""
+
+    station: str
+    step: str
+    line: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """One stored state change of a station: from ``ts`` on it was in ``state``."""
+
+    station: str
+    ts: datetime
+    state: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StationTally:
+    """Records of one station in a window: all of them, the OK ones, and the last one's time."""
+
+    station: str
+    records: int
+    ok: int
+    last: datetime | None
+
+
 # -- the doors ------------------------------------------------------------------------------
 
 
@@ -344,6 +380,11 @@ class GenealogyReader(Protocol):
         """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted."""
         ...
 
+    def ancestor_edges(self, unit: str) -> list[tuple[str, str, str]]:
+        """The genealogy links behind ``unit``, as (parent, "lot" | "unit", child), each once,
+        sorted: the graph whose leaves are the material lots."""
+        ...
+
 
 class MeasureReader(Protocol):
     """The stored measures SPC and grading read."""
@@ -384,6 +425,10 @@ class HoldBook(Protocol):
         """Release an active hold; False when it was not active (already released, or none)."""
         ...
 
+    def hold_units(self, hold_id: int, limit: int) -> list[str]:
+        """The first ``limit`` units (by name) that the hold ``hold_id`` covers."""
+        ...
+
 
 class AlarmBook(Protocol):
     """SPC alarms."""
@@ -420,6 +465,27 @@ class Tallies(Protocol):
         ...
 
 
+class FloorReader(Protocol):
+    """The shop floor as stored: stations, their state changes and counts over a window."""
+
+    def floor_stations(self) -> list[StationInfo]:
+        """Every registered station, by line, route position and name."""
+        ...
+
+    def latest_time(self) -> datetime | None:
+        """The time of the newest stored process record or state change (None: neither)."""
+        ...
+
+    def state_changes(self, since: datetime, until: datetime) -> list[StateChange]:
+        """The state changes with ``since <= ts < until`` and, for each station, the last one
+        before ``since`` (the state the window opens in), by station and time."""
+        ...
+
+    def station_tallies(self, since: datetime, until: datetime) -> list[StationTally]:
+        """Per station with records in ``since <= ts < until``: records, OK ones, the last."""
+        ...
+
+
 class Store(
     EventLog,
     LineRegistry,
@@ -429,6 +495,7 @@ class Store(
     AlarmBook,
     GradeBook,
     Tallies,
+    FloorReader,
     Protocol,
 ):
     """Every door of an MES store."""

@@ -13,13 +13,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CurveSummary",
+    "DowntimeCause",
+    "Floor",
+    "Genealogy",
+    "GenealogyLink",
     "Hold",
+    "HoldContents",
     "HoldList",
     "HoldOnUnit",
     "HoldStatus",
     "LineSetup",
     "Record",
     "Release",
+    "StateSegment",
+    "StationFloor",
     "StepYield",
     "Trace",
     "WhereUsed",
@@ -88,6 +95,21 @@ class Trace(_Result):
     holds: list[HoldOnUnit]
 
 
+class GenealogyLink(_Result):
+    """One link of a genealogy: ``parent`` (a lot or unit) went into the unit ``child``."""
+
+    parent: str
+    parent_kind: str
+    child: str
+
+
+class Genealogy(_Result):
+    """The graph behind a unit: every link from it back to its material lots."""
+
+    unit: str
+    links: list[GenealogyLink]
+
+
 class WhereUsed(_Result):
     """Every unit that contains a lot or unit (``gigaline where-used --json``)."""
 
@@ -127,6 +149,13 @@ class HoldList(_Result):
     holds: list[HoldStatus]
 
 
+class HoldContents(_Result):
+    """A hold and the units it caught (the first ``len(units)`` of ``hold.units``, by name)."""
+
+    hold: HoldStatus
+    units: list[str]
+
+
 class Release(_Result):
     """A hold just released (``gigaline release --json``)."""
 
@@ -157,3 +186,52 @@ class LineSetup(_Result):
     steps: int
     stations: int
     stations_added: int
+
+
+class StationFloor(_Result):
+    """One station over a window: its latest state, time per state [s], its records."""
+
+    station: str
+    step: str
+    line: str
+    position: int
+    state: str
+    reason: str | None
+    since: str | None
+    state_s: dict[str, float]
+    records: int
+    ok: int
+    ng: int
+    quality_rate: float | None
+    last_record: str | None
+
+
+class StateSegment(_Result):
+    """A stretch of one state of one station (the state timeline)."""
+
+    station: str
+    state: str
+    reason: str | None
+    start: str | None
+    end: str | None
+    duration_s: float
+
+
+class DowntimeCause(_Result):
+    """One bar of the downtime Pareto: a state and reason, its total time and occurrences."""
+
+    state: str
+    reason: str | None
+    duration_s: float
+    count: int
+
+
+class Floor(_Result):
+    """Stations, timeline and downtime Pareto over a window (``[start, end)``, RFC 3339)."""
+
+    start: str
+    end: str
+    window_s: float
+    stations: list[StationFloor]
+    timeline: list[StateSegment]
+    downtime: list[DowntimeCause]

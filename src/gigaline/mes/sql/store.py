@@ -28,13 +28,16 @@ from gigaline.mes.ports import (
     LineLayout,
     MeasureSeries,
     NewHold,
+    StateChange,
+    StationInfo,
     StationRef,
+    StationTally,
     StepInfo,
     StepResult,
     UnitHistory,
 )
 from gigaline.mes.rows import Rows
-from gigaline.mes.sql import measures, queries, writes
+from gigaline.mes.sql import floor, measures, queries, writes
 from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
 from gigaline.mes.sql.db import (
@@ -293,6 +296,10 @@ class SqlStore:
 
     # -- MeasureReader -------------------------------------------------------------------
 
+    def ancestor_edges(self, unit: str) -> list[tuple[str, str, str]]:
+        with self.engine.connect() as conn:
+            return floor.ancestor_edges(conn, unit)
+
     def measure_series(self, step: str, param: str, since: datetime | None) -> MeasureSeries:
         with self.engine.connect() as conn:
             return measures.measure_series(conn, step, param, since)
@@ -327,6 +334,10 @@ class SqlStore:
         with self.engine.begin() as conn:
             return writes.release_hold(conn, hold_id, reason, by, when)
 
+    def hold_units(self, hold_id: int, limit: int) -> list[str]:
+        with self.engine.connect() as conn:
+            return floor.hold_units(conn, hold_id, limit)
+
     def known_alarms(self, keys: Collection[str]) -> set[str]:
         with self.engine.connect() as conn:
             return writes.known_alarms(conn, keys)
@@ -350,3 +361,21 @@ class SqlStore:
     def step_results(self) -> list[StepResult]:
         with self.engine.connect() as conn:
             return queries.step_results(conn)
+
+    # -- FloorReader ---------------------------------------------------------------------
+
+    def floor_stations(self) -> list[StationInfo]:
+        with self.engine.connect() as conn:
+            return floor.floor_stations(conn)
+
+    def latest_time(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return floor.latest_time(conn)
+
+    def state_changes(self, since: datetime, until: datetime) -> list[StateChange]:
+        with self.engine.connect() as conn:
+            return floor.state_changes(conn, since, until)
+
+    def station_tallies(self, since: datetime, until: datetime) -> list[StationTally]:
+        with self.engine.connect() as conn:
+            return floor.station_tallies(conn, since, until)
