@@ -22,6 +22,9 @@ FLAGS: Final = {
     "reason": "--reason",
     "db": "--db / GIGALINE_DB",
     "hold_id": "hold",
+    "role": "--role",
+    "name": "--name",
+    "token_id": "token",
 }
 
 
