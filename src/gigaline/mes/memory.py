@@ -30,10 +30,10 @@ from gigaline.mes.ports import (
     LineLayout,
     MeasureSeries,
     NewHold,
-    StateChange,
-    StationInfo,
+    OeeLayout,
+    OeeStep,
     StationRef,
-    StationTally,
+    StationTimeline,
     StepInfo,
     StepResult,
     StoredCurve,
@@ -66,6 +66,8 @@ class MemoryStore:
         self._site: str | None = None
         self._lines: dict[str, tuple[str, str, str | None]] = {}  # line -> (site, area, quality)
         self._steps: dict[tuple[str, str], tuple[int, StepInfo]] = {}  # (line, step) -> (id, info)
+        self._step_oee: dict[tuple[str, str], tuple[str, float | None]] = {}  # -> (kind, PRI)
+        self._calendars: dict[str, str | None] = {}
         self._stations: dict[str, StationRef] = {}
         self._events: dict[EventKey, tuple[Any, ...]] = {}
         self._lots: dict[str, tuple[Any, ...]] = {}
@@ -168,6 +170,7 @@ class MemoryStore:
             if self._site is None:
                 self._site = layout.site
             self._lines[layout.line] = (layout.site, layout.area, layout.quality_json)
+            self._calendars[layout.line] = layout.calendar_json
             added = 0
             for step in layout.steps:
                 key = (layout.line, step.name)
@@ -175,6 +178,7 @@ class MemoryStore:
                     info = StepInfo(step.name, layout.line, step.process, step.position)
                     self._steps[key] = (len(self._steps) + 1, info)
                 step_id, info = self._steps[key]
+                self._step_oee[key] = (step.kind, step.pri_s)
                 for name in step.stations:
                     if name not in self._stations:
                         self._stations[name] = StationRef(
@@ -247,19 +251,6 @@ class MemoryStore:
     def ancestors(self, unit: str) -> list[tuple[str, str]]:
         with self._lock:
             return self._ancestors(unit)
-
-    def ancestor_edges(self, unit: str) -> list[tuple[str, str, str]]:
-        with self._lock:
-            edges: set[tuple[str, str, str]] = set()
-            todo, seen = [unit], {unit}
-            while todo:
-                child = todo.pop()
-                for parent, kind in self._parents.get(child, ()):
-                    edges.add((parent, kind, child))
-                    if kind == "unit" and parent not in seen:
-                        seen.add(parent)
-                        todo.append(parent)
-            return sorted(edges)
 
     def descendants(self, name: str) -> list[tuple[str, str]]:
         with self._lock:
@@ -386,6 +377,53 @@ class MemoryStore:
         with self._lock:
             return {u: g.grade for u, (g, _) in self._grades.items()}
 
+    # -- OeeReader -----------------------------------------------------------------------
+
+    def oee_layout(self) -> OeeLayout:
+        with self._lock:
+            by_step: dict[int, list[str]] = defaultdict(list)
+            for name, ref in sorted(self._stations.items(), key=lambda kv: kv[1].station_id):
+                by_step[ref.step_id].append(name)
+            order = list(self._lines)
+            steps = [
+                OeeStep(info.name, info.line, self._step_oee[key][0], info.position,
+                        self._step_oee[key][1], tuple(by_step[i]))
+                for key, (i, info) in self._steps.items()
+            ]  # fmt: skip
+            steps.sort(key=lambda s: (order.index(s.line), s.position))
+            return OeeLayout(dict(self._calendars), steps)
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        a, b = _utc(since), _utc(until)
+        with self._lock:
+            ids = {self._stations[n].station_id: n for n in stations if n in self._stations}
+            standing: dict[int, tuple[datetime, str, str | None]] = {}
+            inside: dict[int, list[tuple[datetime, str, str | None]]] = defaultdict(list)
+            for row in sorted(self._states, key=lambda r: _utc(r[2])):  # stable: append order
+                sid, ts = row[1], _utc(row[2])
+                if sid not in ids:
+                    continue
+                if ts < a:
+                    standing[sid] = (ts, row[3], row[4])
+                elif ts < b:
+                    inside[sid].append((ts, row[3], row[4]))
+            recs: dict[int, list[tuple[float, bool]]] = defaultdict(list)
+            for r in self._records:
+                ts = _utc(r[5])
+                if r[3] in ids and a <= ts < b:
+                    recs[r[3]].append((ts.timestamp(), r[6] == "OK"))
+        out = {}
+        for sid, name in ids.items():
+            rows = sorted(recs.get(sid, ()))
+            out[name] = StationTimeline(
+                name, standing.get(sid), inside.get(sid, []),
+                np.array([t for t, _ in rows], dtype=np.float64),
+                np.array([ok for _, ok in rows], dtype=np.bool_),
+            )  # fmt: skip
+        return out
+
     # -- Tallies -------------------------------------------------------------------------
 
     def table_counts(self) -> dict[str, int]:
@@ -409,56 +447,10 @@ class MemoryStore:
             out = [StepResult(infos[i].name, infos[i].position, n[i], ok[i]) for i in n]
             return sorted(out, key=lambda s: s.position)
 
-    # -- FloorReader ---------------------------------------------------------------------
-
-    def _station_names(self) -> dict[int, str]:
-        return {ref.station_id: name for name, ref in self._stations.items()}
-
-    def floor_stations(self) -> list[StationInfo]:
-        with self._lock:
-            infos = dict(self._steps.values())
-            out = [
-                StationInfo(name, infos[ref.step_id].name, infos[ref.step_id].line,
-                            infos[ref.step_id].position)
-                for name, ref in self._stations.items()
-            ]  # fmt: skip
-            return sorted(out, key=lambda s: (s.line, s.position, s.station))
-
     def latest_time(self) -> datetime | None:
         with self._lock:
             times = [_utc(r[5]) for r in self._records] + [_utc(r[2]) for r in self._states]
             return max(times) if times else None
-
-    def state_changes(self, since: datetime, until: datetime) -> list[StateChange]:
-        with self._lock:
-            names = self._station_names()
-            rows = sorted(
-                ((names[r[1]], _utc(r[2]), i, r[3], r[4]) for i, r in enumerate(self._states)),
-            )
-            out: list[StateChange] = []
-            opening: dict[str, StateChange] = {}
-            for name, ts, _, state, reason in rows:
-                if ts < since:
-                    opening[name] = StateChange(name, ts, state, reason)
-                elif ts < until:
-                    out.append(StateChange(name, ts, state, reason))
-            out.extend(opening.values())
-            return sorted(out, key=lambda c: (c.station, c.ts))
-
-    def station_tallies(self, since: datetime, until: datetime) -> list[StationTally]:
-        with self._lock:
-            names = self._station_names()
-            n: dict[str, int] = defaultdict(int)
-            ok: dict[str, int] = defaultdict(int)
-            last: dict[str, datetime] = {}
-            for r in self._records:
-                ts = _utc(r[5])
-                if since <= ts < until:
-                    name = names[r[3]]
-                    n[name] += 1
-                    ok[name] += r[6] == "OK"
-                    last[name] = max(last.get(name, ts), ts)
-            return [StationTally(s, n[s], ok[s], last[s]) for s in sorted(n)]
 
 
 def _utc(value: datetime) -> datetime:

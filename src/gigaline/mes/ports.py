@@ -16,9 +16,10 @@ The doors, by concern:
 - :class:`GenealogyReader`: a unit's history and the genealogy walks (trace, where-used);
 - :class:`MeasureReader`: the stored measures SPC and grading read;
 - :class:`HoldBook`, :class:`AlarmBook`, :class:`GradeBook`: holds, SPC alarms, cell grades;
-- :class:`Tallies`: counts of stored rows and of OK / NG records per step;
-- :class:`FloorReader`: the stations, their state changes and their counts over a window
-  (the dashboard's plant, line and station pages).
+- :class:`Tallies`: counts of stored rows and of OK / NG records per step, and the time of
+  the newest stored data;
+- :class:`OeeReader`: what live OEE reads: the line's calendar and PRI, and each station's
+  states and records in a window (:mod:`gigaline.mes.services.oee`).
 
 :class:`Store` is all of them, plus :meth:`Store.require` and :meth:`Store.close`.
 :class:`AccessBook` (the HTTP API's tokens and the audit trail) stands beside them: only a
@@ -53,7 +54,6 @@ __all__ = [
     "CellGrade",
     "EventLog",
     "Feature",
-    "FloorReader",
     "GenealogyReader",
     "GradeBook",
     "HoldBook",
@@ -63,10 +63,11 @@ __all__ = [
     "MeasureReader",
     "MeasureSeries",
     "NewHold",
-    "StateChange",
-    "StationInfo",
+    "OeeLayout",
+    "OeeReader",
+    "OeeStep",
     "StationRef",
-    "StationTally",
+    "StationTimeline",
     "StepInfo",
     "StepLayout",
     "StepResult",
@@ -124,6 +125,8 @@ class StepLayout:
     unit: str
     stations: tuple[str, ...]
     equipment_kind: str
+    #: planned run time per item of one station [s] (ISO 22400-2 PRI); None: not per cell
+    pri_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,8 @@ class LineLayout:
     line: str
     quality_json: str | None
     steps: tuple[StepLayout, ...]
+    #: the line file's calendar section as JSON (planned stops for live OEE)
+    calendar_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,36 +273,6 @@ class StepResult:
 
 
 @dataclass(frozen=True, slots=True)
-class StationInfo:
-    """A registered station with the step it performs and that step's line and position."""
-
-    station: str
-    step: str
-    line: str
-    position: int
-
-
-@dataclass(frozen=True, slots=True)
-class StateChange:
-    """One stored state change of a station: from ``ts`` on it was in ``state``."""
-
-    station: str
-    ts: datetime
-    state: str
-    reason: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class StationTally:
-    """Records of one station in a window: all of them, the OK ones, and the last one's time."""
-
-    station: str
-    records: int
-    ok: int
-    last: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class TokenRow:
     """A stored API token (never its secret, only its SHA-256): id, name, role, made and
     revoked by whom, when."""
@@ -322,6 +297,40 @@ class AuditEntry:
     action: str
     target: str
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OeeStep:
+    """A registered step as live OEE needs it: its line, kind, PRI and stations."""
+
+    name: str
+    line: str
+    kind: str
+    position: int
+    pri_s: float | None
+    stations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OeeLayout:
+    """The registered lines' calendars (JSON of the line file's section, None: none stored)
+    and steps, in route order."""
+
+    calendars: dict[str, str | None]
+    steps: list[OeeStep]
+
+
+@dataclass(frozen=True)
+class StationTimeline:
+    """What one station reported about a window: its state standing at the window's start
+    (None: none stored before it), its state changes inside the window in time order, and the
+    end times of its process records inside the window (UNIX seconds) with their results."""
+
+    station: str
+    standing: tuple[datetime, str, str | None] | None
+    states: list[tuple[datetime, str, str | None]]
+    record_s: NDArray[np.float64] = field(repr=False)
+    record_ok: NDArray[np.bool_] = field(repr=False)
 
 
 # -- the doors ------------------------------------------------------------------------------
@@ -413,11 +422,6 @@ class GenealogyReader(Protocol):
         """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted."""
         ...
 
-    def ancestor_edges(self, unit: str) -> list[tuple[str, str, str]]:
-        """The genealogy links behind ``unit``, as (parent, "lot" | "unit", child), each once,
-        sorted: the graph whose leaves are the material lots."""
-        ...
-
 
 class MeasureReader(Protocol):
     """The stored measures SPC and grading read."""
@@ -497,25 +501,23 @@ class Tallies(Protocol):
         """Records and OK records per step that has records, in route order."""
         ...
 
-
-class FloorReader(Protocol):
-    """The shop floor as stored: stations, their state changes and counts over a window."""
-
-    def floor_stations(self) -> list[StationInfo]:
-        """Every registered station, by line, route position and name."""
-        ...
-
     def latest_time(self) -> datetime | None:
         """The time of the newest stored process record or state change (None: neither)."""
         ...
 
-    def state_changes(self, since: datetime, until: datetime) -> list[StateChange]:
-        """The state changes with ``since <= ts < until`` and, for each station, the last one
-        before ``since`` (the state the window opens in), by station and time."""
+
+class OeeReader(Protocol):
+    """What live OEE reads."""
+
+    def oee_layout(self) -> OeeLayout:
+        """Every registered line's calendar and every step with its PRI and stations."""
         ...
 
-    def station_tallies(self, since: datetime, until: datetime) -> list[StationTally]:
-        """Per station with records in ``since <= ts < until``: records, OK ones, the last."""
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        """Per station of ``stations``: its :class:`StationTimeline` over [since, until)
+        (state changes at ``since`` <= ts < ``until``, records with ``since`` <= ts < ``until``)."""
         ...
 
 
@@ -528,7 +530,7 @@ class Store(
     AlarmBook,
     GradeBook,
     Tallies,
-    FloorReader,
+    OeeReader,
     Protocol,
 ):
     """Every door of an MES store."""

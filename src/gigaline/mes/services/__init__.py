@@ -7,7 +7,6 @@ Mistakes are :class:`~gigaline.errors.FieldError` (field, value, what is allowed
 
 - :func:`init_line` -> :class:`LineSetup` (``gigaline mes init``)
 - :func:`trace` -> :class:`Trace` (``gigaline trace``)
-- :func:`genealogy` -> :class:`Genealogy` (the links behind a unit: the cell page's graph)
 - :func:`where_used` -> :class:`WhereUsed` (``gigaline where-used``)
 - :func:`place_hold` -> :class:`Hold` (``gigaline hold``)
 - :func:`list_holds` -> :class:`HoldList` of :class:`HoldStatus` (``gigaline holds``)
@@ -28,8 +27,6 @@ from gigaline.mes.services.models import (
     CurveSummary,
     DowntimeCause,
     Floor,
-    Genealogy,
-    GenealogyLink,
     Hold,
     HoldContents,
     HoldList,
@@ -46,7 +43,7 @@ from gigaline.mes.services.models import (
 )
 from gigaline.mes.services.setup import init_line
 from gigaline.mes.services.spc import SPC_CHARTS, CapabilitySummary, SpcResult, run_spc
-from gigaline.mes.services.trace import genealogy, trace, where_used
+from gigaline.mes.services.trace import trace, where_used
 
 __all__ = [
     "SPC_CHARTS",
@@ -54,8 +51,6 @@ __all__ = [
     "CurveSummary",
     "DowntimeCause",
     "Floor",
-    "Genealogy",
-    "GenealogyLink",
     "Grading",
     "Hold",
     "HoldContents",
@@ -74,7 +69,6 @@ __all__ = [
     "WhereUsed",
     "counts",
     "floor",
-    "genealogy",
     "grade_stored_cells",
     "hold_contents",
     "init_line",

@@ -17,8 +17,6 @@ __all__ = [
     "CurveSummary",
     "DowntimeCause",
     "Floor",
-    "Genealogy",
-    "GenealogyLink",
     "Hold",
     "HoldContents",
     "HoldList",
@@ -26,6 +24,8 @@ __all__ = [
     "HoldStatus",
     "LineSetup",
     "NewToken",
+    "OeeReport",
+    "OeeRow",
     "Principal",
     "Record",
     "Release",
@@ -99,21 +99,6 @@ class Trace(_Result):
     ancestors: list[str]
     curves: list[CurveSummary]
     holds: list[HoldOnUnit]
-
-
-class GenealogyLink(_Result):
-    """One link of a genealogy: ``parent`` (a lot or unit) went into the unit ``child``."""
-
-    parent: str
-    parent_kind: str
-    child: str
-
-
-class Genealogy(_Result):
-    """The graph behind a unit: every link from it back to its material lots."""
-
-    unit: str
-    links: list[GenealogyLink]
 
 
 class WhereUsed(_Result):
@@ -223,24 +208,14 @@ class StateSegment(_Result):
     duration_s: float
 
 
-class DowntimeCause(_Result):
-    """One bar of the downtime Pareto: a state and reason, its total time and occurrences."""
-
-    state: str
-    reason: str | None
-    duration_s: float
-    count: int
-
-
 class Floor(_Result):
-    """Stations, timeline and downtime Pareto over a window (``[start, end)``, RFC 3339)."""
+    """Stations and their state timeline over a window (``[start, end)``, RFC 3339)."""
 
     start: str
     end: str
     window_s: float
     stations: list[StationFloor]
     timeline: list[StateSegment]
-    downtime: list[DowntimeCause]
 
 
 class Principal(_Result):
@@ -290,3 +265,54 @@ class AuditTrail(_Result):
     """Audit lines, newest first."""
 
     entries: list[AuditLine]
+
+
+class OeeRow(_Result):
+    """OEE of one work unit or group of them (a station, a step, a line) over one window.
+
+    The ISO 22400-2 elements [s and counts] and the factors; a factor that is undefined (its
+    denominator is zero, or the step has no PRI) is None, with the reason in ``undefined``.
+    """
+
+    scope: str  # "station" | "step" | "line"
+    name: str
+    shift: str | None  # "2026-01-05 shift 1" with --by shift, else None
+    start: str | None
+    end: str | None
+    stations: int
+    planned_operation_s: float  # POT: the window, per station
+    planned_downtime_s: float  # PDOT: the line calendar's planned stops in the window
+    planned_busy_s: float  # PBT = POT - PDOT
+    production_s: float  # APT: running
+    downtime_s: float  # PBT - APT: every other state, and unqualified downtime
+    unqualified_s: float  # no state known, or silent while running
+    produced: int  # PQ: process records ending in the window
+    good: int  # GQ: OK records
+    pri_s: float | None  # PRI per item (PQ-weighted over stations with one)
+    availability: float | None
+    performance: float | None
+    quality: float | None
+    oee: float | None
+    undefined: dict[str, str]
+
+
+class DowntimeCause(_Result):
+    """One bar of the downtime Pareto: a state and reason, its time and how often it began."""
+
+    state: str
+    reason: str | None
+    seconds: float
+    occurrences: int
+    share: float  # of all downtime of the selection
+    cumulative: float
+
+
+class OeeReport(_Result):
+    """Live OEE per ISO 22400-2 (``gigaline oee --json``): rows and the downtime Pareto."""
+
+    since: str | None
+    until: str | None
+    by: str | None
+    silence_s: float
+    rows: list[OeeRow]
+    pareto: list[DowntimeCause]

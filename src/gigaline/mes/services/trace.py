@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from gigaline.errors import NotFoundError
 from gigaline.mes.ports import GenealogyReader
-from gigaline.mes.services.models import Genealogy, GenealogyLink, Trace, WhereUsed, rfc3339
+from gigaline.mes.services.models import Trace, WhereUsed, rfc3339
 
-__all__ = ["genealogy", "trace", "where_used"]
+__all__ = ["trace", "where_used"]
 
 
 def trace(store: GenealogyReader, unit: str) -> Trace:
@@ -55,17 +55,4 @@ def where_used(store: GenealogyReader, name: str) -> WhereUsed:
         source=name,
         units=[u for u, _ in found],
         cells=[u for u, kind in found if kind == "cell"],
-    )
-
-
-def genealogy(store: GenealogyReader, unit: str) -> Genealogy:
-    """The genealogy graph behind ``unit``: every link back to the material lots."""
-    if store.kind_of(unit) != "unit":
-        raise NotFoundError("unit", unit, "unit")
-    return Genealogy(
-        unit=unit,
-        links=[
-            GenealogyLink(parent=p, parent_kind=k, child=c)
-            for p, k, c in store.ancestor_edges(unit)
-        ],
     )

@@ -9,6 +9,7 @@ Each function takes an open connection and returns the plain data of :mod:`gigal
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
@@ -27,7 +28,15 @@ from sqlalchemy import (
 from gigaline.mes.ports import ActiveHold, StepResult, StoredCurve, StoredRecord, UnitHistory
 from gigaline.mes.sql import tables as t
 
-__all__ = ["ancestors", "descendants", "history", "kind_of", "step_results", "table_counts"]
+__all__ = [
+    "ancestors",
+    "descendants",
+    "history",
+    "kind_of",
+    "latest_time",
+    "step_results",
+    "table_counts",
+]
 
 g = t.genealogy
 
@@ -158,3 +167,13 @@ def table_counts(conn: Connection) -> dict[str, int]:
         n: int(conn.execute(select(func.count()).select_from(t.metadata.tables[n])).scalar_one())
         for n in COUNTED
     }
+
+
+def latest_time(conn: Connection) -> datetime | None:
+    """The newest ``ts`` of the process records and the machine states (aware UTC)."""
+    found = [
+        conn.execute(select(func.max(t.process_records.c.ts))).scalar(),
+        conn.execute(select(func.max(t.machine_states.c.ts))).scalar(),
+    ]
+    times = [x.replace(tzinfo=UTC) if x.tzinfo is None else x for x in found if x is not None]
+    return max(times) if times else None

@@ -21,6 +21,7 @@ from gigaline.mes.sql.bulk import copy_rows, insert_rows
 __all__ = [
     "add_hold",
     "get_hold",
+    "hold_units",
     "known_alarms",
     "list_holds",
     "record_alarms",
@@ -47,7 +48,11 @@ def register_line(conn: Connection, layout: LineLayout) -> int:
     site_id = _get_or_add(conn, t.sites, {"name": layout.site}, {})
     area_id = _get_or_add(conn, t.areas, {"site_id": site_id, "name": layout.area}, {})
     line_id = _get_or_add(conn, t.lines, {"area_id": area_id, "name": layout.line}, {})
-    conn.execute(update(t.lines).where(t.lines.c.id == line_id).values(quality=layout.quality_json))
+    conn.execute(
+        update(t.lines)
+        .where(t.lines.c.id == line_id)
+        .values(quality=layout.quality_json, calendar=layout.calendar_json)
+    )
     existing = set(conn.execute(select(t.stations.c.name)).scalars())
     for step in layout.steps:
         step_id = _get_or_add(
@@ -55,6 +60,7 @@ def register_line(conn: Connection, layout: LineLayout) -> int:
             {"position": step.position, "kind": step.kind, "process": step.process,
              "branch": step.branch, "unit": step.unit},
         )  # fmt: skip
+        conn.execute(update(t.steps).where(t.steps.c.id == step_id).values(pri_s=step.pri_s))
         for name in step.stations:
             if name in existing:
                 continue
@@ -108,6 +114,13 @@ def list_holds(conn: Connection, include_released: bool) -> list[HoldRow]:
 def get_hold(conn: Connection, hold_id: int) -> HoldRow | None:
     row = conn.execute(_holds_query(True, hold_id)).first()
     return None if row is None else _hold_row(row)
+
+
+def hold_units(conn: Connection, hold_id: int, limit: int) -> list[str]:
+    """The first ``limit`` units (by name) a hold covers."""
+    hu = t.held_units
+    q = select(hu.c.unit).where(hu.c.hold_id == hold_id).order_by(hu.c.unit).limit(limit)
+    return list(conn.execute(q).scalars())
 
 
 def release_hold(conn: Connection, hold_id: int, reason: str, by: str, when: datetime) -> bool:
