@@ -18,6 +18,7 @@ from gigaline.mes.services.models import Hold, HoldList, HoldStatus, Release, rf
 __all__ = [
     "HoldStore",
     "close_over_genealogy",
+    "hold_status",
     "list_holds",
     "new_hold_summary",
     "place_hold",
@@ -78,6 +79,14 @@ def _status(h: HoldRow) -> HoldStatus:
 def list_holds(store: HoldBook, include_released: bool = False) -> HoldList:
     """Holds, newest first: active only unless ``include_released``."""
     return HoldList(holds=[_status(h) for h in store.holds(include_released)])
+
+
+def hold_status(store: HoldBook, hold_id: int) -> HoldStatus:
+    """One stored hold, active or released."""
+    row = store.get_hold(hold_id)
+    if row is None:
+        raise NotFoundError("hold_id", hold_id, "hold")
+    return _status(row)
 
 
 def release_hold(store: HoldBook, hold_id: int, reason: str, by: str = "gigaline") -> Release:

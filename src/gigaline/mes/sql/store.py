@@ -27,6 +27,7 @@ from gigaline.mes.ports import (
     Feature,
     HoldRow,
     LineLayout,
+    Link,
     MeasureSeries,
     NewHold,
     StationRef,
@@ -293,6 +294,10 @@ class SqlStore:
         with self.engine.connect() as conn:
             return queries.ancestors(conn, unit)
 
+    def links(self, names: Collection[str], direction: Literal["in", "out"]) -> list[Link]:
+        with self.engine.connect() as conn:
+            return queries.links(conn, list(dict.fromkeys(names)), direction)
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
             return queries.descendants(conn, name)
@@ -334,6 +339,12 @@ class SqlStore:
         self._audited()
         with self.engine.begin() as conn:
             return writes.release_hold(conn, hold_id, reason, by, when)
+
+    def recent_alarms(
+        self, limit: int, step: str | None = None, param: str | None = None
+    ) -> list[tuple[Alarm, int | None]]:
+        with self.engine.connect() as conn:
+            return writes.recent_alarms(conn, limit, step, param)
 
     def known_alarms(self, keys: Collection[str]) -> set[str]:
         with self.engine.connect() as conn:
