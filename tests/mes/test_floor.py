@@ -1,8 +1,8 @@
-"""The shop floor over a window (services.floor), a hold's units and a unit's genealogy graph.
+"""The shop floor over a window (services.floor) and a hold's units (services.hold_contents).
 
 The floor is checked against hand-made state changes whose times give the durations by
-subtraction (the oracle), on the memory store and on SQLite alike; the genealogy graph and a
-hold's units against the genealogy walks they must agree with (ancestors, where-used).
+subtraction (the oracle), on the memory store and on SQLite alike; a hold's units against
+where-used, which they must equal.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ from gigaline.mes.memory import MemoryStore
 from gigaline.mes.ports import Store
 from gigaline.mes.services import (
     floor,
-    genealogy,
     hold_contents,
     init_line,
     place_hold,
-    trace,
     where_used,
 )
 from gigaline.mes.sql import open_store
@@ -90,10 +88,6 @@ def test_floor_times_states_and_downtime_by_subtraction(floor_store: Store) -> N
     assert (mix.state, mix.state_s, mix.records, mix.quality_rate) == (
         "unknown", {"unknown": 7200.0}, 0, None,
     )  # fmt: skip
-    assert [(d.state, d.reason, d.duration_s, d.count) for d in f.downtime] == [
-        ("down", "web break", 1800.0, 1),
-        ("blocked", None, 900.0, 1),
-    ]
     segs = [(s.state, s.start, s.end) for s in f.timeline if s.station == "c_coat-1"]
     assert segs == [
         ("running", "2026-03-02T08:00:00Z", "2026-03-02T08:30:00Z"),
@@ -139,24 +133,6 @@ def stores(
     finally:
         for s in out:
             s.close()
-
-
-def test_genealogy_graph_links_back_to_every_ancestor(
-    stores: list[Store], day: list[dict[str, Any]]
-) -> None:
-    memory, sql = stores
-    cell = next(e["unit"] for e in day if e["type"] == "process" and e["unit_type"] == "cell")
-    graphs = [genealogy(s, cell) for s in stores]
-    assert graphs[0] == graphs[1]
-    links = graphs[0].links
-    assert {(x.parent, x.parent_kind) for x in links} == set(sql.ancestors(cell))
-    # every child is the cell or one of its ancestor units; the lots are the leaves
-    units = {cell} | {n for n, k in sql.ancestors(cell) if k == "unit"}
-    assert {x.child for x in links} <= units
-    assert {x.parent for x in links if x.parent_kind == "lot"} == set(trace(sql, cell).lots)
-    assert len({x.child for x in links}) > 1  # the mini line has electrode units between
-    with pytest.raises(NotFoundError):
-        genealogy(memory, "no-such-unit")
 
 
 def test_hold_contents_are_the_units_where_used_finds(

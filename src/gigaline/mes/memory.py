@@ -28,6 +28,7 @@ from gigaline.mes.ports import (
     Feature,
     HoldRow,
     LineLayout,
+    Link,
     MeasureSeries,
     NewHold,
     OeeLayout,
@@ -76,6 +77,7 @@ class MemoryStore:
         self._records_of: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         self._parents: dict[str, list[tuple[str, str]]] = defaultdict(list)  # child -> parents
         self._children: dict[str, list[str]] = defaultdict(list)  # parent -> children
+        self._links: list[Link] = []
         self._genealogy = 0
         self._states: list[tuple[Any, ...]] = []
         self._curves: list[tuple[Any, ...]] = []
@@ -151,9 +153,10 @@ class MemoryStore:
             for r in rows.process_records:
                 self._records.append(r)
                 self._records_of[r[1]].append(r)
-            for parent, kind, child, *_ in rows.genealogy:
+            for parent, kind, child, qty, *_ in rows.genealogy:
                 self._parents[child].append((parent, kind))
                 self._children[parent].append(child)
+                self._links.append(Link(parent, kind, child, float(qty)))
             self._genealogy += len(rows.genealogy)
             self._states.extend(rows.machine_states)
             self._curves.extend(rows.curves)
@@ -252,6 +255,13 @@ class MemoryStore:
         with self._lock:
             return self._ancestors(unit)
 
+    def links(self, names: Collection[str], direction: Literal["in", "out"]) -> list[Link]:
+        wanted = set(names)
+        with self._lock:
+            if direction == "in":
+                return [x for x in self._links if x.child in wanted]
+            return [x for x in self._links if x.parent in wanted]
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         with self._lock:
             seen: set[str] = set()
@@ -339,6 +349,16 @@ class MemoryStore:
                 return False
             h.released, h.release_reason, h.released_by = when, reason, by
             return True
+
+    def recent_alarms(
+        self, limit: int, step: str | None = None, param: str | None = None
+    ) -> list[tuple[Alarm, int | None]]:
+        with self._lock:
+            found = [
+                (a, h) for a, h in self._alarms.values()
+                if (step is None or a.step == step) and (param is None or a.param == param)
+            ]  # fmt: skip
+        return found[::-1][:limit]
 
     def known_alarms(self, keys: Collection[str]) -> set[str]:
         with self._lock:

@@ -60,6 +60,7 @@ __all__ = [
     "HoldRow",
     "LineLayout",
     "LineRegistry",
+    "Link",
     "MeasureReader",
     "MeasureSeries",
     "NewHold",
@@ -272,6 +273,15 @@ class StepResult:
     ok: int
 
 
+class Link(NamedTuple):
+    """One genealogy edge: ``parent`` (a lot or unit, ``parent_kind``) went into ``child``."""
+
+    parent: str
+    parent_kind: str
+    child: str
+    qty: float
+
+
 @dataclass(frozen=True, slots=True)
 class TokenRow:
     """A stored API token (never its secret, only its SHA-256): id, name, role, made and
@@ -418,6 +428,11 @@ class GenealogyReader(Protocol):
         """Every lot and unit that went into ``unit``, as (name, "lot" | "unit")."""
         ...
 
+    def links(self, names: Collection[str], direction: Literal["in", "out"]) -> list[Link]:
+        """The genealogy edges into (``"in"``: the inputs of) or out of (``"out"``: what was
+        made from) the lots or units ``names``."""
+        ...
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted."""
         ...
@@ -469,6 +484,13 @@ class HoldBook(Protocol):
 
 class AlarmBook(Protocol):
     """SPC alarms."""
+
+    def recent_alarms(
+        self, limit: int, step: str | None = None, param: str | None = None
+    ) -> list[tuple[Alarm, int | None]]:
+        """The latest ``limit`` alarms (of ``step`` and ``param``, where given) with the id of
+        the hold each started, newest first."""
+        ...
 
     def known_alarms(self, keys: Collection[str]) -> set[str]:
         """Those of ``keys`` that are stored alarms."""

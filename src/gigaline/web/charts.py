@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from gigaline.mes.services.floor import UNKNOWN
-from gigaline.mes.services.models import Floor, Genealogy
+from gigaline.mes.services.models import Floor, Genealogy, OeeReport
 
 __all__ = ["STATE_COLOURS", "figure_dict", "genealogy_figure", "pareto_figure", "timeline_figure"]
 
@@ -65,27 +65,23 @@ def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, An
     return figure_dict(fig)
 
 
-def pareto_figure(f: Floor, top: int = 15) -> dict[str, Any]:
-    """The downtime Pareto: hours by state and reason, longest first, with the cumulative share."""
-    causes = f.downtime[:top]
-    total = sum(c.duration_s for c in f.downtime)
+def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
+    """The downtime Pareto of live OEE: hours by state and reason, longest first, with the
+    cumulative share."""
+    causes = report.pareto[:top]
     labels = [f"{c.state}: {c.reason}" if c.reason else c.state for c in causes]
-    hours = [c.duration_s / 3600 for c in causes]
-    cumulative, run = [], 0.0
-    for c in causes:
-        run += c.duration_s
-        cumulative.append(100 * run / total if total else 0.0)
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        x=labels, y=hours, name="downtime [h]",
+        x=labels, y=[c.seconds / 3600 for c in causes], name="downtime [h]",
         marker={"color": [STATE_COLOURS.get(c.state, "#999") for c in causes]},
-        customdata=[c.count for c in causes],
-        hovertemplate="%{x}<br>%{y:.2f} h in %{customdata} stops<extra></extra>",
+        customdata=[c.occurrences for c in causes],
+        hovertemplate="%{x}<br>%{y:.2f} h, began %{customdata} times<extra></extra>",
     ))  # fmt: skip
-    fig.add_trace(go.Scatter(x=labels, y=cumulative, name="cumulative [%]", yaxis="y2",
-                             mode="lines+markers", line={"color": "black"}))  # fmt: skip
+    fig.add_trace(go.Scatter(x=labels, y=[100 * c.cumulative for c in causes], yaxis="y2",
+                             name="cumulative [%]", mode="lines+markers",
+                             line={"color": "black"}))  # fmt: skip
     fig.update_layout(
-        **_LAYOUT, title="Downtime Pareto (all states but running and idle)",
+        **_LAYOUT, title="Downtime Pareto (ISO 22400-2: planned busy time not producing)",
         yaxis={"title": "hours"}, showlegend=False,
         yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105]},
     )  # fmt: skip
@@ -95,17 +91,15 @@ def pareto_figure(f: Floor, top: int = 15) -> dict[str, Any]:
 def genealogy_figure(g: Genealogy) -> dict[str, Any]:
     """The genealogy graph of a unit: the unit on the right, its inputs leftwards, lots last.
 
-    Each node's column is its longest path to the unit (so a lot used at two levels stands
+    Each node's column is its longest path to the root (so a lot used at two levels stands
     once, at its deepest); nodes are spread evenly within a column.
     """
     parents: dict[str, list[str]] = defaultdict(list)
-    kinds = {g.unit: "unit"}
-    for link in g.links:
-        parents[link.child].append(link.parent)
-        kinds[link.parent] = link.parent_kind
-    depth = {g.unit: 0}
-    todo = [g.unit]
-    while todo:  # longest distance from the unit (the graph is acyclic: genealogy)
+    for e in g.edges:
+        parents[e.target].append(e.source)
+    depth = {g.root: 0}
+    todo = [g.root]
+    while todo:  # longest distance from the root (a genealogy has no cycles)
         child = todo.pop()
         for p in parents.get(child, ()):
             if depth.get(p, -1) < depth[child] + 1:
@@ -120,10 +114,13 @@ def genealogy_figure(g: Genealogy) -> dict[str, Any]:
             pos[name] = (-float(d), (i + 1) / (len(names) + 1))
     ex: list[float | None] = []
     ey: list[float | None] = []
-    for link in g.links:
-        (x0, y0), (x1, y1) = pos[link.parent], pos[link.child]
-        ex += [x0, x1, None]
-        ey += [y0, y1, None]
+    for e in g.edges:
+        if e.source in pos and e.target in pos:
+            (x0, y0), (x1, y1) = pos[e.source], pos[e.target]
+            ex += [x0, x1, None]
+            ey += [y0, y1, None]
+    kinds = {n.id: n.kind for n in g.nodes}
+    types = {n.id: n.type for n in g.nodes}
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line={"color": "#999", "width": 1},
                              hoverinfo="skip", showlegend=False))  # fmt: skip
@@ -131,12 +128,15 @@ def genealogy_figure(g: Genealogy) -> dict[str, Any]:
         names = [n for n in pos if kinds.get(n) == kind]
         fig.add_trace(go.Scatter(
             x=[pos[n][0] for n in names], y=[pos[n][1] for n in names], text=names,
-            mode="markers+text", textposition="top center", name=f"{kind}s",
-            marker={"color": colour, "size": 12, "symbol": symbol}, hovertemplate="%{text}",
+            customdata=[types.get(n, kind) for n in names], mode="markers+text",
+            textposition="top center", name=f"{kind}s",
+            marker={"color": colour, "size": 12, "symbol": symbol},
+            hovertemplate="%{text} (%{customdata})<extra></extra>",
         ))  # fmt: skip
+    lots = sum(1 for k in kinds.values() if k == "lot")
     fig.update_layout(
-        **_LAYOUT, title=f"Genealogy of {g.unit}: {len(g.links)} links to "
-        f"{sum(1 for k in kinds.values() if k == 'lot')} lots",
+        **_LAYOUT, title=f"Genealogy of {g.root}: {len(g.edges)} links to {lots} lots"
+        + (" (cut: more nodes than shown)" if g.truncated else ""),
         xaxis={"visible": False}, yaxis={"visible": False, "range": [0, 1.1]},
         height=max(300, 40 * max((len(c) for c in columns.values()), default=1)),
     )  # fmt: skip

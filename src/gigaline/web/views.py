@@ -14,15 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from gigaline.mes.ports import Store
-from gigaline.mes.services import (
-    floor,
-    genealogy,
-    hold_contents,
-    list_holds,
-    run_spc,
-    trace,
-)
-from gigaline.mes.services.models import Floor, StationFloor
+from gigaline.mes.services import hold_contents, list_holds, run_spc, trace
+from gigaline.mes.services.floor import floor, window
+from gigaline.mes.services.models import Floor, OeeRow, StationFloor
+from gigaline.mes.services.oee import live_oee
+from gigaline.mes.services.trace import genealogy_graph
 from gigaline.mes.spc_plot import spc_figure
 from gigaline.model import Line
 from gigaline.web.charts import figure_dict, genealogy_figure, pareto_figure, timeline_figure
@@ -83,9 +79,22 @@ def floor_view(
     line: str | None = None,
     station: str | None = None,
 ) -> dict[str, Any]:
-    """The plant (no ``line``), a line, or one station: tiles, timeline, Pareto, counters."""
-    f = floor(store, hours=hours, line=line, station=station)
+    """The plant (no ``line``), a line, or one station: state tiles, OEE tiles with their
+    factors (live OEE over the same window), timeline, downtime Pareto, counters."""
+    since, until = window(store, hours)
+    f = floor(store, hours=hours, until=until, line=line, station=station)
     lines = _steps(f)
+    # OEE of the page's scope and one level down: the plant's lines, a line's steps, a station
+    oee: dict[str, OeeRow] = {}
+    reports = []
+    for name in [line] if line is not None else ([] if station is not None else list(lines)):
+        rep = live_oee(store, line=name, since=since, until=until, now=until)
+        reports.append(rep)
+        oee.update({f"{r.scope}:{r.name}": r for r in rep.rows})
+    if station is not None:
+        rep = live_oee(store, station=station, since=since, until=until, now=until)
+        reports.append(rep)
+        oee.update({f"{r.scope}:{r.name}": r for r in rep.rows})
     states = Counter(s.state for s in f.stations)
     records = sum(s.records for s in f.stations)
     ok = sum(s.ok for s in f.stations)
@@ -99,9 +108,11 @@ def floor_view(
         "ok": ok,
         "ng": records - ok,
         "hours": hours,
+        "oee": oee,
+        "pareto": [c for rep in reports for c in rep.pareto],
         "charts": {
             "timeline": timeline_figure(f, shown[:60]),
-            "pareto": pareto_figure(f),
+            "pareto": pareto_figure(reports[0]) if len(reports) == 1 else None,
         },
         "timeline_cut": max(0, len(shown) - 60),
     }
@@ -166,7 +177,7 @@ def spc_view(
 def cell_view(store: Store, unit: str) -> dict[str, Any]:
     """A unit's history, parameters, curves, holds and its genealogy graph to the lots."""
     t = trace(store, unit)
-    g = genealogy(store, unit)
+    g = genealogy_graph(store, unit, "backward")
     return {"trace": t, "genealogy": g, "charts": {"genealogy": genealogy_figure(g)}}
 
 

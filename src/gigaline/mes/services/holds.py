@@ -26,6 +26,7 @@ __all__ = [
     "HoldStore",
     "close_over_genealogy",
     "hold_contents",
+    "hold_status",
     "list_holds",
     "new_hold_summary",
     "place_hold",
@@ -96,6 +97,14 @@ def hold_contents(store: HoldBook, hold_id: int, limit: int = 1000) -> HoldConte
     if row is None:
         raise NotFoundError("hold_id", hold_id, "hold")
     return HoldContents(hold=_status(row), units=store.hold_units(hold_id, limit))
+
+
+def hold_status(store: HoldBook, hold_id: int) -> HoldStatus:
+    """One stored hold, active or released."""
+    row = store.get_hold(hold_id)
+    if row is None:
+        raise NotFoundError("hold_id", hold_id, "hold")
+    return _status(row)
 
 
 def release_hold(store: HoldBook, hold_id: int, reason: str, by: str = "gigaline") -> Release:

@@ -12,25 +12,33 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AlarmInfo",
+    "AlarmList",
     "AuditLine",
     "AuditTrail",
     "CurveSummary",
     "DowntimeCause",
     "Floor",
+    "Genealogy",
+    "GenealogyEdge",
+    "GenealogyNode",
     "Hold",
     "HoldContents",
     "HoldList",
     "HoldOnUnit",
     "HoldStatus",
     "LineSetup",
+    "LineSummary",
     "NewToken",
     "OeeReport",
     "OeeRow",
+    "Plant",
     "Principal",
     "Record",
     "Release",
     "StateSegment",
     "StationFloor",
+    "StepSummary",
     "StepYield",
     "TokenInfo",
     "TokenList",
@@ -265,6 +273,84 @@ class AuditTrail(_Result):
     """Audit lines, newest first."""
 
     entries: list[AuditLine]
+
+
+class StepSummary(_Result):
+    """A registered step: its line, process, position on the route and its stations."""
+
+    name: str
+    line: str
+    process: str | None
+    position: int
+    stations: list[str]
+
+
+class LineSummary(_Result):
+    """A registered line and its steps in route order."""
+
+    name: str
+    site: str
+    steps: list[StepSummary]
+
+
+class Plant(_Result):
+    """The equipment hierarchy of the store: its site and every registered line."""
+
+    site: str
+    lines: list[LineSummary]
+
+
+class GenealogyNode(_Result):
+    """A lot or unit of a genealogy graph (``type``: the unit type, or ``lot``)."""
+
+    id: str
+    kind: str
+    type: str
+
+
+class GenealogyEdge(_Result):
+    """``source`` (a lot or unit) went into ``target`` (a unit), ``qty`` of it."""
+
+    source: str
+    target: str
+    qty: float
+
+
+class Genealogy(_Result):
+    """A genealogy graph around ``root``: backward (what it is made of, down to the lots) or
+    forward (every unit made from it). ``truncated``: more nodes than the limit asked for."""
+
+    root: str
+    direction: str
+    nodes: list[GenealogyNode]
+    edges: list[GenealogyEdge]
+    truncated: bool
+
+
+class AlarmInfo(_Result):
+    """A stored SPC alarm: the rule violated at one point of one chart, and its hold."""
+
+    key: str
+    raised: str | None
+    ts: str | None
+    step: str
+    param: str
+    chart: str
+    rules: str
+    rule: int
+    value: float
+    center: float
+    lcl: float
+    ucl: float
+    units: list[str]
+    message: str
+    hold_id: int | None
+
+
+class AlarmList(_Result):
+    """SPC alarms, newest first."""
+
+    alarms: list[AlarmInfo]
 
 
 class OeeRow(_Result):

@@ -27,6 +27,7 @@ from gigaline.mes.ports import (
     Feature,
     HoldRow,
     LineLayout,
+    Link,
     MeasureSeries,
     NewHold,
     OeeLayout,
@@ -322,6 +323,10 @@ class SqlStore:
         with self.engine.connect() as conn:
             return queries.ancestors(conn, unit)
 
+    def links(self, names: Collection[str], direction: Literal["in", "out"]) -> list[Link]:
+        with self.engine.connect() as conn:
+            return queries.links(conn, list(dict.fromkeys(names)), direction)
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
             return queries.descendants(conn, name)
@@ -367,6 +372,12 @@ class SqlStore:
     def hold_units(self, hold_id: int, limit: int) -> list[str]:
         with self.engine.connect() as conn:
             return writes.hold_units(conn, hold_id, limit)
+
+    def recent_alarms(
+        self, limit: int, step: str | None = None, param: str | None = None
+    ) -> list[tuple[Alarm, int | None]]:
+        with self.engine.connect() as conn:
+            return writes.recent_alarms(conn, limit, step, param)
 
     def known_alarms(self, keys: Collection[str]) -> set[str]:
         with self.engine.connect() as conn:

@@ -6,7 +6,7 @@
 
   function draw(id, fig) {
     const div = document.getElementById(id);
-    if (div && window.Plotly) {
+    if (fig && div && window.Plotly) {
       window.Plotly.react(div, fig.data || [], fig.layout || {}, config);
     }
   }
