@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from gigaline.api.deps import ApiStore, get_store, require
-from gigaline.api.problems import responses
+from gigaline.api.problems import ProblemError, responses
+from gigaline.errors import FieldError
 from gigaline.mes import services as sv
 from gigaline.mes.services import alarms, plant
 from gigaline.mes.services.grading import GradingSummary, Modules, module_matches
@@ -244,7 +245,7 @@ def get_alarms(
     summary="Grade counts and module matching of the stored cells (stores nothing)",
 )  # fmt: skip
 def get_grades(_: Viewer, store: StoreDep) -> GradingSummary:
-    return GradingSummary.of(sv.grade_stored_cells(store, save=False))
+    return GradingSummary.of(_grade(store, save=False))
 
 
 @router.post(
@@ -252,7 +253,7 @@ def get_grades(_: Viewer, store: StoreDep) -> GradingSummary:
     summary="Grade the stored cells and store their grades",
 )  # fmt: skip
 def post_grades(_: Operator, store: StoreDep) -> GradingSummary:
-    return GradingSummary.of(sv.grade_stored_cells(store, save=True))
+    return GradingSummary.of(_grade(store, save=True))
 
 
 @router.get(
@@ -260,4 +261,15 @@ def post_grades(_: Operator, store: StoreDep) -> GradingSummary:
     summary="The modules of matched cells, by cell id",
 )  # fmt: skip
 def get_modules(_: Viewer, store: StoreDep) -> Modules:
-    return module_matches(sv.grade_stored_cells(store, save=False))
+    return module_matches(_grade(store, save=False))
+
+
+def _grade(store: ApiStore, save: bool) -> sv.Grading:
+    """Grading; a line without grades, or no graded cell yet, is a state of the store (409),
+    not a mistake of the request."""
+    try:
+        return sv.grade_stored_cells(store, save=save)
+    except FieldError as exc:
+        if exc.field != "quality":
+            raise
+        raise ProblemError(409, exc.allowed) from None
