@@ -51,7 +51,7 @@ class Plant:
         )  # fmt: skip
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def plant(mini_line: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plant]:  # noqa: F811
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'plant.db'}"
     store = open_store(url)
@@ -72,7 +72,7 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(plant: Plant) -> Iterator[str]:
     """The dashboard and API on http://127.0.0.1:PORT (tokens required, as in production)."""
     import uvicorn
@@ -98,7 +98,7 @@ def server(plant: Plant) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Chromium from Debian's package (skipped where it is not installed, except in
     CI: ``GIGALINE_REQUIRE_SERVICES=1`` makes it a failure)."""

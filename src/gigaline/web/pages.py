@@ -109,10 +109,11 @@ _SECURITY_HEADERS: Final = {
 }
 
 
-class _RefusedError(Exception):
+class _RefusedError(GigalineError):
     """The request's user may not see or do this (handled by :func:`refused`)."""
 
     def __init__(self, status: int, needed: str, user: Principal | None) -> None:
+        super().__init__(f"this needs the role {needed} or above")
         self.status, self.needed, self.user = status, needed, user
 
 
