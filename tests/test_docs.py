@@ -31,7 +31,8 @@ def test_the_mes_python_api_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     source = ROOT / "tests" / "mes" / "lines" / "mini.yaml"
     (tmp_path / "line.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    events = generate_events(load_line(source), 1.0, 1)  # ids S1-..., as in the snippet
+    # ids S1-..., as in the snippet; 40 m coils keep the small line's electrodes moving
+    events = generate_events(load_line(source), 1.0, 1, coil_m=40.0)
     (tmp_path / "day.ndjson").write_text("".join(json.dumps(e) + "\n" for e in events))
     monkeypatch.chdir(tmp_path)
     (snippet,) = (s for s in _snippets("mes.md") if "open_store" in s)

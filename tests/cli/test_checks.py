@@ -151,7 +151,6 @@ GENERATE = {
     "--days 1e9": "--days 1e+09: must be >= 0 days and <= 36,525 days",
     "--days -1": "--days -1: must be >= 0 days",
     "--seed -1": "--seed -1: must be >= 0",
-    "--from-sim --warmup-days nan": "--warmup-days nan: must be a finite number >= 0 days",
 }
 
 

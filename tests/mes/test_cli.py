@@ -27,7 +27,7 @@ def test_init_generate_ingest_trace_where_used_hold(
     assert code == 0 and init["stations"] == 18 and init["site"] == "testsite"
     events = tmp_path / "day.ndjson"
     assert main(["generate", "--line", line, "--days", "0.25", "--seed", "2", "-o", str(events),
-                 "--no-curves"]) == 0  # fmt: skip
+                 "--no-curves", "--coil-m", "40"]) == 0  # fmt: skip
     capsys.readouterr()
     n = len(events.read_text().splitlines())
     code, first = run(capsys, "ingest", str(events), "--db", db_url, "--json")

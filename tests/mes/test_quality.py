@@ -132,7 +132,7 @@ def test_since_and_rules(loaded: tuple[str, SqlStore], day: list[dict[str, Any]]
     res = run_spc(store, "form", "charge_capacity_ah", since=since, rules="western_electric",
                   raise_alarms=False)  # fmt: skip
     kept = sum(s >= since for s in stamps)
-    assert len(res.series.units) == kept == len(units) - len(units) // 2
+    assert len(res.series.units) == kept >= len(units) - len(units) // 2  # a batch ends at once
     ref = control_chart(values[len(values) - kept :], "imr")
     assert res.violations == {r: i for r, i in ref.violations("western_electric").items() if i}
     assert max(res.violations, default=1) <= 4  # Western Electric has 4 rules

@@ -195,9 +195,15 @@ class RunPool:
             return run.status(), run.result, run.report
 
     def shutdown(self) -> None:
-        """End the workers (runs still going are cancelled) and the progress reader."""
+        """End the workers and the progress reader: runs waiting are cancelled, runs going
+        are ended (a server stopping does not wait hours for a long run)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            processes = list(getattr(self._pool, "_processes", {}).values())  # no public API
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in processes:
+                proc.terminate()
+            for proc in processes:
+                proc.join(timeout=10)
             self._progress.put(None)
             if self._reader is not None:
                 self._reader.join(timeout=5)

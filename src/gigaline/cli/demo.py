@@ -145,6 +145,29 @@ def _mes(line: Line, days: float, seed: int, db: Path) -> None:
             datetime.fromisoformat(last_ts) - timedelta(hours=1),
             db.parent / "spc.html",
         )
+        _grade(store, line)
+
+
+def _grade(store: SqlStore, line: Line) -> None:
+    """Grade the cells that reached grading (the stream starts from a full line) and match
+    them into modules."""
+    from gigaline.mes.services import grade_stored_cells
+
+    try:
+        res = grade_stored_cells(store, line.quality).model_dump()
+    except GigalineError as exc:  # a line without grades, or no cell graded yet
+        console.print(f"grading: {exc}", highlight=False)
+        return
+    counts = ", ".join(f"{name} {n:,}" for name, n in res["counts"].items())
+    console.print(f"graded {res['cells']:,} cells: {counts}", highlight=False)
+    m = res["matching"]
+    if m is not None:
+        console.print(
+            f"module matching: {m['modules']:,} modules of {m['cells_per_module']}, "
+            f"{m['matched']:,} of {m['eligible']:,} eligible cells "
+            f"({m['match_rate'] * 100:.2f} %)",
+            highlight=False,
+        )
 
 
 def _spc(store: SqlStore, line: Line, since: datetime, plot: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gigaline.cli._app import app, console, console_err, simulate_with_progress
+from gigaline.cli._app import app, console, console_err
 from gigaline.cli._store import open_db
 
 mes_app = typer.Typer(help="Set up the MES database of a line.", no_args_is_help=True)
@@ -231,36 +231,48 @@ def generate(
         Path | None, typer.Option("--output", "-o", help="NDJSON file (default stdout).")
     ] = None,
     curves: Annotated[bool, typer.Option(help="Emit formation and aging curves.")] = True,
+    coil_m: Annotated[
+        float,
+        typer.Option(
+            "--coil-m",
+            help="Metres of web per coil on continuous steps (the twin's job there; "
+            "shorter coils keep a small test line's electrodes moving).",
+            min=1.0,
+        ),
+    ] = 1000.0,
     from_sim: Annotated[
         bool,
         typer.Option(
             "--from-sim",
-            help="Start cells at the merge step as the simulation (same seed) outputs them, "
-            "hour by hour.",
+            help="Deprecated, no effect: the stream is always the simulation's trace.",
+            hidden=True,
         ),
     ] = False,
     warmup_days: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--warmup-days",
-            help="With --from-sim: days simulated before the stream starts (fills the "
-            "electrode branches).",
+            help="Deprecated, no effect (was: days simulated before a --from-sim stream).",
+            hidden=True,
         ),
-    ] = 2.0,
+    ] = None,
 ) -> None:
-    """Write a realistic NDJSON event stream of the line (lots, units, records, states)."""
+    """Write the line's NDJSON event stream (lots, units, records, states), read off the
+    digital twin's trace: same seed, same stream."""
     from gigaline.cli._checks import EVENT_DAYS, output_file, run_flags
     from gigaline.mes.generate import generate_events
     from gigaline.model import load_line
 
-    run_flags(days, warmup_days if from_sim else None, seed, days_bound=EVENT_DAYS)
+    run_flags(days, None, seed, days_bound=EVENT_DAYS)
+    if from_sim or warmup_days is not None:
+        console_err.print(
+            "note: --from-sim and --warmup-days are deprecated and have no effect: "
+            "the stream is always the simulation's trace"
+        )
     if output is not None:
         output_file("--output", output, "events.ndjson")
     line = load_line(line_file)
-    drive = None
-    if from_sim:
-        drive = simulate_with_progress(line, days, warmup_days, seed)
-    events = generate_events(line, days, seed, curves=curves, drive=drive)
+    events = generate_events(line, days, seed, curves=curves, coil_m=coil_m)
     dumps = json.JSONEncoder(separators=(",", ":")).encode
     if output is None:
         write = sys.stdout.write

@@ -26,6 +26,7 @@ from gigaline.sim._layout import (
     G_PER_N,
     G_TR_LOST,
     G_TR_N,
+    G_TR_ON,
     MI_FAILS,
     MI_STEP,
     N_TR,
@@ -179,11 +180,13 @@ def run_traced(
     progress: Callable[[float], None] | None = None,
     state_hook: Callable[[KernelState, float], None] | None = None,
     trace: bool = True,
+    window_only: bool = False,
 ) -> Generator[TraceChunk, None, RunRecord]:
     """:func:`run_replication`, yielding the trace of the whole run (warm-up included) in
     chunks as the kernel writes it; the generator's return value is the :class:`RunRecord`
     (``record = yield from run_traced(...)``). The same seed gives the same trace and the same
-    record as :func:`run_replication`, which is this with the trace off.
+    record as :func:`run_replication`, which is this with the trace off. With ``window_only``
+    the trace starts at the end of the warm-up (``state_hook`` sees the state there first).
     """
     check_request(days, warmup_days, seed)
     check_memory(c, days, warmup_days, replications=1, workers=1)
@@ -192,6 +195,8 @@ def run_traced(
     horizon_s = warmup_s + days * 86400.0
     plan = planned_stops(c.line.calendar, horizon_s)
     st = new_state(c, plan, horizon_s, seed, replication, step_hourly=True, trace=trace)
+    if trace and window_only and warmup_s > 0.0:
+        st.G[G_TR_ON] = 0
     periods: list[FloatArray] = []
     with np.errstate(over="ignore"):  # SplitMix64 wraps around on purpose (pure-Python mode)
         snap = _snapshot(st)  # all zeros: the window starts at 0 without warm-up
@@ -206,6 +211,8 @@ def run_traced(
                 snap = _snapshot(st)
             if state_hook is not None:
                 state_hook(st, t)
+            if trace and t == warmup_s:
+                st.G[G_TR_ON] = 1
             if progress is not None:
                 progress(t / horizon_s)
     end = _snapshot(st)

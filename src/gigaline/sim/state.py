@@ -63,6 +63,8 @@ PERIOD_ROWS = 1 << 16
 #: 16.6; 120: 15.8 / 15.1; 240: 11.4 / 13.8; 480: 7.7 / 12.6 (28 November 2026, 2-core CI
 #: machine). The heap takes over between 362 and 722 pending events.
 SORTED_MAX_EVENTS = 384
+#: The most rows of a trace buffer (1 Mi rows of 56 bytes: 59 MiB).
+TRACE_ROWS_MAX = 1 << 20
 #: Lead-time stamps kept (entries and exits each); the stride adapts to the horizon.
 LEAD_TIME_SAMPLES = 100_000
 
@@ -102,9 +104,11 @@ _FLAT = frozenset(("SI", "SF", "DP", "ST", "STF", "MI", "MF", "MACC", "VI", "VF"
 def trace_rows(c: CompiledLine) -> int:
     """Rows of the trace buffer of a traced run of ``c``: drained when half full, so that the
     other half holds what one event can write (every server starting a job, with one record
-    per input, and changing state, and every machine stopping) many times over."""
+    per input, and changing state, and every machine stopping) many times over, up to
+    :data:`TRACE_ROWS_MAX` (lines of millions of aging places: no event starts them all; a
+    run whose event would not fit is refused, never cut)."""
     per_event = c.n_servers * (3 + int(c.SI[:, SI_NIN].max(initial=0))) + 2 * c.n_machines
-    return int(max(1 << 16, 4 * per_event))
+    return int(min(max(1 << 16, 4 * per_event), TRACE_ROWS_MAX))
 
 
 def new_state(

@@ -22,7 +22,7 @@ into the seconds the station as a whole spends in each state, the view an MES ge
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -30,11 +30,19 @@ import numpy.typing as npt
 from gigaline.sim._layout import (
     BLOCKED,
     DOWN,
+    MI_DOWN,
+    MI_NBLOCKED,
+    MI_NWORK,
+    MI_PLANNED,
     N_STATES,
     PLANNED,
     SI_CONS,
     SI_K,
     SI_NMACH,
+    ST_CONSUMED,
+    ST_OUT,
+    ST_SCRAP,
+    ST_STARTED,
     STARVED,
     TR_DEPOSIT,
     TR_END,
@@ -42,10 +50,12 @@ from gigaline.sim._layout import (
     TR_SERVER,
     TR_START,
     TR_TAKE,
+    VI_STATE,
     WORKING,
 )
 from gigaline.sim.compile import CompiledLine
 from gigaline.sim.runner import RunRecord, TraceChunk, run_traced
+from gigaline.sim.state import KernelState
 
 __all__ = ["STATE_NAMES", "Trace", "TraceTally", "station_state"]
 
@@ -81,15 +91,24 @@ class Trace:
         warmup_days: float = 0.0,
         seed: int = 0,
         replication: int = 0,
+        window_only: bool = False,
+        state_hook: Callable[[KernelState, float], None] | None = None,
     ) -> None:
         self.compiled = c
+        self.window_only, self.state_hook = window_only, state_hook
         self.days, self.warmup_days = days, warmup_days
         self.seed, self.replication = seed, replication
         self.record: RunRecord | None = None
 
     def __iter__(self) -> Iterator[TraceChunk]:
         self.record = yield from run_traced(
-            self.compiled, self.days, self.warmup_days, self.seed, self.replication
+            self.compiled,
+            self.days,
+            self.warmup_days,
+            self.seed,
+            self.replication,
+            state_hook=self.state_hook,
+            window_only=self.window_only,
         )
 
 
@@ -115,6 +134,12 @@ class TraceTally:
         self.station_s = np.zeros((M, N_STATES))
         self.failures = np.zeros(M, dtype=np.int64)
         self.machine_jobs = np.zeros(M, dtype=np.int64)
+        #: per machine, jobs ended in the window: cells good and scrapped
+        self.machine_good = np.zeros(M, dtype=np.int64)
+        self.machine_scrap = np.zeros(M, dtype=np.int64)
+        #: per machine, jobs ended in the window, and those of them with no good cell
+        self.machine_ended = np.zeros(M, dtype=np.int64)
+        self.machine_lost = np.zeros(M, dtype=np.int64)
         self._vstate = np.full(V, STARVED, dtype=np.int64)
         self._vlast = np.zeros(V)
         self._vmach = np.zeros(V, dtype=np.int64)
@@ -169,45 +194,83 @@ class TraceTally:
 
     def add(self, chunk: TraceChunk) -> None:
         """Add one chunk (chunks in the order the run yields them)."""
-        ts = chunk.t_s.tolist()
-        for t, (kind, step, who, n, _ident, x) in zip(ts, chunk.rec.tolist(), strict=True):
-            inside = self._in_window(t)
-            if kind == TR_SERVER:
+        add = self.add_record
+        for t, r in zip(chunk.t_s.tolist(), chunk.rec.tolist(), strict=True):
+            add(t, *r)
+
+    def add_record(
+        self, t: float, kind: int, step: int, who: int, n: int, _ident: int, x: int
+    ) -> None:
+        """Add one record (records in time order)."""
+        inside = self._in_window(t)
+        if kind == TR_SERVER:
+            m = int(self._vmach[who])
+            self._server_until(who, t)
+            old = int(self._vstate[who])
+            self._nwork[m] += (x == WORKING) - (old == WORKING)
+            self._nblock[m] += (x == BLOCKED) - (old == BLOCKED)
+            self._vstate[who] = x
+            self._station_update(m, t)
+        elif kind == TR_MACHINE:
+            for v in self._mservers[who]:
+                self._server_until(v, t)
+            if n and not self._down[who] and inside:
+                self.failures[who] += 1
+            self._down[who], self._planned[who] = n, _ident
+            self._station_update(who, t)
+        elif kind == TR_START:
+            self.run_counters[step, 0] += n
+            if inside:
+                self.counters[step, 0] += n
+                self.counters[step, 4] += 1
+                self.machine_jobs[x] += 1
+        elif kind == TR_DEPOSIT:
+            sink = self._sink[step]  # the last step's cells leave as they are passed on
+            self.run_counters[step, 1] += n
+            self.run_counters[step, 3] += n if sink else 0
+            if inside:
+                self.counters[step, 1] += n
+                self.counters[step, 3] += n if sink else 0
+        elif kind == TR_END:
+            self.run_counters[step, 2] += x
+            if inside:
+                self.counters[step, 2] += x
                 m = int(self._vmach[who])
-                self._server_until(who, t)
-                old = int(self._vstate[who])
-                self._nwork[m] += (x == WORKING) - (old == WORKING)
-                self._nblock[m] += (x == BLOCKED) - (old == BLOCKED)
-                self._vstate[who] = x
-                self._station_update(m, t)
-            elif kind == TR_MACHINE:
-                for v in self._mservers[who]:
-                    self._server_until(v, t)
-                if n and not self._down[who] and inside:
-                    self.failures[who] += 1
-                self._down[who], self._planned[who] = n, _ident
-                self._station_update(who, t)
-            elif kind == TR_START:
-                self.run_counters[step, 0] += n
-                if inside:
-                    self.counters[step, 0] += n
-                    self.counters[step, 4] += 1
-                    self.machine_jobs[x] += 1
-            elif kind == TR_DEPOSIT:
-                sink = self._sink[step]  # the last step's cells leave as they are passed on
-                self.run_counters[step, 1] += n
-                self.run_counters[step, 3] += n if sink else 0
-                if inside:
-                    self.counters[step, 1] += n
-                    self.counters[step, 3] += n if sink else 0
-            elif kind == TR_END:
-                self.run_counters[step, 2] += x
-                if inside:
-                    self.counters[step, 2] += x
-            elif kind == TR_TAKE:
-                self.run_counters[step, 3] += n
-                if inside:
-                    self.counters[step, 3] += n
+                self.machine_good[m] += n
+                self.machine_scrap[m] += x
+                self.machine_ended[m] += 1
+                self.machine_lost[m] += n == 0
+        elif kind == TR_TAKE:
+            self.run_counters[step, 3] += n
+            if inside:
+                self.counters[step, 3] += n
+
+    def start_from(self, st: KernelState) -> None:
+        """Take the servers' and machines' states and the cell counters from the kernel state
+        at the window's start (a trace that starts there, ``window_only``)."""
+        t = self.start_s
+        self._vstate[:] = st.VI[:, VI_STATE]
+        self._vlast[:] = t
+        self._down[:] = st.MI[:, MI_DOWN]
+        self._planned[:] = st.MI[:, MI_PLANNED]
+        self._nwork[:] = st.MI[:, MI_NWORK]
+        self._nblock[:] = st.MI[:, MI_NBLOCKED]
+        for m in range(self._mstate.size):
+            self._mstate[m] = station_state(
+                int(self._down[m]), int(self._planned[m]), int(self._nwork[m]),
+                int(self._nblock[m]),
+            )  # fmt: skip
+        self._mlast[:] = t
+        for col, k in enumerate((ST_STARTED, ST_OUT, ST_SCRAP, ST_CONSUMED)):
+            self.run_counters[:, col] = st.ST[:, k]
+
+    def station_state(self, m: int) -> int:
+        """The current state of machine ``m`` as a whole (see :func:`station_state`)."""
+        return int(self._mstate[m])
+
+    def machine_of(self, v: int) -> int:
+        """The machine of server ``v``."""
+        return int(self._vmach[v])
 
     def close(self) -> None:
         """Bring every state time up to the end of the window (once, after the last chunk)."""

@@ -7,7 +7,9 @@
 - :mod:`gigaline.virtual.opcua`: an OPC UA server per line, an object per station
   (:class:`~gigaline.virtual.opcua.LineServer`);
 - :mod:`gigaline.virtual.faults`: drop, duplicate, reorder and corrupt messages
-  (:class:`~gigaline.virtual.faults.Faults`).
+  (:class:`~gigaline.virtual.faults.Faults`);
+- :mod:`gigaline.virtual.clock`: the twin against a clock, real time or accelerated
+  (:class:`~gigaline.virtual.clock.Clock`, :func:`~gigaline.virtual.clock.paced`).
 
 Submodules are imported on demand (OPC UA and MQTT clients are not loaded by this package).
 """

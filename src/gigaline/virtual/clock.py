@@ -1,92 +1,110 @@
-"""The twin against a clock: twin seconds to wall-clock seconds, real time or accelerated.
+"""The twin against a clock: deliver timed items (trace records, events) in real time or faster.
 
-A :class:`Clock` maps a twin time ``t`` [s] to the wall time it is due at:
-``anchor + (t - t0) / speed``, with ``anchor`` read once from :func:`time.monotonic` when the
-clock starts. Every wait is computed from that one anchor, never by adding up sleeps, so the
-error does not grow with the run: each event is late by the operating system's wake-up
-latency at most (about 0.1-1 ms on Linux), whatever the hour. ``speed=None`` runs as fast as
-the host can (tests, back-filling).
+:class:`Clock` maps twin time to wall time, ``wall = wall_0 + (t - t_0) / speed``, and waits
+for each item's due time on that **absolute** schedule: the wait for one item never adds to the
+next, so the error does not accumulate with the run's length. Sleeping costs no CPU; what is
+left is the host's sleep latency, a few hundred microseconds per item on an idle machine, the
+same at the first item and after an hour (tests/virtual/test_clock.py asserts it per item and
+that it does not grow).
 
-When the host cannot keep up (the events of a twin second take longer than ``1 / speed``
-wall seconds to publish), the clock does not skip or reorder anything: each event goes out as
-soon as the previous one has, the clock falls behind, and :attr:`Clock.lag_s` (how late the
-last event went out) and :attr:`Clock.max_lag_s` say by how much. The virtual line reports
-both; it catches up by itself when the load drops, because the anchor does not move.
+When the host cannot keep up (a speed the consumer cannot match, a loaded machine), items are
+late: the clock **never skips** an item and never reorders them; it hands each one over as soon
+as it can, in order, and reports how late (``lag_s`` of the last item, ``max_lag_s`` of the
+run, ``late`` the items more than ``late_after_s`` behind). It keeps the original schedule, so
+a run that fell behind catches up when the load drops, instead of shifting everything after
+the stall. ``speed`` is any factor from 0.001 up (1 = real time; 1000 runs a day in 86 s).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
-__all__ = ["Clock", "ClockError"]
+from gigaline.errors import GigalineError
 
-#: The longest single sleep [s]: a stop request is seen at least this often.
+__all__ = ["Clock", "ClockError", "paced"]
+
+T = TypeVar("T")
+
+#: The longest single sleep when a ``stop`` event is given [s].
 _SLICE_S = 0.25
 
 
-class ClockError(ValueError):
-    """A speed the clock cannot run at."""
+class ClockError(GigalineError):
+    """A clock that cannot run (a speed that is not a positive finite number)."""
 
 
-@dataclass
 class Clock:
-    """Wall-clock pacing of twin time (see the module docstring).
+    """Twin seconds to wall seconds at ``speed``, from twin time ``start_s`` at the first
+    :meth:`wait_until` (or :meth:`start`). With ``stop`` (a :class:`threading.Event`), setting
+    it ends any wait at once: :meth:`wait_until` then returns 0 without waiting further."""
 
-    ``speed``: twin seconds per wall second (1 = real time; None = as fast as possible).
-    ``t0``: the twin time [s] the clock starts at. ``stop``: an event that ends every wait at
-    once (a signal handler sets it).
-    """
+    def __init__(
+        self,
+        speed: float = 1.0,
+        start_s: float = 0.0,
+        late_after_s: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
+    ) -> None:
+        if not (isinstance(speed, int | float) and 1e-3 <= speed < float("inf")):
+            raise ClockError(f"speed: {speed!r}; expected a number from 0.001 up (1 = real time)")
+        self.speed = float(speed)
+        self.start_s = start_s
+        self.late_after_s = late_after_s
+        self._monotonic, self._sleep = monotonic, sleep
+        self.stop = stop
+        if stop is not None:  # a stop request ends a wait at once (a signal handler sets it)
+            self._sleep = lambda s: stop.wait(min(s, _SLICE_S)) and None
+        self._wall0: float | None = None
+        self.lag_s = 0.0
+        self.max_lag_s = 0.0
+        self.late = 0
+        self.items = 0
 
-    speed: float | None = 1.0
-    t0: float = 0.0
-    stop: threading.Event = field(default_factory=threading.Event)
-    lag_s: float = 0.0
-    max_lag_s: float = 0.0
-    behind: int = 0  # waits that found the event already due by more than one millisecond
-    _anchor: float | None = None
+    def start(self) -> None:
+        """Pin twin time ``start_s`` to now (done by the first wait otherwise)."""
+        self._wall0 = self._monotonic()
 
-    def __post_init__(self) -> None:
-        if self.speed is not None and not (0.0 < self.speed <= 1e6):
-            raise ClockError(f"speed {self.speed!r}: a positive number up to 1,000,000 (or none)")
-
-    def start(self, now: float | None = None) -> None:
-        """Fix the anchor: twin time ``t0`` is due now (or at monotonic time ``now``)."""
-        self._anchor = time.monotonic() if now is None else now
-
-    def due(self, t: float) -> float:
-        """The monotonic wall time at which twin time ``t`` is due."""
-        if self._anchor is None:
+    def due(self, t_s: float) -> float:
+        """The wall time (of ``monotonic``) at which twin time ``t_s`` is due."""
+        if self._wall0 is None:
             self.start()
-        assert self._anchor is not None
-        if self.speed is None:
-            return self._anchor
-        return self._anchor + (t - self.t0) / self.speed
+        assert self._wall0 is not None
+        return self._wall0 + (t_s - self.start_s) / self.speed
 
-    def wait_until(self, t: float) -> bool:
-        """Sleep until twin time ``t`` is due; False when :attr:`stop` was set meanwhile.
+    def now_s(self) -> float:
+        """The twin time the clock shows now."""
+        if self._wall0 is None:
+            self.start()
+        assert self._wall0 is not None
+        return self.start_s + (self._monotonic() - self._wall0) * self.speed
 
-        Returns at once (recording the lag) when ``t`` is already due.
-        """
-        due = self.due(t)
-        while True:
-            left = due - time.monotonic()
-            if left <= 0:
-                break
-            if self.stop.wait(min(left, _SLICE_S)):
-                return False
-        if self.stop.is_set():
-            return False
-        if self.speed is not None and t >= self.t0:  # history before the start is not late
-            self.lag_s = time.monotonic() - due
-            if self.lag_s > 1e-3:
-                self.behind += 1
-            self.max_lag_s = max(self.max_lag_s, self.lag_s)
-        return True
+    def wait_until(self, t_s: float) -> float:
+        """Sleep until twin time ``t_s`` is due; return how late it is then [wall s, >= 0]."""
+        due = self.due(t_s)
+        left = due - self._monotonic()
+        while left > 0.0:
+            if self.stop is not None and self.stop.is_set():
+                return 0.0
+            self._sleep(left)
+            left = due - self._monotonic()
+        lag = -left
+        self.items += 1
+        self.lag_s = lag
+        if lag > self.max_lag_s:
+            self.max_lag_s = lag
+        if lag > self.late_after_s:
+            self.late += 1
+        return lag
 
-    def now(self) -> float:
-        """The twin time due now (``t0`` while not started; at ``speed=None``, ``t0``)."""
-        if self._anchor is None or self.speed is None:
-            return self.t0
-        return self.t0 + (time.monotonic() - self._anchor) * self.speed
+
+def paced(items: Iterable[T], time_of: Callable[[T], float], clock: Clock) -> Iterator[T]:
+    """Yield ``items`` (in twin-time order) each when the clock reaches ``time_of(item)``;
+    none is skipped, however late (see :class:`Clock`)."""
+    for item in items:
+        clock.wait_until(time_of(item))
+        yield item

@@ -135,7 +135,9 @@ class VirtualLine:
         self.broker = broker
         self.start_ms = int(start.timestamp() * 1000)
         self.end_ms = int(end.timestamp() * 1000)
-        self.clock = Clock(speed=speed, t0=self.start_ms / 1000.0)
+        self.speed = speed
+        self._stop = threading.Event()
+        self.clock = Clock(speed=speed or 1.0, start_s=self.start_ms / 1000.0, stop=self._stop)
         self.outbox_path = outbox
         self.opcua_port = opcua_port
         self.faults = faults
@@ -161,7 +163,7 @@ class VirtualLine:
     @property
     def stop(self) -> threading.Event:
         """Set it (from a signal handler, another thread) to end :meth:`run` early."""
-        return self.clock.stop
+        return self._stop
 
     # -- running ---------------------------------------------------------------------------
 
@@ -200,7 +202,7 @@ class VirtualLine:
         try:
             if not self.node.wait_online(30):
                 log.warning("no MQTT connection to %s yet; buffering until it answers", self.broker)
-            self.clock.start()
+            self.clock.start()  # twin time start_ms is due now
             last = self.start_ms
             for event in first:
                 last = self._play(event, last)
@@ -208,7 +210,8 @@ class VirtualLine:
                 if self.stop.is_set():
                     break
                 last = self._play(event, last)
-            self.clock.wait_until(self.end_ms / 1000.0)  # the window ends on time, not early
+            if self.speed is not None and not self.stop.is_set():
+                self.clock.wait_until(self.end_ms / 1000.0)  # the window ends on time
             self._close_states()
             self.publisher.drain(60)
         finally:
@@ -248,7 +251,8 @@ class VirtualLine:
             self.truth.out_of_order += 1
         else:
             last = ts
-        self.clock.wait_until(ts / 1000.0)
+        if self.speed is not None and ts >= self.start_ms:  # history before the start: at once
+            self.clock.wait_until(ts / 1000.0)
         self.truth.events += 1
         kind = event.get("type")
         station = event.get("station")

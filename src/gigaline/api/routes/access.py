@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from gigaline.api.deps import ApiStore, get_store, require
@@ -53,7 +53,9 @@ def create_token(who: Admin, store: StoreDep, body: TokenRequest) -> NewToken:
     responses=responses(404, 422),
     summary="Revoke a token",
 )
-def revoke_token(who: Admin, store: StoreDep, token_id: int) -> TokenInfo:
+def revoke_token(
+    who: Admin, store: StoreDep, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> TokenInfo:
     return access.revoke_token(store, token_id, by=who.name)
 
 
@@ -64,6 +66,8 @@ def audit_trail(
     _: Admin,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(description="Only lines with an id below this")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Only lines with an id below this")
+    ] = None,
 ) -> AuditTrail:
     return access.audit_trail(store, limit, before)

@@ -46,6 +46,9 @@ StoreDep = Annotated[ApiStore, Depends(get_store)]
 Name = Annotated[str, Path(min_length=1, max_length=128, description="A lot or unit id")]
 
 _READ = responses(404, 422)
+#: A stored id: an INTEGER column (32 bits on PostgreSQL), so larger is no id (422, not a
+#: database overflow).
+HoldId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _WRITE = responses(404, 409, 413, 422)
 
 
@@ -165,7 +168,7 @@ def post_hold(who: Operator, store: StoreDep, body: HoldRequest) -> Hold:
     "/holds/{hold_id}", response_model=HoldStatus, tags=["holds"], responses=_READ,
     summary="One hold",
 )  # fmt: skip
-def get_hold(_: Viewer, store: StoreDep, hold_id: Annotated[int, Path(ge=1)]) -> HoldStatus:
+def get_hold(_: Viewer, store: StoreDep, hold_id: HoldId) -> HoldStatus:
     return hold_status(store, hold_id)
 
 
@@ -173,9 +176,7 @@ def get_hold(_: Viewer, store: StoreDep, hold_id: Annotated[int, Path(ge=1)]) ->
     "/holds/{hold_id}/release", response_model=Release, tags=["holds"], responses=_WRITE,
     summary="Release a hold, saying why",
 )  # fmt: skip
-def post_release(
-    who: Operator, store: StoreDep, hold_id: Annotated[int, Path(ge=1)], body: ReleaseRequest
-) -> Release:
+def post_release(who: Operator, store: StoreDep, hold_id: HoldId, body: ReleaseRequest) -> Release:
     return sv.release_hold(store, hold_id, body.reason, by=who.name)
 
 
