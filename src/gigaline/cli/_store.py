@@ -29,6 +29,9 @@ FLAGS: Final = {
     "by": "--by",
     "silence_s": "--silence",
     "opcua": "--opcua",
+    "role": "--role",
+    "name": "--name",
+    "token_id": "token",
 }
 
 
