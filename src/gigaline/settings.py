@@ -176,6 +176,15 @@ class Settings(BaseSettings):
         "finishing a unit, about an hour for a coil at a coater of the reference line).",
     )
 
+    spc_baseline_points: int = Field(
+        default=100,
+        ge=2,
+        description="Live SPC (the connectors): the first N stored values of a parameter with "
+        "spec limits estimate its control limits (phase I); every later value is judged against "
+        "them (phase II). 100 after AIAG's SPC reference manual (2nd ed., 2005): 25 or more "
+        "subgroups, about 100 individual readings, before control limits are set.",
+    )
+
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         """``Settings(**overrides)``, with a bad environment value as a :class:`SettingsError`."""

@@ -68,6 +68,7 @@ __all__ = [
     "look_up",
     "prepare",
     "submit",
+    "submit_prepared",
 ]
 
 DEFAULT_BATCH = 20_000
@@ -416,8 +417,14 @@ def submit(store: EventLog, batch: Sequence[Payload], offset: int = 0) -> Ingest
     raises, and nothing of the batch is stored). ``offset`` numbers positions in a longer
     stream. Safe beside other writers of the same store: see the module doc.
     """
+    return submit_prepared(store, batch, offset).result
+
+
+def submit_prepared(store: EventLog, batch: Sequence[Payload], offset: int = 0) -> Prepared:
+    """:func:`submit`, returning the rows written as well (for what runs after the commit on
+    the new rows only: live SPC in :class:`gigaline.mes.connectors.sink.StoreSink`)."""
     decoded = decode(batch, offset)
-    return _append(store, decoded, look_up(store, decoded)).result
+    return _append(store, decoded, look_up(store, decoded))
 
 
 def _append(store: EventLog, decoded: Decoded, refs: References) -> Prepared:

@@ -7,7 +7,10 @@ wrong type) goes to ``sink.dead_letter(letters)`` with its raw bytes and the rea
 
 :class:`StoreSink` is the sink over any store of :mod:`gigaline.mes.ports`
 (:func:`gigaline.mes.ingest.submit`, which returns after the commit, and the store's dead
-letters). Raw bytes go into the text column ``raw`` as JSON,
+letters). After each commit it hands the batch's new process records to live SPC
+(:class:`gigaline.mes.services.spc.LiveSpc`: the line's ``quality.specs`` judged as values
+arrive, alarms and holds), at a cost bounded by the batch; a failure there is logged and
+counted, never undoes or repeats the commit. Raw bytes go into the text column ``raw`` as JSON,
 ``{"mqtt_topic": ..., "payload_base64": ...}`` (``opcua_node`` instead of ``mqtt_topic`` for
 OPC UA), so the exact bytes and where they came from can be recovered.
 
@@ -81,19 +84,43 @@ class StoreSink:
     """A :class:`Sink` over a store's :class:`~gigaline.mes.ports.EventLog` (SQL or memory).
 
     Submits are serialised (one writer per store in this process: concurrent batches could
-    race on the same event id).
+    race on the same event id). ``spc``: run live SPC after each commit (the baseline is
+    :attr:`gigaline.settings.Settings.spc_baseline_points`).
     """
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, spc: bool = True) -> None:
         self.store = store
         self._lock = threading.Lock()
+        self.spc: Any = None
+        self.spc_failures = 0
+        self._steps: dict[int, str] = {}
+        if spc:
+            from gigaline.mes.services.spc import LiveSpc
+            from gigaline.settings import Settings
+
+            self.spc = LiveSpc(store, baseline=Settings.load().spc_baseline_points)
 
     def submit(self, events: Sequence[EventPayload]) -> SubmitResult:
-        from gigaline.mes.ingest import submit
+        from gigaline.mes.ingest import submit_prepared
 
         with self._lock:
-            result: SubmitResult = submit(self.store, list(events))
+            prepared = submit_prepared(self.store, list(events))
+            if self.spc is not None and prepared.rows.process_records:
+                self._judge(prepared.rows.process_records)
+        result: SubmitResult = prepared.result
         return result
+
+    def _judge(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Live SPC on the committed records (event_id, unit, step_id, station_id, started,
+        ts, result, reason, params); a failure is logged, the batch stays committed."""
+        try:
+            if any(r[2] not in self._steps for r in rows):
+                self._steps = {ref.step_id: ref.step for ref in self.store.stations().values()}
+            steps = self._steps
+            self.spc.judge([(steps.get(r[2], ""), r[1], r[5], r[8]) for r in rows])
+        except Exception:
+            self.spc_failures += 1
+            log.exception("live SPC failed on a committed batch of %d records", len(rows))
 
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
         from gigaline.mes.rows import DeadLetter as Letter

@@ -8,6 +8,11 @@ the line file's ``quality.specs``. Each rule violation raises one alarm (stored 
 SPC again over the same points adds nothing); a spec with ``hold_on_violation: true`` puts the
 units of the newly flagged points, and every unit made from them, on one hold (released like
 any other, ``gigaline release``).
+
+:class:`LiveSpc` is the live counterpart (``gigaline connect``): the connector sink hands it the
+process records of every committed batch (:class:`gigaline.mes.connectors.sink.StoreSink`), and
+each spec of the line's ``quality.specs`` is judged as its values arrive, with the cost of a
+batch bounded by the batch (see the class).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ __all__ = [
     "SPC_CHARTS",
     "CapabilitySummary",
     "ChartView",
+    "LiveSpc",
     "SpcReport",
     "SpcResult",
     "SpcStore",
@@ -464,3 +470,136 @@ def _raise_alarms(
     if hold is None or hold_id is None:
         return stored, None
     return stored, new_hold_summary(hold_id, hold)
+
+
+#: Points before the new ones that a run rule may need (Nelson rule 7: 15 in a row).
+_RULE_TAIL = 15
+
+
+class _Watch:
+    """One watched (step, parameter): its phase I chart and the last points judged."""
+
+    __slots__ = ("chart", "spec", "tail")
+
+    def __init__(self, spec: ParameterSpec) -> None:
+        self.spec = spec
+        self.chart: ControlChart | None = None
+        self.tail: list[tuple[datetime, str, float]] = []  # (ts, unit, value), time order
+
+
+class LiveSpc:
+    """SPC of the line's ``quality.specs`` on incoming records: alarms, and holds where a spec
+    says ``hold_on_violation`` (the live ``gigaline spc``).
+
+    Per spec, an individuals chart (``imr``) with ``rules`` (default Nelson): its centre and
+    limits come from the first ``baseline`` stored values of the parameter (phase I, read once,
+    when the spec is first met); every later value is judged against them (phase II) together
+    with the 15 before it, so that runs spanning batches are seen. A batch costs what its own
+    records cost (plus 15 points per spec it touches); until a spec has ``baseline`` values, its
+    values are only gathered. Alarms have the keys of ``gigaline spc --chart imr --baseline N``
+    on the same points, so running that afterwards stores no alarm twice. The specs are read
+    from the store once (:meth:`reload` reads them again, after ``gigaline mes init``).
+    """
+
+    def __init__(
+        self,
+        store: SpcStore,
+        *,
+        baseline: int = 100,
+        rules: str = "nelson",
+        by: str = "gigaline connect",
+    ) -> None:
+        if rules not in RULE_SETS:
+            raise FieldError("rules", rules, f"allowed: {', '.join(RULE_SETS)}")
+        if baseline < 2:
+            raise FieldError("baseline", baseline, "at least 2 values")
+        self.store = store
+        self.baseline = baseline
+        self.rules = rules
+        self.by = by
+        self.alarms = 0
+        self.holds = 0
+        self._watch: dict[tuple[str, str], _Watch] | None = None
+
+    def reload(self) -> None:
+        """Read the specs again (and start every chart afresh)."""
+        self._watch = None
+
+    def _specs(self) -> dict[tuple[str, str], _Watch]:
+        if self._watch is None:
+            self._watch = {}
+            for quality in self.store.qualities().values():
+                for spec in quality.specs if quality else ():
+                    self._watch[(spec.step, spec.param)] = _Watch(spec)
+            if self._watch:
+                self.store.require("spc")
+        return self._watch
+
+    def judge(self, records: list[tuple[str, str, datetime, str | None]]) -> int:
+        """Judge committed records (step, unit, end time, parameters as JSON); alarms stored."""
+        from gigaline.mes.measures import numbers
+
+        watch = self._specs()
+        if not watch or not records:
+            return 0
+        params_of: dict[str, list[str]] = {}
+        for step, param in watch:
+            params_of.setdefault(step, []).append(param)
+        new: dict[tuple[str, str], list[tuple[datetime, str, float]]] = {}
+        for step, unit, ts, params in records:
+            names = params_of.get(step)
+            if not names or not params:
+                continue
+            for name, value in zip(names, numbers(params, names), strict=True):
+                if value is not None:
+                    new.setdefault((step, name), []).append((_naive_utc(ts), unit, value))
+        stored = 0
+        for key, points in new.items():
+            points.sort(key=lambda p: p[0])  # stable: a batch's order among equal times
+            stored += self._judge(key, watch[key], points)
+        self.alarms += stored
+        return stored
+
+    def _judge(
+        self, key: tuple[str, str], w: _Watch, points: list[tuple[datetime, str, float]]
+    ) -> int:
+        step, param = key
+        if w.chart is None:  # once per spec: phase I from the stored values
+            series = self.store.measure_series(step, param, None)
+            if series.values.size < self.baseline:
+                return 0  # too few yet; these are stored, and read again next time
+            w.chart = control_chart(series.values[: self.baseline], "imr")
+            # every stored value after the baseline (this batch's among them) is judged now
+            points = [
+                (_naive_utc(t), u, v)
+                for t, u, v in zip(series.ts, series.units, series.values.tolist(), strict=True)
+            ][self.baseline :]
+            w.tail = []
+        if not points:
+            return 0
+        seq = w.tail + points
+        mon = w.chart.monitor(np.array([p[2] for p in seq], dtype=np.float64))
+        first = len(w.tail)
+        found = {
+            rule: [i for i in idx if i >= first]
+            for rule, idx in _violations(mon, self.rules).items()
+        }
+        found = {r: idx for r, idx in sorted(found.items()) if idx}
+        w.tail = seq[-_RULE_TAIL:]
+        if not found:
+            return 0
+        res: dict[str, Any] = {
+            "view": ChartView(mon), "rule_set": self.rules, "parameter_spec": w.spec,
+            "point_units": [[p[1]] for p in seq], "point_ts": [p[0] for p in seq],
+            "violations_by_rule": found,
+        }  # fmt: skip
+        stored, hold = _raise_alarms(self.store, res, step, param, self.by)
+        self.holds += hold is not None
+        return stored
+
+
+def _naive_utc(ts: datetime | str) -> datetime:
+    """A record's time as a naive UTC datetime (as :meth:`measure_series` gives it on SQLite)."""
+    if isinstance(ts, str):  # the SQLite rows' text
+        return datetime.fromisoformat(ts).replace(tzinfo=None)
+    return ts if ts.tzinfo is None else ts.astimezone(UTC).replace(tzinfo=None)
