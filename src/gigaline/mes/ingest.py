@@ -17,7 +17,12 @@ Two stages, so that every connector (file, HTTP, MQTT, OPC UA) shares them:
    after the commit, so a connector that acknowledges on it acknowledges durable events only.
    If another writer stored a row of the batch meanwhile (:class:`~gigaline.mes.ports.
    AppendConflictError`), nothing was written: the references are looked up again and the batch
-   prepared again (its events stored meanwhile now count as duplicates).
+   prepared again (its events stored meanwhile now count as duplicates). If the database
+   refuses a row for its value (:class:`~gigaline.mes.ports.RowsRefusedError`: the contract
+   keeps every event storable, so this is a safety net, not a path), the batch is bisected
+   until each refused event stands alone; each is dead-lettered with the database's reason, and
+   the other events are stored (:func:`_isolate`). Nothing accepted is lost, and the stream
+   goes on.
 
 :func:`ingest` is the bulk path for files and streams: batch after batch, each one
 transaction, with the next batch decoded and prepared while the previous one is written.
@@ -52,7 +57,7 @@ from gigaline.events import (
 )
 from gigaline.mes.curves import curve_features, encode_curve
 from gigaline.mes.errors import StoreError
-from gigaline.mes.ports import AppendConflictError, EventLog, StationRef
+from gigaline.mes.ports import AppendConflictError, EventLog, RowsRefusedError, StationRef
 from gigaline.mes.rows import DeadLetter, Rows
 
 __all__ = [
@@ -98,6 +103,8 @@ class IngestResult(BaseModel):
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
+    #: Of the rejected: events the database refused (dead-lettered with its reason).
+    refused: int = 0
     rejections: list[Rejection] = Field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
@@ -105,6 +112,7 @@ class IngestResult(BaseModel):
         self.accepted += other.accepted
         self.duplicate += other.duplicate
         self.rejected += other.rejected
+        self.refused += other.refused
         room = _KEEP_REJECTIONS - len(self.rejections)
         self.rejections.extend(other.rejections[: max(room, 0)])
 
@@ -291,7 +299,14 @@ class _Preparer:
         else:
             raw = json.dumps(payload, separators=(",", ":"), default=str)
         digest = hashlib.sha256(raw.encode("utf-8", errors="surrogatepass")).hexdigest()
-        self.rows.dead_letters.append(DeadLetter(self.now, event_id, reason, raw, digest))
+        letter = DeadLetter(
+            self.now,
+            None if event_id is None else _storable(event_id),
+            _storable(reason),
+            _storable(raw),
+            digest,
+        )
+        self.rows.dead_letters.append(letter)
 
     def resolve(self, valid: Sequence[tuple[int, Payload, Event]]) -> None:
         """Check duplicates and references in stream order; build the rows.
@@ -403,6 +418,16 @@ class _Preparer:
         )  # fmt: skip
 
 
+def _storable(text: str) -> str:
+    """``text`` as a database can store it: a NUL character or a lone surrogate (which a
+    rejected payload may well carry) becomes its backslash escape (``\\x00``, ``\\ud800``);
+    any other text is returned as it is."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00")
+
+
 _TYPE = {LotEvent: "lot", ProcessEvent: "process", StateEvent: "state", CurveEvent: "curve"}
 
 
@@ -417,7 +442,50 @@ def submit(store: EventLog, batch: Sequence[Payload], offset: int = 0) -> Ingest
     stream. Safe beside other writers of the same store: see the module doc.
     """
     decoded = decode(batch, offset)
-    return _append(store, decoded, look_up(store, decoded)).result
+    return _store(store, decoded, look_up(store, decoded))
+
+
+def _store(store: EventLog, decoded: Decoded, refs: References) -> IngestResult:
+    """Prepare and append a batch; if the database refuses a row, isolate what it refuses."""
+    try:
+        return _append(store, decoded, refs).result
+    except RowsRefusedError:
+        return _isolate(store, decoded)
+
+
+def _isolate(store: EventLog, decoded: Decoded) -> IngestResult:
+    """Store a batch the database refused, but for the events it refuses, by bisection.
+
+    Each half is prepared against the store (the half before it committed) and appended; a
+    refused half is halved again, down to single events, each of which is then dead-lettered
+    with the database's reason. ``log2(batch)`` rounds per refused event; the pieces commit
+    one by one (the batch is no longer one transaction, but every event is stored or
+    dead-lettered exactly once, in stream order).
+    """
+    total = IngestResult()
+    todo = [decoded]
+    while todo:
+        part = todo.pop()
+        try:
+            total.add(_append(store, part, look_up(store, part)).result)
+            continue
+        except RowsRefusedError as exc:
+            if len(part.valid) > 1:
+                mid = len(part.valid) // 2
+                first = Decoded(valid=part.valid[:mid], rejected=part.rejected)
+                todo += [Decoded(valid=part.valid[mid:]), first]  # the first half first
+                continue
+            if not part.valid:
+                raise  # the dead letters alone were refused: nothing to isolate
+            ((position, payload, event),) = part.valid
+            reason = f"the database refused it: {exc}"
+            refused = (position, payload, event.id, reason)
+            letter = Decoded(rejected=[*part.rejected, refused])
+        result = _append(store, letter, look_up(store, letter)).result
+        result.refused = 1
+        total.add(result)
+    total.rejections.sort(key=lambda r: r.position)
+    return total
 
 
 def _append(store: EventLog, decoded: Decoded, refs: References) -> Prepared:
@@ -486,7 +554,7 @@ def _failed(future: Future[int]) -> bool:
     if not future.done():
         return False
     exc = future.exception()
-    return exc is not None and not isinstance(exc, AppendConflictError)
+    return exc is not None and not isinstance(exc, AppendConflictError | RowsRefusedError)
 
 
 @dataclass
@@ -502,15 +570,19 @@ def _finish(
     total: IngestResult,
     progress: Callable[[int], None] | None,
 ) -> bool:
-    """Wait for a batch's write and count it; True when it had to be prepared again."""
+    """Wait for a batch's write and count it; True when it had to be prepared again (after a
+    conflict, or in pieces after a refusal: the batch after it must be prepared again)."""
     again = False
     try:
         pending.future.result()  # re-raises a failed write: that batch rolled back
-        prepared = pending.prepared
+        result = pending.prepared.result
     except AppendConflictError:
-        prepared = _append(store, pending.decoded, look_up(store, pending.decoded))
+        result = _store(store, pending.decoded, look_up(store, pending.decoded))
         again = True
-    total.add(prepared.result)
+    except RowsRefusedError:
+        result = _isolate(store, pending.decoded)
+        again = True
+    total.add(result)
     if progress is not None:
         progress(pending.decoded.size)
     return again

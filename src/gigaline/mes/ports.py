@@ -55,6 +55,7 @@ __all__ = [
     "MeasureReader",
     "MeasureSeries",
     "NewHold",
+    "RowsRefusedError",
     "StationRef",
     "StepInfo",
     "StepLayout",
@@ -75,6 +76,16 @@ class AppendConflictError(StoreError):
     """An append met rows stored meanwhile by another writer (an event key, a unit, a lot).
 
     Nothing of the batch was written. Ingestion looks the references up again and retries.
+    """
+
+
+class RowsRefusedError(StoreError):
+    """The database refused a row of an append for what it holds, not for a conflict (a value
+    too long for its column, a character it cannot store, a check it enforces).
+
+    Nothing of the batch was written. The message is the database's own reason. Ingestion
+    isolates the refused event(s) by bisecting the batch, dead-letters each with this reason
+    and stores the rest (:mod:`gigaline.mes.ingest`).
     """
 
 
@@ -304,6 +315,8 @@ class EventLog(Protocol):
         (``rows.event_keys()`` says which). Raises :class:`AppendConflictError`, nothing
         written, when an event key, unit or lot of ``rows`` was stored meanwhile (by another
         writer): then none of them was written, and the caller looks the batch up again.
+        Raises :class:`RowsRefusedError`, nothing written, when the database refuses a row for
+        its value.
         """
         ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gigaline.errors import NotFoundError
+from gigaline.events import unstorable
 from gigaline.mes.ports import GenealogyReader
 from gigaline.mes.services.models import Trace, WhereUsed, rfc3339
 
@@ -11,7 +12,7 @@ __all__ = ["trace", "where_used"]
 
 def trace(store: GenealogyReader, unit: str) -> Trace:
     """The unit's full history and its backward genealogy down to the material lots."""
-    h = store.history(unit)
+    h = None if unstorable(unit) else store.history(unit)  # no store holds a NUL
     if h is None:
         raise NotFoundError("unit", unit, "unit")
     # Plain data validated at once: pydantic-core builds the nested models in one call, about
@@ -48,7 +49,7 @@ def trace(store: GenealogyReader, unit: str) -> Trace:
 
 def where_used(store: GenealogyReader, name: str) -> WhereUsed:
     """Every unit that contains the lot or unit ``name`` (forward genealogy)."""
-    if store.kind_of(name) is None:
+    if unstorable(name) or store.kind_of(name) is None:
         raise NotFoundError("source", name, "lot or unit")
     found = store.descendants(name)
     return WhereUsed.model_construct(
