@@ -74,10 +74,10 @@ def test_a_database_of_the_previous_schema_upgrades_with_its_events(db_url: str)
         engine.dispose()  # the database (a file, a schema) is the fixture's to drop
 
 
-def test_a_database_of_schema_0003_upgrades_to_columns_that_hold_the_contract(
+def test_a_database_of_schema_0005_upgrades_to_columns_that_hold_the_contract(
     db_url: str,
 ) -> None:
-    """Migration 0004 widens the process records' reason to 256 characters and makes the dead
+    """Migration 0006 widens the process records' reason to 256 characters and makes the dead
     letters' event id unbounded; the rows stored before stay as they were."""
     from datetime import UTC, datetime
 
@@ -88,7 +88,7 @@ def test_a_database_of_schema_0003_upgrades_to_columns_that_hold_the_contract(
 
     engine = make_engine(resolve_url(db_url))
     try:
-        upgrade(engine, "0003")
+        upgrade(engine, "0005")
         ts = datetime(2026, 1, 5, 8, tzinfo=UTC)
         record = {"event_id": "e-1", "unit": "C-1", "step_id": 1, "station_id": 1, "ts": ts,
                   "result": "NG", "reason": "r" * 128}  # fmt: skip
@@ -112,7 +112,7 @@ def test_a_database_of_schema_0003_upgrades_to_columns_that_hold_the_contract(
         with engine.begin() as conn:  # rows the old columns hold: then back down, and up again
             conn.execute(t.dead_letters.delete().where(t.dead_letters.c.raw_sha256 == "1" * 64))
             conn.execute(t.process_records.delete().where(t.process_records.c.reason != "r" * 128))
-        downgrade(engine, "0003")
+        downgrade(engine, "0005")
         upgrade(engine)
     finally:
         engine.dispose()

@@ -12,14 +12,15 @@ quantity), *machine states*, *curves* (formation and aging curves as compressed 
 plus summary features), *holds*, the *events* ledger (one row per accepted event id: the
 idempotency key) and the *dead letters* (rejected events with their raw payload and reason).
 Quality (migration 0002): the line's quality section (``lines.quality``), SPC *alarms* and
-*cell grades*.
+*cell grades*. Live OEE (migration 0005): the line's calendar (``lines.calendar``) and each
+step's planned run time per item (``steps.pri_s``).
 
 The high-volume tables (process records, genealogy, machine states, curves) carry no foreign
 keys: ingestion has already checked every reference, and PostgreSQL would otherwise run a
 trigger per row (it more than doubled the COPY time of process records here).
 
 Every column holds what the event contract allows (:mod:`gigaline.events.contract`): names of
-``MAX_NAME`` characters, reasons of ``MAX_TEXT`` (migration 0004 widened the process records'
+``MAX_NAME`` characters, reasons of ``MAX_TEXT`` (migration 0006 widened the process records'
 reason to it), and the dead letters keep a rejected id whole, whatever its length; texts no
 database can store (NUL, lone surrogates) are refused by the contract, and dead letters carry
 them escaped.
@@ -107,6 +108,7 @@ lines = Table(
     Column("area_id", Integer, ForeignKey("areas.id"), nullable=False),
     Column("name", Name, nullable=False),
     Column("quality", Text),  # the line file's quality section as JSON (``mes init``)
+    Column("calendar", Text),  # the line file's calendar section as JSON (migration 0005)
     UniqueConstraint("area_id", "name"),
 )
 
@@ -121,6 +123,7 @@ steps = Table(
     Column("process", String(64)),
     Column("branch", Name),
     Column("unit", String(32), nullable=False),
+    Column("pri_s", Float),  # planned run time per item of one station (migration 0005)
     UniqueConstraint("line_id", "name"),
 )
 
@@ -181,7 +184,7 @@ process_records = Table(
     Column("started", Ts),
     Column("ts", Ts, nullable=False),
     Column("result", String(2), nullable=False),
-    Column("reason", String(256)),  # the contract's MAX_TEXT (migration 0004; was 128)
+    Column("reason", String(256)),  # the contract's MAX_TEXT (migration 0006; was 128)
     Column("params", Text),
     Index(None, "unit", "ts"),  # trace: one range scan per unit
 )
@@ -233,7 +236,7 @@ holds = Table(
     "holds",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("target", Text, nullable=False),  # a lot, a unit, or "spc:STEP/PARAM" (0004)
+    Column("target", Text, nullable=False),  # a lot, a unit, or "spc:STEP/PARAM" (0006)
     Column("reason", Text, nullable=False),
     Column("created", Ts, nullable=False),
     Column("created_by", Name, nullable=False),
@@ -292,7 +295,7 @@ dead_letters = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("received", Ts, nullable=False),
-    Column("event_id", Text),  # as received: a rejected id may be of any length (0004)
+    Column("event_id", Text),  # as received: a rejected id may be of any length (0006)
     Column("reason", Text, nullable=False),
     Column("raw", Text, nullable=False),
     Column("raw_sha256", String(64), nullable=False, unique=True),

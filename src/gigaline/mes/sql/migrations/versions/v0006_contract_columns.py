@@ -9,8 +9,8 @@ long: ``dead_letters.event_id`` becomes unbounded text. The target of an SPC hol
 PostgreSQL a wider ``varchar`` and ``varchar`` to ``text`` are catalogue changes (no rewrite of
 the table); on SQLite the three tables are rebuilt (SQLite cannot alter a column's type).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
