@@ -9,7 +9,8 @@ Two stages, so that every connector (file, HTTP, MQTT, OPC UA) shares them:
    ``(site, id)`` is stored or seen earlier in the batch is a duplicate (idempotency:
    replaying a file or a redelivered message changes nothing; the first event with a key
    wins); the station must exist and perform the named step; a unit keeps its type; every
-   consumed lot or unit must exist (in the store or earlier in the batch). A unit made from a
+   consumed lot or unit must exist (in the store or earlier in the batch), and must not be made
+   from the consuming unit (no cycle: genealogy stays a tree of the past). A unit made from a
    unit or lot on hold joins the same hold (hold propagation).
 2. **The append**: :func:`submit` looks the references up (:func:`look_up`), prepares, and
    appends the rows and dead letters in ONE transaction
@@ -46,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gigaline.events import (
     MAX_EVENT_BYTES,
+    Consumed,
     CurveEvent,
     Event,
     EventError,
@@ -218,6 +220,11 @@ class References:
     lots: set[str]
     held: dict[str, set[int]]
     row_time: Callable[[datetime], Any]
+    #: The store's forward genealogy of a name (asked only when an existing unit consumes a
+    #: unit: the one case where a cycle can close).
+    descendants: Callable[[str], list[tuple[str, str]]] = lambda _: []
+    #: Genealogy rows of a batch being written meanwhile (which the store may not show yet).
+    pending_genealogy: list[Any] = field(default_factory=list)
 
     def include(self, rows: Rows) -> None:
         """Count ``rows`` (a batch being written, which the store may not show yet) as stored."""
@@ -230,6 +237,7 @@ class References:
         self.lots.update(row[0] for row in rows.lots)
         for hold_id, unit in rows.held_units:
             self.held.setdefault(unit, set()).add(hold_id)
+        self.pending_genealogy = rows.genealogy
 
 
 def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> References:
@@ -245,6 +253,7 @@ def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> 
         lots=store.existing_lots(names),
         held=store.active_holds(names),
         row_time=store.row_time,
+        descendants=store.descendants,
     )
     if previous is not None:
         refs.include(previous)
@@ -287,6 +296,8 @@ class _Preparer:
         self.now = now
         self.accepted = self.duplicate = self.rejected = 0
         self.rejections: list[Rejection] = []
+        self._children: dict[str, list[str]] = {}  # batch genealogy, indexed on first need
+        self._indexed = -1  # rows of self.rows.genealogy in _children (-1: none yet)
 
     def reject(self, position: int, payload: Payload, event_id: str | None, reason: str) -> None:
         self.rejected += 1
@@ -379,6 +390,8 @@ class _Preparer:
                     f"consumed: no lot or unit {c.name!r} (it must be registered "
                     "or produced before it is consumed)"
                 )
+        if known is not None and parents:
+            self.refuse_cycle(e.unit, parents)
         b = self.rows
         if known is None:
             self.unit_types[e.unit] = e.unit_type
@@ -396,6 +409,47 @@ class _Preparer:
                 if hold_id not in mine:
                     mine.add(hold_id)
                     b.held_units.append((hold_id, e.unit))
+
+    def refuse_cycle(self, unit: str, parents: list[tuple[Consumed, str]]) -> None:
+        """Reject an existing ``unit`` consuming one of its own descendants: genealogy stays a
+        tree of the past (a cycle would make a cell its own ancestor)."""
+        consumed = {c.name for c, kind in parents if kind == "unit"}
+        if not consumed:
+            return  # lots have no parents: consuming one closes no cycle
+        made_from = sorted(self.descendants(unit) & consumed)
+        if made_from:
+            raise EventError(
+                f"consumed: unit {made_from[0]!r} is made from {unit!r}; a unit cannot consume "
+                "its own descendant (a cycle in the genealogy)"
+            )
+
+    def descendants(self, unit: str) -> set[str]:
+        """Every unit made from ``unit``: the store's genealogy, the batch written meanwhile and
+        this batch so far (the batch's edges indexed once, then as they grow)."""
+        children = self._children
+        if self._indexed < 0:  # first need: the batch written meanwhile, once
+            for parent, _, child, *_ in self.refs.pending_genealogy:
+                children.setdefault(parent, []).append(child)
+            self._indexed = 0
+        for parent, _, child, *_ in self.rows.genealogy[self._indexed :]:
+            children.setdefault(parent, []).append(child)
+        self._indexed = len(self.rows.genealogy)
+        seen: set[str] = set()
+        expanded: set[str] = set()  # names whose stored descendants are in ``seen`` already
+        todo = [unit]
+        while todo:
+            name = todo.pop()
+            found = list(children.get(name, ()))
+            if name not in expanded:
+                stored = [u for u, _ in self.refs.descendants(name)]
+                expanded.add(name)
+                expanded.update(stored)
+                found += stored
+            for d in found:
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
 
     def add_lot(self, e: LotEvent, ts: Any) -> None:
         if e.lot in self.lots:

@@ -348,6 +348,11 @@ class EventLog(Protocol):
         """Lot or unit name -> ids of the unreleased holds on it, for those of ``names``."""
         ...
 
+    def descendants(self, name: str) -> list[tuple[str, str]]:
+        """Every unit made from the lot or unit ``name`` (as :class:`GenealogyReader`'s):
+        ingestion asks it when an existing unit consumes a unit, to refuse a cycle."""
+        ...
+
     def row_time(self, ts: datetime) -> Any:
         """An aware UTC datetime as this store wants it in the rows of :meth:`append`."""
         ...

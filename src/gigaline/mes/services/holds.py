@@ -82,6 +82,7 @@ def place_hold(store: HoldStore, target: str, reason: str, by: str = "gigaline")
     affected = [u for u, _ in store.descendants(target)]
     if kind == "unit":
         affected.insert(0, target)
+    affected = list(dict.fromkeys(affected))  # each once, whatever the store holds
     hold = NewHold(target, affected, reason, by, datetime.now(UTC))
     return new_hold_summary(store.add_hold(hold), hold)
 
