@@ -9,8 +9,8 @@ long: ``dead_letters.event_id`` becomes unbounded text. The target of an SPC hol
 PostgreSQL a wider ``varchar`` and ``varchar`` to ``text`` are catalogue changes (no rewrite of
 the table); on SQLite the three tables are rebuilt (SQLite cannot alter a column's type).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
