@@ -108,6 +108,10 @@ def parse_ts(value: object, field: str = "ts") -> datetime:
         return datetime.fromisoformat(text).astimezone(UTC)
     except ValueError as exc:
         raise EventError(f"{field}: impossible date or time {shorten(value)}: {exc}") from None
+    except OverflowError:  # an offset that moves the time out of the years 1-9999
+        raise EventError(
+            f"{field}: {shorten(value)} is outside the years 1 to 9999 in UTC"
+        ) from None
 
 
 def check_event(obj: object) -> Event:
@@ -128,7 +132,7 @@ def check_event(obj: object) -> Event:
     kind = obj.get("type")
     if kind is None:
         raise EventError("missing field 'type'")
-    if kind not in _FIELDS:
+    if type(kind) is not str or kind not in _FIELDS:  # a list or dict is not hashable
         raise EventError(
             f"type: unknown event type {shorten(kind)}; allowed: {', '.join(EVENT_TYPES)}"
         )
@@ -161,7 +165,7 @@ def check_event(obj: object) -> Event:
         )
     if kind == "state":
         state = obj["state"]
-        if state not in MACHINE_STATES:
+        if type(state) is not str or state not in MACHINE_STATES:
             raise EventError(
                 f"state: unknown machine state {shorten(state)}; allowed: "
                 f"{', '.join(sorted(MACHINE_STATES))}"
@@ -197,7 +201,7 @@ def _process(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime)
         ):
             _name(value, field)
     unit_type = obj["unit_type"]
-    if unit_type not in UNIT_TYPES:
+    if type(unit_type) is not str or unit_type not in UNIT_TYPES:
         raise EventError(
             f"unit_type: unknown unit type {shorten(unit_type)}; allowed: "
             f"{', '.join(sorted(UNIT_TYPES))}"
@@ -279,7 +283,7 @@ def _consumed(raw: object, unit: str) -> tuple[Consumed, ...]:
 
 def _curve(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime) -> CurveEvent:
     kind = obj["curve"]
-    if kind not in CURVE_KINDS:
+    if type(kind) is not str or kind not in CURVE_KINDS:
         raise EventError(
             f"curve: unknown curve kind {shorten(kind)}; allowed: {', '.join(sorted(CURVE_KINDS))}"
         )
@@ -357,7 +361,10 @@ def _number(value: object, field: str, positive: bool = False, nonneg: bool = Fa
         return value  # the usual case
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise EventError(f"{field}: must be a number, got {shorten(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the double range (a decoded object's)
+        raise EventError(f"{field}: out of the range of a number, got {shorten(value)}") from None
     if not math.isfinite(number):
         raise EventError(f"{field}: must be finite, got {shorten(value)}")
     if positive and number <= 0:
