@@ -101,6 +101,7 @@ def ingest(
     console.print(
         f"accepted {result.accepted:,}, duplicate {result.duplicate:,}, "
         f"rejected {result.rejected:,}"
+        + (f" ({result.refused:,} refused by the database)" if result.refused else "")
     )
     for r in result.rejections[:20]:
         console.print(f"  event {r.position} ({r.event_id or 'no id'}): {r.reason}",

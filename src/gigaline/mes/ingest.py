@@ -9,7 +9,8 @@ Two stages, so that every connector (file, HTTP, MQTT, OPC UA) shares them:
    ``(site, id)`` is stored or seen earlier in the batch is a duplicate (idempotency:
    replaying a file or a redelivered message changes nothing; the first event with a key
    wins); the station must exist and perform the named step; a unit keeps its type; every
-   consumed lot or unit must exist (in the store or earlier in the batch). A unit made from a
+   consumed lot or unit must exist (in the store or earlier in the batch), and must not be made
+   from the consuming unit (no cycle: genealogy stays a tree of the past). A unit made from a
    unit or lot on hold joins the same hold (hold propagation).
 2. **The append**: :func:`submit` looks the references up (:func:`look_up`), prepares, and
    appends the rows and dead letters in ONE transaction
@@ -17,7 +18,12 @@ Two stages, so that every connector (file, HTTP, MQTT, OPC UA) shares them:
    after the commit, so a connector that acknowledges on it acknowledges durable events only.
    If another writer stored a row of the batch meanwhile (:class:`~gigaline.mes.ports.
    AppendConflictError`), nothing was written: the references are looked up again and the batch
-   prepared again (its events stored meanwhile now count as duplicates).
+   prepared again (its events stored meanwhile now count as duplicates). If the database
+   refuses a row for its value (:class:`~gigaline.mes.ports.RowsRefusedError`: the contract
+   keeps every event storable, so this is a safety net, not a path), the batch is bisected
+   until each refused event stands alone; each is dead-lettered with the database's reason, and
+   the other events are stored (:func:`_isolate`). Nothing accepted is lost, and the stream
+   goes on.
 
 :func:`ingest` is the bulk path for files and streams: batch after batch, each one
 transaction, with the next batch decoded and prepared while the previous one is written.
@@ -41,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gigaline.events import (
     MAX_EVENT_BYTES,
+    Consumed,
     CurveEvent,
     Event,
     EventError,
@@ -52,7 +59,7 @@ from gigaline.events import (
 )
 from gigaline.mes.curves import curve_features, encode_curve
 from gigaline.mes.errors import StoreError
-from gigaline.mes.ports import AppendConflictError, EventLog, StationRef
+from gigaline.mes.ports import AppendConflictError, EventLog, RowsRefusedError, StationRef
 from gigaline.mes.rows import DeadLetter, Rows
 
 __all__ = [
@@ -99,6 +106,8 @@ class IngestResult(BaseModel):
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
+    #: Of the rejected: events the database refused (dead-lettered with its reason).
+    refused: int = 0
     rejections: list[Rejection] = Field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
@@ -106,6 +115,7 @@ class IngestResult(BaseModel):
         self.accepted += other.accepted
         self.duplicate += other.duplicate
         self.rejected += other.rejected
+        self.refused += other.refused
         room = _KEEP_REJECTIONS - len(self.rejections)
         self.rejections.extend(other.rejections[: max(room, 0)])
 
@@ -211,6 +221,11 @@ class References:
     lots: set[str]
     held: dict[str, set[int]]
     row_time: Callable[[datetime], Any]
+    #: The store's forward genealogy of a name (asked only when an existing unit consumes a
+    #: unit: the one case where a cycle can close).
+    descendants: Callable[[str], list[tuple[str, str]]] = lambda _: []
+    #: Genealogy rows of a batch being written meanwhile (which the store may not show yet).
+    pending_genealogy: list[Any] = field(default_factory=list)
 
     def include(self, rows: Rows) -> None:
         """Count ``rows`` (a batch being written, which the store may not show yet) as stored."""
@@ -223,6 +238,7 @@ class References:
         self.lots.update(row[0] for row in rows.lots)
         for hold_id, unit in rows.held_units:
             self.held.setdefault(unit, set()).add(hold_id)
+        self.pending_genealogy = rows.genealogy
 
 
 def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> References:
@@ -238,6 +254,7 @@ def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> 
         lots=store.existing_lots(names),
         held=store.active_holds(names),
         row_time=store.row_time,
+        descendants=store.descendants,
     )
     if previous is not None:
         refs.include(previous)
@@ -280,6 +297,8 @@ class _Preparer:
         self.now = now
         self.accepted = self.duplicate = self.rejected = 0
         self.rejections: list[Rejection] = []
+        self._children: dict[str, list[str]] = {}  # batch genealogy, indexed on first need
+        self._indexed = -1  # rows of self.rows.genealogy in _children (-1: none yet)
 
     def reject(self, position: int, payload: Payload, event_id: str | None, reason: str) -> None:
         self.rejected += 1
@@ -292,7 +311,14 @@ class _Preparer:
         else:
             raw = json.dumps(payload, separators=(",", ":"), default=str)
         digest = hashlib.sha256(raw.encode("utf-8", errors="surrogatepass")).hexdigest()
-        self.rows.dead_letters.append(DeadLetter(self.now, event_id, reason, raw, digest))
+        letter = DeadLetter(
+            self.now,
+            None if event_id is None else _storable(event_id),
+            _storable(reason),
+            _storable(raw),
+            digest,
+        )
+        self.rows.dead_letters.append(letter)
 
     def resolve(self, valid: Sequence[tuple[int, Payload, Event]]) -> None:
         """Check duplicates and references in stream order; build the rows.
@@ -365,6 +391,8 @@ class _Preparer:
                     f"consumed: no lot or unit {c.name!r} (it must be registered "
                     "or produced before it is consumed)"
                 )
+        if known is not None and parents:
+            self.refuse_cycle(e.unit, parents)
         b = self.rows
         if known is None:
             self.unit_types[e.unit] = e.unit_type
@@ -382,6 +410,47 @@ class _Preparer:
                 if hold_id not in mine:
                     mine.add(hold_id)
                     b.held_units.append((hold_id, e.unit))
+
+    def refuse_cycle(self, unit: str, parents: list[tuple[Consumed, str]]) -> None:
+        """Reject an existing ``unit`` consuming one of its own descendants: genealogy stays a
+        tree of the past (a cycle would make a cell its own ancestor)."""
+        consumed = {c.name for c, kind in parents if kind == "unit"}
+        if not consumed:
+            return  # lots have no parents: consuming one closes no cycle
+        made_from = sorted(self.descendants(unit) & consumed)
+        if made_from:
+            raise EventError(
+                f"consumed: unit {made_from[0]!r} is made from {unit!r}; a unit cannot consume "
+                "its own descendant (a cycle in the genealogy)"
+            )
+
+    def descendants(self, unit: str) -> set[str]:
+        """Every unit made from ``unit``: the store's genealogy, the batch written meanwhile and
+        this batch so far (the batch's edges indexed once, then as they grow)."""
+        children = self._children
+        if self._indexed < 0:  # first need: the batch written meanwhile, once
+            for parent, _, child, *_ in self.refs.pending_genealogy:
+                children.setdefault(parent, []).append(child)
+            self._indexed = 0
+        for parent, _, child, *_ in self.rows.genealogy[self._indexed :]:
+            children.setdefault(parent, []).append(child)
+        self._indexed = len(self.rows.genealogy)
+        seen: set[str] = set()
+        expanded: set[str] = set()  # names whose stored descendants are in ``seen`` already
+        todo = [unit]
+        while todo:
+            name = todo.pop()
+            found = list(children.get(name, ()))
+            if name not in expanded:
+                stored = [u for u, _ in self.refs.descendants(name)]
+                expanded.add(name)
+                expanded.update(stored)
+                found += stored
+            for d in found:
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
 
     def add_lot(self, e: LotEvent, ts: Any) -> None:
         if e.lot in self.lots:
@@ -404,6 +473,16 @@ class _Preparer:
         )  # fmt: skip
 
 
+def _storable(text: str) -> str:
+    """``text`` as a database can store it: a NUL character or a lone surrogate (which a
+    rejected payload may well carry) becomes its backslash escape (``\\x00``, ``\\ud800``);
+    any other text is returned as it is."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00")
+
+
 _TYPE = {LotEvent: "lot", ProcessEvent: "process", StateEvent: "state", CurveEvent: "curve"}
 
 
@@ -424,7 +503,53 @@ def submit_prepared(store: EventLog, batch: Sequence[Payload], offset: int = 0) 
     """:func:`submit`, returning the rows written as well (for what runs after the commit on
     the new rows only: live SPC in :class:`gigaline.mes.connectors.sink.StoreSink`)."""
     decoded = decode(batch, offset)
-    return _append(store, decoded, look_up(store, decoded))
+    return _store(store, decoded, look_up(store, decoded))
+
+
+def _store(store: EventLog, decoded: Decoded, refs: References) -> Prepared:
+    """Prepare and append a batch; if the database refuses a row, isolate what it refuses.
+
+    An isolated batch went in several pieces: its result counts them all, and its rows are
+    left empty (what runs on a batch's new rows after the commit, live SPC, skips it)."""
+    try:
+        return _append(store, decoded, refs)
+    except RowsRefusedError:
+        return Prepared(Rows(), _isolate(store, decoded))
+
+
+def _isolate(store: EventLog, decoded: Decoded) -> IngestResult:
+    """Store a batch the database refused, but for the events it refuses, by bisection.
+
+    Each half is prepared against the store (the half before it committed) and appended; a
+    refused half is halved again, down to single events, each of which is then dead-lettered
+    with the database's reason. ``log2(batch)`` rounds per refused event; the pieces commit
+    one by one (the batch is no longer one transaction, but every event is stored or
+    dead-lettered exactly once, in stream order).
+    """
+    total = IngestResult()
+    todo = [decoded]
+    while todo:
+        part = todo.pop()
+        try:
+            total.add(_append(store, part, look_up(store, part)).result)
+            continue
+        except RowsRefusedError as exc:
+            if len(part.valid) > 1:
+                mid = len(part.valid) // 2
+                first = Decoded(valid=part.valid[:mid], rejected=part.rejected)
+                todo += [Decoded(valid=part.valid[mid:]), first]  # the first half first
+                continue
+            if not part.valid:
+                raise  # the dead letters alone were refused: nothing to isolate
+            ((position, payload, event),) = part.valid
+            reason = f"the database refused it: {exc}"
+            refused = (position, payload, event.id, reason)
+            letter = Decoded(rejected=[*part.rejected, refused])
+        result = _append(store, letter, look_up(store, letter)).result
+        result.refused = 1
+        total.add(result)
+    total.rejections.sort(key=lambda r: r.position)
+    return total
 
 
 def _append(store: EventLog, decoded: Decoded, refs: References) -> Prepared:
@@ -493,7 +618,7 @@ def _failed(future: Future[int]) -> bool:
     if not future.done():
         return False
     exc = future.exception()
-    return exc is not None and not isinstance(exc, AppendConflictError)
+    return exc is not None and not isinstance(exc, AppendConflictError | RowsRefusedError)
 
 
 @dataclass
@@ -509,15 +634,19 @@ def _finish(
     total: IngestResult,
     progress: Callable[[int], None] | None,
 ) -> bool:
-    """Wait for a batch's write and count it; True when it had to be prepared again."""
+    """Wait for a batch's write and count it; True when it had to be prepared again (after a
+    conflict, or in pieces after a refusal: the batch after it must be prepared again)."""
     again = False
     try:
         pending.future.result()  # re-raises a failed write: that batch rolled back
-        prepared = pending.prepared
+        result = pending.prepared.result
     except AppendConflictError:
-        prepared = _append(store, pending.decoded, look_up(store, pending.decoded))
+        result = _store(store, pending.decoded, look_up(store, pending.decoded)).result
         again = True
-    total.add(prepared.result)
+    except RowsRefusedError:
+        result = _isolate(store, pending.decoded)
+        again = True
+    total.add(result)
     if progress is not None:
         progress(pending.decoded.size)
     return again

@@ -249,6 +249,7 @@ class MemoryStore:
                     seen[parent] = kind
                     if kind == "unit":
                         todo.append(parent)
+        seen.pop(unit, None)  # a stored cycle: never its own ancestor
         return list(seen.items())
 
     def ancestors(self, unit: str) -> list[tuple[str, str]]:
@@ -271,6 +272,7 @@ class MemoryStore:
                     if child not in seen:
                         seen.add(child)
                         todo.append(child)
+            seen.discard(name)  # a stored cycle: never its own descendant
             return sorted((u, self._units[u][0]) for u in seen)
 
     # -- MeasureReader -------------------------------------------------------------------

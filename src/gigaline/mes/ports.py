@@ -67,6 +67,7 @@ __all__ = [
     "OeeLayout",
     "OeeReader",
     "OeeStep",
+    "RowsRefusedError",
     "StationRef",
     "StationTimeline",
     "StepInfo",
@@ -89,6 +90,16 @@ class AppendConflictError(StoreError):
     """An append met rows stored meanwhile by another writer (an event key, a unit, a lot).
 
     Nothing of the batch was written. Ingestion looks the references up again and retries.
+    """
+
+
+class RowsRefusedError(StoreError):
+    """The database refused a row of an append for what it holds, not for a conflict (a value
+    too long for its column, a character it cannot store, a check it enforces).
+
+    Nothing of the batch was written. The message is the database's own reason. Ingestion
+    isolates the refused event(s) by bisecting the batch, dead-letters each with this reason
+    and stores the rest (:mod:`gigaline.mes.ingest`).
     """
 
 
@@ -381,6 +392,11 @@ class EventLog(Protocol):
         """Lot or unit name -> ids of the unreleased holds on it, for those of ``names``."""
         ...
 
+    def descendants(self, name: str) -> list[tuple[str, str]]:
+        """Every unit made from the lot or unit ``name`` (as :class:`GenealogyReader`'s):
+        ingestion asks it when an existing unit consumes a unit, to refuse a cycle."""
+        ...
+
     def row_time(self, ts: datetime) -> Any:
         """An aware UTC datetime as this store wants it in the rows of :meth:`append`."""
         ...
@@ -392,6 +408,8 @@ class EventLog(Protocol):
         (``rows.event_keys()`` says which). Raises :class:`AppendConflictError`, nothing
         written, when an event key, unit or lot of ``rows`` was stored meanwhile (by another
         writer): then none of them was written, and the caller looks the batch up again.
+        Raises :class:`RowsRefusedError`, nothing written, when the database refuses a row for
+        its value.
         """
         ...
 

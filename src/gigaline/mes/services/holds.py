@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from gigaline.errors import FieldError, NotFoundError
+from gigaline.events import MAX_NAME, unstorable
 from gigaline.mes.ports import GenealogyReader, HoldBook, HoldRow, NewHold
 from gigaline.mes.services.models import (
     Hold,
@@ -24,6 +25,7 @@ from gigaline.mes.services.models import (
 
 __all__ = [
     "HoldStore",
+    "check_by",
     "close_over_genealogy",
     "hold_contents",
     "hold_status",
@@ -41,6 +43,21 @@ class HoldStore(HoldBook, GenealogyReader, Protocol):
 def _reason(reason: str) -> None:
     if not reason.strip():
         raise FieldError("reason", reason, "must say why (it is recorded)")
+    _storable("reason", reason)
+
+
+def _storable(field: str, value: str) -> None:
+    problem = unstorable(value)
+    if problem is not None:
+        raise FieldError(field, value, f"must be plain text: it {problem}")
+
+
+def check_by(by: str) -> None:
+    """Check who puts or releases a hold: 1 to ``MAX_NAME`` characters, storable (the hold
+    records it); a :class:`FieldError` on ``by`` otherwise, before anything is written."""
+    if not by.strip() or len(by) > MAX_NAME:
+        raise FieldError("by", by, f"must name who, in 1 to {MAX_NAME} characters")
+    _storable("by", by)
 
 
 def close_over_genealogy(store: GenealogyReader, units: Iterable[str]) -> list[str]:
@@ -66,12 +83,15 @@ def new_hold_summary(hold_id: int, hold: NewHold) -> Hold:
 def place_hold(store: HoldStore, target: str, reason: str, by: str = "gigaline") -> Hold:
     """Put ``target`` (a lot or unit) and every unit containing it on a new hold."""
     _reason(reason)
+    check_by(by)
+    _storable("target", target)
     kind = store.kind_of(target)
     if kind is None:
         raise NotFoundError("target", target, "lot or unit")
     affected = [u for u, _ in store.descendants(target)]
     if kind == "unit":
         affected.insert(0, target)
+    affected = list(dict.fromkeys(affected))  # each once, whatever the store holds
     hold = NewHold(target, affected, reason, by, datetime.now(UTC))
     return new_hold_summary(store.add_hold(hold), hold)
 
@@ -110,6 +130,7 @@ def hold_status(store: HoldBook, hold_id: int) -> HoldStatus:
 def release_hold(store: HoldBook, hold_id: int, reason: str, by: str = "gigaline") -> Release:
     """Release an active hold, recording why and by whom."""
     _reason(reason)
+    check_by(by)
     row = store.get_hold(hold_id)
     if row is None:
         raise NotFoundError("hold_id", hold_id, "hold")

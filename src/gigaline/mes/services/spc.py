@@ -36,7 +36,7 @@ from gigaline.mes.ports import (
     MeasureSeries,
     NewHold,
 )
-from gigaline.mes.services.holds import close_over_genealogy, new_hold_summary
+from gigaline.mes.services.holds import check_by, close_over_genealogy, new_hold_summary
 from gigaline.mes.services.models import Hold, rfc3339
 from gigaline.model.quality import ParameterSpec, QualitySpec
 from gigaline.quality import Capability, ControlChart, capability, control_chart
@@ -378,6 +378,8 @@ def run_spc(
         raise FieldError("chart", chart, f"allowed for a parameter: {', '.join(SPC_CHARTS)}")
     if rules not in RULE_SETS:
         raise FieldError("rules", rules, f"allowed: {', '.join(RULE_SETS)}")
+    if raise_alarms:
+        check_by(by)
     n = subgroup_size if chart in _SUBGROUPED else 1
     if n < 2 and chart in _SUBGROUPED:
         raise FieldError(

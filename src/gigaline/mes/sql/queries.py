@@ -3,7 +3,11 @@
 Genealogy is walked with recursive common table expressions (SQL:1999 ``WITH RECURSIVE``, in
 SQLite since 3.8.3 and PostgreSQL since 8.4), each step one index lookup on
 ``genealogy(child)`` (backward) or ``genealogy(parent)`` (forward). ``UNION`` (not ``UNION
-ALL``) stops on cycles and diamonds. All SQL is built with SQLAlchemy Core: parameterised.
+ALL``) stops on cycles and diamonds: a row already produced is not produced again, so the walk
+ends after at most one round per distinct name, whatever is stored. Ingestion refuses an event
+that would close a cycle, but a store written otherwise (or before that check) may hold one:
+the walks then still end, and never list the start among its own ancestors or descendants.
+All SQL is built with SQLAlchemy Core: parameterised.
 Each function takes an open connection and returns the plain data of :mod:`gigaline.mes.ports`.
 """
 
@@ -53,7 +57,7 @@ def _ancestors_stmt() -> Select[Any]:
         anc, and_(g.c.child == anc.c.name, anc.c.kind == literal("unit"))
     )
     anc = anc.union(step)
-    return select(anc.c.name, anc.c.kind)
+    return select(anc.c.name, anc.c.kind).where(anc.c.name != bindparam("unit"))
 
 
 def _descendants_stmt() -> Select[Any]:
@@ -66,6 +70,7 @@ def _descendants_stmt() -> Select[Any]:
     return (
         select(t.units.c.id, t.units.c.unit_type)
         .join(down, t.units.c.id == down.c.name)
+        .where(t.units.c.id != bindparam("name"))
         .order_by(t.units.c.id)
     )
 
@@ -111,12 +116,13 @@ _KIND = union(
 
 
 def ancestors(conn: Connection, unit: str) -> list[tuple[str, str]]:
-    """Every lot and unit that went into ``unit``, as (name, "lot"|"unit")."""
+    """Every lot and unit that went into ``unit``, as (name, "lot"|"unit"); never ``unit``."""
     return [(r[0], r[1]) for r in conn.execute(_ANCESTORS, {"unit": unit})]
 
 
 def descendants(conn: Connection, name: str) -> list[tuple[str, str]]:
-    """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted."""
+    """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted; never
+    ``name`` itself (a stored cycle)."""
     return [(r[0], r[1]) for r in conn.execute(_DESCENDANTS, {"name": name})]
 
 

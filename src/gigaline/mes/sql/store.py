@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import orjson
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from gigaline.mes.errors import StoreError
 from gigaline.mes.ports import (
@@ -31,6 +31,7 @@ from gigaline.mes.ports import (
     MeasureSeries,
     NewHold,
     OeeLayout,
+    RowsRefusedError,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -59,12 +60,38 @@ __all__ = ["SqlStore", "open_store"]
 #: Bound parameters per lookup statement (SQLite allows 32,766, PostgreSQL 65,535).
 _CHUNK = 10_000
 
-try:  # psycopg's unique violation (raised through the raw connection by COPY)
+try:  # psycopg's errors (raised through the raw connection by COPY)
+    from psycopg import DataError as _PgData
+    from psycopg import IntegrityError as _PgIntegrity
     from psycopg.errors import UniqueViolation as _PgUnique
 except ImportError:  # pragma: no cover
-    _PgUnique = IntegrityError  # type: ignore[assignment,misc]
+    _PgUnique = _PgIntegrity = IntegrityError  # type: ignore[assignment,misc]
+    _PgData = DataError  # type: ignore[assignment,misc]
 
+#: What a database raises when an append meets a row another writer stored meanwhile...
 _CONFLICTS: tuple[type[BaseException], ...] = (IntegrityError, sqlite3.IntegrityError, _PgUnique)
+#: ...and when it refuses a row for its value (UnicodeEncodeError: a driver that cannot send a
+#: text, such as one with a lone surrogate).
+_REFUSALS: tuple[type[BaseException], ...] = (
+    DataError,
+    sqlite3.DataError,
+    _PgData,
+    _PgIntegrity,
+    UnicodeEncodeError,
+)
+#: SQLite's extended codes of a unique key met (https://www.sqlite.org/rescode.html).
+_SQLITE_UNIQUE = frozenset({"SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE"})
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """Whether an integrity error is a unique key met (a conflict with another writer), rather
+    than a check, NOT NULL or trigger the row itself fails."""
+    orig = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's error
+    if isinstance(orig, sqlite3.IntegrityError):
+        return getattr(orig, "sqlite_errorname", "SQLITE_CONSTRAINT_UNIQUE") in _SQLITE_UNIQUE
+    if isinstance(orig, _PgIntegrity):
+        return isinstance(orig, _PgUnique)
+    return True
 
 
 def _pg_time(ts: datetime) -> Any:
@@ -111,6 +138,14 @@ def open_store(
             f"{url}: no MES schema; create it with `gigaline mes init LINE.yaml --db URL`"
         )
     return SqlStore(engine)
+
+
+def _first_lines(exc: BaseException, limit: int = 500) -> str:
+    """The database's reason of a refusal: the driver's message without SQLAlchemy's SQL and
+    parameters (which can be a whole batch), cut to ``limit`` characters."""
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _read_only_url(url: str) -> str:
@@ -278,9 +313,13 @@ class SqlStore:
             with self.engine.begin() as conn:
                 write_rows(conn, rows)
         except _CONFLICTS as exc:
+            if not _is_conflict(exc):
+                raise RowsRefusedError(_first_lines(exc)) from exc
             raise AppendConflictError(
                 f"a row of the batch was stored meanwhile by another writer ({exc})"
             ) from exc
+        except _REFUSALS as exc:
+            raise RowsRefusedError(_first_lines(exc)) from exc
         return len(rows.events)
 
     # -- LineRegistry --------------------------------------------------------------------
