@@ -10,7 +10,8 @@ Two stages, so that every connector (file, HTTP, MQTT, OPC UA) shares them:
    replaying a file or a redelivered message changes nothing; the first event with a key
    wins); the station must exist and perform the named step; a unit keeps its type; every
    consumed lot or unit must exist (in the store or earlier in the batch). A unit made from a
-   unit or lot on hold joins the same hold (hold propagation).
+   unit or lot on hold joins the same hold (hold propagation), decided by the store inside
+   the append's transaction, not here (:mod:`gigaline.mes.propagation`).
 2. **The append**: :func:`submit` looks the references up (:func:`look_up`), prepares, and
    appends the rows and dead letters in ONE transaction
    (:meth:`gigaline.mes.ports.EventLog.append`); it returns the :class:`IngestResult` only
@@ -208,7 +209,6 @@ class References:
     events: dict[str, set[str]]  # site -> ids of the batch's events that are stored
     unit_types: dict[str, str]
     lots: set[str]
-    held: dict[str, set[int]]
     row_time: Callable[[datetime], Any]
 
     def include(self, rows: Rows) -> None:
@@ -220,8 +220,6 @@ class References:
                 self.events.setdefault(site, set()).add(event_id)
         self.unit_types.update((row[0], row[1]) for row in rows.units)
         self.lots.update(row[0] for row in rows.lots)
-        for hold_id, unit in rows.held_units:
-            self.held.setdefault(unit, set()).add(hold_id)
 
 
 def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> References:
@@ -235,7 +233,6 @@ def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> 
         events={s: store.known_events(s, ids) for s, ids in by_site.items()},
         unit_types=store.unit_types(names),
         lots=store.existing_lots(names),
-        held=store.active_holds(names),
         row_time=store.row_time,
     )
     if previous is not None:
@@ -254,7 +251,7 @@ class Prepared:
 def prepare(decoded: Decoded, refs: References, now: datetime | None = None) -> Prepared:
     """Rows and dead letters of a decoded batch against its references (pure; see the module).
 
-    ``refs`` is updated with what the batch adds (its events, units, lots and held units), so
+    ``refs`` is updated with what the batch adds (its events, units and lots), so
     that a following batch can be prepared against it before this one is stored. ``now`` is the
     time the dead letters record as received.
     """
@@ -305,7 +302,7 @@ class _Preparer:
         stored = refs.events
         here = stored.setdefault(site, set())  # the store's site: nearly every event
         self.stations = refs.stations
-        self.unit_types, self.lots, self.held = refs.unit_types, refs.lots, refs.held
+        self.unit_types, self.lots = refs.unit_types, refs.lots
         for position, raw, event in valid:
             s = event.site
             known = here if s is None or s == site else stored.setdefault(s, set())
@@ -376,11 +373,6 @@ class _Preparer:
         )  # fmt: skip
         for c, kind in parents:
             b.genealogy.append((c.name, kind, e.unit, c.qty, ts, e.id))
-            for hold_id in self.held.get(c.name, ()):
-                mine = self.held.setdefault(e.unit, set())
-                if hold_id not in mine:
-                    mine.add(hold_id)
-                    b.held_units.append((hold_id, e.unit))
 
     def add_lot(self, e: LotEvent, ts: Any) -> None:
         if e.lot in self.lots:

@@ -30,6 +30,7 @@ from gigaline.mes.ports import (
     LineLayout,
     MeasureSeries,
     NewHold,
+    PlacedHold,
     StationRef,
     StepInfo,
     StepResult,
@@ -37,6 +38,7 @@ from gigaline.mes.ports import (
     StoredRecord,
     UnitHistory,
 )
+from gigaline.mes.propagation import held_units
 from gigaline.mes.rows import Rows
 from gigaline.model.quality import QualitySpec
 
@@ -111,18 +113,18 @@ class MemoryStore:
         with self._lock:
             return {n for n in names if n in self._lots}
 
-    def active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
-        with self._lock:
-            wanted = set(names)
-            out: dict[str, set[int]] = {}
-            for hold_id, units in self._held.items():
-                if self._holds[hold_id].released is None:
-                    for u in units & wanted:
-                        out.setdefault(u, set()).add(hold_id)
-            for h in self._holds.values():
-                if h.released is None and h.target in wanted:
-                    out.setdefault(h.target, set()).add(h.id)
-            return out
+    def _active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
+        """Lot or unit name -> ids of the active holds on it (call under the lock)."""
+        wanted = set(names)
+        out: dict[str, set[int]] = {}
+        for hold_id, units in self._held.items():
+            if self._holds[hold_id].released is None:
+                for u in units & wanted:
+                    out.setdefault(u, set()).add(hold_id)
+        for h in self._holds.values():
+            if h.released is None and h.target in wanted:
+                out.setdefault(h.target, set()).add(h.id)
+        return out
 
     def row_time(self, ts: datetime) -> Any:
         return ts
@@ -152,6 +154,11 @@ class MemoryStore:
             self._genealogy += len(rows.genealogy)
             self._states.extend(rows.machine_states)
             self._curves.extend(rows.curves)
+            rows.held_units = held_units(
+                rows,
+                self._active_holds,
+                lambda names: {n: list(self._children[n]) for n in names if n in self._children},
+            )
             for hold_id, unit in rows.held_units:
                 self._held[hold_id].add(unit)
             for d in rows.dead_letters:
@@ -245,16 +252,19 @@ class MemoryStore:
         with self._lock:
             return self._ancestors(unit)
 
+    def _descendants(self, names: Collection[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            for child in self._children.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        return seen
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         with self._lock:
-            seen: set[str] = set()
-            todo = [name]
-            while todo:
-                for child in self._children.get(todo.pop(), ()):
-                    if child not in seen:
-                        seen.add(child)
-                        todo.append(child)
-            return sorted((u, self._units[u][0]) for u in seen)
+            return sorted((u, self._units[u][0]) for u in self._descendants([name]))
 
     # -- MeasureReader -------------------------------------------------------------------
 
@@ -298,13 +308,13 @@ class MemoryStore:
 
     # -- HoldBook, AlarmBook, GradeBook ----------------------------------------------------
 
-    def _add_hold(self, hold: NewHold) -> int:
+    def _add_hold(self, hold: NewHold) -> PlacedHold:
         hold_id = len(self._holds) + 1
         self._holds[hold_id] = _Hold(hold_id, hold)
-        self._held[hold_id] = set(hold.units)
-        return hold_id
+        self._held[hold_id] = set(hold.units) | self._descendants([hold.target, *hold.units])
+        return PlacedHold(hold_id, len(self._held[hold_id]))
 
-    def add_hold(self, hold: NewHold) -> int:
+    def add_hold(self, hold: NewHold) -> PlacedHold:
         with self._lock:
             return self._add_hold(hold)
 
@@ -339,13 +349,13 @@ class MemoryStore:
 
     def record_alarms(
         self, alarms: Sequence[Alarm], hold: NewHold | None
-    ) -> tuple[int, int | None]:
+    ) -> tuple[int, PlacedHold | None]:
         with self._lock:
             new = [a for a in alarms if a.key not in self._alarms]
-            hold_id = self._add_hold(hold) if new and hold is not None else None
+            placed = self._add_hold(hold) if new and hold is not None else None
             for a in new:
-                self._alarms[a.key] = (a, hold_id)
-            return len(new), hold_id
+                self._alarms[a.key] = (a, None if placed is None else placed.id)
+            return len(new), placed
 
     def alarms(self) -> list[tuple[Alarm, int | None]]:
         """Every stored alarm with the id of the hold it started (for tests)."""

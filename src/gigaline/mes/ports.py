@@ -55,6 +55,7 @@ __all__ = [
     "MeasureReader",
     "MeasureSeries",
     "NewHold",
+    "PlacedHold",
     "StationRef",
     "StepInfo",
     "StepLayout",
@@ -188,13 +189,22 @@ class HoldRow:
 @dataclass(frozen=True, slots=True)
 class NewHold:
     """A hold to put: its target (a lot, a unit, or a cause such as ``spc:step/param``), the
-    units it covers (already closed over the genealogy), why, by whom and when."""
+    units it puts on hold directly (the target if it is a unit; the units of SPC points), why,
+    by whom and when. The store adds every unit that contains the target or any of ``units``
+    (see :meth:`HoldBook.add_hold`)."""
 
     target: str
     units: list[str]
     reason: str
     by: str
     created: datetime
+
+
+class PlacedHold(NamedTuple):
+    """A hold just stored: its id and the number of units it covered when it committed."""
+
+    id: int
+    units: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,10 +299,6 @@ class EventLog(Protocol):
         """Those of ``names`` that are stored lots."""
         ...
 
-    def active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
-        """Lot or unit name -> ids of the unreleased holds on it, for those of ``names``."""
-        ...
-
     def row_time(self, ts: datetime) -> Any:
         """An aware UTC datetime as this store wants it in the rows of :meth:`append`."""
         ...
@@ -304,6 +310,13 @@ class EventLog(Protocol):
         (``rows.event_keys()`` says which). Raises :class:`AppendConflictError`, nothing
         written, when an event key, unit or lot of ``rows`` was stored meanwhile (by another
         writer): then none of them was written, and the caller looks the batch up again.
+
+        Holds: the write is serialised against :meth:`HoldBook.add_hold` (and the holds of
+        :meth:`AlarmBook.record_alarms`), and inside it the store reads the active holds and
+        sets ``rows.held_units`` to the units the batch puts on hold
+        (:func:`gigaline.mes.propagation.held_units`): every unit of the batch made from a
+        lot or unit on a hold committed before it joins that hold. Whatever ``rows.held_units``
+        held before is replaced.
         """
         ...
 
@@ -368,8 +381,11 @@ class MeasureReader(Protocol):
 class HoldBook(Protocol):
     """Holds: put, list, release."""
 
-    def add_hold(self, hold: NewHold) -> int:
-        """Store a new hold over ``hold.units``; its id."""
+    def add_hold(self, hold: NewHold) -> PlacedHold:
+        """Store a new hold over ``hold.units`` and every unit containing its target or any of
+        them, gathered inside the transaction that stores the hold and serialised against
+        :meth:`EventLog.append`: once the hold has committed, every unit containing the target,
+        stored before or after it by any writer, is on it."""
         ...
 
     def holds(self, include_released: bool = False) -> list[HoldRow]:
@@ -394,9 +410,10 @@ class AlarmBook(Protocol):
 
     def record_alarms(
         self, alarms: Sequence[Alarm], hold: NewHold | None
-    ) -> tuple[int, int | None]:
+    ) -> tuple[int, PlacedHold | None]:
         """Store the alarms not stored yet and, when any is new and ``hold`` is given, the
-        hold (its id on the new alarms), in one transaction: (alarms stored, hold id)."""
+        hold (as :meth:`HoldBook.add_hold`; its id on the new alarms), in one transaction:
+        (alarms stored, the hold)."""
         ...
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from gigaline.mes.errors import StoreError
@@ -28,11 +29,13 @@ from gigaline.mes.ports import (
     LineLayout,
     MeasureSeries,
     NewHold,
+    PlacedHold,
     StationRef,
     StepInfo,
     StepResult,
     UnitHistory,
 )
+from gigaline.mes.propagation import held_units
 from gigaline.mes.rows import Rows
 from gigaline.mes.sql import measures, queries, writes
 from gigaline.mes.sql import tables as t
@@ -60,6 +63,11 @@ except ImportError:  # pragma: no cover
     _PgUnique = IntegrityError  # type: ignore[assignment,misc]
 
 _CONFLICTS: tuple[type[BaseException], ...] = (IntegrityError, sqlite3.IntegrityError, _PgUnique)
+
+#: The first key of the PostgreSQL advisory lock that serialises holds against ingest batches
+#: ("gigl"); the second is the hash of the schema, so that MES stores in other schemas of the
+#: same database do not wait for each other.
+_HOLD_LOCK = 0x6769676C
 
 
 def _pg_time(ts: datetime) -> Any:
@@ -177,20 +185,63 @@ class SqlStore:
     def existing_lots(self, names: Collection[str]) -> set[str]:
         return {r[0] for r in self._among("SELECT id FROM lots", "id", names)}
 
-    def active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
+    def _active_holds(self, conn: Connection, names: Collection[str]) -> dict[str, set[int]]:
+        """Lot or unit name -> ids of the active holds on it (held units, and held targets),
+        for those of ``names`` that have any, read on ``conn``."""
+        active = conn.exec_driver_sql("SELECT id, target FROM holds WHERE released IS NULL").all()
         out: dict[str, set[int]] = {}
+        if not active:
+            return out  # nearly always: one look at a small table
+        wanted = set(names)
+        for hold_id, target in active:
+            if target in wanted:
+                out.setdefault(target, set()).add(hold_id)
         held = (
             "SELECT hu.unit, hu.hold_id FROM held_units hu JOIN holds h ON h.id = hu.hold_id"
             " WHERE h.released IS NULL AND"
         )
-        targets = "SELECT target, id FROM holds WHERE released IS NULL AND"  # held lots too
-        for sql, key in ((held, "hu.unit"), (targets, "target")):
-            for name, hold_id in self._among(sql, key, names, where=False):
-                out.setdefault(name, set()).add(hold_id)
+        for name, hold_id in self._among(held, "hu.unit", wanted, False, conn=conn):
+            out.setdefault(name, set()).add(hold_id)
         return out
 
+    def _children(self, conn: Connection, names: Collection[str]) -> dict[str, list[str]]:
+        """Stored lot or unit -> the units made from it, for ``names``, read on ``conn``."""
+        out: dict[str, list[str]] = {}
+        for parent, child in self._among(
+            "SELECT parent, child FROM genealogy", "parent", names, conn=conn
+        ):
+            out.setdefault(parent, []).append(child)
+        return out
+
+    def _serialise(self, conn: Connection, hold: bool) -> None:
+        """Order this transaction against the placing of holds (``hold``: this one places a
+        hold), as its first statement.
+
+        PostgreSQL: a transaction-scoped advisory lock, shared for ingest batches (they write
+        side by side) and exclusive for a hold (it waits for the batches being written, and
+        batches wait for it); released at commit or rollback. SQLite: the database's one write
+        lock (``BEGIN IMMEDIATE``): every write is serialised anyway, and the lock is taken
+        before the transaction's first read, so that what it reads is not stale. Either way the
+        reads that follow on ``conn`` see every transaction committed before this one, and
+        every hold or batch ordered after it sees this one.
+        """
+        if self._postgres:
+            fn = "" if hold else "_shared"
+            conn.exec_driver_sql(
+                f"SELECT pg_advisory_xact_lock{fn}(%(k)s, hashtext(current_schema()))",
+                {"k": _HOLD_LOCK},
+            )
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
     def _among(
-        self, sql: str, key: str, values: Iterable[str], where: bool = True, *first: Any
+        self,
+        sql: str,
+        key: str,
+        values: Iterable[str],
+        where: bool = True,
+        *first: Any,
+        conn: Connection | None = None,
     ) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` whose ``key`` is one of ``values`` (bound parameters, chunked).
 
@@ -209,7 +260,7 @@ class SqlStore:
             return []
         glue = " WHERE " if where else " "
         out: list[tuple[Any, ...]] = []
-        with self.engine.connect() as conn:
+        with self.engine.connect() if conn is None else nullcontext(conn) as conn:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 if self._postgres:
@@ -240,6 +291,12 @@ class SqlStore:
         self.require("ingest")
         try:
             with self.engine.begin() as conn:
+                self._serialise(conn, hold=False)
+                rows.held_units = held_units(
+                    rows,
+                    lambda names: self._active_holds(conn, names),
+                    lambda names: self._children(conn, names),
+                )
                 write_rows(conn, rows)
         except _CONFLICTS as exc:
             raise AppendConflictError(
@@ -311,8 +368,9 @@ class SqlStore:
 
     # -- HoldBook, AlarmBook, GradeBook ----------------------------------------------------
 
-    def add_hold(self, hold: NewHold) -> int:
+    def add_hold(self, hold: NewHold) -> PlacedHold:
         with self.engine.begin() as conn:
+            self._serialise(conn, hold=True)
             return writes.add_hold(conn, hold)
 
     def holds(self, include_released: bool = False) -> list[HoldRow]:
@@ -333,8 +391,9 @@ class SqlStore:
 
     def record_alarms(
         self, alarms: Sequence[Alarm], hold: NewHold | None
-    ) -> tuple[int, int | None]:
+    ) -> tuple[int, PlacedHold | None]:
         with self.engine.begin() as conn:
+            self._serialise(conn, hold=hold is not None)
             return writes.record_alarms(conn, alarms, hold)
 
     def replace_grades(self, grades: Sequence[CellGrade], graded: datetime) -> None:
