@@ -29,15 +29,17 @@ from gigaline.mes.ports import (
     LineLayout,
     MeasureSeries,
     NewHold,
+    OeeLayout,
     PlacedHold,
     StationRef,
+    StationTimeline,
     StepInfo,
     StepResult,
     UnitHistory,
 )
 from gigaline.mes.propagation import held_units
 from gigaline.mes.rows import Rows
-from gigaline.mes.sql import measures, queries, writes
+from gigaline.mes.sql import measures, oee, queries, writes
 from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
 from gigaline.mes.sql.db import (
@@ -89,14 +91,22 @@ def _sqlite_time(ts: datetime) -> Any:
 
 
 def open_store(
-    db: str | None = None, create: bool = True, settings: Settings | None = None
+    db: str | None = None,
+    create: bool = True,
+    settings: Settings | None = None,
+    read_only: bool = False,
 ) -> SqlStore:
     """Open the MES database ``db`` (else ``GIGALINE_DB``, else ``gigaline.db``).
 
     ``create``: create the schema, or migrate it to this gigaline's revision. Without it, a
-    database with no schema is a :class:`~gigaline.mes.errors.StoreError`.
+    database with no schema is a :class:`~gigaline.mes.errors.StoreError`. ``read_only``
+    (implies not ``create``): a SQLite file that does not exist is a ``StoreError`` rather than
+    a new empty file, and the file is opened read-only (looking never writes).
     """
     url = resolve_url(db, settings)
+    if read_only:
+        create = False
+        url = _read_only_url(url)
     engine = make_engine(url)
     if create:
         upgrade(engine)
@@ -106,6 +116,25 @@ def open_store(
             f"{url}: no MES schema; create it with `gigaline mes init LINE.yaml --db URL`"
         )
     return SqlStore(engine)
+
+
+def _read_only_url(url: str) -> str:
+    """``url`` opened read-only: a SQLite file must exist and is opened with ``mode=ro``."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return url
+    path = Path(parsed.database)
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return url
+    if not path.is_file():
+        raise StoreError(
+            f"{path}: no such database; create it with `gigaline mes init LINE.yaml --db URL`"
+        )
+    return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
 
 
 class SqlStore:
@@ -399,6 +428,18 @@ class SqlStore:
     def replace_grades(self, grades: Sequence[CellGrade], graded: datetime) -> None:
         with self.engine.begin() as conn:
             writes.replace_grades(conn, grades, self.row_time(graded))
+
+    # -- OeeReader -----------------------------------------------------------------------
+
+    def oee_layout(self) -> OeeLayout:
+        with self.engine.connect() as conn:
+            return oee.oee_layout(conn)
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        with self.engine.connect() as conn:
+            return oee.station_timelines(conn, stations, since, until)
 
     # -- Tallies -------------------------------------------------------------------------
 
