@@ -91,3 +91,31 @@ def missed_units(url: str, hold_ids: Sequence[int]) -> tuple[int, int]:
     finally:
         store.close()
     return missed, held_total
+
+
+def stored_contents(url: str) -> dict[str, Any]:
+    """What a store holds, independent of the order rows were written in (surrogate ids
+    and receive times left out): to compare writers' end states."""
+    engine = make_engine(url)
+    out: dict[str, Any] = {}
+    try:
+        with engine.connect() as conn:
+            for table, columns in (
+                ("events", ("id", "site", "type")),
+                ("lots", ("id", "material", "qty", "event_id")),
+                # not units.event_id / ts: the first event stored for a unit makes it, and with
+                # files that overlap that may be a later event of the unit (see docs/mes.md)
+                ("units", ("id", "unit_type")),
+                ("process_records", ("event_id", "unit", "result", "params")),
+                ("genealogy", ("parent", "child", "qty", "event_id")),
+                ("machine_states", ("event_id", "state")),
+                ("curves", ("event_id", "unit", "kind")),
+                ("dead_letters", ("event_id", "reason", "raw")),
+                ("pending_events", ("id", "site", "waits_for")),
+            ):
+                tab = t.metadata.tables[table]
+                rows = conn.execute(select(*(tab.c[c] for c in columns))).all()
+                out[table] = sorted(map(tuple, rows), key=repr)
+    finally:
+        engine.dispose()
+    return out

@@ -9,17 +9,20 @@ hold's units equal where-used of its target, exactly.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gigaline.mes.ingest import submit
+import pytest
+
+from gigaline.mes.ingest import ingest, submit
 from gigaline.mes.memory import MemoryStore
 from gigaline.mes.services import init_line, place_hold, trace, where_used
 from gigaline.mes.sql import SqlStore, open_store
 from gigaline.model import Line, load_line
 
 from . import _concurrent as cc
-from .conftest import LINES, mini_events
+from .conftest import LINES, empty_database, mini_events
 from .test_ingest import LOT, PROCESS, proc
 
 
@@ -76,3 +79,42 @@ def test_units_stored_before_they_consume_a_held_lot_join_it(store: SqlStore) ->
     memory = MemoryStore()
     init_line(memory, load_line(LINES / "mini.yaml"))
     assert _edges_after_the_hold(memory) == held
+
+
+@pytest.fixture
+def reference_url(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A second empty database of the same kind as ``db_url``: the single writer's."""
+    yield from empty_database(request, tmp_path, db_url.startswith("sqlite"), "reference.db")
+
+
+def _write(path: Path, events: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("overlap", ["same file", "overlapping files"])
+def test_two_writers_store_what_one_writer_stores(
+    db_url: str, reference_url: str, mini_line: Line, tmp_path: Path, overlap: str
+) -> None:
+    """Two ingest processes at the same time, on one file or on two files that overlap by a
+    third: no error, no event lost or dead-lettered for want of the other's references, and
+    the end state is the single writer's (issue 14, item 4)."""
+    events = mini_events(mini_line, days=0.5, seed=7)
+    n = len(events)
+    parts = [events, events] if overlap == "same file" else [events[: 2 * n // 3], events[n // 3 :]]
+    files = [_write(tmp_path / f"part-{i}.ndjson", p) for i, p in enumerate(parts)]
+    for url in (db_url, reference_url):
+        with open_store(url) as store:
+            init_line(store, mini_line)
+    with open_store(reference_url) as store:
+        alone = ingest(store, [json.dumps(e) for e in events])
+    assert (alone.accepted, alone.rejected, alone.pending) == (n, 0, 0)
+    results = cc.queue()
+    writers = [cc.start_ingest(db_url, f, 40, results) for f in files]
+    for w in writers:
+        w.join(120)
+    assert [w.exitcode for w in writers] == [0, 0]
+    got = [results.get(timeout=5) for _ in writers]
+    assert sum(r["rejected"] for r in got) == 0 and sum(r["pending"] for r in got) == 0
+    assert sum(r["accepted"] + r["resolved"] for r in got) == n
+    assert cc.stored_contents(db_url) == cc.stored_contents(reference_url)

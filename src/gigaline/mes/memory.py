@@ -9,9 +9,11 @@ other threads too.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -40,9 +42,10 @@ from gigaline.mes.ports import (
     StoredCurve,
     StoredRecord,
     UnitHistory,
+    Waiting,
 )
 from gigaline.mes.propagation import held_units
-from gigaline.mes.rows import Rows
+from gigaline.mes.rows import DeadLetter, Parked, Rows
 from gigaline.model.quality import QualitySpec
 
 __all__ = ["MemoryStore"]
@@ -86,6 +89,7 @@ class MemoryStore:
         self._alarms: dict[str, tuple[Alarm, int | None]] = {}
         self._grades: dict[str, tuple[CellGrade, datetime]] = {}
         self._dead: dict[str, Any] = {}
+        self._waiting: dict[tuple[str, str], Parked] = {}  # (site, id) -> the waiting event
 
     def require(self, feature: Feature) -> None:
         """Every feature is served."""
@@ -134,6 +138,30 @@ class MemoryStore:
     def row_time(self, ts: datetime) -> Any:
         return ts
 
+    def ready_pending(self) -> list[Waiting]:
+        with self._lock:
+            ready = [
+                w for key, w in self._waiting.items()
+                if w.waits_for in self._units or w.waits_for in self._lots or key in self._events
+            ]  # fmt: skip
+            ready.sort(key=lambda w: (w.received, w.event_id))
+            return [Waiting(w.site, w.event_id, w.raw, w.received) for w in ready]
+
+    def pending_among(self, keys: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        with self._lock:
+            return {k for k in keys if k in self._waiting}
+
+    def expire_pending(self, before: datetime, reason: str) -> int:
+        with self._lock:
+            old = [w for w in self._waiting.values() if w.received < before]
+            for w in old:
+                digest = hashlib.sha256(w.raw.encode("utf-8", "surrogatepass")).hexdigest()
+                self._dead.setdefault(
+                    digest, DeadLetter(w.received, w.event_id, reason + w.reason, w.raw, digest)
+                )
+                del self._waiting[(w.site, w.event_id)]
+            return len(old)
+
     def append(self, rows: Rows) -> int:
         with self._lock:
             keys = rows.event_keys()
@@ -168,6 +196,12 @@ class MemoryStore:
                 self._held[hold_id].add(unit)
             for d in rows.dead_letters:
                 self._dead.setdefault(d.raw_sha256, d)
+            for key in rows.settled:
+                self._waiting.pop(key, None)
+            for w in rows.parked:
+                key = (w.site, w.event_id)
+                first = self._waiting.get(key)
+                self._waiting[key] = w if first is None else replace(w, received=first.received)
             return len(keys)
 
     # -- LineRegistry --------------------------------------------------------------------
@@ -439,7 +473,7 @@ class MemoryStore:
                 "process_records": len(self._records), "genealogy": self._genealogy,
                 "machine_states": len(self._states), "curves": len(self._curves),
                 "holds": len(self._holds), "held_units": sum(map(len, self._held.values())),
-                "dead_letters": len(self._dead),
+                "dead_letters": len(self._dead), "pending_events": len(self._waiting),
             }  # fmt: skip
 
     def step_results(self) -> list[StepResult]:

@@ -10,8 +10,9 @@ same doors.
 
 The doors, by concern:
 
-- :class:`EventLog`: look up what a batch of events refers to, and append a checked batch
-  atomically (ingestion, :mod:`gigaline.mes.ingest`);
+- :class:`EventLog`: look up what a batch of events refers to, append a checked batch
+  atomically, and keep the events that wait for their references (ingestion,
+  :mod:`gigaline.mes.ingest`);
 - :class:`LineRegistry`: the line's site, steps, stations and quality settings;
 - :class:`GenealogyReader`: a unit's history and the genealogy walks (trace, where-used);
 - :class:`MeasureReader`: the stored measures SPC and grading read;
@@ -71,6 +72,7 @@ __all__ = [
     "StoredRecord",
     "Tallies",
     "UnitHistory",
+    "Waiting",
 ]
 
 #: What a store may be asked to serve; a store that cannot (an SQL database made by an older
@@ -210,6 +212,15 @@ class NewHold:
     created: datetime
 
 
+class Waiting(NamedTuple):
+    """A waiting event of the pending store: its key, raw payload and when it first came."""
+
+    site: str
+    event_id: str
+    raw: str
+    received: datetime
+
+
 class PlacedHold(NamedTuple):
     """A hold just stored: its id and the number of units it covered when it committed."""
 
@@ -347,6 +358,21 @@ class EventLog(Protocol):
         """An aware UTC datetime as this store wants it in the rows of :meth:`append`."""
         ...
 
+    def ready_pending(self) -> list[Waiting]:
+        """The waiting events that may be stored now: those whose ``waits_for`` has been
+        stored as a lot or unit since they were parked, and those stored meanwhile (by another
+        writer), oldest first."""
+        ...
+
+    def pending_among(self, keys: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of the (site, id) ``keys`` that are waiting events."""
+        ...
+
+    def expire_pending(self, before: datetime, reason: str) -> int:
+        """Turn the waiting events parked before ``before`` into dead letters (their reason:
+        ``reason`` followed by the event's own), in one transaction; how many."""
+        ...
+
     def append(self, rows: Rows) -> int:
         """Write ``rows`` in one transaction, all or nothing; the number of events written.
 
@@ -361,6 +387,10 @@ class EventLog(Protocol):
         (:func:`gigaline.mes.propagation.held_units`): every unit of the batch made from a
         lot or unit on a hold committed before it joins that hold. Whatever ``rows.held_units``
         held before is replaced.
+
+        Waiting events: ``rows.parked`` are stored in the pending store (an event waiting
+        already keeps its first time and takes the new reason), ``rows.settled`` removed from
+        it, in the same transaction.
         """
         ...
 

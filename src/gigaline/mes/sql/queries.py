@@ -177,7 +177,7 @@ def step_results(conn: Connection) -> list[StepResult]:
 #: The tables :func:`table_counts` counts.
 COUNTED = (
     "events", "lots", "units", "process_records", "genealogy", "machine_states", "curves",
-    "holds", "held_units", "dead_letters",
+    "holds", "held_units", "dead_letters", "pending_events",
 )  # fmt: skip
 
 

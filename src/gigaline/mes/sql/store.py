@@ -9,6 +9,7 @@ knows nothing of ingestion or the services, which take it as a port. Open one wi
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import nullcontext
@@ -16,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, exists, or_, select
+from sqlalchemy.exc import DBAPIError
 
 from gigaline.mes.errors import StoreError
 from gigaline.mes.ports import (
@@ -36,9 +37,10 @@ from gigaline.mes.ports import (
     StepInfo,
     StepResult,
     UnitHistory,
+    Waiting,
 )
 from gigaline.mes.propagation import held_units
-from gigaline.mes.rows import Rows
+from gigaline.mes.rows import DeadLetter, Rows
 from gigaline.mes.sql import measures, oee, queries, writes
 from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
@@ -59,12 +61,29 @@ __all__ = ["SqlStore", "open_store"]
 #: Bound parameters per lookup statement (SQLite allows 32,766, PostgreSQL 65,535).
 _CHUNK = 10_000
 
-try:  # psycopg's unique violation (raised through the raw connection by COPY)
-    from psycopg.errors import UniqueViolation as _PgUnique
+try:  # psycopg's errors (raised through the raw connection by COPY), with their SQLSTATE
+    from psycopg import Error as _PgError
 except ImportError:  # pragma: no cover
-    _PgUnique = IntegrityError  # type: ignore[assignment,misc]
+    _PgError = DBAPIError  # type: ignore[assignment,misc]
 
-_CONFLICTS: tuple[type[BaseException], ...] = (IntegrityError, sqlite3.IntegrityError, _PgUnique)
+#: What a write that met another writer's rows may raise (:func:`_is_conflict` decides).
+_CONFLICTS: tuple[type[BaseException], ...] = (DBAPIError, sqlite3.IntegrityError, _PgError)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """Whether a failed write met a row of another writer: a unique key (an event, unit or
+    lot stored meanwhile) or, on PostgreSQL, a deadlock between two writers' batches (either
+    way the transaction rolled back whole). Other integrity errors are not retried."""
+    cause = getattr(exc, "orig", None) or exc
+    if isinstance(cause, sqlite3.IntegrityError):
+        text = str(cause)
+        return "UNIQUE constraint failed" in text or "PRIMARY KEY" in text
+    return getattr(cause, "sqlstate", None) in ("23505", "40P01")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
 
 #: The first key of the PostgreSQL advisory lock that serialises holds against ingest batches
 #: ("gigl"); the second is the hash of the schema, so that MES stores in other schemas of the
@@ -307,6 +326,48 @@ class SqlStore:
                 cursor.close()
         return out
 
+    def ready_pending(self) -> list[Waiting]:
+        p = t.pending_events
+        stored = or_(
+            exists().where(t.units.c.id == p.c.waits_for),
+            exists().where(t.lots.c.id == p.c.waits_for),
+            exists().where(t.events.c.id == p.c.id, t.events.c.site == p.c.site),
+        )
+        q = select(p.c.site, p.c.id, p.c.raw, p.c.received).where(stored)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(p.c.received, p.c.id)).all()
+        return [Waiting(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def pending_among(self, keys: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        by_site: dict[str, list[str]] = {}
+        for site, event_id in keys:
+            by_site.setdefault(site, []).append(event_id)
+        sql = "SELECT id FROM pending_events WHERE site = %s AND"
+        return {
+            (site, r[0])
+            for site, ids in by_site.items()
+            for r in self._among(sql, "id", ids, False, site)
+        }
+
+    def expire_pending(self, before: datetime, reason: str) -> int:
+        p = t.pending_events
+        with self.engine.begin() as conn:
+            old = conn.execute(
+                select(p.c.site, p.c.id, p.c.received, p.c.reason, p.c.raw).where(
+                    p.c.received < before
+                )
+            ).all()
+            if not old:
+                return 0
+            rows = Rows(
+                dead_letters=[
+                    DeadLetter(r[2], r[1], reason + r[3], r[4], _sha256(r[4])) for r in old
+                ],
+                settled=[(r[0], r[1]) for r in old],
+            )
+            write_rows(conn, rows)
+        return len(old)
+
     def row_time(self, ts: datetime) -> Any:
         """A UTC datetime as the bulk path binds it (text on SQLite, as SQLAlchemy stores it).
 
@@ -328,6 +389,8 @@ class SqlStore:
                 )
                 write_rows(conn, rows)
         except _CONFLICTS as exc:
+            if not _is_conflict(exc):
+                raise
             raise AppendConflictError(
                 f"a row of the batch was stored meanwhile by another writer ({exc})"
             ) from exc
