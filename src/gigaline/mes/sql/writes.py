@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from gigaline.mes.ports import Alarm, CellGrade, HoldRow, LineLayout, NewHold, PlacedHold
 from gigaline.mes.sql import queries
 from gigaline.mes.sql import tables as t
+from gigaline.mes.sql.access import audit
 from gigaline.mes.sql.bulk import copy_rows, insert_rows
 
 __all__ = [
@@ -77,7 +78,8 @@ def register_line(conn: Connection, layout: LineLayout) -> int:
 
 def add_hold(conn: Connection, hold: NewHold) -> PlacedHold:
     """Insert a hold over ``hold.units`` and every unit containing its target or any of them,
-    read on ``conn`` (the caller has serialised the transaction against ingest batches)."""
+    read on ``conn`` (the caller has serialised the transaction against ingest batches), and
+    its audit line."""
     units = dict.fromkeys(hold.units)
     seeds = list(dict.fromkeys([hold.target, *hold.units]))
     units.update(dict.fromkeys(queries.descendant_names(conn, seeds)))
@@ -88,6 +90,8 @@ def add_hold(conn: Connection, hold: NewHold) -> PlacedHold:
     ).scalar_one()
     if units:
         conn.execute(insert(t.held_units), [{"hold_id": hold_id, "unit": u} for u in units])
+    audit(conn, hold.created, hold.by, "hold.place", hold.target, hold=int(hold_id),
+          reason=hold.reason, units=len(units))  # fmt: skip
     return PlacedHold(int(hold_id), len(units))
 
 
@@ -118,14 +122,18 @@ def get_hold(conn: Connection, hold_id: int) -> HoldRow | None:
 
 
 def release_hold(conn: Connection, hold_id: int, reason: str, by: str, when: datetime) -> bool:
-    """Release an active hold; False when there was none active with that id."""
+    """Release an active hold (and audit it); False when there was none active with that id."""
     h = t.holds
     done = conn.execute(
         update(h)
         .where(h.c.id == hold_id, h.c.released.is_(None))
         .values(released=when, release_reason=reason, released_by=by)
     )
-    return bool(done.rowcount)
+    if not done.rowcount:
+        return False
+    target = conn.execute(select(h.c.target).where(h.c.id == hold_id)).scalar_one()
+    audit(conn, when, by, "hold.release", target, hold=hold_id, reason=reason)
+    return True
 
 
 def known_alarms(conn: Connection, keys: Collection[str]) -> set[str]:

@@ -8,7 +8,7 @@ retries them as later batches commit and turns those that waited longer than the
 (``GIGALINE_PENDING_TIMEOUT_S``) into dead letters. New table only: existing data unchanged.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
