@@ -115,6 +115,9 @@ def test_two_writers_store_what_one_writer_stores(
         w.join(120)
     assert [w.exitcode for w in writers] == [0, 0]
     got = [results.get(timeout=5) for _ in writers]
-    assert sum(r["rejected"] for r in got) == 0 and sum(r["pending"] for r in got) == 0
+    # each event stored once, by one writer or the other (as it came, or once it had waited
+    # for the other's rows); a writer's own pending count may be of events the other stored
+    # after it ended: the store's pending table is compared below (empty, as one writer's)
+    assert sum(r["rejected"] for r in got) == 0
     assert sum(r["accepted"] + r["resolved"] for r in got) == n
     assert cc.stored_contents(db_url) == cc.stored_contents(reference_url)
