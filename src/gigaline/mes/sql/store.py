@@ -87,6 +87,8 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
+_ACTIVE = "SELECT id, target FROM holds WHERE released IS NULL"
+
 #: The first key of the PostgreSQL advisory lock that serialises holds against ingest batches
 #: ("gigl"); the second is the hash of the schema, so that MES stores in other schemas of the
 #: same database do not wait for each other.
@@ -239,13 +241,13 @@ class SqlStore:
     def existing_lots(self, names: Collection[str]) -> set[str]:
         return {r[0] for r in self._among("SELECT id FROM lots", "id", names)}
 
-    def _active_holds(self, conn: Connection, names: Collection[str]) -> dict[str, set[int]]:
+    def _active_holds(
+        self, conn: Connection, names: Collection[str], active: Sequence[Any]
+    ) -> dict[str, set[int]]:
         """Lot or unit name -> ids of the active holds on it (held units, and held targets),
-        for those of ``names`` that have any, read on ``conn``."""
-        active = conn.exec_driver_sql("SELECT id, target FROM holds WHERE released IS NULL").all()
+        for those of ``names`` that have any, read on ``conn``; ``active``: the (id, target)
+        of every active hold."""
         out: dict[str, set[int]] = {}
-        if not active:
-            return out  # nearly always: one look at a small table
         wanted = set(names)
         for hold_id, target in active:
             if target in wanted:
@@ -388,10 +390,15 @@ class SqlStore:
         try:
             with self.engine.begin() as conn:
                 self._serialise(conn, hold=False)
-                rows.held_units = held_units(
-                    rows,
-                    lambda names: self._active_holds(conn, names),
-                    lambda names: self._children(conn, names),
+                active = conn.exec_driver_sql(_ACTIVE).all()
+                rows.held_units = (
+                    held_units(
+                        rows,
+                        lambda names: self._active_holds(conn, names, active),
+                        lambda names: self._children(conn, names),
+                    )
+                    if active
+                    else []  # nearly always: no active hold, nothing to walk
                 )
                 write_rows(conn, rows)
         except _CONFLICTS as exc:
