@@ -1,19 +1,20 @@
 """Holds: stop every unit affected by a suspect lot or unit, list holds, release them.
 
-A hold on a lot or unit covers the target (if a unit) and every unit made from it (forward
-genealogy at the time of the hold); units made later from a held unit join the hold at
-ingestion. Putting and releasing a hold are both recorded: who, when and why.
+A hold on a lot or unit covers the target (if a unit) and every unit made from it: those
+stored when the hold commits (the store gathers them in the hold's own transaction) and those
+any writer stores later (ingestion puts them on the hold in the batch's transaction), with no
+gap between the two whatever runs at the same time (:meth:`gigaline.mes.ports.HoldBook.
+add_hold`). Putting and releasing a hold are both recorded: who, when and why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
 from gigaline.errors import FieldError, NotFoundError
 from gigaline.events import MAX_NAME, unstorable
-from gigaline.mes.ports import GenealogyReader, HoldBook, HoldRow, NewHold
+from gigaline.mes.ports import GenealogyReader, HoldBook, HoldRow, NewHold, PlacedHold
 from gigaline.mes.services.models import (
     Hold,
     HoldContents,
@@ -26,7 +27,6 @@ from gigaline.mes.services.models import (
 __all__ = [
     "HoldStore",
     "check_by",
-    "close_over_genealogy",
     "hold_contents",
     "hold_status",
     "list_holds",
@@ -60,23 +60,15 @@ def check_by(by: str) -> None:
     _storable("by", by)
 
 
-def close_over_genealogy(store: GenealogyReader, units: Iterable[str]) -> list[str]:
-    """``units`` and every unit made from them, each once, in that order."""
-    affected = dict.fromkeys(units)
-    for unit in list(affected):
-        affected.update(dict.fromkeys(u for u, _ in store.descendants(unit)))
-    return list(affected)
-
-
-def new_hold_summary(hold_id: int, hold: NewHold) -> Hold:
+def new_hold_summary(placed: PlacedHold, hold: NewHold) -> Hold:
     """The :class:`Hold` result of a hold just stored."""
     return Hold(
-        id=hold_id,
+        id=placed.id,
         target=hold.target,
         reason=hold.reason,
         created=rfc3339(hold.created),
         created_by=hold.by,
-        units=len(hold.units),
+        units=placed.units,
     )
 
 
@@ -88,11 +80,8 @@ def place_hold(store: HoldStore, target: str, reason: str, by: str = "gigaline")
     kind = store.kind_of(target)
     if kind is None:
         raise NotFoundError("target", target, "lot or unit")
-    affected = [u for u, _ in store.descendants(target)]
-    if kind == "unit":
-        affected.insert(0, target)
-    affected = list(dict.fromkeys(affected))  # each once, whatever the store holds
-    hold = NewHold(target, affected, reason, by, datetime.now(UTC))
+    # the store adds every unit containing the target, in the hold's transaction
+    hold = NewHold(target, [target] if kind == "unit" else [], reason, by, datetime.now(UTC))
     return new_hold_summary(store.add_hold(hold), hold)
 
 

@@ -35,6 +35,7 @@ from gigaline.mes.sql import tables as t
 
 __all__ = [
     "ancestors",
+    "descendant_names",
     "descendants",
     "history",
     "kind_of",
@@ -75,6 +76,16 @@ def _descendants_stmt() -> Select[Any]:
     )
 
 
+def _descendant_names_stmt() -> Select[Any]:
+    down = (
+        select(g.c.child.label("name"))
+        .where(g.c.parent.in_(bindparam("names", expanding=True)))
+        .cte("down_many", recursive=True)
+    )
+    down = down.union(select(g.c.child).join(down, g.c.parent == down.c.name))
+    return select(t.units.c.id).join(down, t.units.c.id == down.c.name).order_by(t.units.c.id)
+
+
 def _records_stmt() -> Select[Any]:
     pr, st, sn = t.process_records, t.steps, t.stations
     return (
@@ -101,6 +112,9 @@ def _holds_stmt() -> Select[Any]:
 # (SQLAlchemy caches the compiled form of a statement object).
 _ANCESTORS = _ancestors_stmt()
 _DESCENDANTS = _descendants_stmt()
+_DESCENDANT_NAMES = _descendant_names_stmt()
+#: Seeds per statement of :func:`descendant_names` (bound parameters: SQLite allows 32,766).
+_SEEDS = 10_000
 _RECORDS = _records_stmt()
 _HOLDS = _holds_stmt()
 _UNIT_TYPE = select(t.units.c.unit_type).where(t.units.c.id == bindparam("unit"))
@@ -124,6 +138,14 @@ def descendants(conn: Connection, name: str) -> list[tuple[str, str]]:
     """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted; never
     ``name`` itself (a stored cycle)."""
     return [(r[0], r[1]) for r in conn.execute(_DESCENDANTS, {"name": name})]
+
+
+def descendant_names(conn: Connection, names: list[str]) -> list[str]:
+    """Every unit that contains any of the lots or units ``names``, each once, sorted."""
+    found: set[str] = set()
+    for i in range(0, len(names), _SEEDS):
+        found.update(conn.execute(_DESCENDANT_NAMES, {"names": names[i : i + _SEEDS]}).scalars())
+    return sorted(found)
 
 
 def kind_of(conn: Connection, name: str) -> Literal["unit", "lot"] | None:
@@ -165,7 +187,7 @@ def step_results(conn: Connection) -> list[StepResult]:
 #: The tables :func:`table_counts` counts.
 COUNTED = (
     "events", "lots", "units", "process_records", "genealogy", "machine_states", "curves",
-    "holds", "held_units", "dead_letters",
+    "holds", "held_units", "dead_letters", "pending_events",
 )  # fmt: skip
 
 

@@ -13,7 +13,8 @@ plus summary features), *holds*, the *events* ledger (one row per accepted event
 idempotency key) and the *dead letters* (rejected events with their raw payload and reason).
 Quality (migration 0002): the line's quality section (``lines.quality``), SPC *alarms* and
 *cell grades*. Live OEE (migration 0005): the line's calendar (``lines.calendar``) and each
-step's planned run time per item (``steps.pri_s``).
+step's planned run time per item (``steps.pri_s``). Ingestion (migration 0007): the *pending
+events*, waiting for a lot or unit not stored yet.
 
 The high-volume tables (process records, genealogy, machine states, curves) carry no foreign
 keys: ingestion has already checked every reference, and PostgreSQL would otherwise run a
@@ -67,6 +68,7 @@ __all__ = [
     "lots",
     "machine_states",
     "metadata",
+    "pending_events",
     "process_records",
     "sites",
     "stations",
@@ -301,6 +303,18 @@ dead_letters = Table(
     Column("reason", Text, nullable=False),
     Column("raw", Text, nullable=False),
     Column("raw_sha256", String(64), nullable=False, unique=True),
+)
+
+#: Events waiting for a lot or unit not stored yet (migration 0007), keyed like ``events``.
+pending_events = Table(
+    "pending_events",
+    metadata,
+    Column("id", Name, primary_key=True),
+    Column("site", Name, primary_key=True),
+    Column("waits_for", Name, nullable=False, index=True),
+    Column("received", Ts, nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),
 )
 
 api_tokens = Table(
