@@ -185,6 +185,17 @@ class Settings(BaseSettings):
         "subgroups, about 100 individual readings, before control limits are set.",
     )
 
+    pending_timeout_s: float = Field(
+        default=600.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Ingestion: seconds an event whose lot or unit is not stored yet waits in the "
+        "pending store (retried as later batches commit, by any writer) before it becomes a dead "
+        "letter. An assumption: above the time two writers of one line (connectors, ingests of "
+        "overlapping files) lag each other, a few batches of seconds each, with room for a "
+        "connector that restarts.",
+    )
+
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         """``Settings(**overrides)``, with a bad environment value as a :class:`SettingsError`."""

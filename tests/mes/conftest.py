@@ -62,17 +62,25 @@ def _pg_schema_url(base: str) -> tuple[str, Callable[[], None]]:
     return f"{base}{sep}options=-csearch_path%3D{schema}", drop
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mes.db'}"
+def empty_database(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite: bool, name: str
+) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file ``name`` in ``tmp_path``, or a fresh
+    PostgreSQL schema (dropped afterwards)."""
+    if sqlite:
+        yield f"sqlite:///{tmp_path / name}"
         return
     url, drop = _pg_schema_url(request.getfixturevalue("postgres_url"))
     try:
         yield url
     finally:
         drop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    yield from empty_database(request, tmp_path, request.param == "sqlite", "mes.db")
 
 
 def _postgres(store: SqlStore) -> bool:

@@ -125,9 +125,10 @@ def test_bad_events_go_to_dead_letters_and_good_ones_land(store: SqlStore) -> No
     assert len(bad) >= 15
     good = [json.dumps(proc("g1")), json.dumps(proc("g2"))]
     batch = [good[0], *(raw for _, raw, _ in bad), good[1]]
-    result = ingest(store, batch)
+    # no time to wait: the two events whose lot or unit is missing are dead letters at the end
+    result = ingest(store, batch, pending_timeout_s=0)
     assert result.accepted == 2 and result.duplicate == 0
-    assert result.rejected == len(bad)
+    assert (result.rejected, result.expired, result.pending) == (len(bad) - 2, 2, 0)
     with store.engine.connect() as conn:
         letters = {r.raw: r.reason for r in conn.execute(select(t.dead_letters))}
     assert len(letters) == len(bad)
@@ -217,3 +218,25 @@ def test_a_failed_write_stops_the_stream_at_a_batch_boundary(
     replay = ingest(store, events, batch_size=100)
     assert (replay.accepted, replay.duplicate, replay.rejected) == (600 - stored, stored, 0)
     assert counts(store)["events"] == 600
+
+
+def test_an_event_waits_for_its_references_and_is_stored_when_they_come(store: SqlStore) -> None:
+    """Out of order, or written by another writer not committed yet: the event waits in the
+    pending store (not a dead letter), is stored once its unit comes, and expires after the
+    time-out into a dead letter with the reason."""
+    early = [json.dumps(proc("w1")), json.dumps(proc("w2", consumed=[{"unit": "CC-w1", "qty": 1}]))]
+    first = ingest(store, early, pending_timeout_s=600)
+    assert (first.accepted, first.rejected, first.pending) == (0, 0, 2)
+    assert counts(store)["pending_events"] == 2 and counts(store)["dead_letters"] == 0
+    later = ingest(store, [json.dumps(LOT), json.dumps(PROCESS)], pending_timeout_s=600)
+    assert (later.accepted, later.resolved, later.pending) == (2, 2, 0)  # a chain: w1, then w2
+    assert trace(store, "CC-w2").lots == ["CAM-0001"]
+    assert counts(store)["pending_events"] == 0
+    # one that never gets its lot: a dead letter once it waited longer than the time-out
+    lost = ingest(store, [json.dumps(proc("w3", consumed=[{"unit": "SB-404", "qty": 1}]))])
+    assert lost.pending == 1
+    again = ingest(store, [], pending_timeout_s=0)
+    assert again.expired == 1 and counts(store)["pending_events"] == 0
+    with store.engine.connect() as conn:
+        reason = conn.execute(select(t.dead_letters.c.reason)).scalar_one()
+    assert reason.startswith("pending: waited more than 0 s") and "'SB-404'" in reason

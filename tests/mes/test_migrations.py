@@ -72,3 +72,61 @@ def test_a_database_of_the_previous_schema_upgrades_with_its_events(db_url: str)
         SqlStore(engine).require("ingest")
     finally:
         engine.dispose()  # the database (a file, a schema) is the fixture's to drop
+
+
+def test_a_database_of_schema_0006_upgrades_to_columns_that_hold_the_contract(
+    db_url: str,
+) -> None:
+    """Migration 0007 widens the process records' reason to 256 characters and makes the dead
+    letters' event id unbounded; the rows stored before stay as they were."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from gigaline.mes.sql import tables as t
+    from gigaline.mes.sql.db import make_engine
+
+    engine = make_engine(resolve_url(db_url))
+    try:
+        upgrade(engine, "0006")
+        ts = datetime(2026, 1, 5, 8, tzinfo=UTC)
+        record = {"event_id": "e-1", "unit": "C-1", "step_id": 1, "station_id": 1, "ts": ts,
+                  "result": "NG", "reason": "r" * 128}  # fmt: skip
+        letter = {"received": ts, "event_id": "x" * 128, "reason": "id too long", "raw": "{}",
+                  "raw_sha256": "0" * 64}  # fmt: skip
+        with engine.begin() as conn:
+            conn.execute(insert(t.process_records), [record])
+            conn.execute(insert(t.dead_letters), [letter])
+        upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(t.process_records), [{**record, "reason": "s" * 256}])
+            long_id = {**letter, "event_id": "y" * 10_000, "raw_sha256": "1" * 64}
+            conn.execute(insert(t.dead_letters), [long_id])
+            reasons = conn.execute(select(t.process_records.c.reason)).scalars().all()
+            ids = conn.execute(select(t.dead_letters.c.event_id)).scalars().all()
+        assert sorted(reasons) == ["r" * 128, "s" * 256]
+        assert sorted(ids) == ["x" * 128, "y" * 10_000]
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(ctx, metadata) == []
+        with engine.begin() as conn:  # rows the old columns hold: then back down, and up again
+            conn.execute(t.dead_letters.delete().where(t.dead_letters.c.raw_sha256 == "1" * 64))
+            conn.execute(t.process_records.delete().where(t.process_records.c.reason != "r" * 128))
+        downgrade(engine, "0006")
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def test_the_migrations_are_one_line_ending_at_head() -> None:
+    """One head, the one this gigaline writes: two branches adding a migration after the same
+    revision (a merge of parallel work) must be put in order, not left as two heads."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "gigaline.mes.sql:migrations")
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_heads() == [HEAD]
+    revisions = [r.revision for r in script.walk_revisions()]
+    assert len(revisions) == len(set(revisions))

@@ -22,9 +22,6 @@ FLAGS: Final = {
     "reason": "--reason",
     "db": "--db / GIGALINE_DB",
     "hold_id": "hold",
-    "role": "--role",
-    "name": "--name",
-    "token_id": "token",
     "station": "--station",
     "step": "--step",
     "line": "--line",
@@ -32,6 +29,9 @@ FLAGS: Final = {
     "by": "--by",
     "silence_s": "--silence",
     "opcua": "--opcua",
+    "role": "--role",
+    "name": "--name",
+    "token_id": "token",
 }
 
 

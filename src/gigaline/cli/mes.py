@@ -82,11 +82,14 @@ def ingest(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from gigaline.mes.ingest import ingest as run_ingest
+    from gigaline.settings import Settings
 
+    timeout_s = Settings.load().pending_timeout_s
     # A process of its own that does nothing else: the bulk path may pause the cyclic GC.
     with open_db(db) as store:
         if json_out:
-            result = run_ingest(store, _lines(source), batch_size=batch_size, pause_gc=True)
+            result = run_ingest(store, _lines(source), batch_size=batch_size, pause_gc=True,
+                                pending_timeout_s=timeout_s)  # fmt: skip
         else:
             columns = (SpinnerColumn(), TextColumn("{task.completed:,} events"),
                        TimeElapsedColumn())  # fmt: skip
@@ -94,14 +97,24 @@ def ingest(
                 task = bar.add_task("ingest")
                 result = run_ingest(store, _lines(source), batch_size=batch_size,
                                     progress=lambda n: bar.advance(task, n),
-                                    pause_gc=True)  # fmt: skip
+                                    pause_gc=True, pending_timeout_s=timeout_s)  # fmt: skip
     if json_out:
         _print_json(result)
         return
     console.print(
         f"accepted {result.accepted:,}, duplicate {result.duplicate:,}, "
-        f"rejected {result.rejected:,}"
+        f"rejected {result.rejected:,}, pending {result.pending:,}"
+        + (f" ({result.refused:,} refused by the database)" if result.refused else "")
     )
+    if result.pending:
+        console.print(
+            f"  {result.pending:,} events wait for a lot or unit not stored yet: retried as"
+            f" later batches commit, dead letters after {timeout_s:g} s"
+            " (GIGALINE_PENDING_TIMEOUT_S)", highlight=False,
+        )  # fmt: skip
+    if result.resolved or result.expired:
+        console.print(f"  waiting events stored {result.resolved:,}, expired (dead letters)"
+                      f" {result.expired:,}", highlight=False)  # fmt: skip
     for r in result.rejections[:20]:
         console.print(f"  event {r.position} ({r.event_id or 'no id'}): {r.reason}",
                       highlight=False, markup=False)  # fmt: skip

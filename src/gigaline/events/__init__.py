@@ -41,6 +41,7 @@ from gigaline.events.contract import (
     MAX_EVENT_BYTES,
     MAX_NAME,
     MAX_PARAMS,
+    MAX_TEXT,
     UNIT_TYPES,
     Consumed,
     CurveEvent,
@@ -50,6 +51,7 @@ from gigaline.events.contract import (
     LotEvent,
     ProcessEvent,
     StateEvent,
+    unstorable,
 )
 from gigaline.events.fast import decode_event
 
@@ -63,6 +65,7 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "MAX_NAME",
     "MAX_PARAMS",
+    "MAX_TEXT",
     "UNIT_TYPES",
     "Consumed",
     "CurveEvent",
@@ -77,6 +80,7 @@ __all__ = [
     "parse_ts",
     "schema",
     "schema_text",
+    "unstorable",
 ]
 
 

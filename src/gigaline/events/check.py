@@ -7,6 +7,11 @@ what is allowed (it becomes the dead letter's reason). It implements the JSON Sc
 the ingest rate needs (50,000 events/s); a test keeps the two in agreement. Checks that need
 the store (does the station exist, was the consumed unit made before) are ingestion's
 (:mod:`gigaline.mes.ingest`).
+
+Every string of an event must be storable (:func:`~gigaline.events.contract.unstorable`: no
+NUL character, no lone surrogate). The usual case, ASCII without NUL, is checked inline with
+two C-level tests (``"\\x00" not in value and value.isascii()``); any other string takes the
+full check of :func:`_name`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from gigaline.events.contract import (
     MAX_CURVE_POINTS,
     MAX_NAME,
     MAX_PARAMS,
+    MAX_TEXT,
     UNIT_TYPES,
     Consumed,
     CurveEvent,
@@ -34,6 +40,7 @@ from gigaline.events.contract import (
     LotEvent,
     ProcessEvent,
     StateEvent,
+    unstorable,
 )
 
 __all__ = ["check_event", "parse_ts"]
@@ -101,6 +108,10 @@ def parse_ts(value: object, field: str = "ts") -> datetime:
         return datetime.fromisoformat(text).astimezone(UTC)
     except ValueError as exc:
         raise EventError(f"{field}: impossible date or time {shorten(value)}: {exc}") from None
+    except OverflowError:  # an offset that moves the time out of the years 1-9999
+        raise EventError(
+            f"{field}: {shorten(value)} is outside the years 1 to 9999 in UTC"
+        ) from None
 
 
 def check_event(obj: object) -> Event:
@@ -111,13 +122,17 @@ def check_event(obj: object) -> Event:
     if event_id is None:
         raise EventError("missing field 'id'")
     if not (
-        type(event_id) is str and 0 < len(event_id) <= MAX_NAME and event_id == event_id.strip()
+        type(event_id) is str
+        and 0 < len(event_id) <= MAX_NAME
+        and event_id == event_id.strip()
+        and "\x00" not in event_id
+        and event_id.isascii()
     ):
         _name(event_id, "id")
     kind = obj.get("type")
     if kind is None:
         raise EventError("missing field 'type'")
-    if kind not in _FIELDS:
+    if type(kind) is not str or kind not in _FIELDS:  # a list or dict is not hashable
         raise EventError(
             f"type: unknown event type {shorten(kind)}; allowed: {', '.join(EVENT_TYPES)}"
         )
@@ -150,7 +165,7 @@ def check_event(obj: object) -> Event:
         )
     if kind == "state":
         state = obj["state"]
-        if state not in MACHINE_STATES:
+        if type(state) is not str or state not in MACHINE_STATES:
             raise EventError(
                 f"state: unknown machine state {shorten(state)}; allowed: "
                 f"{', '.join(sorted(MACHINE_STATES))}"
@@ -177,10 +192,16 @@ def _version(value: object) -> None:
 def _process(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime) -> ProcessEvent:
     unit, station, step = obj["unit"], obj["station"], obj["step"]
     for value, field in ((unit, "unit"), (station, "station"), (step, "step")):
-        if not (type(value) is str and 0 < len(value) <= MAX_NAME and value == value.strip()):
+        if not (
+            type(value) is str
+            and 0 < len(value) <= MAX_NAME
+            and value == value.strip()
+            and "\x00" not in value
+            and value.isascii()
+        ):
             _name(value, field)
     unit_type = obj["unit_type"]
-    if unit_type not in UNIT_TYPES:
+    if type(unit_type) is not str or unit_type not in UNIT_TYPES:
         raise EventError(
             f"unit_type: unknown unit type {shorten(unit_type)}; allowed: "
             f"{', '.join(sorted(UNIT_TYPES))}"
@@ -203,10 +224,10 @@ def _process(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime)
         if len(raw_params) > MAX_PARAMS:
             raise EventError(f"params: {len(raw_params)} parameters; at most {MAX_PARAMS}")
         for key, value in raw_params.items():
-            if not 0 < len(key) <= 64:
-                raise EventError(
-                    f"params: parameter name must have 1 to 64 characters: {shorten(key)}"
-                )
+            if not (
+                type(key) is str and 0 < len(key) <= 64 and "\x00" not in key and key.isascii()
+            ):
+                _param_name(key)  # raises unless a storable non-ASCII name
             if type(value) is float and math.isfinite(value):
                 params[key] = value  # the usual case, without building the field name
             else:
@@ -244,7 +265,13 @@ def _consumed(raw: object, unit: str) -> tuple[Consumed, ...]:
                 f"got {shorten(item)}"
             )
         name, qty = item["unit"], item["qty"]
-        if not (type(name) is str and 0 < len(name) <= MAX_NAME and name == name.strip()):
+        if not (
+            type(name) is str
+            and 0 < len(name) <= MAX_NAME
+            and name == name.strip()
+            and "\x00" not in name
+            and name.isascii()
+        ):
             name = _name(name, f"consumed[{i}].unit")
         if name == unit:
             raise EventError(f"consumed[{i}].unit: unit {unit!r} cannot consume itself")
@@ -256,7 +283,7 @@ def _consumed(raw: object, unit: str) -> tuple[Consumed, ...]:
 
 def _curve(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime) -> CurveEvent:
     kind = obj["curve"]
-    if kind not in CURVE_KINDS:
+    if type(kind) is not str or kind not in CURVE_KINDS:
         raise EventError(
             f"curve: unknown curve kind {shorten(kind)}; allowed: {', '.join(sorted(CURVE_KINDS))}"
         )
@@ -267,6 +294,11 @@ def _curve(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime) -
     channels: dict[str, list[float]] = {}
     length = None
     for name, values in raw.items():
+        if type(name) is not str:
+            raise EventError(f"channels: a channel name must be a string, got {shorten(name)}")
+        problem = unstorable(name)
+        if problem is not None:
+            raise EventError(f"channels: channel name {shorten(name)} {problem}")
         if not isinstance(values, list) or not values or len(values) > MAX_CURVE_POINTS:
             raise EventError(f"channels.{name}: must be a list of 1 to {MAX_CURVE_POINTS} numbers")
         if length is not None and len(values) != length:
@@ -288,7 +320,13 @@ def _curve(obj: dict[str, Any], event_id: str, site: str | None, ts: datetime) -
 
 
 def _name(value: object, field: str, limit: int = MAX_NAME) -> str:
-    if type(value) is str and 0 < len(value) <= limit and value == value.strip():
+    if (
+        type(value) is str
+        and 0 < len(value) <= limit
+        and value == value.strip()
+        and "\x00" not in value
+        and value.isascii()
+    ):
         return value  # the usual case, checked in one line
     if not isinstance(value, str):
         raise EventError(f"{field}: must be a string, got {shorten(value)}")
@@ -297,13 +335,25 @@ def _name(value: object, field: str, limit: int = MAX_NAME) -> str:
             f"{field}: must have 1 to {limit} characters and no surrounding blanks, "
             f"got {shorten(value)}"
         )
+    problem = unstorable(value)
+    if problem is not None:
+        raise EventError(f"{field}: {problem}: {shorten(value)}")
     return value
+
+
+def _param_name(key: object) -> None:
+    """Raise the reason a parameter name is not allowed; return if it is (non-ASCII)."""
+    if type(key) is not str or not 0 < len(key) <= 64:
+        raise EventError(f"params: parameter name must have 1 to 64 characters: {shorten(key)}")
+    problem = unstorable(key)
+    if problem is not None:
+        raise EventError(f"params: parameter name {shorten(key)} {problem}")
 
 
 def _text(value: object, field: str) -> str | None:
     if value is None:
         return None
-    return _name(value, field, 256)
+    return _name(value, field, MAX_TEXT)
 
 
 def _number(value: object, field: str, positive: bool = False, nonneg: bool = False) -> float:
@@ -311,7 +361,10 @@ def _number(value: object, field: str, positive: bool = False, nonneg: bool = Fa
         return value  # the usual case
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise EventError(f"{field}: must be a number, got {shorten(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the double range (a decoded object's)
+        raise EventError(f"{field}: out of the range of a number, got {shorten(value)}") from None
     if not math.isfinite(number):
         raise EventError(f"{field}: must be finite, got {shorten(value)}")
     if positive and number <= 0:

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "MAX_NAME",
     "MAX_PARAMS",
+    "MAX_TEXT",
     "UNIT_TYPES",
     "Consumed",
     "CurveEvent",
@@ -44,6 +45,7 @@ __all__ = [
     "ProcessEvent",
     "StateEvent",
     "UnitType",
+    "unstorable",
 ]
 
 #: The contract version this gigaline reads (an event's optional ``v``; 1 when absent).
@@ -71,12 +73,32 @@ CURVE_KINDS: Final = frozenset({"formation", "aging", "grading"})
 #: for 72 h with three channels is about 4,300 numbers, ~60 kB of JSON.
 MAX_EVENT_BYTES: Final = 256 * 1024
 MAX_NAME: Final = 128
+#: Longest free text (an NG or machine-state reason); the store's reason columns hold as much.
+MAX_TEXT: Final = 256
 MAX_PARAMS: Final = 256
 MAX_CONSUMED: Final = 10_000
 MAX_CURVE_POINTS: Final = 1_000_000
 
 #: What a store keys an event by: (site, id).
 EventKey = tuple[str, str]
+
+
+def unstorable(value: str) -> str | None:
+    """Why no database can store the text ``value`` as it is, or None when one can.
+
+    PostgreSQL's text types refuse the NUL character (U+0000), and a lone surrogate
+    (U+D800-U+DFFF, which a Python string can carry; JSON decoders refuse one) has no UTF-8
+    form, so neither SQLite's nor PostgreSQL's driver can send it. The contract forbids
+    both in every string of an event; the commands and services check their own texts with it.
+    """
+    if "\x00" in value:
+        return "contains a NUL character (U+0000), which a database cannot store"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains a lone surrogate (U+D800-U+DFFF), which has no UTF-8 form"
+    return None
 
 
 class EventError(GigalineError, ValueError):

@@ -9,7 +9,10 @@ it cannot vouch for (an invalid event, a curve, a timestamp with an offset) it l
 Wire structures: what msgspec checks while it decodes (types, lengths in code points, ranges,
 closed vocabularies, required and unknown fields, null for an optional field). What they cannot
 express (no surrounding blanks, the timestamp format, started <= ts, a unit consuming itself)
-``decode_event`` checks after decoding. JSON numbers are finite here as in orjson: msgspec
+``decode_event`` checks after decoding. A NUL character can reach a string only as the escape
+``\\u0000`` (JSON forbids the raw byte), so a text with that escape anywhere is left to
+``check_event`` (one scan of the bytes, in C); a lone surrogate cannot: msgspec refuses both
+the escape and the bytes (CESU) of one. JSON numbers are finite here as in orjson: msgspec
 refuses NaN and Infinity literals and numbers out of the double range.
 """
 
@@ -25,6 +28,7 @@ from gigaline.events.contract import (
     MAX_CONSUMED,
     MAX_NAME,
     MAX_PARAMS,
+    MAX_TEXT,
     Consumed,
     Event,
     LotEvent,
@@ -37,7 +41,7 @@ from gigaline.events.contract import (
 __all__ = ["decode_event"]
 
 _WireName = Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
-_WireText = Annotated[str, Meta(min_length=1, max_length=256)]
+_WireText = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT)]
 _WireParams = Annotated[
     dict[Annotated[str, Meta(min_length=1, max_length=64)], float], Meta(max_length=MAX_PARAMS)
 ]
@@ -95,6 +99,8 @@ def decode_event(data: bytes) -> Event | None:
     (``check_event(orjson.loads(data))``) for the verdict and the reason. Whatever it accepts,
     ``check_event`` accepts too, with equal fields.
     """
+    if b"\\u0000" in data:
+        return None  # maybe a NUL in a string: the general path names the field
     try:
         w = _decode_wire(data)
     except (msgspec.MsgspecError, ValueError):  # ValueError: bytes that are not UTF-8

@@ -9,15 +9,22 @@ Two stages, so that every connector (file, HTTP, MQTT, OPC UA) shares them:
    ``(site, id)`` is stored or seen earlier in the batch is a duplicate (idempotency:
    replaying a file or a redelivered message changes nothing; the first event with a key
    wins); the station must exist and perform the named step; a unit keeps its type; every
-   consumed lot or unit must exist (in the store or earlier in the batch). A unit made from a
-   unit or lot on hold joins the same hold (hold propagation).
+   consumed lot or unit must exist (in the store or earlier in the batch), and must not be made
+   from the consuming unit (no cycle: genealogy stays a tree of the past). A unit made from a
+   unit or lot on hold joins the same hold (hold propagation), decided by the store inside
+   the append's transaction, not here (:mod:`gigaline.mes.propagation`).
 2. **The append**: :func:`submit` looks the references up (:func:`look_up`), prepares, and
    appends the rows and dead letters in ONE transaction
    (:meth:`gigaline.mes.ports.EventLog.append`); it returns the :class:`IngestResult` only
    after the commit, so a connector that acknowledges on it acknowledges durable events only.
    If another writer stored a row of the batch meanwhile (:class:`~gigaline.mes.ports.
    AppendConflictError`), nothing was written: the references are looked up again and the batch
-   prepared again (its events stored meanwhile now count as duplicates).
+   prepared again (its events stored meanwhile now count as duplicates). If the database
+   refuses a row for its value (:class:`~gigaline.mes.ports.RowsRefusedError`: the contract
+   keeps every event storable, so this is a safety net, not a path), the batch is bisected
+   until each refused event stands alone; each is dead-lettered with the database's reason, and
+   the other events are stored (:func:`_isolate`). Nothing accepted is lost, and the stream
+   goes on.
 
 :func:`ingest` is the bulk path for files and streams: batch after batch, each one
 transaction, with the next batch decoded and prepared while the previous one is written.
@@ -32,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -41,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gigaline.events import (
     MAX_EVENT_BYTES,
+    Consumed,
     CurveEvent,
     Event,
     EventError,
@@ -51,12 +59,12 @@ from gigaline.events import (
     decode_event,
 )
 from gigaline.mes.curves import curve_features, encode_curve
-from gigaline.mes.errors import StoreError
-from gigaline.mes.ports import AppendConflictError, EventLog, StationRef
-from gigaline.mes.rows import DeadLetter, Rows
+from gigaline.mes.ports import AppendConflictError, EventLog, RowsRefusedError, StationRef
+from gigaline.mes.rows import DeadLetter, Parked, Rows
 
 __all__ = [
     "DEFAULT_BATCH",
+    "PENDING_TIMEOUT_S",
     "Decoded",
     "IngestResult",
     "Payload",
@@ -67,11 +75,15 @@ __all__ = [
     "ingest",
     "look_up",
     "prepare",
+    "settle",
     "submit",
     "submit_prepared",
 ]
 
 DEFAULT_BATCH = 20_000
+#: Seconds an event may wait for its lot or unit before it becomes a dead letter (the default
+#: of the setting ``GIGALINE_PENDING_TIMEOUT_S``, :class:`gigaline.settings.Settings`).
+PENDING_TIMEOUT_S = 600.0
 _KEEP_REJECTIONS = 1_000
 #: Attempts of :func:`submit` when other writers keep storing rows of the same batch.
 _ATTEMPTS = 5
@@ -99,6 +111,14 @@ class IngestResult(BaseModel):
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
+    #: Of the rejected: events the database refused (dead-lettered with its reason).
+    refused: int = 0
+    #: events of the input waiting for a lot or unit not stored yet (in the pending store)
+    pending: int = 0
+    #: waiting events (of this input or parked before) stored once their references came
+    resolved: int = 0
+    #: waiting events turned into dead letters after the time-out
+    expired: int = 0
     rejections: list[Rejection] = Field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
@@ -106,6 +126,10 @@ class IngestResult(BaseModel):
         self.accepted += other.accepted
         self.duplicate += other.duplicate
         self.rejected += other.rejected
+        self.refused += other.refused
+        self.pending += other.pending
+        self.resolved += other.resolved
+        self.expired += other.expired
         room = _KEEP_REJECTIONS - len(self.rejections)
         self.rejections.extend(other.rejections[: max(room, 0)])
 
@@ -209,8 +233,12 @@ class References:
     events: dict[str, set[str]]  # site -> ids of the batch's events that are stored
     unit_types: dict[str, str]
     lots: set[str]
-    held: dict[str, set[int]]
     row_time: Callable[[datetime], Any]
+    #: The store's forward genealogy of a name (asked only when an existing unit consumes a
+    #: unit: the one case where a cycle can close).
+    descendants: Callable[[str], list[tuple[str, str]]] = lambda _: []
+    #: Genealogy rows of a batch being written meanwhile (which the store may not show yet).
+    pending_genealogy: list[Any] = field(default_factory=list)
 
     def include(self, rows: Rows) -> None:
         """Count ``rows`` (a batch being written, which the store may not show yet) as stored."""
@@ -221,8 +249,7 @@ class References:
                 self.events.setdefault(site, set()).add(event_id)
         self.unit_types.update((row[0], row[1]) for row in rows.units)
         self.lots.update(row[0] for row in rows.lots)
-        for hold_id, unit in rows.held_units:
-            self.held.setdefault(unit, set()).add(hold_id)
+        self.pending_genealogy = rows.genealogy
 
 
 def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> References:
@@ -236,8 +263,8 @@ def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> 
         events={s: store.known_events(s, ids) for s, ids in by_site.items()},
         unit_types=store.unit_types(names),
         lots=store.existing_lots(names),
-        held=store.active_holds(names),
         row_time=store.row_time,
+        descendants=store.descendants,
     )
     if previous is not None:
         refs.include(previous)
@@ -255,7 +282,7 @@ class Prepared:
 def prepare(decoded: Decoded, refs: References, now: datetime | None = None) -> Prepared:
     """Rows and dead letters of a decoded batch against its references (pure; see the module).
 
-    ``refs`` is updated with what the batch adds (its events, units, lots and held units), so
+    ``refs`` is updated with what the batch adds (its events, units and lots), so
     that a following batch can be prepared against it before this one is stored. ``now`` is the
     time the dead letters record as received.
     """
@@ -265,8 +292,9 @@ def prepare(decoded: Decoded, refs: References, now: datetime | None = None) -> 
     p.resolve(decoded.valid)
     p.rejections.sort(key=lambda r: r.position)
     result = IngestResult(
-        accepted=p.accepted, duplicate=p.duplicate, rejected=p.rejected, rejections=p.rejections
-    )
+        accepted=p.accepted, duplicate=p.duplicate, rejected=p.rejected, pending=p.parked,
+        rejections=p.rejections,
+    )  # fmt: skip
     return Prepared(p.rows, result)
 
 
@@ -278,21 +306,26 @@ class _Preparer:
         self.ts = refs.row_time
         self.rows = Rows()
         self.now = now
-        self.accepted = self.duplicate = self.rejected = 0
+        self.accepted = self.duplicate = self.rejected = self.parked = 0
         self.rejections: list[Rejection] = []
+        self._children: dict[str, list[str]] = {}  # batch genealogy, indexed on first need
+        self._indexed = -1  # rows of self.rows.genealogy in _children (-1: none yet)
+        self.parked_keys: set[tuple[str, str]] = set()
 
     def reject(self, position: int, payload: Payload, event_id: str | None, reason: str) -> None:
         self.rejected += 1
         if len(self.rejections) < _KEEP_REJECTIONS:
             self.rejections.append(Rejection(position=position, event_id=event_id, reason=reason))
-        if isinstance(payload, bytes):
-            raw = payload.decode("utf-8", errors="backslashreplace")
-        elif isinstance(payload, str):
-            raw = payload
-        else:
-            raw = json.dumps(payload, separators=(",", ":"), default=str)
+        raw = _raw(payload)
         digest = hashlib.sha256(raw.encode("utf-8", errors="surrogatepass")).hexdigest()
-        self.rows.dead_letters.append(DeadLetter(self.now, event_id, reason, raw, digest))
+        letter = DeadLetter(
+            self.now,
+            None if event_id is None else _storable(event_id),
+            _storable(reason),
+            _storable(raw),
+            digest,
+        )
+        self.rows.dead_letters.append(letter)
 
     def resolve(self, valid: Sequence[tuple[int, Payload, Event]]) -> None:
         """Check duplicates and references in stream order; build the rows.
@@ -306,7 +339,7 @@ class _Preparer:
         stored = refs.events
         here = stored.setdefault(site, set())  # the store's site: nearly every event
         self.stations = refs.stations
-        self.unit_types, self.lots, self.held = refs.unit_types, refs.lots, refs.held
+        self.unit_types, self.lots = refs.unit_types, refs.lots
         for position, raw, event in valid:
             s = event.site
             known = here if s is None or s == site else stored.setdefault(s, set())
@@ -315,6 +348,17 @@ class _Preparer:
                 continue
             try:
                 self.add(event, site if s is None else s)
+            except _MissingReferenceError as exc:  # waits in the pending store for what it names
+                key = (site if s is None else s, event.id)
+                if key in self.parked_keys:
+                    self.duplicate += 1
+                    continue
+                self.parked_keys.add(key)
+                self.parked += 1
+                self.rows.parked.append(
+                    Parked(event.id, key[0], exc.name, self.now, str(exc), _raw(raw))
+                )
+                continue
             except EventError as exc:
                 self.reject(position, raw, event.id, str(exc))
                 continue
@@ -361,10 +405,13 @@ class _Preparer:
             elif c.name in self.lots:
                 parents.append((c, "lot"))
             else:
-                raise EventError(
+                raise _MissingReferenceError(
+                    c.name,
                     f"consumed: no lot or unit {c.name!r} (it must be registered "
-                    "or produced before it is consumed)"
+                    "or produced before it is consumed)",
                 )
+        if known is not None and parents:
+            self.refuse_cycle(e.unit, parents)
         b = self.rows
         if known is None:
             self.unit_types[e.unit] = e.unit_type
@@ -377,11 +424,47 @@ class _Preparer:
         )  # fmt: skip
         for c, kind in parents:
             b.genealogy.append((c.name, kind, e.unit, c.qty, ts, e.id))
-            for hold_id in self.held.get(c.name, ()):
-                mine = self.held.setdefault(e.unit, set())
-                if hold_id not in mine:
-                    mine.add(hold_id)
-                    b.held_units.append((hold_id, e.unit))
+
+    def refuse_cycle(self, unit: str, parents: list[tuple[Consumed, str]]) -> None:
+        """Reject an existing ``unit`` consuming one of its own descendants: genealogy stays a
+        tree of the past (a cycle would make a cell its own ancestor)."""
+        consumed = {c.name for c, kind in parents if kind == "unit"}
+        if not consumed:
+            return  # lots have no parents: consuming one closes no cycle
+        made_from = sorted(self.descendants(unit) & consumed)
+        if made_from:
+            raise EventError(
+                f"consumed: unit {made_from[0]!r} is made from {unit!r}; a unit cannot consume "
+                "its own descendant (a cycle in the genealogy)"
+            )
+
+    def descendants(self, unit: str) -> set[str]:
+        """Every unit made from ``unit``: the store's genealogy, the batch written meanwhile and
+        this batch so far (the batch's edges indexed once, then as they grow)."""
+        children = self._children
+        if self._indexed < 0:  # first need: the batch written meanwhile, once
+            for parent, _, child, *_ in self.refs.pending_genealogy:
+                children.setdefault(parent, []).append(child)
+            self._indexed = 0
+        for parent, _, child, *_ in self.rows.genealogy[self._indexed :]:
+            children.setdefault(parent, []).append(child)
+        self._indexed = len(self.rows.genealogy)
+        seen: set[str] = set()
+        expanded: set[str] = set()  # names whose stored descendants are in ``seen`` already
+        todo = [unit]
+        while todo:
+            name = todo.pop()
+            found = list(children.get(name, ()))
+            if name not in expanded:
+                stored = [u for u, _ in self.refs.descendants(name)]
+                expanded.add(name)
+                expanded.update(stored)
+                found += stored
+            for d in found:
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
 
     def add_lot(self, e: LotEvent, ts: Any) -> None:
         if e.lot in self.lots:
@@ -394,7 +477,9 @@ class _Preparer:
     def add_curve(self, e: CurveEvent, ts: Any) -> None:
         station = self.station(e.station)
         if e.unit not in self.unit_types:
-            raise EventError(f"unit: no unit {e.unit!r}; a curve belongs to an existing unit")
+            raise _MissingReferenceError(
+                e.unit, f"unit: no unit {e.unit!r}; a curve belongs to an existing unit"
+            )
         names, data = encode_curve(e.channels)
         features = json.dumps(curve_features(e.channels, e.dt_s), separators=(",", ":"))
         n = len(next(iter(e.channels.values())))
@@ -404,41 +489,194 @@ class _Preparer:
         )  # fmt: skip
 
 
+def _storable(text: str) -> str:
+    """``text`` as a database can store it: a NUL character or a lone surrogate (which a
+    rejected payload may well carry) becomes its backslash escape (``\\x00``, ``\\ud800``);
+    any other text is returned as it is."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00")
+
+
+class _MissingReferenceError(EventError):
+    """An event names a lot or unit that is not stored (yet): it waits for ``name``."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.name = name
+
+
+def _raw(payload: Payload) -> str:
+    """The text a dead letter or a waiting event keeps of a payload."""
+    if isinstance(payload, bytes):
+        return payload.decode("utf-8", errors="backslashreplace")
+    if isinstance(payload, str):
+        return payload
+    return json.dumps(payload, separators=(",", ":"), default=str)
+
+
 _TYPE = {LotEvent: "lot", ProcessEvent: "process", StateEvent: "state", CurveEvent: "curve"}
 
 
 # -- the append ---------------------------------------------------------------------------------
 
 
-def submit(store: EventLog, batch: Sequence[Payload], offset: int = 0) -> IngestResult:
+def submit(
+    store: EventLog,
+    batch: Sequence[Payload],
+    offset: int = 0,
+    pending_timeout_s: float = PENDING_TIMEOUT_S,
+) -> IngestResult:
     """Ingest one batch in one transaction; the result once it is committed (durable).
 
     For connectors: acknowledge the messages of ``batch`` only after this returns (a failure
     raises, and nothing of the batch is stored). ``offset`` numbers positions in a longer
-    stream. Safe beside other writers of the same store: see the module doc.
+    stream. Safe beside other writers of the same store: see the module doc. An event whose
+    lot or unit is not stored yet waits in the pending store (durable too); after the commit,
+    the waiting events the batch may have unblocked are retried (:func:`settle`).
     """
-    return submit_prepared(store, batch, offset).result
+    return submit_prepared(store, batch, offset, pending_timeout_s).result
 
 
-def submit_prepared(store: EventLog, batch: Sequence[Payload], offset: int = 0) -> Prepared:
+def submit_prepared(
+    store: EventLog,
+    batch: Sequence[Payload],
+    offset: int = 0,
+    pending_timeout_s: float = PENDING_TIMEOUT_S,
+) -> Prepared:
     """:func:`submit`, returning the rows written as well (for what runs after the commit on
     the new rows only: live SPC in :class:`gigaline.mes.connectors.sink.StoreSink`)."""
     decoded = decode(batch, offset)
-    return _append(store, decoded, look_up(store, decoded))
+    prepared = _store(store, decoded, look_up(store, decoded))
+    result = prepared.result
+    if result.accepted or result.pending:
+        result.add(settle(store, pending_timeout_s))
+    return prepared
 
 
-def _append(store: EventLog, decoded: Decoded, refs: References) -> Prepared:
-    """Prepare against ``refs`` and append; on a conflict, look up again and retry."""
-    for attempt in range(_ATTEMPTS):
+def _store(store: EventLog, decoded: Decoded, refs: References) -> Prepared:
+    """Prepare and append a batch; if the database refuses a row, isolate what it refuses.
+
+    An isolated batch went in several pieces: its result counts them all, and its rows are
+    left empty (what runs on a batch's new rows after the commit, live SPC, skips it)."""
+    try:
+        return _append(store, decoded, refs)
+    except RowsRefusedError:
+        return Prepared(Rows(), _isolate(store, decoded))
+
+
+def _isolate(store: EventLog, decoded: Decoded) -> IngestResult:
+    """Store a batch the database refused, but for the events it refuses, by bisection.
+
+    Each half is prepared against the store (the half before it committed) and appended; a
+    refused half is halved again, down to single events, each of which is then dead-lettered
+    with the database's reason. ``log2(batch)`` rounds per refused event; the pieces commit
+    one by one (the batch is no longer one transaction, but every event is stored or
+    dead-lettered exactly once, in stream order).
+    """
+    total = IngestResult()
+    todo = [decoded]
+    while todo:
+        part = todo.pop()
+        try:
+            total.add(_append(store, part, look_up(store, part)).result)
+            continue
+        except RowsRefusedError as exc:
+            if len(part.valid) > 1:
+                mid = len(part.valid) // 2
+                first = Decoded(valid=part.valid[:mid], rejected=part.rejected)
+                todo += [Decoded(valid=part.valid[mid:]), first]  # the first half first
+                continue
+            if not part.valid:
+                raise  # the dead letters alone were refused: nothing to isolate
+            ((position, payload, event),) = part.valid
+            reason = f"the database refused it: {exc}"
+            refused = (position, payload, event.id, reason)
+            letter = Decoded(rejected=[*part.rejected, refused])
+        result = _append(store, letter, look_up(store, letter)).result
+        result.refused = 1
+        total.add(result)
+    total.rejections.sort(key=lambda r: r.position)
+    return total
+
+
+def _seen(refs: References) -> int:
+    """How much of a batch's references a look-up found (it grows as other writers commit)."""
+    return sum(map(len, refs.events.values())) + len(refs.unit_types) + len(refs.lots)
+
+
+def _append(
+    store: EventLog,
+    decoded: Decoded,
+    refs: References,
+    waiting: Sequence[tuple[str, str]] = (),
+) -> Prepared:
+    """Prepare against ``refs`` and append; on a conflict, look up again and retry.
+
+    A conflict means another writer committed a row of the batch meanwhile (an event key, a
+    unit or a lot): the fresh look-up finds it, and the batch prepared again counts those
+    events as duplicates. So the batch is retried as long as each look-up finds more than the
+    one before (it must: at most once per row of the batch); a conflict that a fresh look-up
+    does not explain is raised. ``waiting``: the keys of the waiting events that ``decoded``
+    retries; those it does not park again are settled (removed from the pending store).
+    """
+    seen = _seen(refs)
+    while True:
         prepared = prepare(decoded, refs)
+        if waiting:
+            again = {(p.site, p.event_id) for p in prepared.rows.parked}
+            prepared.rows.settled = [k for k in waiting if k not in again]
         try:
             store.append(prepared.rows)
             return prepared
         except AppendConflictError:
-            if attempt == _ATTEMPTS - 1:
-                raise
             refs = look_up(store, decoded)
-    raise StoreError("unreachable")  # pragma: no cover
+            now_seen = _seen(refs)
+            if now_seen <= seen:
+                raise
+            seen = now_seen
+
+
+#: Waiting events retried per pass of :func:`settle`.
+_SETTLE_BATCH = DEFAULT_BATCH
+#: Passes of :func:`settle` at most (each pass stores what the one before unblocked).
+_SETTLE_PASSES = 1_000
+
+
+def settle(
+    store: EventLog,
+    pending_timeout_s: float | None = PENDING_TIMEOUT_S,
+    now: datetime | None = None,
+) -> IngestResult:
+    """Retry the waiting events whose lot or unit has been stored since (by any writer), pass
+    after pass while a pass stores something; then turn those waiting longer than
+    ``pending_timeout_s`` into dead letters (None: none expires now). The counts: ``resolved``
+    (stored), ``expired``.
+
+    Called after every commit of :func:`ingest` and :func:`submit`: whichever of two writers
+    commits last, the event that waited for the other's rows is retried after both commits.
+    """
+    out = IngestResult()
+    for _ in range(_SETTLE_PASSES):
+        ready = store.ready_pending()[:_SETTLE_BATCH]
+        if not ready:
+            break
+        decoded = decode([w.raw for w in ready])
+        keys = [(w.site, w.event_id) for w in ready]
+        result = _append(store, decoded, look_up(store, decoded), keys).result
+        out.resolved += result.accepted
+        out.rejected += result.rejected
+        if len(result.rejections) and len(out.rejections) < _KEEP_REJECTIONS:
+            out.rejections.extend(result.rejections[: _KEEP_REJECTIONS - len(out.rejections)])
+        if not (result.accepted or result.duplicate or result.rejected):
+            break  # every one waits again, for something else
+    if pending_timeout_s is not None:
+        when = (now or datetime.now(UTC)) - timedelta(seconds=pending_timeout_s)
+        out.expired = store.expire_pending(
+            when, f"pending: waited more than {pending_timeout_s:g} s for a lot or unit; "
+        )
+    return out
 
 
 def ingest(
@@ -447,6 +685,7 @@ def ingest(
     batch_size: int = DEFAULT_BATCH,
     progress: Callable[[int], None] | None = None,
     pause_gc: bool = False,
+    pending_timeout_s: float = PENDING_TIMEOUT_S,
 ) -> IngestResult:
     """Ingest a stream of events (NDJSON lines, JSON texts or decoded objects), batch by batch.
 
@@ -458,11 +697,17 @@ def ingest(
     after the previous one committed: an error in a batch's write is raised before any later
     batch is written.
 
+    Events whose lot or unit is not stored yet wait in the pending store; after each commit the
+    waiting events it may have unblocked are retried, and at the end those waiting longer than
+    ``pending_timeout_s`` become dead letters (:func:`settle`). ``pending`` in the result: the
+    events of this stream still waiting when it ends.
+
     ``pause_gc``: pause Python's cyclic garbage collector for the whole ingestion (see
     :func:`_gc_paused`): faster for a large file in a process of its own (``gigaline ingest``
     does it), wrong inside a long-running process that does other work at the same time.
     """
     total = IngestResult()
+    parked: set[tuple[str, str]] = set()
     it = iter(payloads)
     offset = 0
     with (
@@ -477,12 +722,14 @@ def ingest(
                 break  # the write before failed: decode no further, raise it below
             refs = look_up(store, decoded, None if pending is None else pending.prepared.rows)
             prepared = prepare(decoded, refs)
-            if pending is not None and _finish(store, pending, total, progress):
+            if pending is not None and _finish(store, pending, total, progress, parked):
                 # the batch before was stored again after a conflict: prepare this one again
                 prepared = prepare(decoded, look_up(store, decoded))
             pending = _Pending(writer.submit(store.append, prepared.rows), decoded, prepared)
         if pending is not None:
-            _finish(store, pending, total, progress)
+            _finish(store, pending, total, progress, parked)
+    total.add(settle(store, pending_timeout_s))
+    total.pending = len(store.pending_among(parked)) if parked else 0
     return total
 
 
@@ -493,7 +740,7 @@ def _failed(future: Future[int]) -> bool:
     if not future.done():
         return False
     exc = future.exception()
-    return exc is not None and not isinstance(exc, AppendConflictError)
+    return exc is not None and not isinstance(exc, AppendConflictError | RowsRefusedError)
 
 
 @dataclass
@@ -508,16 +755,30 @@ def _finish(
     pending: _Pending,
     total: IngestResult,
     progress: Callable[[int], None] | None,
+    parked: set[tuple[str, str]],
 ) -> bool:
-    """Wait for a batch's write and count it; True when it had to be prepared again."""
+    """Wait for a batch's write and count it, then retry the waiting events it may have
+    unblocked (without the time-out: that is checked once, at the end); True when it had to
+    be prepared again (after a conflict, or in pieces after a refusal) or it stored waiting
+    events (the next batch's look-up may be stale either way)."""
     again = False
     try:
         pending.future.result()  # re-raises a failed write: that batch rolled back
         prepared = pending.prepared
     except AppendConflictError:
-        prepared = _append(store, pending.decoded, look_up(store, pending.decoded))
+        prepared = _store(store, pending.decoded, look_up(store, pending.decoded))
         again = True
-    total.add(prepared.result)
+    except RowsRefusedError:
+        prepared = Prepared(Rows(), _isolate(store, pending.decoded))
+        again = True
+    result = prepared.result
+    parked.update((p.site, p.event_id) for p in prepared.rows.parked)
+    result.pending = 0  # counted at the end: what of the stream still waits then
+    total.add(result)
+    if result.accepted or prepared.rows.parked:
+        settled = settle(store, None)
+        total.add(settled)
+        again = again or bool(settled.resolved)
     if progress is not None:
         progress(pending.decoded.size)
     return again

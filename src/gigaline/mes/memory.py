@@ -9,9 +9,11 @@ other threads too.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -33,6 +35,7 @@ from gigaline.mes.ports import (
     NewHold,
     OeeLayout,
     OeeStep,
+    PlacedHold,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -40,8 +43,10 @@ from gigaline.mes.ports import (
     StoredCurve,
     StoredRecord,
     UnitHistory,
+    Waiting,
 )
-from gigaline.mes.rows import Rows
+from gigaline.mes.propagation import held_units
+from gigaline.mes.rows import DeadLetter, Parked, Rows
 from gigaline.model.quality import QualitySpec
 
 __all__ = ["MemoryStore"]
@@ -86,6 +91,7 @@ class MemoryStore:
         self._alarms: dict[str, tuple[Alarm, int | None]] = {}
         self._grades: dict[str, tuple[CellGrade, datetime]] = {}
         self._dead: dict[str, Any] = {}
+        self._waiting: dict[tuple[str, str], Parked] = {}  # (site, id) -> the waiting event
 
     def require(self, feature: Feature) -> None:
         """Every feature is served."""
@@ -118,21 +124,45 @@ class MemoryStore:
         with self._lock:
             return {n for n in names if n in self._lots}
 
-    def active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
-        with self._lock:
-            wanted = set(names)
-            out: dict[str, set[int]] = {}
-            for hold_id, units in self._held.items():
-                if self._holds[hold_id].released is None:
-                    for u in units & wanted:
-                        out.setdefault(u, set()).add(hold_id)
-            for h in self._holds.values():
-                if h.released is None and h.target in wanted:
-                    out.setdefault(h.target, set()).add(h.id)
-            return out
+    def _active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
+        """Lot or unit name -> ids of the active holds on it (call under the lock)."""
+        wanted = set(names)
+        out: dict[str, set[int]] = {}
+        for hold_id, units in self._held.items():
+            if self._holds[hold_id].released is None:
+                for u in units & wanted:
+                    out.setdefault(u, set()).add(hold_id)
+        for h in self._holds.values():
+            if h.released is None and h.target in wanted:
+                out.setdefault(h.target, set()).add(h.id)
+        return out
 
     def row_time(self, ts: datetime) -> Any:
         return ts
+
+    def ready_pending(self) -> list[Waiting]:
+        with self._lock:
+            ready = [
+                w for key, w in self._waiting.items()
+                if w.waits_for in self._units or w.waits_for in self._lots or key in self._events
+            ]  # fmt: skip
+            ready.sort(key=lambda w: (w.received, w.event_id))
+            return [Waiting(w.site, w.event_id, w.raw, w.received) for w in ready]
+
+    def pending_among(self, keys: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        with self._lock:
+            return {k for k in keys if k in self._waiting}
+
+    def expire_pending(self, before: datetime, reason: str) -> int:
+        with self._lock:
+            old = [w for w in self._waiting.values() if w.received < before]
+            for w in old:
+                digest = hashlib.sha256(w.raw.encode("utf-8", "surrogatepass")).hexdigest()
+                self._dead.setdefault(
+                    digest, DeadLetter(w.received, w.event_id, reason + w.reason, w.raw, digest)
+                )
+                del self._waiting[(w.site, w.event_id)]
+            return len(old)
 
     def append(self, rows: Rows) -> int:
         with self._lock:
@@ -160,10 +190,21 @@ class MemoryStore:
             self._genealogy += len(rows.genealogy)
             self._states.extend(rows.machine_states)
             self._curves.extend(rows.curves)
+            rows.held_units = held_units(
+                rows,
+                self._active_holds,
+                lambda names: {n: list(self._children[n]) for n in names if n in self._children},
+            )
             for hold_id, unit in rows.held_units:
                 self._held[hold_id].add(unit)
             for d in rows.dead_letters:
                 self._dead.setdefault(d.raw_sha256, d)
+            for key in rows.settled:
+                self._waiting.pop(key, None)
+            for w in rows.parked:
+                key = (w.site, w.event_id)
+                first = self._waiting.get(key)
+                self._waiting[key] = w if first is None else replace(w, received=first.received)
             return len(keys)
 
     # -- LineRegistry --------------------------------------------------------------------
@@ -249,6 +290,7 @@ class MemoryStore:
                     seen[parent] = kind
                     if kind == "unit":
                         todo.append(parent)
+        seen.pop(unit, None)  # a stored cycle: never its own ancestor
         return list(seen.items())
 
     def ancestors(self, unit: str) -> list[tuple[str, str]]:
@@ -262,16 +304,19 @@ class MemoryStore:
                 return [x for x in self._links if x.child in wanted]
             return [x for x in self._links if x.parent in wanted]
 
+    def _descendants(self, names: Collection[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            for child in self._children.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        return seen - set(names)  # a stored cycle: never its own descendant
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         with self._lock:
-            seen: set[str] = set()
-            todo = [name]
-            while todo:
-                for child in self._children.get(todo.pop(), ()):
-                    if child not in seen:
-                        seen.add(child)
-                        todo.append(child)
-            return sorted((u, self._units[u][0]) for u in seen)
+            return sorted((u, self._units[u][0]) for u in self._descendants([name]))
 
     # -- MeasureReader -------------------------------------------------------------------
 
@@ -315,13 +360,13 @@ class MemoryStore:
 
     # -- HoldBook, AlarmBook, GradeBook ----------------------------------------------------
 
-    def _add_hold(self, hold: NewHold) -> int:
+    def _add_hold(self, hold: NewHold) -> PlacedHold:
         hold_id = len(self._holds) + 1
         self._holds[hold_id] = _Hold(hold_id, hold)
-        self._held[hold_id] = set(hold.units)
-        return hold_id
+        self._held[hold_id] = set(hold.units) | self._descendants([hold.target, *hold.units])
+        return PlacedHold(hold_id, len(self._held[hold_id]))
 
-    def add_hold(self, hold: NewHold) -> int:
+    def add_hold(self, hold: NewHold) -> PlacedHold:
         with self._lock:
             return self._add_hold(hold)
 
@@ -366,13 +411,13 @@ class MemoryStore:
 
     def record_alarms(
         self, alarms: Sequence[Alarm], hold: NewHold | None
-    ) -> tuple[int, int | None]:
+    ) -> tuple[int, PlacedHold | None]:
         with self._lock:
             new = [a for a in alarms if a.key not in self._alarms]
-            hold_id = self._add_hold(hold) if new and hold is not None else None
+            placed = self._add_hold(hold) if new and hold is not None else None
             for a in new:
-                self._alarms[a.key] = (a, hold_id)
-            return len(new), hold_id
+                self._alarms[a.key] = (a, None if placed is None else placed.id)
+            return len(new), placed
 
     def alarms(self) -> list[tuple[Alarm, int | None]]:
         """Every stored alarm with the id of the hold it started (for tests)."""
@@ -453,7 +498,7 @@ class MemoryStore:
                 "process_records": len(self._records), "genealogy": self._genealogy,
                 "machine_states": len(self._states), "curves": len(self._curves),
                 "holds": len(self._holds), "held_units": sum(map(len, self._held.values())),
-                "dead_letters": len(self._dead),
+                "dead_letters": len(self._dead), "pending_events": len(self._waiting),
             }  # fmt: skip
 
     def step_results(self) -> list[StepResult]:

@@ -10,8 +10,9 @@ same doors.
 
 The doors, by concern:
 
-- :class:`EventLog`: look up what a batch of events refers to, and append a checked batch
-  atomically (ingestion, :mod:`gigaline.mes.ingest`);
+- :class:`EventLog`: look up what a batch of events refers to, append a checked batch
+  atomically, and keep the events that wait for their references (ingestion,
+  :mod:`gigaline.mes.ingest`);
 - :class:`LineRegistry`: the line's site, steps, stations and quality settings;
 - :class:`GenealogyReader`: a unit's history and the genealogy walks (trace, where-used);
 - :class:`MeasureReader`: the stored measures SPC and grading read;
@@ -67,6 +68,8 @@ __all__ = [
     "OeeLayout",
     "OeeReader",
     "OeeStep",
+    "PlacedHold",
+    "RowsRefusedError",
     "StationRef",
     "StationTimeline",
     "StepInfo",
@@ -78,6 +81,7 @@ __all__ = [
     "Tallies",
     "TokenRow",
     "UnitHistory",
+    "Waiting",
 ]
 
 #: What a store may be asked to serve; a store that cannot (an SQL database made by an older
@@ -89,6 +93,16 @@ class AppendConflictError(StoreError):
     """An append met rows stored meanwhile by another writer (an event key, a unit, a lot).
 
     Nothing of the batch was written. Ingestion looks the references up again and retries.
+    """
+
+
+class RowsRefusedError(StoreError):
+    """The database refused a row of an append for what it holds, not for a conflict (a value
+    too long for its column, a character it cannot store, a check it enforces).
+
+    Nothing of the batch was written. The message is the database's own reason. Ingestion
+    isolates the refused event(s) by bisecting the batch, dead-letters each with this reason
+    and stores the rest (:mod:`gigaline.mes.ingest`).
     """
 
 
@@ -206,13 +220,31 @@ class HoldRow:
 @dataclass(frozen=True, slots=True)
 class NewHold:
     """A hold to put: its target (a lot, a unit, or a cause such as ``spc:step/param``), the
-    units it covers (already closed over the genealogy), why, by whom and when."""
+    units it puts on hold directly (the target if it is a unit; the units of SPC points), why,
+    by whom and when. The store adds every unit that contains the target or any of ``units``
+    (see :meth:`HoldBook.add_hold`)."""
 
     target: str
     units: list[str]
     reason: str
     by: str
     created: datetime
+
+
+class Waiting(NamedTuple):
+    """A waiting event of the pending store: its key, raw payload and when it first came."""
+
+    site: str
+    event_id: str
+    raw: str
+    received: datetime
+
+
+class PlacedHold(NamedTuple):
+    """A hold just stored: its id and the number of units it covered when it committed."""
+
+    id: int
+    units: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,12 +409,28 @@ class EventLog(Protocol):
         """Those of ``names`` that are stored lots."""
         ...
 
-    def active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
-        """Lot or unit name -> ids of the unreleased holds on it, for those of ``names``."""
+    def descendants(self, name: str) -> list[tuple[str, str]]:
+        """Every unit made from the lot or unit ``name`` (as :class:`GenealogyReader`'s):
+        ingestion asks it when an existing unit consumes a unit, to refuse a cycle."""
         ...
 
     def row_time(self, ts: datetime) -> Any:
         """An aware UTC datetime as this store wants it in the rows of :meth:`append`."""
+        ...
+
+    def ready_pending(self) -> list[Waiting]:
+        """The waiting events that may be stored now: those whose ``waits_for`` has been
+        stored as a lot or unit since they were parked, and those stored meanwhile (by another
+        writer), oldest first."""
+        ...
+
+    def pending_among(self, keys: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of the (site, id) ``keys`` that are waiting events."""
+        ...
+
+    def expire_pending(self, before: datetime, reason: str) -> int:
+        """Turn the waiting events parked before ``before`` into dead letters (their reason:
+        ``reason`` followed by the event's own), in one transaction; how many."""
         ...
 
     def append(self, rows: Rows) -> int:
@@ -392,6 +440,19 @@ class EventLog(Protocol):
         (``rows.event_keys()`` says which). Raises :class:`AppendConflictError`, nothing
         written, when an event key, unit or lot of ``rows`` was stored meanwhile (by another
         writer): then none of them was written, and the caller looks the batch up again.
+        Raises :class:`RowsRefusedError`, nothing written, when the database refuses a row for
+        its value.
+
+        Holds: the write is serialised against :meth:`HoldBook.add_hold` (and the holds of
+        :meth:`AlarmBook.record_alarms`), and inside it the store reads the active holds and
+        sets ``rows.held_units`` to the units the batch puts on hold
+        (:func:`gigaline.mes.propagation.held_units`): every unit of the batch made from a
+        lot or unit on a hold committed before it joins that hold. Whatever ``rows.held_units``
+        held before is replaced.
+
+        Waiting events: ``rows.parked`` are stored in the pending store (an event waiting
+        already keeps its first time and takes the new reason), ``rows.settled`` removed from
+        it, in the same transaction.
         """
         ...
 
@@ -461,8 +522,11 @@ class MeasureReader(Protocol):
 class HoldBook(Protocol):
     """Holds: put, list, release."""
 
-    def add_hold(self, hold: NewHold) -> int:
-        """Store a new hold over ``hold.units``; its id."""
+    def add_hold(self, hold: NewHold) -> PlacedHold:
+        """Store a new hold over ``hold.units`` and every unit containing its target or any of
+        them, gathered inside the transaction that stores the hold and serialised against
+        :meth:`EventLog.append`: once the hold has committed, every unit containing the target,
+        stored before or after it by any writer, is on it."""
         ...
 
     def holds(self, include_released: bool = False) -> list[HoldRow]:
@@ -498,9 +562,10 @@ class AlarmBook(Protocol):
 
     def record_alarms(
         self, alarms: Sequence[Alarm], hold: NewHold | None
-    ) -> tuple[int, int | None]:
+    ) -> tuple[int, PlacedHold | None]:
         """Store the alarms not stored yet and, when any is new and ``hold`` is given, the
-        hold (its id on the new alarms), in one transaction: (alarms stored, hold id)."""
+        hold (as :meth:`HoldBook.add_hold`; its id on the new alarms), in one transaction:
+        (alarms stored, the hold)."""
         ...
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["COLUMNS", "DeadLetter", "Row", "Rows"]
+__all__ = ["COLUMNS", "DeadLetter", "Parked", "Row", "Rows"]
 
 Row = tuple[Any, ...]
 
@@ -48,6 +48,19 @@ class DeadLetter:
     raw_sha256: str
 
 
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """An event that waits for a lot or unit not stored yet (the pending store): its key, the
+    name it waits for, when it first came, why it could not be stored, and the raw text."""
+
+    event_id: str
+    site: str
+    waits_for: str
+    received: datetime
+    reason: str
+    raw: str
+
+
 @dataclass
 class Rows:
     """The rows of one ingest batch, per table (column order as in :data:`COLUMNS`)."""
@@ -61,6 +74,10 @@ class Rows:
     curves: list[Row] = field(default_factory=list)
     held_units: list[Row] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: events to keep waiting (an event waiting already keeps its first ``received``)
+    parked: list[Parked] = field(default_factory=list)
+    #: (site, id) of waiting events that no longer wait (stored, duplicates or dead letters)
+    settled: list[tuple[str, str]] = field(default_factory=list)
 
     def tables(self) -> list[tuple[str, list[Row]]]:
         """(table name, rows) in an order that respects references (dead letters apart)."""

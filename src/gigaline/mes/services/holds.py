@@ -1,18 +1,20 @@
 """Holds: stop every unit affected by a suspect lot or unit, list holds, release them.
 
-A hold on a lot or unit covers the target (if a unit) and every unit made from it (forward
-genealogy at the time of the hold); units made later from a held unit join the hold at
-ingestion. Putting and releasing a hold are both recorded: who, when and why.
+A hold on a lot or unit covers the target (if a unit) and every unit made from it: those
+stored when the hold commits (the store gathers them in the hold's own transaction) and those
+any writer stores later (ingestion puts them on the hold in the batch's transaction), with no
+gap between the two whatever runs at the same time (:meth:`gigaline.mes.ports.HoldBook.
+add_hold`). Putting and releasing a hold are both recorded: who, when and why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
 from gigaline.errors import FieldError, NotFoundError
-from gigaline.mes.ports import GenealogyReader, HoldBook, HoldRow, NewHold
+from gigaline.events import MAX_NAME, unstorable
+from gigaline.mes.ports import GenealogyReader, HoldBook, HoldRow, NewHold, PlacedHold
 from gigaline.mes.services.models import (
     Hold,
     HoldContents,
@@ -24,7 +26,7 @@ from gigaline.mes.services.models import (
 
 __all__ = [
     "HoldStore",
-    "close_over_genealogy",
+    "check_by",
     "hold_contents",
     "hold_status",
     "list_holds",
@@ -41,38 +43,45 @@ class HoldStore(HoldBook, GenealogyReader, Protocol):
 def _reason(reason: str) -> None:
     if not reason.strip():
         raise FieldError("reason", reason, "must say why (it is recorded)")
+    _storable("reason", reason)
 
 
-def close_over_genealogy(store: GenealogyReader, units: Iterable[str]) -> list[str]:
-    """``units`` and every unit made from them, each once, in that order."""
-    affected = dict.fromkeys(units)
-    for unit in list(affected):
-        affected.update(dict.fromkeys(u for u, _ in store.descendants(unit)))
-    return list(affected)
+def _storable(field: str, value: str) -> None:
+    problem = unstorable(value)
+    if problem is not None:
+        raise FieldError(field, value, f"must be plain text: it {problem}")
 
 
-def new_hold_summary(hold_id: int, hold: NewHold) -> Hold:
+def check_by(by: str) -> None:
+    """Check who puts or releases a hold: 1 to ``MAX_NAME`` characters, storable (the hold
+    records it); a :class:`FieldError` on ``by`` otherwise, before anything is written."""
+    if not by.strip() or len(by) > MAX_NAME:
+        raise FieldError("by", by, f"must name who, in 1 to {MAX_NAME} characters")
+    _storable("by", by)
+
+
+def new_hold_summary(placed: PlacedHold, hold: NewHold) -> Hold:
     """The :class:`Hold` result of a hold just stored."""
     return Hold(
-        id=hold_id,
+        id=placed.id,
         target=hold.target,
         reason=hold.reason,
         created=rfc3339(hold.created),
         created_by=hold.by,
-        units=len(hold.units),
+        units=placed.units,
     )
 
 
 def place_hold(store: HoldStore, target: str, reason: str, by: str = "gigaline") -> Hold:
     """Put ``target`` (a lot or unit) and every unit containing it on a new hold."""
     _reason(reason)
+    check_by(by)
+    _storable("target", target)
     kind = store.kind_of(target)
     if kind is None:
         raise NotFoundError("target", target, "lot or unit")
-    affected = [u for u, _ in store.descendants(target)]
-    if kind == "unit":
-        affected.insert(0, target)
-    hold = NewHold(target, affected, reason, by, datetime.now(UTC))
+    # the store adds every unit containing the target, in the hold's transaction
+    hold = NewHold(target, [target] if kind == "unit" else [], reason, by, datetime.now(UTC))
     return new_hold_summary(store.add_hold(hold), hold)
 
 
@@ -110,6 +119,7 @@ def hold_status(store: HoldBook, hold_id: int) -> HoldStatus:
 def release_hold(store: HoldBook, hold_id: int, reason: str, by: str = "gigaline") -> Release:
     """Release an active hold, recording why and by whom."""
     _reason(reason)
+    check_by(by)
     row = store.get_hold(hold_id)
     if row is None:
         raise NotFoundError("hold_id", hold_id, "hold")

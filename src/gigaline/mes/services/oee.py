@@ -7,7 +7,7 @@ bit. Per station, over the window [since, until) (``until`` never later than now
 * **POT**, planned operation time: the window.
 * **PDOT**, planned downtime: the part of the window in the line calendar's planned stops
   (time outside the scheduled shifts, days off, planned maintenance; the layout of
-  :mod:`gigaline.sim.calendar`, day 0 at 00:00 UTC on 1 January of the window's year). Not at
+  :mod:`gigaline.model.calendar`, day 0 at 00:00 UTC on 1 January of the window's year). Not at
   dwell steps (formation and aging holds go on through them, as in the twin). Whatever a
   station reports during a planned stop is not counted.
 * **PBT** = POT - PDOT, planned busy time.
@@ -85,7 +85,7 @@ def _planned_stops(calendar_json: str | None, a: float, b: float) -> list[tuple[
     if calendar_json is None:
         return []
     from gigaline.model import Calendar
-    from gigaline.sim.calendar import planned_stops
+    from gigaline.model.calendar import planned_stops
 
     cal = Calendar.model_validate_json(calendar_json)
     year = datetime.fromtimestamp(a, UTC).year

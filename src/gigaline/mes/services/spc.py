@@ -36,7 +36,7 @@ from gigaline.mes.ports import (
     MeasureSeries,
     NewHold,
 )
-from gigaline.mes.services.holds import close_over_genealogy, new_hold_summary
+from gigaline.mes.services.holds import check_by, new_hold_summary
 from gigaline.mes.services.models import Hold, rfc3339
 from gigaline.model.quality import ParameterSpec, QualitySpec
 from gigaline.quality import Capability, ControlChart, capability, control_chart
@@ -378,6 +378,8 @@ def run_spc(
         raise FieldError("chart", chart, f"allowed for a parameter: {', '.join(SPC_CHARTS)}")
     if rules not in RULE_SETS:
         raise FieldError("rules", rules, f"allowed: {', '.join(RULE_SETS)}")
+    if raise_alarms:
+        check_by(by)
     n = subgroup_size if chart in _SUBGROUPED else 1
     if n < 2 and chart in _SUBGROUPED:
         raise FieldError(
@@ -465,11 +467,12 @@ def _raise_alarms(
             f" {len({a.ts for a in new})} point(s) of {param} at step {step}"
             f" ({ch.chart} chart); the spec holds the affected units"
         )
-        hold = NewHold(f"spc:{step}/{param}", close_over_genealogy(store, units), reason, by, now)
-    stored, hold_id = store.record_alarms(new, hold)
-    if hold is None or hold_id is None:
+        # the store adds every unit made from them, in the hold's transaction
+        hold = NewHold(f"spc:{step}/{param}", units, reason, by, now)
+    stored, placed = store.record_alarms(new, hold)
+    if hold is None or placed is None:
         return stored, None
-    return stored, new_hold_summary(hold_id, hold)
+    return stored, new_hold_summary(placed, hold)
 
 
 #: Points before the new ones that a run rule may need (Nelson rule 7: 15 in a row).

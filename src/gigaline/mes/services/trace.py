@@ -7,6 +7,7 @@ from collections.abc import Collection
 from typing import Final, Literal, Protocol
 
 from gigaline.errors import FieldError, NotFoundError
+from gigaline.events import unstorable
 from gigaline.mes.ports import GenealogyReader
 from gigaline.mes.services.models import (
     Genealogy,
@@ -26,7 +27,7 @@ MAX_GRAPH_NODES: Final = 10_000
 
 def trace(store: GenealogyReader, unit: str) -> Trace:
     """The unit's full history and its backward genealogy down to the material lots."""
-    h = store.history(unit)
+    h = None if unstorable(unit) else store.history(unit)  # no store holds a NUL
     if h is None:
         raise NotFoundError("unit", unit, "unit")
     # Plain data validated at once: pydantic-core builds the nested models in one call, about
@@ -63,7 +64,7 @@ def trace(store: GenealogyReader, unit: str) -> Trace:
 
 def where_used(store: GenealogyReader, name: str) -> WhereUsed:
     """Every unit that contains the lot or unit ``name`` (forward genealogy)."""
-    if store.kind_of(name) is None:
+    if unstorable(name) or store.kind_of(name) is None:
         raise NotFoundError("source", name, "lot or unit")
     found = store.descendants(name)
     return WhereUsed.model_construct(

@@ -14,14 +14,24 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, DateTime, Float, Integer, LargeBinary, Table
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    Table,
+    bindparam,
+    delete,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from gigaline.mes.rows import COLUMNS, Row, Rows
+from gigaline.mes.rows import COLUMNS, Parked, Row, Rows
 from gigaline.mes.sql import tables as t
 
-__all__ = ["copy_rows", "insert_rows", "write_rows"]
+__all__ = ["copy_rows", "insert_rows", "park", "settle_waiting", "write_rows"]
 
 
 def write_rows(conn: Connection, rows: Rows) -> None:
@@ -36,6 +46,31 @@ def write_rows(conn: Connection, rows: Rows) -> None:
     if rows.dead_letters:
         letters = [asdict(d) for d in rows.dead_letters]
         _insert_ignoring_duplicates(conn, t.dead_letters, letters)
+    if rows.settled:
+        settle_waiting(conn, rows.settled)
+    if rows.parked:
+        park(conn, rows.parked)
+
+
+def park(conn: Connection, parked: Sequence[Parked]) -> None:
+    """Store waiting events; one waiting already keeps its first time, takes the new reason
+    and what it waits for (a few per batch: one statement, not the bulk path)."""
+    p = t.pending_events
+    values = [
+        {"id": e.event_id, "site": e.site, "waits_for": e.waits_for, "received": e.received,
+         "reason": e.reason, "raw": e.raw}
+        for e in parked
+    ]  # fmt: skip
+    ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(p)
+    update = {"waits_for": ins.excluded.waits_for, "reason": ins.excluded.reason}
+    conn.execute(ins.on_conflict_do_update(index_elements=[p.c.id, p.c.site], set_=update), values)
+
+
+def settle_waiting(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
+    """Remove the waiting events ``keys`` (site, id) from the pending store."""
+    p = t.pending_events
+    stmt = delete(p).where(p.c.site == bindparam("s"), p.c.id == bindparam("i"))
+    conn.execute(stmt, [{"s": site, "i": event_id} for site, event_id in keys])
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:

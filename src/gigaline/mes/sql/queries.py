@@ -3,7 +3,11 @@
 Genealogy is walked with recursive common table expressions (SQL:1999 ``WITH RECURSIVE``, in
 SQLite since 3.8.3 and PostgreSQL since 8.4), each step one index lookup on
 ``genealogy(child)`` (backward) or ``genealogy(parent)`` (forward). ``UNION`` (not ``UNION
-ALL``) stops on cycles and diamonds. All SQL is built with SQLAlchemy Core: parameterised.
+ALL``) stops on cycles and diamonds: a row already produced is not produced again, so the walk
+ends after at most one round per distinct name, whatever is stored. Ingestion refuses an event
+that would close a cycle, but a store written otherwise (or before that check) may hold one:
+the walks then still end, and never list the start among its own ancestors or descendants.
+All SQL is built with SQLAlchemy Core: parameterised.
 Each function takes an open connection and returns the plain data of :mod:`gigaline.mes.ports`.
 """
 
@@ -31,6 +35,7 @@ from gigaline.mes.sql import tables as t
 
 __all__ = [
     "ancestors",
+    "descendant_names",
     "descendants",
     "history",
     "kind_of",
@@ -53,7 +58,7 @@ def _ancestors_stmt() -> Select[Any]:
         anc, and_(g.c.child == anc.c.name, anc.c.kind == literal("unit"))
     )
     anc = anc.union(step)
-    return select(anc.c.name, anc.c.kind)
+    return select(anc.c.name, anc.c.kind).where(anc.c.name != bindparam("unit"))
 
 
 def _descendants_stmt() -> Select[Any]:
@@ -66,8 +71,19 @@ def _descendants_stmt() -> Select[Any]:
     return (
         select(t.units.c.id, t.units.c.unit_type)
         .join(down, t.units.c.id == down.c.name)
+        .where(t.units.c.id != bindparam("name"))
         .order_by(t.units.c.id)
     )
+
+
+def _descendant_names_stmt() -> Select[Any]:
+    down = (
+        select(g.c.child.label("name"))
+        .where(g.c.parent.in_(bindparam("names", expanding=True)))
+        .cte("down_many", recursive=True)
+    )
+    down = down.union(select(g.c.child).join(down, g.c.parent == down.c.name))
+    return select(t.units.c.id).join(down, t.units.c.id == down.c.name).order_by(t.units.c.id)
 
 
 def _records_stmt() -> Select[Any]:
@@ -96,6 +112,9 @@ def _holds_stmt() -> Select[Any]:
 # (SQLAlchemy caches the compiled form of a statement object).
 _ANCESTORS = _ancestors_stmt()
 _DESCENDANTS = _descendants_stmt()
+_DESCENDANT_NAMES = _descendant_names_stmt()
+#: Seeds per statement of :func:`descendant_names` (bound parameters: SQLite allows 32,766).
+_SEEDS = 10_000
 _RECORDS = _records_stmt()
 _HOLDS = _holds_stmt()
 _UNIT_TYPE = select(t.units.c.unit_type).where(t.units.c.id == bindparam("unit"))
@@ -111,13 +130,22 @@ _KIND = union(
 
 
 def ancestors(conn: Connection, unit: str) -> list[tuple[str, str]]:
-    """Every lot and unit that went into ``unit``, as (name, "lot"|"unit")."""
+    """Every lot and unit that went into ``unit``, as (name, "lot"|"unit"); never ``unit``."""
     return [(r[0], r[1]) for r in conn.execute(_ANCESTORS, {"unit": unit})]
 
 
 def descendants(conn: Connection, name: str) -> list[tuple[str, str]]:
-    """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted."""
+    """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted; never
+    ``name`` itself (a stored cycle)."""
     return [(r[0], r[1]) for r in conn.execute(_DESCENDANTS, {"name": name})]
+
+
+def descendant_names(conn: Connection, names: list[str]) -> list[str]:
+    """Every unit that contains any of the lots or units ``names``, each once, sorted."""
+    found: set[str] = set()
+    for i in range(0, len(names), _SEEDS):
+        found.update(conn.execute(_DESCENDANT_NAMES, {"names": names[i : i + _SEEDS]}).scalars())
+    return sorted(found)
 
 
 def kind_of(conn: Connection, name: str) -> Literal["unit", "lot"] | None:
@@ -159,7 +187,7 @@ def step_results(conn: Connection) -> list[StepResult]:
 #: The tables :func:`table_counts` counts.
 COUNTED = (
     "events", "lots", "units", "process_records", "genealogy", "machine_states", "curves",
-    "holds", "held_units", "dead_letters",
+    "holds", "held_units", "dead_letters", "pending_events",
 )  # fmt: skip
 
 

@@ -9,14 +9,16 @@ knows nothing of ingestion or the services, which take it as a port. Open one wi
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, exists, or_, select
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from gigaline.mes.errors import StoreError
 from gigaline.mes.ports import (
@@ -31,14 +33,18 @@ from gigaline.mes.ports import (
     MeasureSeries,
     NewHold,
     OeeLayout,
+    PlacedHold,
+    RowsRefusedError,
     StationRef,
     StationTimeline,
     StepInfo,
     StepResult,
     TokenRow,
     UnitHistory,
+    Waiting,
 )
-from gigaline.mes.rows import Rows
+from gigaline.mes.propagation import held_units
+from gigaline.mes.rows import DeadLetter, Rows
 from gigaline.mes.sql import access, measures, oee, queries, writes
 from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
@@ -59,12 +65,59 @@ __all__ = ["SqlStore", "open_store"]
 #: Bound parameters per lookup statement (SQLite allows 32,766, PostgreSQL 65,535).
 _CHUNK = 10_000
 
-try:  # psycopg's unique violation (raised through the raw connection by COPY)
-    from psycopg.errors import UniqueViolation as _PgUnique
+try:  # psycopg's errors (raised through the raw connection by COPY), with their SQLSTATE
+    from psycopg import DataError as _PgData
+    from psycopg import Error as _PgError
+    from psycopg import IntegrityError as _PgIntegrity
 except ImportError:  # pragma: no cover
-    _PgUnique = IntegrityError  # type: ignore[assignment,misc]
+    _PgError = DBAPIError  # type: ignore[assignment,misc]
+    _PgData = DataError  # type: ignore[assignment,misc]
+    _PgIntegrity = IntegrityError  # type: ignore[assignment,misc]
 
-_CONFLICTS: tuple[type[BaseException], ...] = (IntegrityError, sqlite3.IntegrityError, _PgUnique)
+#: What a write that met another writer's rows may raise (:func:`_is_conflict` decides).
+_CONFLICTS: tuple[type[BaseException], ...] = (DBAPIError, sqlite3.IntegrityError, _PgError)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """Whether a failed write met a row of another writer: a unique key (an event, unit or
+    lot stored meanwhile) or, on PostgreSQL, a deadlock between two writers' batches (either
+    way the transaction rolled back whole). Other integrity errors are not retried."""
+    cause = getattr(exc, "orig", None) or exc
+    if isinstance(cause, sqlite3.IntegrityError):
+        text = str(cause)
+        return "UNIQUE constraint failed" in text or "PRIMARY KEY" in text
+    return getattr(cause, "sqlstate", None) in ("23505", "40P01")
+
+
+#: What a database raises when it refuses a row for its value (a check, NOT NULL or trigger
+#: the row fails, a value out of the column's range; UnicodeEncodeError: a driver that cannot
+#: send a text, such as one with a lone surrogate).
+_REFUSALS: tuple[type[BaseException], ...] = (
+    DataError,
+    sqlite3.DataError,
+    _PgData,
+    UnicodeEncodeError,
+)
+
+
+def _is_refusal(exc: BaseException) -> bool:
+    """Whether a failed write that is not a conflict is the row's own fault (its value), as
+    opposed to the database being unreachable or failing (which is raised, not isolated)."""
+    cause = getattr(exc, "orig", None) or exc
+    kinds = (DataError, IntegrityError, sqlite3.IntegrityError, sqlite3.DataError)
+    return isinstance(exc, kinds) or isinstance(cause, (*kinds, _PgData, _PgIntegrity))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+_ACTIVE = "SELECT id, target FROM holds WHERE released IS NULL"
+
+#: The first key of the PostgreSQL advisory lock that serialises holds against ingest batches
+#: ("gigl"); the second is the hash of the schema, so that MES stores in other schemas of the
+#: same database do not wait for each other.
+_HOLD_LOCK = 0x6769676C
 
 
 def _pg_time(ts: datetime) -> Any:
@@ -111,6 +164,14 @@ def open_store(
             f"{url}: no MES schema; create it with `gigaline mes init LINE.yaml --db URL`"
         )
     return SqlStore(engine)
+
+
+def _first_lines(exc: BaseException, limit: int = 500) -> str:
+    """The database's reason of a refusal: the driver's message without SQLAlchemy's SQL and
+    parameters (which can be a whole batch), cut to ``limit`` characters."""
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _read_only_url(url: str) -> str:
@@ -213,20 +274,63 @@ class SqlStore:
     def existing_lots(self, names: Collection[str]) -> set[str]:
         return {r[0] for r in self._among("SELECT id FROM lots", "id", names)}
 
-    def active_holds(self, names: Collection[str]) -> dict[str, set[int]]:
+    def _active_holds(
+        self, conn: Connection, names: Collection[str], active: Sequence[Any]
+    ) -> dict[str, set[int]]:
+        """Lot or unit name -> ids of the active holds on it (held units, and held targets),
+        for those of ``names`` that have any, read on ``conn``; ``active``: the (id, target)
+        of every active hold."""
         out: dict[str, set[int]] = {}
+        wanted = set(names)
+        for hold_id, target in active:
+            if target in wanted:
+                out.setdefault(target, set()).add(hold_id)
         held = (
             "SELECT hu.unit, hu.hold_id FROM held_units hu JOIN holds h ON h.id = hu.hold_id"
             " WHERE h.released IS NULL AND"
         )
-        targets = "SELECT target, id FROM holds WHERE released IS NULL AND"  # held lots too
-        for sql, key in ((held, "hu.unit"), (targets, "target")):
-            for name, hold_id in self._among(sql, key, names, where=False):
-                out.setdefault(name, set()).add(hold_id)
+        for name, hold_id in self._among(held, "hu.unit", wanted, False, conn=conn):
+            out.setdefault(name, set()).add(hold_id)
         return out
 
+    def _children(self, conn: Connection, names: Collection[str]) -> dict[str, list[str]]:
+        """Stored lot or unit -> the units made from it, for ``names``, read on ``conn``."""
+        out: dict[str, list[str]] = {}
+        for parent, child in self._among(
+            "SELECT parent, child FROM genealogy", "parent", names, conn=conn
+        ):
+            out.setdefault(parent, []).append(child)
+        return out
+
+    def _serialise(self, conn: Connection, hold: bool) -> None:
+        """Order this transaction against the placing of holds (``hold``: this one places a
+        hold), as its first statement.
+
+        PostgreSQL: a transaction-scoped advisory lock, shared for ingest batches (they write
+        side by side) and exclusive for a hold (it waits for the batches being written, and
+        batches wait for it); released at commit or rollback. SQLite: the database's one write
+        lock (``BEGIN IMMEDIATE``): every write is serialised anyway, and the lock is taken
+        before the transaction's first read, so that what it reads is not stale. Either way the
+        reads that follow on ``conn`` see every transaction committed before this one, and
+        every hold or batch ordered after it sees this one.
+        """
+        if self._postgres:
+            fn = "" if hold else "_shared"
+            conn.exec_driver_sql(
+                f"SELECT pg_advisory_xact_lock{fn}(%(k)s, hashtext(current_schema()))",
+                {"k": _HOLD_LOCK},
+            )
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
     def _among(
-        self, sql: str, key: str, values: Iterable[str], where: bool = True, *first: Any
+        self,
+        sql: str,
+        key: str,
+        values: Iterable[str],
+        where: bool = True,
+        *first: Any,
+        conn: Connection | None = None,
     ) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` whose ``key`` is one of ``values`` (bound parameters, chunked).
 
@@ -245,7 +349,7 @@ class SqlStore:
             return []
         glue = " WHERE " if where else " "
         out: list[tuple[Any, ...]] = []
-        with self.engine.connect() as conn:
+        with self.engine.connect() if conn is None else nullcontext(conn) as conn:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 if self._postgres:
@@ -263,6 +367,48 @@ class SqlStore:
                 cursor.close()
         return out
 
+    def ready_pending(self) -> list[Waiting]:
+        p = t.pending_events
+        stored = or_(
+            exists().where(t.units.c.id == p.c.waits_for),
+            exists().where(t.lots.c.id == p.c.waits_for),
+            exists().where(t.events.c.id == p.c.id, t.events.c.site == p.c.site),
+        )
+        q = select(p.c.site, p.c.id, p.c.raw, p.c.received).where(stored)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(p.c.received, p.c.id)).all()
+        return [Waiting(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def pending_among(self, keys: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        by_site: dict[str, list[str]] = {}
+        for site, event_id in keys:
+            by_site.setdefault(site, []).append(event_id)
+        sql = "SELECT id FROM pending_events WHERE site = %s AND"
+        return {
+            (site, r[0])
+            for site, ids in by_site.items()
+            for r in self._among(sql, "id", ids, False, site)
+        }
+
+    def expire_pending(self, before: datetime, reason: str) -> int:
+        p = t.pending_events
+        with self.engine.begin() as conn:
+            old = conn.execute(
+                select(p.c.site, p.c.id, p.c.received, p.c.reason, p.c.raw).where(
+                    p.c.received < before
+                )
+            ).all()
+            if not old:
+                return 0
+            rows = Rows(
+                dead_letters=[
+                    DeadLetter(r[2], r[1], reason + r[3], r[4], _sha256(r[4])) for r in old
+                ],
+                settled=[(r[0], r[1]) for r in old],
+            )
+            write_rows(conn, rows)
+        return len(old)
+
     def row_time(self, ts: datetime) -> Any:
         """A UTC datetime as the bulk path binds it (text on SQLite, as SQLAlchemy stores it).
 
@@ -276,11 +422,28 @@ class SqlStore:
         self.require("ingest")
         try:
             with self.engine.begin() as conn:
+                self._serialise(conn, hold=False)
+                active = conn.exec_driver_sql(_ACTIVE).all()
+                rows.held_units = (
+                    held_units(
+                        rows,
+                        lambda names: self._active_holds(conn, names, active),
+                        lambda names: self._children(conn, names),
+                    )
+                    if active
+                    else []  # nearly always: no active hold, nothing to walk
+                )
                 write_rows(conn, rows)
         except _CONFLICTS as exc:
+            if not _is_conflict(exc):
+                if _is_refusal(exc):
+                    raise RowsRefusedError(_first_lines(exc)) from exc
+                raise
             raise AppendConflictError(
                 f"a row of the batch was stored meanwhile by another writer ({exc})"
             ) from exc
+        except _REFUSALS as exc:
+            raise RowsRefusedError(_first_lines(exc)) from exc
         return len(rows.events)
 
     # -- LineRegistry --------------------------------------------------------------------
@@ -351,9 +514,10 @@ class SqlStore:
 
     # -- HoldBook, AlarmBook, GradeBook ----------------------------------------------------
 
-    def add_hold(self, hold: NewHold) -> int:
+    def add_hold(self, hold: NewHold) -> PlacedHold:
         self._audited()
         with self.engine.begin() as conn:
+            self._serialise(conn, hold=True)
             return writes.add_hold(conn, hold)
 
     def holds(self, include_released: bool = False) -> list[HoldRow]:
@@ -385,10 +549,11 @@ class SqlStore:
 
     def record_alarms(
         self, alarms: Sequence[Alarm], hold: NewHold | None
-    ) -> tuple[int, int | None]:
+    ) -> tuple[int, PlacedHold | None]:
         if hold is not None:
             self._audited()
         with self.engine.begin() as conn:
+            self._serialise(conn, hold=hold is not None)
             return writes.record_alarms(conn, alarms, hold)
 
     def replace_grades(self, grades: Sequence[CellGrade], graded: datetime) -> None:

@@ -13,11 +13,18 @@ plus summary features), *holds*, the *events* ledger (one row per accepted event
 idempotency key) and the *dead letters* (rejected events with their raw payload and reason).
 Quality (migration 0002): the line's quality section (``lines.quality``), SPC *alarms* and
 *cell grades*. Live OEE (migration 0005): the line's calendar (``lines.calendar``) and each
-step's planned run time per item (``steps.pri_s``).
+step's planned run time per item (``steps.pri_s``). Ingestion (migration 0007): the *pending
+events*, waiting for a lot or unit not stored yet.
 
 The high-volume tables (process records, genealogy, machine states, curves) carry no foreign
 keys: ingestion has already checked every reference, and PostgreSQL would otherwise run a
 trigger per row (it more than doubled the COPY time of process records here).
+
+Every column holds what the event contract allows (:mod:`gigaline.events.contract`): names of
+``MAX_NAME`` characters, reasons of ``MAX_TEXT`` (migration 0007 widened the process records'
+reason to it), and the dead letters keep a rejected id whole, whatever its length; texts no
+database can store (NUL, lone surrogates) are refused by the contract, and dead letters carry
+them escaped.
 
 Timestamps are UTC. The events ledger is keyed by ``(id, site)`` (migration 0003): an event id
 is unique within its plant, so that stores of several plants can be merged (ARCHITECTURE.md,
@@ -61,6 +68,7 @@ __all__ = [
     "lots",
     "machine_states",
     "metadata",
+    "pending_events",
     "process_records",
     "sites",
     "stations",
@@ -180,7 +188,7 @@ process_records = Table(
     Column("started", Ts),
     Column("ts", Ts, nullable=False),
     Column("result", String(2), nullable=False),
-    Column("reason", String(128)),
+    Column("reason", String(256)),  # the contract's MAX_TEXT (migration 0007; was 128)
     Column("params", Text),
     Index(None, "unit", "ts"),  # trace: one range scan per unit
 )
@@ -232,7 +240,7 @@ holds = Table(
     "holds",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("target", Name, nullable=False),
+    Column("target", Text, nullable=False),  # a lot, a unit, or "spc:STEP/PARAM" (0007)
     Column("reason", Text, nullable=False),
     Column("created", Ts, nullable=False),
     Column("created_by", Name, nullable=False),
@@ -291,10 +299,22 @@ dead_letters = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("received", Ts, nullable=False),
-    Column("event_id", Name),
+    Column("event_id", Text),  # as received: a rejected id may be of any length (0007)
     Column("reason", Text, nullable=False),
     Column("raw", Text, nullable=False),
     Column("raw_sha256", String(64), nullable=False, unique=True),
+)
+
+#: Events waiting for a lot or unit not stored yet (migration 0007), keyed like ``events``.
+pending_events = Table(
+    "pending_events",
+    metadata,
+    Column("id", Name, primary_key=True),
+    Column("site", Name, primary_key=True),
+    Column("waits_for", Name, nullable=False, index=True),
+    Column("received", Ts, nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),
 )
 
 api_tokens = Table(

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
-from gigaline.mes.ports import Alarm, CellGrade, HoldRow, LineLayout, NewHold
+from gigaline.mes.ports import Alarm, CellGrade, HoldRow, LineLayout, NewHold, PlacedHold
+from gigaline.mes.sql import queries
 from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.access import audit
 from gigaline.mes.sql.bulk import copy_rows, insert_rows
@@ -77,18 +78,23 @@ def register_line(conn: Connection, layout: LineLayout) -> int:
     return added
 
 
-def add_hold(conn: Connection, hold: NewHold) -> int:
-    """Insert a hold, the units it covers and its audit line; its id."""
+def add_hold(conn: Connection, hold: NewHold) -> PlacedHold:
+    """Insert a hold over ``hold.units`` and every unit containing its target or any of them,
+    read on ``conn`` (the caller has serialised the transaction against ingest batches), and
+    its audit line."""
+    units = dict.fromkeys(hold.units)
+    seeds = list(dict.fromkeys([hold.target, *hold.units]))
+    units.update(dict.fromkeys(queries.descendant_names(conn, seeds)))
     hold_id = conn.execute(
         insert(t.holds)
         .values(target=hold.target, reason=hold.reason, created=hold.created, created_by=hold.by)
         .returning(t.holds.c.id)
     ).scalar_one()
-    if hold.units:
-        conn.execute(insert(t.held_units), [{"hold_id": hold_id, "unit": u} for u in hold.units])
+    if units:
+        conn.execute(insert(t.held_units), [{"hold_id": hold_id, "unit": u} for u in units])
     audit(conn, hold.created, hold.by, "hold.place", hold.target, hold=int(hold_id),
-          reason=hold.reason, units=len(hold.units))  # fmt: skip
-    return int(hold_id)
+          reason=hold.reason, units=len(units))  # fmt: skip
+    return PlacedHold(int(hold_id), len(units))
 
 
 def _holds_query(include_released: bool, hold_id: int | None = None) -> Any:
@@ -151,11 +157,12 @@ def known_alarms(conn: Connection, keys: Collection[str]) -> set[str]:
 
 def record_alarms(
     conn: Connection, alarms: Sequence[Alarm], hold: NewHold | None
-) -> tuple[int, int | None]:
-    """Store the alarms not stored yet (and the hold, if any is new): (stored, hold id)."""
+) -> tuple[int, PlacedHold | None]:
+    """Store the alarms not stored yet (and the hold, if any is new): (stored, the hold)."""
     seen = known_alarms(conn, [a.key for a in alarms])
     new = [a for a in alarms if a.key not in seen]
-    hold_id = add_hold(conn, hold) if new and hold is not None else None
+    placed = add_hold(conn, hold) if new and hold is not None else None
+    hold_id = None if placed is None else placed.id
     if new:
         conn.execute(
             insert(t.alarms),
@@ -168,7 +175,7 @@ def record_alarms(
                 for a in new
             ],
         )  # fmt: skip
-    return len(new), hold_id
+    return len(new), placed
 
 
 def replace_grades(conn: Connection, grades: Sequence[CellGrade], graded: Any) -> None:
