@@ -30,7 +30,10 @@ def _since(text: str | None) -> datetime | None:
         raise FieldError(
             "since", text, "not a time; give RFC 3339 / ISO 8601, e.g. 2026-01-05T06:00Z"
         ) from exc
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:  # an offset that moves it out of the years 1-9999
+        raise FieldError("since", text, "outside the years 1-9999 in UTC") from None
 
 
 def _quality(line_file: Path | None) -> Any:
@@ -75,15 +78,20 @@ def spc(
     json_out: JsonOpt = False,
 ) -> None:
     """Control chart of a stored process parameter: rules, capability, alarms, holds."""
-    from gigaline.cli._checks import output_file
+    from gigaline.cli._checks import number, output_file
     from gigaline.mes.services import run_spc
+    from gigaline.model import bounds
 
+    number("--subgroup", subgroup, bounds.SUBGROUP)
+    if baseline is not None:
+        number("--baseline", baseline, bounds.BASELINE)
+    when = _since(since)
     if plot is not None:
         output_file("--plot", plot, "spc.html")
 
     with open_db(db) as store:
         res = run_spc(
-            store, step, param, since=_since(since), chart=chart, rules=rules,
+            store, step, param, since=when, chart=chart, rules=rules,
             subgroup_size=subgroup, baseline=baseline, quality=_quality(line_file),
             raise_alarms=not no_alarms,
         )  # fmt: skip

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import orjson
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from gigaline.mes.errors import StoreError
 from gigaline.mes.ports import (
@@ -39,6 +39,8 @@ from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
 from gigaline.mes.sql.db import (
     HEAD,
+    check_target,
+    connect_problem,
     current_revision,
     is_initialised,
     make_engine,
@@ -85,18 +87,31 @@ def open_store(
 ) -> SqlStore:
     """Open the MES database ``db`` (else ``GIGALINE_DB``, else ``gigaline.db``).
 
-    ``create``: create the schema, or migrate it to this gigaline's revision. Without it, a
-    database with no schema is a :class:`~gigaline.mes.errors.StoreError`.
+    ``create``: create the schema, or migrate it to this gigaline's revision. Without it,
+    nothing is created: a missing SQLite file is a :class:`~gigaline.errors.FieldError` and a
+    database with no schema a :class:`~gigaline.mes.errors.StoreError`. A target that cannot
+    be a database (a folder, a file of another kind, a server that does not answer, a
+    PostgreSQL database not created) is a :class:`~gigaline.errors.FieldError` on ``db``.
     """
-    url = resolve_url(db, settings)
+    settings = settings or Settings.load()
+    given = settings.database(db).value
+    url = resolve_url(given, settings)
+    check_target(url, create, given)
     engine = make_engine(url)
-    if create:
-        upgrade(engine)
-    elif not is_initialised(engine):
+    try:
+        if create:
+            upgrade(engine)
+        elif not is_initialised(engine):
+            raise StoreError(
+                f"{engine.url.render_as_string(hide_password=True)}: no MES schema; create it"
+                " with `gigaline mes init LINE.yaml --db URL`"
+            )
+    except DBAPIError as exc:
         engine.dispose()
-        raise StoreError(
-            f"{url}: no MES schema; create it with `gigaline mes init LINE.yaml --db URL`"
-        )
+        raise connect_problem(url, exc, given) from None
+    except BaseException:
+        engine.dispose()
+        raise
     return SqlStore(engine)
 
 
