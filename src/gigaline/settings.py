@@ -87,6 +87,15 @@ class Settings(BaseSettings):
         "wins for the kernels.",
     )
 
+    oee_silence_s: float = Field(
+        default=7200.0,
+        gt=0,
+        description="Live OEE: seconds after a station's last message (state change or process "
+        "record) from which its time counts as unqualified downtime while it says it is running "
+        "(ISO 22400-2 gives no figure; an assumption: above the longest a station works without "
+        "finishing a unit, about an hour for a coil at a coater of the reference line).",
+    )
+
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         """``Settings(**overrides)``, with a bad environment value as a :class:`SettingsError`."""

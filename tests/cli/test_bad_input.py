@@ -40,6 +40,7 @@ MES_COMMANDS: dict[str, list[str]] = {
     "release": ["release", "1", "--reason", "cleared", "--db", "{db}"],
     "spc": ["spc", "m1", "fill_mass_g", "--db", "{db}"],
     "grade": ["grade", "--db", "{db}"],
+    "oee": ["oee", "--db", "{db}"],
 }
 #: The commands that only read or change what is stored: they never create a database.
 READERS = sorted(set(MES_COMMANDS) - {"mes init"})
@@ -234,6 +235,12 @@ BAD_VALUES: dict[str, tuple[list[str], str]] = {
     "spc --plot into a missing folder": (
         ["spc", "m1", "p", "--db", "p.db", "--plot", "no/spc.html"],
         "--plot 'no/spc.html': folder 'no' does not exist; create it first",
+    ),
+    "oee --silence nan": (["oee", "--db", "p.db", "--silence", "nan"], "--silence nan: "),
+    "oee --silence -1": (["oee", "--db", "p.db", "--silence", "-1"], "--silence -1: "),
+    "oee --since before year 1": (
+        ["oee", "--db", "p.db", "--since", "0001-01-01T00:30+01:00"],
+        "--since '0001-01-01T00:30+01:00': ",
     ),
     "generate --seed -1": (
         ["generate", "--line", TWO, "--seed", "-1"],

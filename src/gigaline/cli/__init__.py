@@ -22,6 +22,7 @@ __all__ = ["app", "main", "run"]
 from gigaline.cli import demo as _demo  # noqa: F401
 from gigaline.cli import experiment as _experiment  # noqa: F401
 from gigaline.cli import mes as _mes  # noqa: F401
+from gigaline.cli import oee as _oee  # noqa: F401
 from gigaline.cli import plan as _plan  # noqa: F401
 from gigaline.cli import ramp as _ramp  # noqa: F401
 from gigaline.cli import simulate as _simulate  # noqa: F401

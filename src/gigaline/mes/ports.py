@@ -16,7 +16,9 @@ The doors, by concern:
 - :class:`GenealogyReader`: a unit's history and the genealogy walks (trace, where-used);
 - :class:`MeasureReader`: the stored measures SPC and grading read;
 - :class:`HoldBook`, :class:`AlarmBook`, :class:`GradeBook`: holds, SPC alarms, cell grades;
-- :class:`Tallies`: counts of stored rows and of OK / NG records per step.
+- :class:`Tallies`: counts of stored rows and of OK / NG records per step;
+- :class:`OeeReader`: what live OEE reads: the line's calendar and PRI, and each station's
+  states and records in a window (:mod:`gigaline.mes.services.oee`).
 
 :class:`Store` is all of them, plus :meth:`Store.require` and :meth:`Store.close`.
 
@@ -55,7 +57,11 @@ __all__ = [
     "MeasureReader",
     "MeasureSeries",
     "NewHold",
+    "OeeLayout",
+    "OeeReader",
+    "OeeStep",
     "StationRef",
+    "StationTimeline",
     "StepInfo",
     "StepLayout",
     "StepResult",
@@ -112,6 +118,8 @@ class StepLayout:
     unit: str
     stations: tuple[str, ...]
     equipment_kind: str
+    #: planned run time per item of one station [s] (ISO 22400-2 PRI); None: not per cell
+    pri_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +131,8 @@ class LineLayout:
     line: str
     quality_json: str | None
     steps: tuple[StepLayout, ...]
+    #: the line file's calendar section as JSON (planned stops for live OEE)
+    calendar_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +263,40 @@ class StepResult:
     position: int
     records: int
     ok: int
+
+
+@dataclass(frozen=True, slots=True)
+class OeeStep:
+    """A registered step as live OEE needs it: its line, kind, PRI and stations."""
+
+    name: str
+    line: str
+    kind: str
+    position: int
+    pri_s: float | None
+    stations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OeeLayout:
+    """The registered lines' calendars (JSON of the line file's section, None: none stored)
+    and steps, in route order."""
+
+    calendars: dict[str, str | None]
+    steps: list[OeeStep]
+
+
+@dataclass(frozen=True)
+class StationTimeline:
+    """What one station reported about a window: its state standing at the window's start
+    (None: none stored before it), its state changes inside the window in time order, and the
+    end times of its process records inside the window (UNIX seconds) with their results."""
+
+    station: str
+    standing: tuple[datetime, str, str | None] | None
+    states: list[tuple[datetime, str, str | None]]
+    record_s: NDArray[np.float64] = field(repr=False)
+    record_ok: NDArray[np.bool_] = field(repr=False)
 
 
 # -- the doors ------------------------------------------------------------------------------
@@ -420,6 +464,21 @@ class Tallies(Protocol):
         ...
 
 
+class OeeReader(Protocol):
+    """What live OEE reads."""
+
+    def oee_layout(self) -> OeeLayout:
+        """Every registered line's calendar and every step with its PRI and stations."""
+        ...
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        """Per station of ``stations``: its :class:`StationTimeline` over [since, until)
+        (state changes at ``since`` <= ts < ``until``, records with ``since`` <= ts < ``until``)."""
+        ...
+
+
 class Store(
     EventLog,
     LineRegistry,
@@ -429,6 +488,7 @@ class Store(
     AlarmBook,
     GradeBook,
     Tallies,
+    OeeReader,
     Protocol,
 ):
     """Every door of an MES store."""

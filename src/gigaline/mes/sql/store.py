@@ -28,13 +28,15 @@ from gigaline.mes.ports import (
     LineLayout,
     MeasureSeries,
     NewHold,
+    OeeLayout,
     StationRef,
+    StationTimeline,
     StepInfo,
     StepResult,
     UnitHistory,
 )
 from gigaline.mes.rows import Rows
-from gigaline.mes.sql import measures, queries, writes
+from gigaline.mes.sql import measures, oee, queries, writes
 from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
 from gigaline.mes.sql.db import (
@@ -46,6 +48,7 @@ from gigaline.mes.sql.db import (
     make_engine,
     require_table,
     resolve_url,
+    shown,
     upgrade,
 )
 from gigaline.model.quality import QualitySpec
@@ -83,28 +86,37 @@ def _sqlite_time(ts: datetime) -> Any:
 
 
 def open_store(
-    db: str | None = None, create: bool = True, settings: Settings | None = None
+    db: str | None = None,
+    create: bool = True,
+    settings: Settings | None = None,
+    read_only: bool = False,
 ) -> SqlStore:
     """Open the MES database ``db`` (else ``GIGALINE_DB``, else ``gigaline.db``).
 
     ``create``: create the schema, or migrate it to this gigaline's revision. Without it,
-    nothing is created: a missing SQLite file is a :class:`~gigaline.errors.FieldError` and a
-    database with no schema a :class:`~gigaline.mes.errors.StoreError`. A target that cannot
-    be a database (a folder, a file of another kind, a server that does not answer, a
-    PostgreSQL database not created) is a :class:`~gigaline.errors.FieldError` on ``db``.
+    nothing is created: a missing or empty SQLite file is a
+    :class:`~gigaline.errors.FieldError` and a database with no schema a
+    :class:`~gigaline.mes.errors.StoreError`. A target that cannot be a database (a folder, a
+    file of another kind, a server that does not answer, a PostgreSQL database not created)
+    is a :class:`~gigaline.errors.FieldError` on ``db``. ``read_only`` (implies not
+    ``create``): the SQLite file is opened read-only (looking never writes).
     """
     settings = settings or Settings.load()
     given = settings.database(db).value
     url = resolve_url(given, settings)
+    if read_only:
+        create = False
     check_target(url, create, given)
+    if read_only:
+        url = _read_only_url(url)
     engine = make_engine(url)
     try:
         if create:
             upgrade(engine)
         elif not is_initialised(engine):
             raise StoreError(
-                f"{engine.url.render_as_string(hide_password=True)}: no MES schema; create it"
-                " with `gigaline mes init LINE.yaml --db URL`"
+                f"{shown(given)}: no MES schema; create it with"
+                " `gigaline mes init LINE.yaml --db URL`"
             )
     except DBAPIError as exc:
         engine.dispose()
@@ -113,6 +125,25 @@ def open_store(
         engine.dispose()
         raise
     return SqlStore(engine)
+
+
+def _read_only_url(url: str) -> str:
+    """``url`` opened read-only: a SQLite file must exist and is opened with ``mode=ro``."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return url
+    path = Path(parsed.database)
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return url
+    if not path.is_file():
+        raise StoreError(
+            f"{path}: no such database; create it with `gigaline mes init LINE.yaml --db URL`"
+        )
+    return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
 
 
 class SqlStore:
@@ -355,6 +386,18 @@ class SqlStore:
     def replace_grades(self, grades: Sequence[CellGrade], graded: datetime) -> None:
         with self.engine.begin() as conn:
             writes.replace_grades(conn, grades, self.row_time(graded))
+
+    # -- OeeReader -----------------------------------------------------------------------
+
+    def oee_layout(self) -> OeeLayout:
+        with self.engine.connect() as conn:
+            return oee.oee_layout(conn)
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        with self.engine.connect() as conn:
+            return oee.station_timelines(conn, stations, since, until)
 
     # -- Tallies -------------------------------------------------------------------------
 

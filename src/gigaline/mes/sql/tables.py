@@ -12,7 +12,8 @@ quantity), *machine states*, *curves* (formation and aging curves as compressed 
 plus summary features), *holds*, the *events* ledger (one row per accepted event id: the
 idempotency key) and the *dead letters* (rejected events with their raw payload and reason).
 Quality (migration 0002): the line's quality section (``lines.quality``), SPC *alarms* and
-*cell grades*.
+*cell grades*. Live OEE (migration 0005): the line's calendar (``lines.calendar``) and each
+step's planned run time per item (``steps.pri_s``).
 
 The high-volume tables (process records, genealogy, machine states, curves) carry no foreign
 keys: ingestion has already checked every reference, and PostgreSQL would otherwise run a
@@ -101,6 +102,7 @@ lines = Table(
     Column("area_id", Integer, ForeignKey("areas.id"), nullable=False),
     Column("name", Name, nullable=False),
     Column("quality", Text),  # the line file's quality section as JSON (``mes init``)
+    Column("calendar", Text),  # the line file's calendar section as JSON (migration 0005)
     UniqueConstraint("area_id", "name"),
 )
 
@@ -115,6 +117,7 @@ steps = Table(
     Column("process", String(64)),
     Column("branch", Name),
     Column("unit", String(32), nullable=False),
+    Column("pri_s", Float),  # planned run time per item of one station (migration 0005)
     UniqueConstraint("line_id", "name"),
 )
 

@@ -46,7 +46,11 @@ def register_line(conn: Connection, layout: LineLayout) -> int:
     site_id = _get_or_add(conn, t.sites, {"name": layout.site}, {})
     area_id = _get_or_add(conn, t.areas, {"site_id": site_id, "name": layout.area}, {})
     line_id = _get_or_add(conn, t.lines, {"area_id": area_id, "name": layout.line}, {})
-    conn.execute(update(t.lines).where(t.lines.c.id == line_id).values(quality=layout.quality_json))
+    conn.execute(
+        update(t.lines)
+        .where(t.lines.c.id == line_id)
+        .values(quality=layout.quality_json, calendar=layout.calendar_json)
+    )
     existing = set(conn.execute(select(t.stations.c.name)).scalars())
     for step in layout.steps:
         step_id = _get_or_add(
@@ -54,6 +58,7 @@ def register_line(conn: Connection, layout: LineLayout) -> int:
             {"position": step.position, "kind": step.kind, "process": step.process,
              "branch": step.branch, "unit": step.unit},
         )  # fmt: skip
+        conn.execute(update(t.steps).where(t.steps.c.id == step_id).values(pri_s=step.pri_s))
         for name in step.stations:
             if name in existing:
                 continue
