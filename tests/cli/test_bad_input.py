@@ -180,7 +180,7 @@ def test_a_sqlite_file_of_something_else_has_no_mes_schema(
     conn.close()
     assert main(["holds", "--db", "other.db"]) == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "sqlite:///other.db: no MES schema; create it with `gigaline mes init" in err
+    assert "error: other.db: no MES schema; create it with `gigaline mes init" in err
     with sqlite3.connect(folder / "other.db") as conn:  # nothing added to it
         tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
     conn.close()
@@ -236,11 +236,14 @@ BAD_VALUES: dict[str, tuple[list[str], str]] = {
         ["spc", "m1", "p", "--db", "p.db", "--plot", "no/spc.html"],
         "--plot 'no/spc.html': folder 'no' does not exist; create it first",
     ),
-    "oee --silence nan": (["oee", "--db", "p.db", "--silence", "nan"], "--silence nan: "),
-    "oee --silence -1": (["oee", "--db", "p.db", "--silence", "-1"], "--silence -1: "),
-    "oee --since before year 1": (
-        ["oee", "--db", "p.db", "--since", "0001-01-01T00:30+01:00"],
-        "--since '0001-01-01T00:30+01:00': ",
+    "oee --silence nan": (
+        ["oee", "--db", "p.db", "--silence", "nan"],
+        "--silence nan: must be a finite number > 0 s and <= 3,650 d",
+    ),
+    "oee --silence -1": (["oee", "--db", "p.db", "--silence", "-1"], "--silence -1: must be > 0"),
+    "oee --until before year 1": (
+        ["oee", "--db", "p.db", "--until", "0001-01-01T00:30+01:00"],
+        "--until '0001-01-01T00:30+01:00': outside the years 1-9999 in UTC",
     ),
     "generate --seed -1": (
         ["generate", "--line", TWO, "--seed", "-1"],

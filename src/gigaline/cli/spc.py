@@ -34,7 +34,7 @@ def _since(text: str | None, field: str = "since") -> datetime | None:
     try:
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
     except OverflowError:  # an offset that moves it out of the years 1-9999
-        raise FieldError("since", text, "outside the years 1-9999 in UTC") from None
+        raise FieldError(field, text, "outside the years 1-9999 in UTC") from None
 
 
 def _quality(line_file: Path | None) -> Any:
