@@ -25,6 +25,7 @@ from gigaline.cli import mes as _mes  # noqa: F401
 from gigaline.cli import oee as _oee  # noqa: F401
 from gigaline.cli import plan as _plan  # noqa: F401
 from gigaline.cli import ramp as _ramp  # noqa: F401
+from gigaline.cli import serve as _serve  # noqa: F401
 from gigaline.cli import simulate as _simulate  # noqa: F401
 from gigaline.cli import spc as _spc  # noqa: F401
 from gigaline.cli import studies as _studies  # noqa: F401

@@ -28,6 +28,9 @@ FLAGS: Final = {
     "until": "--until",
     "by": "--by",
     "silence_s": "--silence",
+    "role": "--role",
+    "name": "--name",
+    "token_id": "token",
 }
 
 

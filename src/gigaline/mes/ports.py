@@ -21,6 +21,9 @@ The doors, by concern:
   states and records in a window (:mod:`gigaline.mes.services.oee`).
 
 :class:`Store` is all of them, plus :meth:`Store.require` and :meth:`Store.close`.
+:class:`AccessBook` (the HTTP API's tokens and the audit trail) stands beside them: only a
+store that serves the API needs it (the SQL store). A store that keeps an audit trail records
+every hold put and released in it, in the same transaction as the hold.
 
 Times handed to a store are aware UTC datetimes; times it returns are UTC (aware, or naive
 meaning UTC: :func:`gigaline.mes.services.models.rfc3339` reads both).
@@ -41,10 +44,12 @@ from gigaline.mes.rows import Rows
 from gigaline.model.quality import QualitySpec
 
 __all__ = [
+    "AccessBook",
     "ActiveHold",
     "Alarm",
     "AlarmBook",
     "AppendConflictError",
+    "AuditEntry",
     "CellGrade",
     "EventLog",
     "Feature",
@@ -69,12 +74,13 @@ __all__ = [
     "StoredCurve",
     "StoredRecord",
     "Tallies",
+    "TokenRow",
     "UnitHistory",
 ]
 
 #: What a store may be asked to serve; a store that cannot (an SQL database made by an older
 #: gigaline) says so in :meth:`Store.require`.
-Feature = Literal["ingest", "spc", "grading"]
+Feature = Literal["ingest", "spc", "grading", "access"]
 
 
 class AppendConflictError(StoreError):
@@ -299,6 +305,33 @@ class StationTimeline:
     record_ok: NDArray[np.bool_] = field(repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """A stored API token (never its secret, only its SHA-256): id, name, role, made and
+    revoked by whom, when."""
+
+    id: int
+    name: str
+    role: str
+    sha256: str
+    created: datetime
+    created_by: str
+    revoked: datetime | None
+    revoked_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit trail: who did what to which target, when, with what detail."""
+
+    id: int
+    ts: datetime
+    user: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
 # -- the doors ------------------------------------------------------------------------------
 
 
@@ -499,4 +532,28 @@ class Store(
 
     def close(self) -> None:
         """Release what the store holds (connections)."""
+        ...
+
+
+class AccessBook(Protocol):
+    """The HTTP API's tokens (by the SHA-256 of their secret) and the audit trail."""
+
+    def add_token(self, name: str, role: str, sha256: str, by: str, when: datetime) -> int:
+        """Store a token (its hash) and its audit line in one transaction; its id."""
+        ...
+
+    def token_by_hash(self, sha256: str) -> TokenRow | None:
+        """The token whose secret has this SHA-256 (hex), revoked or not; None if none."""
+        ...
+
+    def tokens(self, include_revoked: bool = False) -> list[TokenRow]:
+        """Tokens, oldest first: active only unless ``include_revoked``."""
+        ...
+
+    def revoke_token(self, token_id: int, by: str, when: datetime) -> bool:
+        """Revoke an active token (and audit it); False when none active had that id."""
+        ...
+
+    def audit_trail(self, limit: int = 100, before: int | None = None) -> list[AuditEntry]:
+        """The latest ``limit`` audit lines (with id below ``before``, if given), newest first."""
         ...

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AuditLine",
+    "AuditTrail",
     "CurveSummary",
     "DowntimeCause",
     "Hold",
@@ -19,11 +21,15 @@ __all__ = [
     "HoldOnUnit",
     "HoldStatus",
     "LineSetup",
+    "NewToken",
     "OeeReport",
     "OeeRow",
+    "Principal",
     "Record",
     "Release",
     "StepYield",
+    "TokenInfo",
+    "TokenList",
     "Trace",
     "WhereUsed",
     "rfc3339",
@@ -211,3 +217,52 @@ class OeeReport(_Result):
     silence_s: float
     rows: list[OeeRow]
     pareto: list[DowntimeCause]
+
+
+class Principal(_Result):
+    """Who makes a request: the token's name, its role and id (None: the loopback demo)."""
+
+    name: str
+    role: str
+    token_id: int | None
+
+
+class TokenInfo(_Result):
+    """A stored API token, without its secret (one entry of ``gigaline token list --json``)."""
+
+    id: int
+    name: str
+    role: str
+    created: str | None
+    created_by: str
+    revoked: str | None
+    revoked_by: str | None
+
+
+class NewToken(TokenInfo):
+    """A token just made: ``token`` is its secret, shown this once and stored only as a hash."""
+
+    token: str
+
+
+class TokenList(_Result):
+    """API tokens, oldest first."""
+
+    tokens: list[TokenInfo]
+
+
+class AuditLine(_Result):
+    """One line of the audit trail: who did what to which target, when, with what detail."""
+
+    id: int
+    ts: str | None
+    user: str
+    action: str
+    target: str
+    detail: dict[str, object]
+
+
+class AuditTrail(_Result):
+    """Audit lines, newest first."""
+
+    entries: list[AuditLine]

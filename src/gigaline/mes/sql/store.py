@@ -22,6 +22,7 @@ from gigaline.mes.errors import StoreError
 from gigaline.mes.ports import (
     Alarm,
     AppendConflictError,
+    AuditEntry,
     CellGrade,
     Feature,
     HoldRow,
@@ -33,10 +34,11 @@ from gigaline.mes.ports import (
     StationTimeline,
     StepInfo,
     StepResult,
+    TokenRow,
     UnitHistory,
 )
 from gigaline.mes.rows import Rows
-from gigaline.mes.sql import measures, oee, queries, writes
+from gigaline.mes.sql import access, measures, oee, queries, writes
 from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
 from gigaline.mes.sql.db import (
@@ -147,7 +149,8 @@ def _read_only_url(url: str) -> str:
 
 
 class SqlStore:
-    """An MES database (SQLite or PostgreSQL) behind the ports; close it (or use ``with``)."""
+    """An MES database (SQLite or PostgreSQL) behind the ports (and the :class:`~gigaline.mes.
+    ports.AccessBook` of the HTTP API); close it (or use ``with``)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -155,6 +158,7 @@ class SqlStore:
         self._stations: dict[str, StationRef] | None = None
         self._site: str | None = None
         self._revision_ok = False
+        self._access_ok = False
         self.row_time = _pg_time if self._postgres else _sqlite_time  # type: ignore[method-assign]
 
     @property
@@ -176,6 +180,8 @@ class SqlStore:
             require_table(self.engine, "alarms", "SPC")
         elif feature == "grading":
             require_table(self.engine, "cell_grades", "grade")
+        elif feature == "access":
+            require_table(self.engine, "api_tokens", "the API's tokens")
         elif feature == "ingest" and not self._revision_ok:
             revision = current_revision(self.engine)
             if revision != HEAD:
@@ -358,6 +364,7 @@ class SqlStore:
     # -- HoldBook, AlarmBook, GradeBook ----------------------------------------------------
 
     def add_hold(self, hold: NewHold) -> int:
+        self._audited()
         with self.engine.begin() as conn:
             return writes.add_hold(conn, hold)
 
@@ -370,6 +377,7 @@ class SqlStore:
             return writes.get_hold(conn, hold_id)
 
     def release_hold(self, hold_id: int, reason: str, by: str, when: datetime) -> bool:
+        self._audited()
         with self.engine.begin() as conn:
             return writes.release_hold(conn, hold_id, reason, by, when)
 
@@ -380,6 +388,8 @@ class SqlStore:
     def record_alarms(
         self, alarms: Sequence[Alarm], hold: NewHold | None
     ) -> tuple[int, int | None]:
+        if hold is not None:
+            self._audited()
         with self.engine.begin() as conn:
             return writes.record_alarms(conn, alarms, hold)
 
@@ -408,3 +418,32 @@ class SqlStore:
     def step_results(self) -> list[StepResult]:
         with self.engine.connect() as conn:
             return queries.step_results(conn)
+
+    # -- AccessBook ----------------------------------------------------------------------
+
+    def _audited(self) -> None:
+        """Holds are audited: refuse them, naming the fix, on a schema without the trail."""
+        if not self._access_ok:
+            require_table(self.engine, "audit", "holds (their audit trail)")
+            self._access_ok = True
+
+    def add_token(self, name: str, role: str, sha256: str, by: str, when: datetime) -> int:
+        self._audited()
+        with self.engine.begin() as conn:
+            return access.add_token(conn, name, role, sha256, by, when)
+
+    def token_by_hash(self, sha256: str) -> TokenRow | None:
+        with self.engine.connect() as conn:
+            return access.token_by_hash(conn, sha256)
+
+    def tokens(self, include_revoked: bool = False) -> list[TokenRow]:
+        with self.engine.connect() as conn:
+            return access.list_tokens(conn, include_revoked)
+
+    def revoke_token(self, token_id: int, by: str, when: datetime) -> bool:
+        with self.engine.begin() as conn:
+            return access.revoke_token(conn, token_id, by, when)
+
+    def audit_trail(self, limit: int = 100, before: int | None = None) -> list[AuditEntry]:
+        with self.engine.connect() as conn:
+            return access.audit_trail(conn, limit, before)

@@ -46,7 +46,9 @@ from sqlalchemy import (
 
 __all__ = [
     "alarms",
+    "api_tokens",
     "areas",
+    "audit",
     "cell_grades",
     "curves",
     "dead_letters",
@@ -293,4 +295,29 @@ dead_letters = Table(
     Column("reason", Text, nullable=False),
     Column("raw", Text, nullable=False),
     Column("raw_sha256", String(64), nullable=False, unique=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Name, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),  # of the secret, never the secret
+    Column("created", Ts, nullable=False),
+    Column("created_by", Name, nullable=False),
+    Column("revoked", Ts),
+    Column("revoked_by", Name),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ts", Ts, nullable=False),
+    Column("user", Name, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", Name, nullable=False),
+    Column("detail", Text, nullable=False),
+    Index(None, "ts"),
 )
