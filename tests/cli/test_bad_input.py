@@ -41,9 +41,15 @@ MES_COMMANDS: dict[str, list[str]] = {
     "spc": ["spc", "m1", "fill_mass_g", "--db", "{db}"],
     "grade": ["grade", "--db", "{db}"],
     "oee": ["oee", "--db", "{db}"],
+    "serve": ["serve", "--db", "{db}", "--port", "1"],  # refused before a port is bound
+    "token create": ["token", "create", "--role", "viewer", "--db", "{db}"],
+    "token list": ["token", "list", "--db", "{db}"],
+    "token revoke": ["token", "revoke", "1", "--db", "{db}"],
 }
-#: The commands that only read or change what is stored: they never create a database.
-READERS = sorted(set(MES_COMMANDS) - {"mes init"})
+#: The commands that only read or change what is stored: they never create a database. The
+#: others may: ``mes init``, ``token create`` (a token may come before the line) and ``serve``
+#: (which refuses a database nobody named).
+READERS = sorted(set(MES_COMMANDS) - {"mes init", "token create", "serve"})
 
 
 def _free_port() -> int:
@@ -212,6 +218,11 @@ BAD_VALUES: dict[str, tuple[list[str], str]] = {
         f"HOLD {2**64}: must be >= 1 and <= 9,223,372,036,854,775,807",
     ),
     "release 0": (["release", "0", "--reason", "x", "--db", "p.db"], "HOLD 0: must be >= 1"),
+    "token revoke 2^63": (
+        ["token", "revoke", str(2**63), "--db", "p.db"],
+        f"TOKEN_ID {2**63}: must be >= 1 and <= 9,223,372,036,854,775,807",
+    ),
+    "serve --port 0": (["serve", "--db", "p.db", "--port", "0"], "Invalid value for '--port'"),
     "spc --subgroup 0": (
         ["spc", "m1", "p", "--db", "p.db", "--subgroup", "0"],
         "--subgroup 0: must be >= 2 and <= 10,000",

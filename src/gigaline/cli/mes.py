@@ -224,7 +224,7 @@ def release(
     from gigaline.mes.services import release_hold
     from gigaline.model import bounds
 
-    number("HOLD", hold_id, bounds.HOLD_ID)
+    number("HOLD", hold_id, bounds.ROW_ID)
 
     with open_db(db) as store:
         result = release_hold(store, hold_id, reason, by)

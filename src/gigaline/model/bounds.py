@@ -220,8 +220,9 @@ RAMP_MONTHS = Bound(1, 1200, shown=("1 month", "1,200 months"))
 #: Events per ingest transaction (``--batch-size``): a batch is held in memory, about 1 kB an
 #: event; past ~10^5 larger batches ingest no faster, and 10^6 is already about 1 GB.
 INGEST_BATCH = Bound(1, 1_000_000)
-#: A hold's number (``release HOLD``): the key of the holds table, a positive 64-bit integer.
-HOLD_ID = Bound(1, 2**63 - 1)
+#: The number of a stored row (``release HOLD``, ``token revoke ID``): a table's key, a positive
+#: 64-bit integer.
+ROW_ID = Bound(1, 2**63 - 1)
 #: Records per SPC subgroup (``--subgroup``): X-bar charts need 2 or more; range constants are
 #: computed up to 100, and subgroups of thousands make a chart of a handful of points.
 SUBGROUP = Bound(2, 10_000)
