@@ -92,6 +92,8 @@ def demo(
         f"gigaline plan {path} --json\n"
         f"gigaline simulate {path} --days 7 --replications 4 --report sim.html\n"
         f"gigaline trace <cell id> --db {out / 'plant.db'}\n"
+        f"gigaline spc <step> <param> --db {out / 'plant.db'} --raise-alarms   (the demo's SPC"
+        " only looks)\n"
         "See README.md and docs/.",
         highlight=False,
     )
