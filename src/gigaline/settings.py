@@ -111,14 +111,6 @@ class Settings(BaseSettings):
         "wins for the kernels.",
     )
 
-    oee_silence_s: float = Field(
-        default=7200.0,
-        gt=0,
-        description="Live OEE: seconds after a station's last message (state change or process "
-        "record) from which its time counts as unqualified downtime while it says it is running "
-        "(ISO 22400-2 gives no figure; an assumption: above the longest a station works without "
-        "finishing a unit, about an hour for a coil at a coater of the reference line).",
-    )
     api_host: str = Field(
         default="127.0.0.1",
         min_length=1,
@@ -174,6 +166,14 @@ class Settings(BaseSettings):
         default=False,
         description="Serve the API without tokens (every request is an admin). Only on a "
         "loopback address: `gigaline serve --demo` sets it, and refuses any other host.",
+    )
+    oee_silence_s: float = Field(
+        default=7200.0,
+        gt=0,
+        description="Live OEE: seconds after a station's last message (state change or process "
+        "record) from which its time counts as unqualified downtime while it says it is running "
+        "(ISO 22400-2 gives no figure; an assumption: above the longest a station works without "
+        "finishing a unit, about an hour for a coil at a coater of the reference line).",
     )
 
     @classmethod

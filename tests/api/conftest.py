@@ -42,9 +42,16 @@ class Api:
         return self.client.delete(path, headers=self.as_(role), **kw)
 
 
-def make_api(url: str, line: Line, **settings: Any) -> Iterator[Api]:
+def make_api(
+    url: str, line: Line, events: list[dict[str, Any]] | None = None, **settings: Any
+) -> Iterator[Api]:
+    """An :class:`Api` over ``url`` with ``line`` registered (and ``events`` ingested)."""
     store = open_store(url)
     init_line(store, line)
+    if events:
+        from gigaline.mes.ingest import ingest
+
+        assert ingest(store, events).rejected == 0
     tokens = {role: create_token(store, role, f"{role}-user", by="test").token for role in ROLES}
     app = create_app(Settings(db=url, **settings), store=store)
     try:
@@ -58,6 +65,23 @@ def make_api(url: str, line: Line, **settings: Any) -> Iterator[Api]:
 def api(db_url: str, mini_line: Line) -> Iterator[Api]:  # noqa: F811
     """The app over a SQLite file and over a PostgreSQL schema."""
     yield from make_api(db_url, mini_line)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def loaded_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database URL for a module's loaded store: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('api') / 'loaded.db'}"
+        return
+    from tests.mes.conftest import _pg_schema_url
+
+    url, drop = _pg_schema_url(request.getfixturevalue("postgres_url"))
+    try:
+        yield url
+    finally:
+        drop()
 
 
 @pytest.fixture

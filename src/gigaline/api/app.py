@@ -24,6 +24,7 @@ from gigaline import __version__
 from gigaline.api.deps import ApiStore
 from gigaline.api.limits import BodyLimit
 from gigaline.api.problems import install_handlers
+from gigaline.api.runs import RunPool
 from gigaline.settings import Settings, SettingsError, is_loopback
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, store: ApiStore | None = None) 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.runs = RunPool(settings.api_sim_workers, settings.api_sim_queue)
     install_handlers(app)
     _include_routes(app)
     if settings.api_cors_origins:

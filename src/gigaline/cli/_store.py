@@ -22,15 +22,15 @@ FLAGS: Final = {
     "reason": "--reason",
     "db": "--db / GIGALINE_DB",
     "hold_id": "hold",
+    "role": "--role",
+    "name": "--name",
+    "token_id": "token",
     "station": "--station",
     "step": "--step",
     "line": "--line",
     "until": "--until",
     "by": "--by",
     "silence_s": "--silence",
-    "role": "--role",
-    "name": "--name",
-    "token_id": "token",
 }
 
 

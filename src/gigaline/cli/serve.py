@@ -40,11 +40,11 @@ def serve(
         bool, typer.Option("--demo", help="Serve without tokens (loopback addresses only).")
     ] = False,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /openapi.json, the API under /api/v1)."""
+    """Serve the dashboard (/) and the HTTP API (under /api/v1, OpenAPI at /openapi.json)."""
     import uvicorn
 
-    from gigaline.api import create_app
     from gigaline.settings import Settings
+    from gigaline.web import create_app
 
     overrides: dict[str, object] = {}
     if db is not None:
@@ -60,7 +60,10 @@ def serve(
     where = settings.api_host if ":" not in settings.api_host else f"[{settings.api_host}]"
     url = f"http://{where}:{settings.api_port}"
     mode = " (demo: no tokens)" if settings.api_demo else ""
-    console_err.print(f"serving {url}/api/v1 {mode}; OpenAPI at {url}/docs", highlight=False)
+    console_err.print(
+        f"serving the dashboard at {url}/ and the API at {url}/api/v1{mode}; OpenAPI at {url}/docs",
+        highlight=False,
+    )
     uvicorn.run(api, host=settings.api_host, port=settings.api_port, log_level="info")
 
 

@@ -28,6 +28,7 @@ from gigaline.mes.ports import (
     Feature,
     HoldRow,
     LineLayout,
+    Link,
     MeasureSeries,
     NewHold,
     OeeLayout,
@@ -76,6 +77,7 @@ class MemoryStore:
         self._records_of: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         self._parents: dict[str, list[tuple[str, str]]] = defaultdict(list)  # child -> parents
         self._children: dict[str, list[str]] = defaultdict(list)  # parent -> children
+        self._links: list[Link] = []
         self._genealogy = 0
         self._states: list[tuple[Any, ...]] = []
         self._curves: list[tuple[Any, ...]] = []
@@ -151,9 +153,10 @@ class MemoryStore:
             for r in rows.process_records:
                 self._records.append(r)
                 self._records_of[r[1]].append(r)
-            for parent, kind, child, *_ in rows.genealogy:
+            for parent, kind, child, qty, *_ in rows.genealogy:
                 self._parents[child].append((parent, kind))
                 self._children[parent].append(child)
+                self._links.append(Link(parent, kind, child, float(qty)))
             self._genealogy += len(rows.genealogy)
             self._states.extend(rows.machine_states)
             self._curves.extend(rows.curves)
@@ -252,6 +255,13 @@ class MemoryStore:
         with self._lock:
             return self._ancestors(unit)
 
+    def links(self, names: Collection[str], direction: Literal["in", "out"]) -> list[Link]:
+        wanted = set(names)
+        with self._lock:
+            if direction == "in":
+                return [x for x in self._links if x.child in wanted]
+            return [x for x in self._links if x.parent in wanted]
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         with self._lock:
             seen: set[str] = set()
@@ -340,6 +350,16 @@ class MemoryStore:
             h.released, h.release_reason, h.released_by = when, reason, by
             return True
 
+    def recent_alarms(
+        self, limit: int, step: str | None = None, param: str | None = None
+    ) -> list[tuple[Alarm, int | None]]:
+        with self._lock:
+            found = [
+                (a, h) for a, h in self._alarms.values()
+                if (step is None or a.step == step) and (param is None or a.param == param)
+            ]  # fmt: skip
+        return found[::-1][:limit]
+
     def known_alarms(self, keys: Collection[str]) -> set[str]:
         with self._lock:
             return {k for k in keys if k in self._alarms}
@@ -358,6 +378,10 @@ class MemoryStore:
         """Every stored alarm with the id of the hold it started (for tests)."""
         with self._lock:
             return list(self._alarms.values())
+
+    def hold_units(self, hold_id: int, limit: int) -> list[str]:
+        with self._lock:
+            return sorted(self._held.get(hold_id, ()))[:limit]
 
     def held_units(self, hold_id: int) -> set[str]:
         """The units a hold covers (for tests)."""
@@ -442,6 +466,11 @@ class MemoryStore:
             infos = {i: info for i, info in self._steps.values()}
             out = [StepResult(infos[i].name, infos[i].position, n[i], ok[i]) for i in n]
             return sorted(out, key=lambda s: s.position)
+
+    def latest_time(self) -> datetime | None:
+        with self._lock:
+            times = [_utc(r[5]) for r in self._records] + [_utc(r[2]) for r in self._states]
+            return max(times) if times else None
 
 
 def _utc(value: datetime) -> datetime:

@@ -16,7 +16,8 @@ The doors, by concern:
 - :class:`GenealogyReader`: a unit's history and the genealogy walks (trace, where-used);
 - :class:`MeasureReader`: the stored measures SPC and grading read;
 - :class:`HoldBook`, :class:`AlarmBook`, :class:`GradeBook`: holds, SPC alarms, cell grades;
-- :class:`Tallies`: counts of stored rows and of OK / NG records per step;
+- :class:`Tallies`: counts of stored rows and of OK / NG records per step, and the time of
+  the newest stored data;
 - :class:`OeeReader`: what live OEE reads: the line's calendar and PRI, and each station's
   states and records in a window (:mod:`gigaline.mes.services.oee`).
 
@@ -59,6 +60,7 @@ __all__ = [
     "HoldRow",
     "LineLayout",
     "LineRegistry",
+    "Link",
     "MeasureReader",
     "MeasureSeries",
     "NewHold",
@@ -271,6 +273,42 @@ class StepResult:
     ok: int
 
 
+class Link(NamedTuple):
+    """One genealogy edge: ``parent`` (a lot or unit, ``parent_kind``) went into ``child``."""
+
+    parent: str
+    parent_kind: str
+    child: str
+    qty: float
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """A stored API token (never its secret, only its SHA-256): id, name, role, made and
+    revoked by whom, when."""
+
+    id: int
+    name: str
+    role: str
+    sha256: str
+    created: datetime
+    created_by: str
+    revoked: datetime | None
+    revoked_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit trail: who did what to which target, when, with what detail."""
+
+    id: int
+    ts: datetime
+    user: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class OeeStep:
     """A registered step as live OEE needs it: its line, kind, PRI and stations."""
@@ -303,33 +341,6 @@ class StationTimeline:
     states: list[tuple[datetime, str, str | None]]
     record_s: NDArray[np.float64] = field(repr=False)
     record_ok: NDArray[np.bool_] = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class TokenRow:
-    """A stored API token (never its secret, only its SHA-256): id, name, role, made and
-    revoked by whom, when."""
-
-    id: int
-    name: str
-    role: str
-    sha256: str
-    created: datetime
-    created_by: str
-    revoked: datetime | None
-    revoked_by: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One line of the audit trail: who did what to which target, when, with what detail."""
-
-    id: int
-    ts: datetime
-    user: str
-    action: str
-    target: str
-    detail: dict[str, Any]
 
 
 # -- the doors ------------------------------------------------------------------------------
@@ -417,6 +428,11 @@ class GenealogyReader(Protocol):
         """Every lot and unit that went into ``unit``, as (name, "lot" | "unit")."""
         ...
 
+    def links(self, names: Collection[str], direction: Literal["in", "out"]) -> list[Link]:
+        """The genealogy edges into (``"in"``: the inputs of) or out of (``"out"``: what was
+        made from) the lots or units ``names``."""
+        ...
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         """Every unit that contains the lot or unit ``name``, as (unit, unit_type), sorted."""
         ...
@@ -461,9 +477,20 @@ class HoldBook(Protocol):
         """Release an active hold; False when it was not active (already released, or none)."""
         ...
 
+    def hold_units(self, hold_id: int, limit: int) -> list[str]:
+        """The first ``limit`` units (by name) that the hold ``hold_id`` covers."""
+        ...
+
 
 class AlarmBook(Protocol):
     """SPC alarms."""
+
+    def recent_alarms(
+        self, limit: int, step: str | None = None, param: str | None = None
+    ) -> list[tuple[Alarm, int | None]]:
+        """The latest ``limit`` alarms (of ``step`` and ``param``, where given) with the id of
+        the hold each started, newest first."""
+        ...
 
     def known_alarms(self, keys: Collection[str]) -> set[str]:
         """Those of ``keys`` that are stored alarms."""
@@ -494,6 +521,10 @@ class Tallies(Protocol):
 
     def step_results(self) -> list[StepResult]:
         """Records and OK records per step that has records, in route order."""
+        ...
+
+    def latest_time(self) -> datetime | None:
+        """The time of the newest stored process record or state change (None: neither)."""
         ...
 
 

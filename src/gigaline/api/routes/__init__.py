@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gigaline.api.routes import access, system
+from gigaline.api.routes import access, events, mes, oee, plan, simulations, system
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (system.router, access.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    system.router,
+    mes.router,
+    oee.router,
+    events.router,
+    plan.router,
+    simulations.router,
+    access.router,
+)

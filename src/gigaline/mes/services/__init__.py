@@ -10,25 +10,33 @@ Mistakes are :class:`~gigaline.errors.FieldError` (field, value, what is allowed
 - :func:`where_used` -> :class:`WhereUsed` (``gigaline where-used``)
 - :func:`place_hold` -> :class:`Hold` (``gigaline hold``)
 - :func:`list_holds` -> :class:`HoldList` of :class:`HoldStatus` (``gigaline holds``)
+- :func:`hold_contents` -> :class:`HoldContents` (a hold and the units it caught)
 - :func:`release_hold` -> :class:`Release` (``gigaline release``)
 - :func:`run_spc` -> :class:`SpcResult` (``gigaline spc``)
 - :func:`grade_stored_cells` -> :class:`Grading` (``gigaline grade``)
+- :func:`floor` -> :class:`Floor` (stations' states, timeline, downtime: the dashboard)
 - :func:`counts` -> ``dict[str, int]`` (rows per table)
 - :func:`step_yields` -> ``list[StepYield]`` (first-pass yield per step)
 """
 
 from gigaline.mes.services.counts import counts, step_yields
+from gigaline.mes.services.floor import floor
 from gigaline.mes.services.grading import Grading, MatchingSummary, grade_stored_cells
-from gigaline.mes.services.holds import list_holds, place_hold, release_hold
+from gigaline.mes.services.holds import hold_contents, list_holds, place_hold, release_hold
 from gigaline.mes.services.models import (
     CurveSummary,
+    DowntimeCause,
+    Floor,
     Hold,
+    HoldContents,
     HoldList,
     HoldOnUnit,
     HoldStatus,
     LineSetup,
     Record,
     Release,
+    StateSegment,
+    StationFloor,
     StepYield,
     Trace,
     WhereUsed,
@@ -41,8 +49,11 @@ __all__ = [
     "SPC_CHARTS",
     "CapabilitySummary",
     "CurveSummary",
+    "DowntimeCause",
+    "Floor",
     "Grading",
     "Hold",
+    "HoldContents",
     "HoldList",
     "HoldOnUnit",
     "HoldStatus",
@@ -51,11 +62,15 @@ __all__ = [
     "Record",
     "Release",
     "SpcResult",
+    "StateSegment",
+    "StationFloor",
     "StepYield",
     "Trace",
     "WhereUsed",
     "counts",
+    "floor",
     "grade_stored_cells",
+    "hold_contents",
     "init_line",
     "list_holds",
     "place_hold",

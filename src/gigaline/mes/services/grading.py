@@ -39,9 +39,12 @@ from gigaline.quality import (
 __all__ = [
     "GradeStore",
     "Grading",
+    "GradingSummary",
     "MatchingSummary",
+    "Modules",
     "cell_measures",
     "grade_stored_cells",
+    "module_matches",
     "stored_line_quality",
 ]
 
@@ -84,6 +87,44 @@ class Grading(BaseModel):
     graded: GradingResult = Field(exclude=True)
     matched: MatchResult | None = Field(exclude=True)
     cells_per_module: int | None = Field(exclude=True)
+
+
+class GradingSummary(BaseModel):
+    """A :class:`Grading` as plain data (its ``model_dump()``): what the HTTP API answers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cells: int
+    counts: dict[str, int]
+    matching: MatchingSummary | None
+
+    @classmethod
+    def of(cls, grading: Grading) -> GradingSummary:
+        return cls(cells=grading.cells, counts=grading.counts, matching=grading.matching)
+
+
+class Modules(BaseModel):
+    """The modules of matched cells (each a list of cell ids) and the eligible cells left
+    over, from one grading."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cells_per_module: int | None
+    modules: list[list[str]]
+    leftovers: list[str]
+
+
+def module_matches(grading: Grading) -> Modules:
+    """The modules of ``grading`` by cell id (none when the line has no ``matching``)."""
+    m = grading.matched
+    if m is None:
+        return Modules(cells_per_module=grading.cells_per_module, modules=[], leftovers=[])
+    units = grading.units
+    return Modules(
+        cells_per_module=grading.cells_per_module,
+        modules=[[units[int(i)] for i in row] for row in m.modules.tolist()],
+        leftovers=[units[int(i)] for i in m.leftovers.tolist()],
+    )
 
 
 def _array(values: list[float | None]) -> FloatArray:

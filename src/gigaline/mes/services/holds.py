@@ -13,11 +13,20 @@ from typing import Protocol
 
 from gigaline.errors import FieldError, NotFoundError
 from gigaline.mes.ports import GenealogyReader, HoldBook, HoldRow, NewHold
-from gigaline.mes.services.models import Hold, HoldList, HoldStatus, Release, rfc3339
+from gigaline.mes.services.models import (
+    Hold,
+    HoldContents,
+    HoldList,
+    HoldStatus,
+    Release,
+    rfc3339,
+)
 
 __all__ = [
     "HoldStore",
     "close_over_genealogy",
+    "hold_contents",
+    "hold_status",
     "list_holds",
     "new_hold_summary",
     "place_hold",
@@ -78,6 +87,24 @@ def _status(h: HoldRow) -> HoldStatus:
 def list_holds(store: HoldBook, include_released: bool = False) -> HoldList:
     """Holds, newest first: active only unless ``include_released``."""
     return HoldList(holds=[_status(h) for h in store.holds(include_released)])
+
+
+def hold_contents(store: HoldBook, hold_id: int, limit: int = 1000) -> HoldContents:
+    """The hold ``hold_id`` and the first ``limit`` (1 to 100,000) units it covers, by name."""
+    if not 1 <= limit <= 100_000:
+        raise FieldError("limit", limit, "an integer from 1 to 100000")
+    row = store.get_hold(hold_id)
+    if row is None:
+        raise NotFoundError("hold_id", hold_id, "hold")
+    return HoldContents(hold=_status(row), units=store.hold_units(hold_id, limit))
+
+
+def hold_status(store: HoldBook, hold_id: int) -> HoldStatus:
+    """One stored hold, active or released."""
+    row = store.get_hold(hold_id)
+    if row is None:
+        raise NotFoundError("hold_id", hold_id, "hold")
+    return _status(row)
 
 
 def release_hold(store: HoldBook, hold_id: int, reason: str, by: str = "gigaline") -> Release:

@@ -12,21 +12,33 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AlarmInfo",
+    "AlarmList",
     "AuditLine",
     "AuditTrail",
     "CurveSummary",
     "DowntimeCause",
+    "Floor",
+    "Genealogy",
+    "GenealogyEdge",
+    "GenealogyNode",
     "Hold",
+    "HoldContents",
     "HoldList",
     "HoldOnUnit",
     "HoldStatus",
     "LineSetup",
+    "LineSummary",
     "NewToken",
     "OeeReport",
     "OeeRow",
+    "Plant",
     "Principal",
     "Record",
     "Release",
+    "StateSegment",
+    "StationFloor",
+    "StepSummary",
     "StepYield",
     "TokenInfo",
     "TokenList",
@@ -136,6 +148,13 @@ class HoldList(_Result):
     holds: list[HoldStatus]
 
 
+class HoldContents(_Result):
+    """A hold and the units it caught (the first ``len(units)`` of ``hold.units``, by name)."""
+
+    hold: HoldStatus
+    units: list[str]
+
+
 class Release(_Result):
     """A hold just released (``gigaline release --json``)."""
 
@@ -166,6 +185,172 @@ class LineSetup(_Result):
     steps: int
     stations: int
     stations_added: int
+
+
+class StationFloor(_Result):
+    """One station over a window: its latest state, time per state [s], its records."""
+
+    station: str
+    step: str
+    line: str
+    position: int
+    state: str
+    reason: str | None
+    since: str | None
+    state_s: dict[str, float]
+    records: int
+    ok: int
+    ng: int
+    quality_rate: float | None
+    last_record: str | None
+
+
+class StateSegment(_Result):
+    """A stretch of one state of one station (the state timeline)."""
+
+    station: str
+    state: str
+    reason: str | None
+    start: str | None
+    end: str | None
+    duration_s: float
+
+
+class Floor(_Result):
+    """Stations and their state timeline over a window (``[start, end)``, RFC 3339)."""
+
+    start: str
+    end: str
+    window_s: float
+    stations: list[StationFloor]
+    timeline: list[StateSegment]
+
+
+class Principal(_Result):
+    """Who makes a request: the token's name, its role and id (None: the loopback demo)."""
+
+    name: str
+    role: str
+    token_id: int | None
+
+
+class TokenInfo(_Result):
+    """A stored API token, without its secret (one entry of ``gigaline token list --json``)."""
+
+    id: int
+    name: str
+    role: str
+    created: str | None
+    created_by: str
+    revoked: str | None
+    revoked_by: str | None
+
+
+class NewToken(TokenInfo):
+    """A token just made: ``token`` is its secret, shown this once and stored only as a hash."""
+
+    token: str
+
+
+class TokenList(_Result):
+    """API tokens, oldest first."""
+
+    tokens: list[TokenInfo]
+
+
+class AuditLine(_Result):
+    """One line of the audit trail: who did what to which target, when, with what detail."""
+
+    id: int
+    ts: str | None
+    user: str
+    action: str
+    target: str
+    detail: dict[str, object]
+
+
+class AuditTrail(_Result):
+    """Audit lines, newest first."""
+
+    entries: list[AuditLine]
+
+
+class StepSummary(_Result):
+    """A registered step: its line, process, position on the route and its stations."""
+
+    name: str
+    line: str
+    process: str | None
+    position: int
+    stations: list[str]
+
+
+class LineSummary(_Result):
+    """A registered line and its steps in route order."""
+
+    name: str
+    site: str
+    steps: list[StepSummary]
+
+
+class Plant(_Result):
+    """The equipment hierarchy of the store: its site and every registered line."""
+
+    site: str
+    lines: list[LineSummary]
+
+
+class GenealogyNode(_Result):
+    """A lot or unit of a genealogy graph (``type``: the unit type, or ``lot``)."""
+
+    id: str
+    kind: str
+    type: str
+
+
+class GenealogyEdge(_Result):
+    """``source`` (a lot or unit) went into ``target`` (a unit), ``qty`` of it."""
+
+    source: str
+    target: str
+    qty: float
+
+
+class Genealogy(_Result):
+    """A genealogy graph around ``root``: backward (what it is made of, down to the lots) or
+    forward (every unit made from it). ``truncated``: more nodes than the limit asked for."""
+
+    root: str
+    direction: str
+    nodes: list[GenealogyNode]
+    edges: list[GenealogyEdge]
+    truncated: bool
+
+
+class AlarmInfo(_Result):
+    """A stored SPC alarm: the rule violated at one point of one chart, and its hold."""
+
+    key: str
+    raised: str | None
+    ts: str | None
+    step: str
+    param: str
+    chart: str
+    rules: str
+    rule: int
+    value: float
+    center: float
+    lcl: float
+    ucl: float
+    units: list[str]
+    message: str
+    hold_id: int | None
+
+
+class AlarmList(_Result):
+    """SPC alarms, newest first."""
+
+    alarms: list[AlarmInfo]
 
 
 class OeeRow(_Result):
@@ -217,52 +402,3 @@ class OeeReport(_Result):
     silence_s: float
     rows: list[OeeRow]
     pareto: list[DowntimeCause]
-
-
-class Principal(_Result):
-    """Who makes a request: the token's name, its role and id (None: the loopback demo)."""
-
-    name: str
-    role: str
-    token_id: int | None
-
-
-class TokenInfo(_Result):
-    """A stored API token, without its secret (one entry of ``gigaline token list --json``)."""
-
-    id: int
-    name: str
-    role: str
-    created: str | None
-    created_by: str
-    revoked: str | None
-    revoked_by: str | None
-
-
-class NewToken(TokenInfo):
-    """A token just made: ``token`` is its secret, shown this once and stored only as a hash."""
-
-    token: str
-
-
-class TokenList(_Result):
-    """API tokens, oldest first."""
-
-    tokens: list[TokenInfo]
-
-
-class AuditLine(_Result):
-    """One line of the audit trail: who did what to which target, when, with what detail."""
-
-    id: int
-    ts: str | None
-    user: str
-    action: str
-    target: str
-    detail: dict[str, object]
-
-
-class AuditTrail(_Result):
-    """Audit lines, newest first."""
-
-    entries: list[AuditLine]

@@ -42,8 +42,10 @@ __all__ = [
     "SPC_CHARTS",
     "CapabilitySummary",
     "ChartView",
+    "SpcReport",
     "SpcResult",
     "SpcStore",
+    "SpcZones",
     "run_spc",
     "stored_quality",
 ]
@@ -253,6 +255,63 @@ class SpcResult(BaseModel):
     def statistics(self) -> list[float]:
         values: list[float] = self.view.statistics.tolist()
         return values
+
+
+class SpcZones(BaseModel):
+    """The zones of a Shewhart chart between its control limits (Western Electric, 1956):
+    C within one standard error of the centre (``c_low`` to ``c_high``), B from one to two
+    (down to ``b_low``, up to ``b_high``), A from two to the control limits. A list where the
+    limits change from point to point (X-bar charts with a baseline)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    b_low: float | list[float]
+    c_low: float | list[float]
+    c_high: float | list[float]
+    b_high: float | list[float]
+
+
+class SpcReport(BaseModel):
+    """An :class:`SpcResult` as plain data (its ``model_dump()``) plus the chart's zones: what
+    the HTTP API answers for a control chart."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: str
+    param: str
+    chart: str
+    rules: str
+    records: int
+    points: int
+    subgroup_size: int
+    baseline: int | None
+    first: str | None
+    last: str | None
+    center: float | list[float]
+    lcl: float | list[float]
+    ucl: float | list[float]
+    sigma: Any
+    violations: dict[int, list[int]]
+    flagged_units: list[str]
+    spec: dict[str, Any] | None
+    capability: CapabilitySummary | None
+    new_alarms: int
+    hold: Hold | None
+    ts: list[str | None]
+    statistics: list[float]
+    zones: SpcZones | None
+
+    @classmethod
+    def of(cls, result: SpcResult) -> SpcReport:
+        """The report of ``result`` (zones: None for a CUSUM chart, which has none)."""
+        view, zones = result.view, None
+        if view.chart != "cusum" and view.nsigmas > 0:
+            se = (view.ucl - view.center) / view.nsigmas
+            zones = SpcZones(
+                b_low=_level(view.center - 2 * se), c_low=_level(view.center - se),
+                c_high=_level(view.center + se), b_high=_level(view.center + 2 * se),
+            )  # fmt: skip
+        return cls.model_validate({**result.model_dump(), "zones": zones})
 
 
 def _level(a: NDArray[np.float64]) -> float | list[float]:

@@ -9,6 +9,8 @@ Each function takes an open connection and returns the plain data of :mod:`gigal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
@@ -24,10 +26,19 @@ from sqlalchemy import (
     union,
 )
 
-from gigaline.mes.ports import ActiveHold, StepResult, StoredCurve, StoredRecord, UnitHistory
+from gigaline.mes.ports import ActiveHold, Link, StepResult, StoredCurve, StoredRecord, UnitHistory
 from gigaline.mes.sql import tables as t
 
-__all__ = ["ancestors", "descendants", "history", "kind_of", "step_results", "table_counts"]
+__all__ = [
+    "ancestors",
+    "descendants",
+    "history",
+    "kind_of",
+    "latest_time",
+    "links",
+    "step_results",
+    "table_counts",
+]
 
 g = t.genealogy
 
@@ -158,3 +169,28 @@ def table_counts(conn: Connection) -> dict[str, int]:
         n: int(conn.execute(select(func.count()).select_from(t.metadata.tables[n])).scalar_one())
         for n in COUNTED
     }
+
+
+def latest_time(conn: Connection) -> datetime | None:
+    """The newest ``ts`` of the process records and the machine states (aware UTC)."""
+    found = [
+        conn.execute(select(func.max(t.process_records.c.ts))).scalar(),
+        conn.execute(select(func.max(t.machine_states.c.ts))).scalar(),
+    ]
+    times = [x.replace(tzinfo=UTC) if x.tzinfo is None else x for x in found if x is not None]
+    return max(times) if times else None
+
+
+def links(conn: Connection, names: Sequence[str], direction: str) -> list[Link]:
+    """The genealogy edges into (``"in"``) or out of (``"out"``) the lots or units ``names``
+    (bound parameters, in chunks; the child and parent indexes serve them)."""
+    key = g.c.child if direction == "in" else g.c.parent
+    out: list[Link] = []
+    for i in range(0, len(names), 5_000):
+        q = (
+            select(g.c.parent, g.c.parent_kind, g.c.child, g.c.qty)
+            .where(key.in_(names[i : i + 5_000]))
+            .order_by(g.c.id)
+        )
+        out.extend(Link(r[0], r[1], r[2], float(r[3])) for r in conn.execute(q))
+    return out

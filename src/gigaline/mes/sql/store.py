@@ -27,6 +27,7 @@ from gigaline.mes.ports import (
     Feature,
     HoldRow,
     LineLayout,
+    Link,
     MeasureSeries,
     NewHold,
     OeeLayout,
@@ -339,6 +340,10 @@ class SqlStore:
         with self.engine.connect() as conn:
             return queries.ancestors(conn, unit)
 
+    def links(self, names: Collection[str], direction: Literal["in", "out"]) -> list[Link]:
+        with self.engine.connect() as conn:
+            return queries.links(conn, list(dict.fromkeys(names)), direction)
+
     def descendants(self, name: str) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
             return queries.descendants(conn, name)
@@ -381,6 +386,16 @@ class SqlStore:
         with self.engine.begin() as conn:
             return writes.release_hold(conn, hold_id, reason, by, when)
 
+    def hold_units(self, hold_id: int, limit: int) -> list[str]:
+        with self.engine.connect() as conn:
+            return writes.hold_units(conn, hold_id, limit)
+
+    def recent_alarms(
+        self, limit: int, step: str | None = None, param: str | None = None
+    ) -> list[tuple[Alarm, int | None]]:
+        with self.engine.connect() as conn:
+            return writes.recent_alarms(conn, limit, step, param)
+
     def known_alarms(self, keys: Collection[str]) -> set[str]:
         with self.engine.connect() as conn:
             return writes.known_alarms(conn, keys)
@@ -418,6 +433,10 @@ class SqlStore:
     def step_results(self) -> list[StepResult]:
         with self.engine.connect() as conn:
             return queries.step_results(conn)
+
+    def latest_time(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return queries.latest_time(conn)
 
     # -- AccessBook ----------------------------------------------------------------------
 

@@ -21,8 +21,10 @@ from gigaline.mes.sql.bulk import copy_rows, insert_rows
 __all__ = [
     "add_hold",
     "get_hold",
+    "hold_units",
     "known_alarms",
     "list_holds",
+    "recent_alarms",
     "record_alarms",
     "register_line",
     "release_hold",
@@ -115,6 +117,13 @@ def get_hold(conn: Connection, hold_id: int) -> HoldRow | None:
     return None if row is None else _hold_row(row)
 
 
+def hold_units(conn: Connection, hold_id: int, limit: int) -> list[str]:
+    """The first ``limit`` units (by name) a hold covers."""
+    hu = t.held_units
+    q = select(hu.c.unit).where(hu.c.hold_id == hold_id).order_by(hu.c.unit).limit(limit)
+    return list(conn.execute(q).scalars())
+
+
 def release_hold(conn: Connection, hold_id: int, reason: str, by: str, when: datetime) -> bool:
     """Release an active hold (and audit it); False when there was none active with that id."""
     h = t.holds
@@ -173,3 +182,23 @@ def replace_grades(conn: Connection, grades: Sequence[CellGrade], graded: Any) -
     conn.execute(delete(t.cell_grades))
     postgres = conn.dialect.name == "postgresql"
     (copy_rows if postgres else insert_rows)(conn, "cell_grades", columns, rows)
+
+
+def recent_alarms(
+    conn: Connection, limit: int, step: str | None, param: str | None
+) -> list[tuple[Alarm, int | None]]:
+    """The latest ``limit`` alarms (of ``step`` and ``param``, where given), newest first."""
+    a = t.alarms
+    q = select(a).order_by(a.c.id.desc()).limit(limit)
+    if step is not None:
+        q = q.where(a.c.step == step)
+    if param is not None:
+        q = q.where(a.c.param == param)
+    return [
+        (
+            Alarm(r.key, r.source, r.raised, r.ts, r.step, r.param, r.chart, r.rules, r.rule,
+                  r.value, r.center, r.lcl, r.ucl, json.loads(r.units), r.message),
+            r.hold_id,
+        )
+        for r in conn.execute(q)
+    ]  # fmt: skip

@@ -6,7 +6,7 @@ stored (the secret is printed once, when it is made). ``audit``: who did what to
 and when (holds placed and released, tokens created and revoked), with the detail as JSON.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01
 """
 

@@ -1,0 +1,130 @@
+"""The shop floor over a window: each station's state, time in each state, its counts.
+
+What the plant, line and station pages of the dashboard show beside live OEE
+(:mod:`gigaline.mes.services.oee`, which gives the OEE, its factors and the downtime Pareto
+of the same window), from the same doors: the line layout and each station's timeline
+(:class:`gigaline.mes.ports.OeeReader`). A window ends at the newest stored record or state
+change (the data's own "now": a database filled from a file shows its own last hours) unless
+``until`` is given, and is ``hours`` long.
+
+A station's state at a moment is the last state change at or before it; the time before a
+station's first known state is "unknown" (nothing was sent), never guessed. The quality rate
+is ISO 22400-2's GQ / PQ: OK records over records (``gigaline.kpi.quality_rate``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from gigaline.errors import FieldError, NotFoundError
+from gigaline.kpi import quality_rate
+from gigaline.mes.ports import OeeReader, StationTimeline, Tallies
+from gigaline.mes.services.models import Floor, StateSegment, StationFloor, rfc3339
+
+__all__ = ["MAX_HOURS", "UNKNOWN", "FloorStore", "floor", "window"]
+
+#: The state of a station before its first stored state change.
+UNKNOWN = "unknown"
+#: The longest window a page may ask for [h] (a month of a shift leader's view).
+MAX_HOURS = 24 * 31
+
+
+class FloorStore(OeeReader, Tallies, Protocol):
+    """The doors the floor reads: the layout, the stations' timelines, the newest data."""
+
+
+def _utc(ts: datetime) -> datetime:
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def window(
+    store: Tallies, hours: float, until: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """[since, until) of a window of ``hours`` ending at ``until`` or else just after the
+    newest stored data (now, when nothing is stored)."""
+    if not 0 < hours <= MAX_HOURS:
+        raise FieldError("hours", hours, f"a window from 0 to {MAX_HOURS} hours")
+    if until is None:
+        latest = store.latest_time()
+        end = latest + timedelta(microseconds=1) if latest is not None else datetime.now(UTC)
+    else:
+        end = _utc(until)
+    return end - timedelta(hours=hours), end
+
+
+def _segments(
+    t: StationTimeline, since: datetime, until: datetime
+) -> list[tuple[str, str | None, datetime, datetime]]:
+    """(state, reason, start, end) of one station's timeline, clipped to the window."""
+    changes = ([t.standing] if t.standing is not None else []) + list(t.states)
+    out: list[tuple[str, str | None, datetime, datetime]] = []
+    if not changes:
+        return [(UNKNOWN, None, since, until)]
+    first = max(_utc(changes[0][0]), since)
+    if first > since:
+        out.append((UNKNOWN, None, since, first))
+    for i, (ts, state, reason) in enumerate(changes):
+        start = max(_utc(ts), since)
+        end = until if i + 1 == len(changes) else min(_utc(changes[i + 1][0]), until)
+        if end > start:
+            out.append((state, reason, start, end))
+    return out
+
+
+def floor(
+    store: FloorStore,
+    *,
+    hours: float = 8.0,
+    until: datetime | None = None,
+    line: str | None = None,
+    station: str | None = None,
+) -> Floor:
+    """Stations' states, time per state, counts and state timeline over a window.
+
+    ``line`` or ``station`` narrow it to one line or one station (NotFoundError if unknown).
+    """
+    since, end = window(store, hours, until)
+    steps = store.oee_layout().steps
+    if line is not None:
+        steps = [s for s in steps if s.line == line]
+        if not steps:
+            raise NotFoundError("line", line, "line")
+    picked = [(s, n) for s in steps for n in sorted(s.stations)]
+    if station is not None:
+        picked = [(s, n) for s, n in picked if n == station]
+        if not picked:
+            raise NotFoundError("station", station, "station")
+    timelines = store.station_timelines([n for _, n in picked], since, end)
+    out: list[StationFloor] = []
+    timeline: list[StateSegment] = []
+    for step, name in picked:
+        t = timelines[name]
+        state_s: dict[str, float] = defaultdict(float)
+        for state, reason, a, b in _segments(t, since, end):
+            d = (b - a).total_seconds()
+            state_s[state] += d
+            timeline.append(
+                StateSegment(station=name, state=state, reason=reason, start=rfc3339(a),
+                             end=rfc3339(b), duration_s=d)
+            )  # fmt: skip
+        last = t.states[-1] if t.states else t.standing
+        records, ok = len(t.record_s), int(t.record_ok.sum())
+        q = quality_rate(float(ok), float(records))
+        out.append(
+            StationFloor(
+                station=name, step=step.name, line=step.line, position=step.position,
+                state=last[1] if last is not None else UNKNOWN,
+                reason=last[2] if last is not None else None,
+                since=rfc3339(last[0]) if last is not None else None,
+                state_s=dict(state_s), records=records, ok=ok, ng=records - ok,
+                quality_rate=None if q != q else q,
+                last_record=rfc3339(datetime.fromtimestamp(float(t.record_s.max()), UTC))
+                if records else None,
+            )
+        )  # fmt: skip
+    return Floor(
+        start=rfc3339(since) or "", end=rfc3339(end) or "",
+        window_s=(end - since).total_seconds(), stations=out, timeline=timeline,
+    )  # fmt: skip

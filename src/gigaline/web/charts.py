@@ -1,0 +1,143 @@
+"""The dashboard's charts as Plotly figure JSON, drawn in the browser by the vendored plotly.js.
+
+Each function returns the figure as a plain dict (``{"data": [...], "layout": {...}}``): the
+page embeds it in a ``<script type="application/json">`` block and ``static/web.js`` draws it
+with ``Plotly.react``; live updates send the same JSON over server-sent events. The SPC chart
+is :func:`gigaline.mes.spc_plot.spc_figure`, the same figure ``gigaline spc --plot`` writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from gigaline.mes.services.floor import UNKNOWN
+from gigaline.mes.services.models import Floor, Genealogy, OeeReport
+
+__all__ = ["STATE_COLOURS", "figure_dict", "genealogy_figure", "pareto_figure", "timeline_figure"]
+
+#: One colour per contract state, the same on every page (tiles use the same names in CSS).
+STATE_COLOURS = {
+    "running": "#2ca02c", "idle": "#98df8a", "setup": "#17becf", "starved": "#ffbb78",
+    "blocked": "#ff7f0e", "down": "#d62728", "maintenance": "#9467bd", "stopped": "#8c564b",
+    "off": "#7f7f7f", UNKNOWN: "#dddddd",
+}  # fmt: skip
+
+_LAYOUT: dict[str, Any] = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 40,
+                                                                   "b": 40}}  # fmt: skip
+
+
+def figure_dict(fig: go.Figure) -> dict[str, Any]:
+    """A figure as plain JSON data (numpy arrays and dates made JSON by plotly's encoder)."""
+    out: dict[str, Any] = json.loads(pio.to_json(fig, validate=False))
+    return out
+
+
+def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, Any]:
+    """The state timeline: one row per station, one bar per stretch of a state."""
+    keep = set(stations) if stations is not None else None
+    by_state: dict[str, list[Any]] = defaultdict(list)
+    for s in f.timeline:
+        if keep is None or s.station in keep:
+            by_state[s.state].append(s)
+    fig = go.Figure()
+    for state in [s for s in STATE_COLOURS if s in by_state]:
+        segs = by_state[state]
+        fig.add_trace(go.Bar(
+            orientation="h", name=state, y=[s.station for s in segs],
+            x=[s.duration_s * 1000 for s in segs], base=[s.start for s in segs],
+            marker={"color": STATE_COLOURS[state]},
+            customdata=[[s.start, s.end, s.reason or ""] for s in segs],
+            hovertemplate="%{y}: " + state + " %{customdata[2]}<br>%{customdata[0]} to "
+            "%{customdata[1]}<extra></extra>",
+        ))  # fmt: skip
+    rows = len({s.station for seg in by_state.values() for s in seg})
+    fig.update_layout(
+        **_LAYOUT, barmode="overlay", title=f"State timeline, {f.start} to {f.end}",
+        xaxis={"type": "date", "title": "time (UTC)", "range": [f.start, f.end]},
+        yaxis={"autorange": "reversed", "type": "category"},
+        height=max(220, 60 + 22 * rows), legend={"orientation": "h", "y": -0.25},
+    )  # fmt: skip
+    return figure_dict(fig)
+
+
+def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
+    """The downtime Pareto of live OEE: hours by state and reason, longest first, with the
+    cumulative share."""
+    causes = report.pareto[:top]
+    labels = [f"{c.state}: {c.reason}" if c.reason else c.state for c in causes]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=labels, y=[c.seconds / 3600 for c in causes], name="downtime [h]",
+        marker={"color": [STATE_COLOURS.get(c.state, "#999") for c in causes]},
+        customdata=[c.occurrences for c in causes],
+        hovertemplate="%{x}<br>%{y:.2f} h, began %{customdata} times<extra></extra>",
+    ))  # fmt: skip
+    fig.add_trace(go.Scatter(x=labels, y=[100 * c.cumulative for c in causes], yaxis="y2",
+                             name="cumulative [%]", mode="lines+markers",
+                             line={"color": "black"}))  # fmt: skip
+    fig.update_layout(
+        **_LAYOUT, title="Downtime Pareto (ISO 22400-2: planned busy time not producing)",
+        yaxis={"title": "hours"}, showlegend=False,
+        yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105]},
+    )  # fmt: skip
+    return figure_dict(fig)
+
+
+def genealogy_figure(g: Genealogy) -> dict[str, Any]:
+    """The genealogy graph of a unit: the unit on the right, its inputs leftwards, lots last.
+
+    Each node's column is its longest path to the root (so a lot used at two levels stands
+    once, at its deepest); nodes are spread evenly within a column.
+    """
+    parents: dict[str, list[str]] = defaultdict(list)
+    for e in g.edges:
+        parents[e.target].append(e.source)
+    depth = {g.root: 0}
+    todo = [g.root]
+    while todo:  # longest distance from the root (a genealogy has no cycles)
+        child = todo.pop()
+        for p in parents.get(child, ()):
+            if depth.get(p, -1) < depth[child] + 1:
+                depth[p] = depth[child] + 1
+                todo.append(p)
+    columns: dict[int, list[str]] = defaultdict(list)
+    for name in sorted(depth):
+        columns[depth[name]].append(name)
+    pos: dict[str, tuple[float, float]] = {}
+    for d, names in columns.items():
+        for i, name in enumerate(names):
+            pos[name] = (-float(d), (i + 1) / (len(names) + 1))
+    ex: list[float | None] = []
+    ey: list[float | None] = []
+    for e in g.edges:
+        if e.source in pos and e.target in pos:
+            (x0, y0), (x1, y1) = pos[e.source], pos[e.target]
+            ex += [x0, x1, None]
+            ey += [y0, y1, None]
+    kinds = {n.id: n.kind for n in g.nodes}
+    types = {n.id: n.type for n in g.nodes}
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line={"color": "#999", "width": 1},
+                             hoverinfo="skip", showlegend=False))  # fmt: skip
+    for kind, colour, symbol in (("lot", "#ff7f0e", "square"), ("unit", "#1f77b4", "circle")):
+        names = [n for n in pos if kinds.get(n) == kind]
+        fig.add_trace(go.Scatter(
+            x=[pos[n][0] for n in names], y=[pos[n][1] for n in names], text=names,
+            customdata=[types.get(n, kind) for n in names], mode="markers+text",
+            textposition="top center", name=f"{kind}s",
+            marker={"color": colour, "size": 12, "symbol": symbol},
+            hovertemplate="%{text} (%{customdata})<extra></extra>",
+        ))  # fmt: skip
+    lots = sum(1 for k in kinds.values() if k == "lot")
+    fig.update_layout(
+        **_LAYOUT, title=f"Genealogy of {g.root}: {len(g.edges)} links to {lots} lots"
+        + (" (cut: more nodes than shown)" if g.truncated else ""),
+        xaxis={"visible": False}, yaxis={"visible": False, "range": [0, 1.1]},
+        height=max(300, 40 * max((len(c) for c in columns.values()), default=1)),
+    )  # fmt: skip
+    return figure_dict(fig)

@@ -1,0 +1,581 @@
+"""The dashboard's routes: parse the request, check the role, call a view, render a template.
+
+Pages (HTML, server-rendered with Jinja2; htmx swaps parts of them):
+
+- ``/login`` (a token in, a session cookie out), ``/logout``;
+- ``/plant``, ``/lines/{line}``, ``/stations/{station}``: state tiles, state timeline, downtime
+  Pareto and counters, kept live over server-sent events (``/live/...``);
+- ``/spc`` and ``/spc/chart``: control charts of stored parameters;
+- ``/cells`` (search by id) and ``/cells/{unit}``: history, parameters, genealogy graph;
+- ``/holds``, ``/holds/{id}``: place (operator), see what a hold caught, release (operator);
+- ``/planner``: the plan of the reference line or an uploaded line file for a target;
+- ``/twin``: a short simulation run and its report (engineer).
+
+Reading needs viewer; holds need operator; uploads and runs need engineer (the API's roles).
+Refusals are pages too: 401 sends the browser to the login page, 403 says which role is needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from gigaline import __version__
+from gigaline.api.deps import get_settings, get_store
+from gigaline.errors import FieldError, GigalineError, LineFileError, NotFoundError
+from gigaline.mes.services import place_hold, release_hold
+from gigaline.mes.services.models import Principal
+from gigaline.model import Line, load_line, parse_line
+from gigaline.web import session, views
+from gigaline.web.charts import STATE_COLOURS
+from gigaline.web.twin import MAX_DAYS, Runs
+
+__all__ = ["REFERENCE_LINE", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+#: The reference line (a source checkout's examples/); the planner and the twin offer it.
+REFERENCE_LINE: Final = "abf-lfp-20gwh.yaml"
+#: Seconds between two live updates of a floor page, and the longest a live stream lasts [s]
+#: before the browser opens a new one (EventSource reconnects by itself).
+LIVE_EVERY_S: Final = 5.0
+LIVE_FOR_S: Final = 600.0
+
+_env = Environment(
+    loader=PackageLoader("gigaline.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _num(value: float | int | None, digits: int = 0) -> str:
+    """A number in full with thousands separators (a table never cuts a number)."""
+    if value is None:
+        return "n/a"
+    if value != value:  # NaN: undefined
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None or value != value else f"{100 * value:.{digits}f} %"
+
+
+def _duration(seconds: float) -> str:
+    m = round(seconds / 60)
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
+def _band(value: float | None) -> str:
+    """The OEE band of a value: below 65 % poor, 65 to 85 % fair, 85 % and above good."""
+    if value is None or value != value:
+        return "none"
+    return "good" if value >= 0.85 else "fair" if value >= 0.65 else "poor"
+
+
+_env.filters.update(num=_num, pct=_pct, duration=_duration, band=_band,
+                    q=lambda s: quote(str(s), safe=""))  # fmt: skip
+_env.globals.update(version=__version__, state_colours=STATE_COLOURS)
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """The template ``name`` with the page's user and the request in its context."""
+    user = context.pop("user", None)
+    html = _env.get_template(name).render(request=request, user=user, path=request.url.path,
+                                          **context)  # fmt: skip
+    return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
+
+
+#: Every page: scripts and styles only from this server (plotly.js injects its styles), no
+#: framing by another site, no referrer leaking ids.
+_SECURITY_HEADERS: Final = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "
+    "'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+class _RefusedError(GigalineError):
+    """The request's user may not see or do this (handled by :func:`refused`)."""
+
+    def __init__(self, status: int, needed: str, user: Principal | None) -> None:
+        super().__init__(f"this needs the role {needed} or above")
+        self.status, self.needed, self.user = status, needed, user
+
+
+def _user(request: Request, role: str) -> Principal:
+    """The request's user if it has ``role``, else :class:`_RefusedError` (401 or 403)."""
+    user = session.current_user(request)
+    if user is None:
+        raise _RefusedError(401, role, None)
+    if not session.may(user, role):
+        raise _RefusedError(403, role, user)
+    return user
+
+
+def refused(request: Request, exc: _RefusedError) -> Response:
+    """401: to the login page (back here afterwards); 403: a page naming the role needed."""
+    if exc.status == 401:
+        if request.method == "GET" and request.url.path.startswith("/live/"):
+            return Response(status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    return render(request, "refused.html", status=403, user=exc.user, needed=exc.needed)
+
+
+def _same_origin(request: Request) -> None:
+    """A form post must come from this server's own pages (besides the SameSite cookie)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != "null":
+        host = request.headers.get("host", "")
+        if urlsplit(origin).netloc != host:
+            raise _RefusedError(403, "a form of this dashboard", session.current_user(request))
+
+
+def _error(request: Request, user: Principal, exc: GigalineError, status: int = 400) -> Response:
+    if isinstance(exc, NotFoundError):
+        status = 404
+    problems = exc.problems if isinstance(exc, LineFileError) else []
+    return render(request, "error.html", status=status, user=user, message=str(exc),
+                  problems=problems)  # fmt: skip
+
+
+def _number(name: str, raw: str | None, kind: type[float], low: float, high: float) -> Any:
+    """``raw`` as a ``kind`` (int or float) from ``low`` to ``high``; None when empty."""
+    if raw is None or raw.strip() == "":
+        return None
+    what = "a whole number" if kind is int else "a number"
+    allowed = f"{what} from {low:g} to {high:g}"
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise FieldError(name, raw, allowed) from None
+    if not low <= value <= high:  # NaN and infinity fail here too
+        raise FieldError(name, raw, allowed)
+    return value
+
+
+def _int(name: str, raw: str | None, low: int, high: int) -> int | None:
+    value: int | None = _number(name, raw, int, low, high)
+    return value
+
+
+def _float(name: str, raw: str | None, low: float, high: float) -> float | None:
+    value: float | None = _number(name, raw, float, low, high)
+    return value
+
+
+def _hours(raw: str | None) -> float:
+    """The window of a floor page [h]: 8 unless given, at most a month."""
+    return _float("hours", raw, 0.01, 744.0) or 8.0
+
+
+# -- login ------------------------------------------------------------------------------------
+
+
+def _next(raw: str | None) -> str:
+    """Where to go after the login: a path of this server only (never another site)."""
+    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
+        return raw
+    return "/plant"
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/plant", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", next=_next(next), failed=False,
+                  demo=get_settings(request).api_demo)  # fmt: skip
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    _same_origin(request)
+    form = await request.form()
+    token = str(form.get("token", ""))
+    target = _next(str(form.get("next", "")))
+    done = await run_in_threadpool(session.login, request, token)
+    if done is None:
+        return render(request, "login.html", status=401, next=target, failed=True, demo=False)
+    _, key = done
+    response = RedirectResponse(target, status_code=303)
+    session.sessions(request).set_cookie(request, response, key)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    _same_origin(request)
+    key = request.cookies.get(session.COOKIE)
+    if key:
+        session.sessions(request).close(key)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(session.COOKIE, path="/")
+    return response
+
+
+# -- plant, line, station ---------------------------------------------------------------------
+
+
+def _floor_page(request: Request, template: str, live: str, **where: str) -> Response:
+    user = _user(request, "viewer")
+    try:
+        hours = _hours(request.query_params.get("hours"))
+        every = _float("every", request.query_params.get("every"), 1.0, 60.0) or LIVE_EVERY_S
+        ctx: dict[str, Any] = views.floor_view(get_store(request), hours=hours, **where)
+    except GigalineError as exc:
+        return _error(request, user, exc)
+    ctx.update(where, live_url=f"{live}?hours={hours:g}&every={every:g}")
+    return render(request, template, user=user, **ctx)
+
+
+@router.get("/plant")
+def plant(request: Request) -> Response:
+    return _floor_page(request, "plant.html", "/live/plant")
+
+
+@router.get("/lines/{line}")
+def line_page(request: Request, line: str) -> Response:
+    return _floor_page(request, "line.html", f"/live/lines/{quote(line, safe='')}", line=line)
+
+
+@router.get("/stations/{station}")
+def station_page(request: Request, station: str) -> Response:
+    live = f"/live/stations/{quote(station, safe='')}"
+    return _floor_page(request, "station.html", live, station=station)
+
+
+def _sse(event: str, data: str) -> str:
+    return f"event: {event}\n" + "".join(f"data: {part}\n" for part in data.split("\n")) + "\n"
+
+
+async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
+                **where: str) -> Response:  # fmt: skip
+    user = _user(request, "viewer")
+    hours = _hours(hours_raw)
+    every = _float("every", every_raw, 1.0, 60.0) or LIVE_EVERY_S
+    store = get_store(request)
+    views.floor_view(store, hours=hours, **where)  # an unknown line or station: 404 now
+
+    async def stream() -> AsyncIterator[str]:
+        yield f"retry: {int(every * 1000)}\n\n"
+        loop = asyncio.get_running_loop()
+        end = loop.time() + LIVE_FOR_S
+        while loop.time() < end and not await request.is_disconnected():
+            ctx = await run_in_threadpool(views.floor_view, store, hours=hours, **where)
+            if session.current_user(request) is None:  # logged out or revoked meanwhile
+                yield _sse("logout", "")
+                return
+            tiles = _env.get_template("_tiles.html").render(user=user, **where, **ctx)
+            yield _sse("tiles", tiles)
+            yield _sse("charts", json.dumps(ctx["charts"], separators=(",", ":")))
+            await asyncio.sleep(every)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/live/plant")
+async def live_plant(request: Request, hours: str | None = None,
+                     every: str | None = None) -> Response:  # fmt: skip
+    return await _live(request, hours, every)
+
+
+@router.get("/live/lines/{line}")
+async def live_line(request: Request, line: str, hours: str | None = None,
+                    every: str | None = None) -> Response:  # fmt: skip
+    return await _live(request, hours, every, line=line)
+
+
+@router.get("/live/stations/{station}")
+async def live_station(request: Request, station: str, hours: str | None = None,
+                       every: str | None = None) -> Response:  # fmt: skip
+    return await _live(request, hours, every, station=station)
+
+
+# -- SPC --------------------------------------------------------------------------------------
+
+
+@router.get("/spc")
+def spc_index(request: Request) -> Response:
+    user = _user(request, "viewer")
+    return render(request, "spc_index.html", user=user, specs=views.spc_index(get_store(request)))
+
+
+@router.get("/spc/chart")
+def spc_chart(request: Request, step: str = "", param: str = "", chart: str = "imr",
+              rules: str = "nelson", baseline: str | None = None, subgroup: str | None = None,
+              since: str | None = None) -> Response:  # fmt: skip
+    user = _user(request, "viewer")
+    form = {
+        "step": step, "param": param, "chart": chart, "rules": rules, "baseline": baseline or "",
+        "subgroup": subgroup or "5", "since": since or "",
+    }  # fmt: skip
+    try:
+        when = None
+        if since:
+            try:
+                when = datetime.fromisoformat(since.replace("Z", "+00:00"))
+            except ValueError:
+                raise FieldError("since", since, "a time such as 2026-01-05T08:00:00Z") from None
+        ctx = views.spc_view(
+            get_store(request), step, param, chart=chart, rules=rules,
+            baseline=_int("baseline", baseline, 2, 1_000_000),
+            subgroup_size=_int("subgroup", subgroup, 2, 25) or 5, since=when,
+        )  # fmt: skip
+    except GigalineError as exc:
+        return _error(request, user, exc)
+    return render(request, "spc.html", user=user, form=form, **ctx)
+
+
+# -- cells ------------------------------------------------------------------------------------
+
+
+@router.get("/cells")
+def cells(request: Request, id: str = "") -> Response:
+    user = _user(request, "viewer")
+    unit = id.strip()
+    if unit:
+        kind = get_store(request).kind_of(unit)
+        if kind == "unit":
+            return RedirectResponse(f"/cells/{quote(unit, safe='')}", status_code=303)
+        if kind == "lot":
+            return RedirectResponse(f"/holds?target={quote(unit, safe='')}", status_code=303)
+    return render(request, "cells.html", user=user, query=unit, missing=bool(unit),
+                  status=404 if unit else 200)  # fmt: skip
+
+
+@router.get("/cells/{unit}")
+def cell(request: Request, unit: str) -> Response:
+    user = _user(request, "viewer")
+    try:
+        ctx = views.cell_view(get_store(request), unit)
+    except GigalineError as exc:
+        return _error(request, user, exc)
+    return render(request, "cell.html", user=user, **ctx)
+
+
+# -- holds ------------------------------------------------------------------------------------
+
+
+@router.get("/holds")
+def holds(request: Request, target: str = "") -> Response:
+    user = _user(request, "viewer")
+    store = get_store(request)
+    where = None
+    if target:
+        from gigaline.mes.services import where_used
+
+        try:
+            where = where_used(store, target)
+        except GigalineError as exc:
+            return _error(request, user, exc)
+    return render(request, "holds.html", user=user, target=target, where=where,
+                  may_hold=session.may(user, "operator"), **views.holds_view(store))  # fmt: skip
+
+
+@router.post("/holds")
+async def hold_place(request: Request) -> Response:
+    _same_origin(request)
+    user = _user(request, "operator")
+    form = await request.form()
+    target, reason = str(form.get("target", "")).strip(), str(form.get("reason", ""))
+    try:
+        placed = await run_in_threadpool(place_hold, get_store(request), target, reason,
+                                         user.name)  # fmt: skip
+    except GigalineError as exc:
+        return _error(request, user, exc)
+    return RedirectResponse(f"/holds/{placed.id}", status_code=303)
+
+
+@router.get("/holds/{hold_id}")
+def hold(request: Request, hold_id: str) -> Response:
+    user = _user(request, "viewer")
+    try:
+        number = _int("hold_id", hold_id, 1, 2**31 - 1)
+        ctx = views.hold_view(get_store(request), number or 0)
+    except GigalineError as exc:
+        return _error(request, user, exc)
+    return render(request, "hold.html", user=user, may_hold=session.may(user, "operator"),
+                  **ctx)  # fmt: skip
+
+
+@router.post("/holds/{hold_id}/release")
+async def hold_release(request: Request, hold_id: str) -> Response:
+    _same_origin(request)
+    user = _user(request, "operator")
+    form = await request.form()
+    try:
+        number = _int("hold_id", hold_id, 1, 2**31 - 1) or 0
+        await run_in_threadpool(release_hold, get_store(request), number,
+                                str(form.get("reason", "")), user.name)  # fmt: skip
+    except GigalineError as exc:
+        return _error(request, user, exc)
+    return RedirectResponse(f"/holds/{number}", status_code=303)
+
+
+# -- planner and twin -------------------------------------------------------------------------
+
+
+def reference_line_path() -> Path | None:
+    """The reference line of a source checkout, else of the working directory's examples/."""
+    for base in (Path(__file__).resolve().parents[3], Path.cwd()):
+        candidate = base / "examples" / REFERENCE_LINE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _reference() -> tuple[Line, str]:
+    path = reference_line_path()
+    if path is None:
+        raise FieldError("line", "reference", f"examples/{REFERENCE_LINE} is not here; upload "
+                         "a line file")  # fmt: skip
+    return load_line(path), f"the reference line ({path.name})"
+
+
+async def _uploaded(request: Request) -> tuple[Line | None, str, Any]:
+    """The line file of a form (None: none uploaded) and the form."""
+    form = await request.form()
+    upload = form.get("line_file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return None, "", form
+    limit = get_settings(request).api_max_line_file_bytes
+    raw = await upload.read(limit + 1)
+    if len(raw) > limit:
+        raise FieldError("line_file", upload.filename, f"at most {limit:,} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FieldError("line_file", upload.filename, "UTF-8 text (a YAML line file)") from None
+    name = Path(upload.filename).name
+    return await run_in_threadpool(parse_line, text, name), f"the uploaded file {name}", form
+
+
+def _plan(request: Request, user: Principal, line: Line, source: str,
+          target_raw: str | None) -> Response:  # fmt: skip
+    target = _float("target_gwh", target_raw, 0.001, 1000.0)
+    ctx = views.planner_view(line, target, source)
+    return render(request, "planner.html", user=user, may_upload=session.may(user, "engineer"),
+                  **ctx)  # fmt: skip
+
+
+@router.get("/planner")
+def planner(request: Request, target_gwh: str | None = None) -> Response:
+    user = _user(request, "viewer")
+    try:
+        line, source = _reference()
+        return _plan(request, user, line, source, target_gwh)
+    except GigalineError as exc:
+        return _error(request, user, exc)
+
+
+@router.post("/planner")
+async def planner_upload(request: Request) -> Response:
+    _same_origin(request)
+    user = _user(request, "engineer")
+    try:
+        line, source, form = await _uploaded(request)
+        if line is None:
+            line, source = _reference()
+        return await run_in_threadpool(_plan, request, user, line, source,
+                                       str(form.get("target_gwh", "")))  # fmt: skip
+    except GigalineError as exc:
+        return _error(request, user, exc)
+
+
+def runs(request: Request) -> Runs:
+    book: Runs = request.app.state.web_runs
+    return book
+
+
+@router.get("/twin")
+def twin(request: Request) -> Response:
+    user = _user(request, "viewer")
+    return render(request, "twin.html", user=user, runs=runs(request).all(),
+                  may_run=session.may(user, "engineer"), max_days=MAX_DAYS,
+                  reference=reference_line_path() is not None)  # fmt: skip
+
+
+@router.post("/twin")
+async def twin_run(request: Request) -> Response:
+    _same_origin(request)
+    user = _user(request, "engineer")
+    try:
+        line, source, form = await _uploaded(request)
+        if line is None:
+            line, source = _reference()
+        days = _float("days", str(form.get("days", "")), 0.01, MAX_DAYS) or 1.0
+        warmup = _float("warmup_days", str(form.get("warmup_days", "")), 0.0, MAX_DAYS) or 0.0
+        if days + warmup > MAX_DAYS:
+            raise FieldError("days", days + warmup, f"days and warm-up together at most "
+                             f"{MAX_DAYS:g} here (longer runs: gigaline simulate)")  # fmt: skip
+        seed = _int("seed", str(form.get("seed", "")), 0, 2**31 - 1) or 0
+        run = runs(request).submit(line, source, days, warmup, seed, user.name)
+    except GigalineError as exc:
+        return _error(request, user, exc, status=429 if "waiting" in str(exc) else 400)
+    return RedirectResponse(f"/twin/runs/{run.id}", status_code=303)
+
+
+def _run_or_404(request: Request, user: Principal, run_id: str) -> Any:
+    try:
+        number = _int("run_id", run_id, 1, 2**31 - 1) or 0
+    except FieldError as exc:
+        return _error(request, user, exc)
+    run = runs(request).get(number)
+    if run is None:
+        return _error(request, user, NotFoundError("run_id", run_id, "simulation run"))
+    return run
+
+
+@router.get("/twin/runs/{run_id}")
+def twin_result(request: Request, run_id: str, part: str = "") -> Response:
+    user = _user(request, "viewer")
+    run = _run_or_404(request, user, run_id)
+    if isinstance(run, Response):
+        return run
+    name = "_run.html" if part == "status" else "run.html"
+    return render(request, name, user=user, run=run, summary=run.summary)
+
+
+@router.get("/twin/runs/{run_id}/report")
+def twin_report(request: Request, run_id: str) -> Response:
+    user = _user(request, "viewer")
+    run = _run_or_404(request, user, run_id)
+    if isinstance(run, Response):
+        return run
+    if run.report is None:
+        return _error(request, user, FieldError("run_id", run_id, "has no report (yet)"))
+    # the report carries its own plotly.js inline (it is the file `gigaline simulate --report`
+    # writes): allow its inline scripts on this one page
+    headers = dict(_SECURITY_HEADERS)
+    headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self' 'unsafe-inline' "
+        "'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
+    )
+    return HTMLResponse(run.report, headers=headers)
+
+
+def exception_handlers() -> dict[type[Exception], Callable[..., Any]]:
+    """The handlers :func:`gigaline.web.mount` installs."""
+    return {_RefusedError: refused}

@@ -1,0 +1,206 @@
+"""What each page shows, as functions of the MES services, the planner and the twin.
+
+A view takes a store (or a line) and the page's inputs and returns the template's context: the
+services' typed results plus the chart JSON of :mod:`gigaline.web.charts`. Views never write:
+looking at a page changes nothing (the SPC view runs the chart without raising alarms). The
+routes of :mod:`gigaline.web.pages` only parse the request, check the role and render.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gigaline.mes.ports import Store
+from gigaline.mes.services import hold_contents, list_holds, run_spc, trace
+from gigaline.mes.services.floor import floor, window
+from gigaline.mes.services.models import Floor, OeeRow, StationFloor
+from gigaline.mes.services.oee import live_oee
+from gigaline.mes.services.trace import genealogy_graph
+from gigaline.mes.spc_plot import spc_figure
+from gigaline.model import Line
+from gigaline.web.charts import figure_dict, genealogy_figure, pareto_figure, timeline_figure
+
+__all__ = [
+    "Step",
+    "cell_view",
+    "floor_view",
+    "hold_view",
+    "holds_view",
+    "planner_view",
+    "spc_index",
+    "spc_view",
+]
+
+
+#: The most points an SPC page charts unless asked for a period (``since``) or a baseline.
+MAX_POINTS = 1000
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a line on the line page: its stations and their tally."""
+
+    name: str
+    position: int
+    stations: list[StationFloor]
+
+    @property
+    def states(self) -> dict[str, int]:
+        """Stations per current state."""
+        return dict(Counter(s.state for s in self.stations))
+
+    @property
+    def records(self) -> int:
+        return sum(s.records for s in self.stations)
+
+    @property
+    def ng(self) -> int:
+        return sum(s.ng for s in self.stations)
+
+
+def _steps(f: Floor) -> dict[str, list[Step]]:
+    """Line -> its steps in route order, each with its stations."""
+    grouped: dict[str, dict[tuple[int, str], list[StationFloor]]] = defaultdict(dict)
+    for s in f.stations:
+        grouped[s.line].setdefault((s.position, s.step), []).append(s)
+    return {
+        line: [Step(name, pos, st) for (pos, name), st in sorted(steps.items())]
+        for line, steps in grouped.items()
+    }
+
+
+def floor_view(
+    store: Store,
+    *,
+    hours: float,
+    line: str | None = None,
+    station: str | None = None,
+) -> dict[str, Any]:
+    """The plant (no ``line``), a line, or one station: state tiles, OEE tiles with their
+    factors (live OEE over the same window), timeline, downtime Pareto, counters."""
+    since, until = window(store, hours)
+    f = floor(store, hours=hours, until=until, line=line, station=station)
+    lines = _steps(f)
+    # OEE of the page's scope and one level down: the plant's lines, a line's steps, a station
+    oee: dict[str, OeeRow] = {}
+    reports = []
+    for name in [line] if line is not None else ([] if station is not None else list(lines)):
+        rep = live_oee(store, line=name, since=since, until=until, now=until)
+        reports.append(rep)
+        oee.update({f"{r.scope}:{r.name}": r for r in rep.rows})
+    if station is not None:
+        rep = live_oee(store, station=station, since=since, until=until, now=until)
+        reports.append(rep)
+        oee.update({f"{r.scope}:{r.name}": r for r in rep.rows})
+    states = Counter(s.state for s in f.stations)
+    records = sum(s.records for s in f.stations)
+    ok = sum(s.ok for s in f.stations)
+    shown = [s.station for s in f.stations]
+    return {
+        "site": store.site,
+        "floor": f,
+        "lines": lines,
+        "states": dict(states),
+        "records": records,
+        "ok": ok,
+        "ng": records - ok,
+        "hours": hours,
+        "oee": oee,
+        "pareto": [c for rep in reports for c in rep.pareto],
+        "charts": {
+            "timeline": timeline_figure(f, shown[:60]),
+            "pareto": pareto_figure(reports[0]) if len(reports) == 1 else None,
+        },
+        "timeline_cut": max(0, len(shown) - 60),
+    }
+
+
+def spc_index(store: Store) -> list[dict[str, Any]]:
+    """The parameters with spec limits in the stored quality sections, by line."""
+    out = []
+    for line, quality in store.qualities().items():
+        for spec in quality.specs if quality is not None else []:
+            out.append({"line": line, "step": spec.step, "param": spec.param,
+                        "lsl": spec.lsl, "usl": spec.usl, "target": spec.target})  # fmt: skip
+    return out
+
+
+def spc_view(
+    store: Store,
+    step: str,
+    param: str,
+    *,
+    chart: str,
+    rules: str,
+    baseline: int | None,
+    subgroup_size: int,
+    since: datetime | None,
+) -> dict[str, Any]:
+    """A control chart of stored data: limits, zones, flagged points, capability (read only).
+
+    Without ``since`` or ``baseline``, a long series is charted over its last
+    :data:`MAX_POINTS` points (limits and capability of those points, as the page says):
+    a browser draws that many at once without waiting.
+    """
+    res = run_spc(
+        store, step, param, chart=chart, rules=rules, baseline=baseline,
+        subgroup_size=subgroup_size, since=since, raise_alarms=False,
+    )  # fmt: skip
+    of = res.points
+    if since is None and baseline is None and res.points > MAX_POINTS:
+        res = run_spc(
+            store, step, param, chart=chart, rules=rules, subgroup_size=subgroup_size,
+            since=res.point_ts[-MAX_POINTS], raise_alarms=False,
+        )  # fmt: skip
+    flagged = sorted({i for idx in res.violations.values() for i in idx})
+    return {
+        "spc": res,
+        "flagged": [
+            {
+                "index": i,
+                "ts": res.ts[i],
+                "value": res.statistics[i],
+                "rules": sorted(r for r, idx in res.violations.items() if i in idx),
+                "units": res.point_units[i][:10],
+            }
+            for i in flagged[-200:]
+        ],
+        "flagged_total": len(flagged),
+        "points_of": of,
+        "charts": {"spc": figure_dict(spc_figure(res))},
+    }
+
+
+def cell_view(store: Store, unit: str) -> dict[str, Any]:
+    """A unit's history, parameters, curves, holds and its genealogy graph to the lots."""
+    t = trace(store, unit)
+    g = genealogy_graph(store, unit, "backward")
+    return {"trace": t, "genealogy": g, "charts": {"genealogy": genealogy_figure(g)}}
+
+
+def holds_view(store: Store) -> dict[str, Any]:
+    """Every hold, active first then released, newest first within each."""
+    holds = list_holds(store, include_released=True).holds
+    return {
+        "active": [h for h in holds if h.released is None],
+        "released": [h for h in holds if h.released is not None],
+    }
+
+
+def hold_view(store: Store, hold_id: int, limit: int = 500) -> dict[str, Any]:
+    """One hold and the units it caught (the first ``limit`` by name)."""
+    return {"contents": hold_contents(store, hold_id, limit), "limit": limit}
+
+
+def planner_view(line: Line, target_gwh: float | None, source: str) -> dict[str, Any]:
+    """The plan of ``line`` for ``target_gwh`` (None: the file's target): machines per step,
+    area, energy, capex, cost per kWh."""
+    from gigaline.plan import plan_line
+
+    plan = plan_line(line, target_gwh=target_gwh)
+    p = plan.first
+    return {"plan": plan, "p": p, "source": source, "target_gwh": p.gwh_per_year,
+            "file_gwh": plan.file_gwh_per_year}  # fmt: skip

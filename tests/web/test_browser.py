@@ -1,0 +1,155 @@
+"""The dashboard in a real browser: Chromium (Debian's) driven by Playwright, on a uvicorn
+server over a small plant database (tests/web/conftest.py).
+
+What a shift leader, a quality engineer and an operator do: log in with a token, go plant ->
+line -> station and see a state change arrive live, search a cell and see its lots, open a
+control chart, place and release a hold as an operator, and be refused as a viewer. Charts are
+checked to hold data (the Plotly div's traces and points), not only to exist. Screenshots of
+each page go to out/web/.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gigaline.mes.ingest import submit
+from gigaline.mes.services import list_holds, trace, where_used
+
+from .conftest import Plant
+
+pytestmark = pytest.mark.slow
+
+
+def _login(browser: Any, server: str, token: str, path: str = "/plant") -> Any:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(server + path)
+    assert "/login" in page.url  # not logged in: to the login page, back here afterwards
+    page.fill("input[name=token]", token)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def _points(page: Any, div: str) -> int:
+    """Points drawn in a Plotly chart: the sum over its traces of x (or y) values."""
+    page.wait_for_function(f"document.getElementById('{div}') && "
+                           f"document.getElementById('{div}').data !== undefined")  # fmt: skip
+    return int(page.evaluate(
+        f"""() => document.getElementById('{div}').data.reduce(
+            (n, t) => n + ((t.x && t.x.length) || (t.y && t.y.length) || 0), 0)"""
+    ))  # fmt: skip
+
+
+def test_login_then_plant_line_station_live(
+    browser: Any, server: str, plant: Plant, shots: Path
+) -> None:
+    page = _login(browser, server, plant.tokens["viewer"])
+    assert page.url == server + "/plant"
+    assert "viewer-user (viewer)" in page.inner_text("#who")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "gigaline_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert "glt_" not in cookie["value"]  # the cookie is a session key, not the token
+    assert _points(page, "chart-timeline") > 0
+    page.screenshot(path=str(shots / "plant.png"), full_page=True)
+
+    page.click("section.line-summary h3 a")
+    page.wait_for_url("**/lines/**")
+    assert page.locator("h1").inner_text() == "Line mini MES test line"
+    tiles = page.locator("#tiles a.tile")
+    assert tiles.count() == 18  # the mini line's stations
+    assert _points(page, "chart-timeline") > 0
+    page.screenshot(path=str(shots / "line.png"), full_page=True)
+
+    station = "c_coat-1"
+    page.click(f"a.tile[data-station='{station}']")
+    page.wait_for_url(f"**/stations/{station}")
+    assert page.locator("h1").inner_text() == f"Station {station}"
+    assert page.get_attribute(f"#tiles a.tile[data-station='{station}']", "data-state") != "down"
+    # a state change stored now arrives on the open page over server-sent events
+    page.goto(f"{server}/stations/{station}?every=1")
+    page.wait_for_selector("#tiles[data-live]")
+    latest = plant.store.latest_time()
+    assert latest is not None
+    ts = (latest + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    change = {"id": "web-live-1", "type": "state", "ts": ts, "station": station,
+              "state": "down", "reason": "web break (test)"}  # fmt: skip
+    assert submit(plant.store, [change]).accepted == 1
+    page.wait_for_selector(f"#tiles a.tile[data-station='{station}'][data-state='down']",
+                           timeout=15_000)  # fmt: skip
+    assert "web break (test)" in page.inner_text("#tiles")
+    assert int(page.get_attribute("#tiles", "data-updates") or 0) >= 1
+    page.screenshot(path=str(shots / "station.png"), full_page=True)
+    page.context.close()
+
+
+def test_search_a_cell_see_its_lots_and_open_a_control_chart(
+    browser: Any, server: str, plant: Plant, shots: Path
+) -> None:
+    page = _login(browser, server, plant.tokens["viewer"])
+    cell = plant.first("process", unit_type="cell", step="form")["unit"]
+    page.fill("header .search input[name=id]", cell)
+    page.press("header .search input[name=id]", "Enter")
+    page.wait_for_url(f"**/cells/{cell}")
+    lots = page.locator("#lots li").all_inner_texts()
+    assert lots == trace(plant.store, cell).lots and len(lots) >= 3
+    assert _points(page, "chart-genealogy") > len(lots)
+    assert page.locator("#history tbody tr").count() == len(trace(plant.store, cell).records)
+    page.screenshot(path=str(shots / "cell.png"), full_page=True)
+
+    page.click("header nav a[href='/spc']")
+    page.click("a.open-chart[href*='fill_mass_g']")
+    page.wait_for_url("**/spc/chart**")
+    points = int(page.inner_text("#points").replace(",", ""))
+    assert points > 100
+    assert _points(page, "chart-spc") >= points  # the points and their limits and zones
+    assert page.locator("#cpk").count() == 1
+    page.screenshot(path=str(shots / "spc.png"), full_page=True)
+    page.context.close()
+
+
+def test_operator_places_and_releases_a_hold(
+    browser: Any, server: str, plant: Plant, shots: Path
+) -> None:
+    lot = plant.first("lot", material="separator")["lot"]
+    caught = where_used(plant.store, lot).units
+    page = _login(browser, server, plant.tokens["operator"], f"/cells?id={lot}")
+    page.wait_for_url("**/holds?target=**")  # a lot's search opens what was made from it
+    assert page.input_value(".hold-form input[name=target]") == lot
+    page.fill(".hold-form input[name=reason]", "separator supplier recall (test)")
+    page.click(".hold-form button[type=submit]")
+    page.wait_for_url("**/holds/*")
+    assert int(page.inner_text("#caught").replace(",", "")) == len(caught) > 0
+    assert "Active" in page.inner_text("#hold-status")
+    page.screenshot(path=str(shots / "hold.png"), full_page=True)
+    hold = next(h for h in list_holds(plant.store).holds if h.target == lot)
+    assert (hold.created_by, hold.units) == ("operator-user", len(caught))
+
+    page.fill(".release-form input[name=reason]", "re-tested: within spec (test)")
+    page.click(".release-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "Released" in page.inner_text("#hold-status")
+    released = next(h for h in list_holds(plant.store, True).holds if h.id == hold.id)
+    assert (released.released_by, released.release_reason) == (
+        "operator-user", "re-tested: within spec (test)",
+    )  # fmt: skip
+    page.context.close()
+
+
+def test_a_viewer_is_refused_holds(browser: Any, server: str, plant: Plant, shots: Path) -> None:
+    lot = plant.first("lot", material="separator")["lot"]
+    page = _login(browser, server, plant.tokens["viewer"], "/holds")
+    assert page.locator(".hold-form").count() == 0  # no form to place a hold
+    holds_before = len(list_holds(plant.store, True).holds)
+    # the same post the operator's form makes, sent with the viewer's session
+    answer = page.request.post(server + "/holds", form={"target": lot, "reason": "mine"})
+    assert answer.status == 403
+    page.set_content(answer.text())
+    assert "This needs the role operator or above" in page.inner_text("main")
+    page.screenshot(path=str(shots / "refused.png"))
+    assert len(list_holds(plant.store, True).holds) == holds_before
+    page.context.close()
