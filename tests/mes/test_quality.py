@@ -177,7 +177,7 @@ def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store
     flagged = sorted({i for idx in ref.values() for i in idx})
     assert ref[1] == list(range(50, 65))  # every shifted point is beyond the UCL
 
-    res = run_spc(store, "fill", "fill_mass_g", baseline=50, quality=quality)
+    res = run_spc(store, "fill", "fill_mass_g", baseline=50, quality=quality, raise_alarms=True)
     assert res.violations == {r: i for r, i in ref.items() if i}
     assert res.new_alarms == sum(len(i) for i in ref.values())
     assert res.hold is not None
@@ -190,7 +190,7 @@ def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store
     assert {json.loads(u)[0] for _, u, _ in alarms} == affected
     assert {h for *_, h in alarms} == {res.hold.id}
 
-    again = run_spc(store, "fill", "fill_mass_g", baseline=50, quality=quality)  # no new alarms
+    again = run_spc(store, "fill", "fill_mass_g", baseline=50, quality=quality, raise_alarms=True)
     assert again.new_alarms == 0 and again.hold is None
     traced = trace(store, f"X{flagged[0]:03d}").model_dump()
     assert [h["id"] for h in traced["holds"]] == [res.hold.id]
@@ -207,8 +207,53 @@ def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store
 
     # without hold_on_violation: alarms, no hold
     plain = QualitySpec.model_validate({"specs": [{**spec, "hold_on_violation": False}]})
-    res2 = run_spc(store, "fill", "fill_mass_g", chart="xbar_r", subgroup_size=5, quality=plain)
+    res2 = run_spc(store, "fill", "fill_mass_g", chart="xbar_r", subgroup_size=5, quality=plain,
+                   raise_alarms=True)  # fmt: skip
     assert res2.new_alarms > 0 and res2.hold is None
+
+
+def test_spc_only_looks_unless_asked_to_raise_alarms(
+    tmp_path: Path, mini_line: Line, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10: `gigaline spc` created alarms and holds by default, more at each exploratory
+    re-run. Now it changes nothing (the file is the same, byte for byte) unless --raise-alarms
+    is given; then the line's hold_on_violation holds the affected units, once."""
+    from tests.mes.conftest import LINES
+
+    db = tmp_path / "plant.db"
+    with open_store(str(db)) as s:
+        init_line(s, mini_line)
+        rng = np.random.default_rng(5)
+        values = np.concatenate([rng.normal(26.0, 0.1, 50), rng.normal(26.6, 0.1, 15)])
+        assert ingest(s, _fill_events(values, datetime(2026, 3, 1, 6, tzinfo=UTC))).rejected == 0
+    line = tmp_path / "line.yaml"
+    line.write_text(
+        (LINES / "mini.yaml").read_text(encoding="utf-8")
+        + "\nquality:\n  specs:\n    - {step: fill, param: fill_mass_g, lsl: 25.5, usl: 26.5,"
+        " hold_on_violation: true}\n",
+        encoding="utf-8",
+    )
+    argv = ["spc", "fill", "fill_mass_g", "--db", str(db), "--baseline", "50", "--line", str(line)]
+
+    def state() -> tuple[int, int]:
+        with open_store(str(db), read_only=True) as s, s.engine.connect() as conn:
+            alarms = conn.execute(select(t.alarms.c.id)).all()
+            holds = conn.execute(select(t.holds.c.id)).all()
+        return len(alarms), len(holds)
+
+    before = db.read_bytes()
+    for _ in range(2):  # exploring: run it again and again
+        code, out = _cli(capsys, *argv, "--json")
+        assert code == 0 and out["violations"] and out["new_alarms"] == 0 and out["hold"] is None
+    assert db.read_bytes() == before and state() == (0, 0)
+    assert main(argv) == 0
+    assert "alarms: none stored (only looked; --raise-alarms stores" in capsys.readouterr().out
+
+    code, out = _cli(capsys, *argv, "--json", "--raise-alarms")
+    assert code == 0 and out["new_alarms"] > 0 and out["hold"]["units"] >= 15
+    assert state() == (out["new_alarms"], 1)
+    code, again = _cli(capsys, *argv, "--json", "--raise-alarms")
+    assert again["new_alarms"] == 0 and again["hold"] is None and state() == (out["new_alarms"], 1)
 
 
 def _expected_measures(events: list[dict[str, Any]]) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -284,7 +329,7 @@ def test_cli_json_shapes_and_plot(
 ) -> None:
     url, _ = loaded
     html = tmp_path / "fill.html"
-    code, out = _cli(capsys, "spc", "fill", "fill_mass_g", "--db", url, "--json", "--no-alarms",
+    code, out = _cli(capsys, "spc", "fill", "fill_mass_g", "--db", url, "--json",
                      "--plot", str(html))  # fmt: skip
     assert code == 0
     assert set(out) >= {"step", "param", "chart", "rules", "records", "points", "center", "lcl",
@@ -299,7 +344,7 @@ def test_cli_json_shapes_and_plot(
 
     code, out = _cli(capsys, "spc", "form", "charge_capacity_ah", "--db", url, "--json",
                      "--chart", "xbar_s", "--subgroup", "4", "--since", "2026-01-05T12:00:00Z",
-                     "--rules", "western_electric", "--no-alarms")  # fmt: skip
+                     "--rules", "western_electric")  # fmt: skip
     assert code == 0 and out["subgroup_size"] == 4 and out["points"] * 4 <= out["records"]
     assert out["first"] >= "2026-01-05T12:00:00"
 

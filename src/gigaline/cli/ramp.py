@@ -35,22 +35,29 @@ def ramp(
         int | None,
         typer.Option(
             "--simulate",
-            min=1,
             metavar="MONTHS",
             help="Also run the twin through the first MONTHS months of phase 1, its parameters "
             "following the learning curves, beside the plan.",
         ),
     ] = None,
     replications: Annotated[
-        int, typer.Option("--replications", min=1, help="Twin replications (with --simulate).")
+        int, typer.Option("--replications", help="Twin replications (with --simulate).")
     ] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the twin's streams.")] = 0,
 ) -> None:
     """Plan the ramp-up of every phase in the line file's ramp section: GWh made, scrap,
     capex spent and cumulative cost per kWh, month by month; with --simulate, the twin's
     phase 1 beside the plan."""
+    from gigaline.cli._checks import number, output_file
+    from gigaline.model import bounds
     from gigaline.plan.ramp import ramp_plan
 
+    if simulate is not None:
+        number("--simulate", simulate, bounds.RAMP_MONTHS)
+    number("--replications", replications, bounds.REPLICATIONS)
+    number("--seed", seed, bounds.SEED)
+    if report is not None:
+        output_file("--report", report, "ramp.html")
     line = load_line(line_file)
     result = ramp_plan(line)
     twin = None

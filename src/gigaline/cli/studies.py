@@ -12,7 +12,9 @@ import typer
 from rich.table import Table
 
 from gigaline.cli._app import app, console, progress_bar
-from gigaline.cli.experiment import ExecutorOpt, SchedulerOpt, WorkersOpt
+from gigaline.cli._checks import number, output_file
+from gigaline.cli.experiment import ExecutorOpt, SchedulerOpt, WorkersOpt, check_workers
+from gigaline.model import bounds
 
 if TYPE_CHECKING:
     from gigaline.studies import Candidate, OptimizationResult, SensitivityResult
@@ -48,7 +50,9 @@ def optimize(
         str | None,
         typer.Option("--direction", help="minimize or maximize (default: the figure's best)."),
     ] = None,
-    trials: Annotated[int | None, typer.Option("--trials", min=1, help="Designs to try.")] = None,
+    trials: Annotated[
+        int | None, typer.Option("--trials", help="Designs to try (1 to 100,000).")
+    ] = None,
     robust: Annotated[
         bool,
         typer.Option(
@@ -68,6 +72,11 @@ def optimize(
     from gigaline.sim.executors import open_executor
     from gigaline.studies import StudyError, optimize, parse_constraint
 
+    if trials is not None:
+        number("--trials", trials, bounds.TRIALS)
+    check_workers(workers)
+    if report is not None:
+        output_file("--report", report, "optimize.html")
     study = load_scenarios(scenario_file)
     spec = study.optimize
     objective = objective or (spec.objective if spec else None)
@@ -164,8 +173,7 @@ def sensitivity(
         int,
         typer.Option(
             "--samples",
-            min=2,
-            help="Sobol base samples N (N x (factors + 2) designs; a power of 2).",
+            help="Sobol base samples N (N x (factors + 2) designs; a power of 2, 2 to 65,536).",
         ),
     ] = 32,
     no_sobol: Annotated[
@@ -184,6 +192,10 @@ def sensitivity(
     from gigaline.sim.executors import open_executor
     from gigaline.studies import sensitivity as run
 
+    number("--samples", samples, bounds.SOBOL_SAMPLES)
+    check_workers(workers)
+    if report is not None:
+        output_file("--report", report, "sensitivity.html")
     study = load_scenarios(scenario_file)
     with open_executor(executor, scheduler, workers) as ex, progress_bar("analysing") as bar:
         task = bar.add_task(study.name, total=1.0)

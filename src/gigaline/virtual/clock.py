@@ -58,7 +58,11 @@ class Clock:
         self._monotonic, self._sleep = monotonic, sleep
         self.stop = stop
         if stop is not None:  # a stop request ends a wait at once (a signal handler sets it)
-            self._sleep = lambda s: stop.wait(min(s, _SLICE_S)) and None
+
+            def _wait(seconds: float) -> None:
+                stop.wait(min(seconds, _SLICE_S))
+
+            self._sleep = _wait
         self._wall0: float | None = None
         self.lag_s = 0.0
         self.max_lag_s = 0.0

@@ -20,7 +20,7 @@ from gigaline.mes.generate import generate_events
 from gigaline.model import load_line
 from tests._spy import Spy
 
-MINI = Path(__file__).resolve().parents[1] / "lines" / "mini.yaml"
+LINE = Path(__file__).resolve().parents[3] / "examples" / "two-machine.yaml"
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
@@ -36,9 +36,9 @@ def _window_s(days: float) -> float:
 def test_run_through_the_embedded_broker(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    days = 0.2
+    days = 0.01
     code, report = _run(
-        ["run", str(MINI), "--broker", "embedded", "--days", str(days), "--speed", "0",
+        ["run", str(LINE), "--broker", "embedded", "--days", str(days), "--speed", "0",
          "--out", str(tmp_path / "o"), "--wait", "60", "--json"],
         capsys,
     )  # fmt: skip
@@ -46,7 +46,7 @@ def test_run_through_the_embedded_broker(
     assert report["agree"] and report["differences"] == []
     truth, mes = report["truth"]["stations"], {s["station"]: s for s in report["mes"]["stations"]}
     assert set(truth) == set(mes)
-    assert sum(t["processed"] for t in truth.values()) > 100
+    assert sum(t["processed"] for t in truth.values()) > 500
     for station, t in truth.items():
         m = mes[station]
         assert (m["processed"], m["good"], m["ng"]) == (t["processed"], t["good"], t["ng"])
@@ -58,9 +58,9 @@ def test_run_through_the_embedded_broker(
 def test_run_through_mosquitto_at_1000x(
     mosquitto: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    days = 0.05  # 72 min of the line in about 4.3 s
+    days = 0.05  # 72 min of the line in 4.3 s
     code, report = _run(
-        ["run", str(MINI), "--broker", mosquitto.url, "--days", str(days), "--speed", "1000",
+        ["run", str(LINE), "--broker", mosquitto.url, "--days", str(days), "--speed", "1000",
          "--out", str(tmp_path / "o"), "--wait", "60", "--json"],
         capsys,
     )  # fmt: skip
@@ -72,15 +72,15 @@ def test_run_through_mosquitto_at_1000x(
 def test_virtual_line_plays_the_stream_and_says_goodbye(
     mosquitto: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    days, seed, start = 0.1, 3, "2026-01-05T06:00:00Z"
+    days, seed, start = 0.02, 3, "2026-01-05T06:00:00Z"
     spy = Spy(mosquitto.port, "spBv1.0/#", "gigaline/v1/#")
     code, truth = _run(
-        ["virtual-line", str(MINI), "--broker", mosquitto.url, "--days", str(days),
+        ["virtual-line", str(LINE), "--broker", mosquitto.url, "--days", str(days),
          "--seed", str(seed), "--speed", "0", "--start", start, "--json"],
         capsys,
     )  # fmt: skip
     assert code == 0
-    line = load_line(MINI)
+    line = load_line(LINE)
     from datetime import datetime, timedelta
 
     t0 = datetime.fromisoformat(start.replace("Z", "+00:00"))
@@ -112,7 +112,7 @@ def test_virtual_line_plays_the_stream_and_says_goodbye(
 def test_bad_arguments_are_refused_before_anything_starts(
     args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", str(MINI), "--out", str(tmp_path / "o"), *args]) == 2
+    assert main(["run", str(LINE), "--out", str(tmp_path / "o"), *args]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
