@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from gigaline.cli._app import app, console
-from gigaline.model import load_line
 
 if TYPE_CHECKING:
     from gigaline.model import Line
@@ -49,6 +48,7 @@ def ramp(
     """Plan the ramp-up of every phase in the line file's ramp section: GWh made, scrap,
     capex spent and cumulative cost per kWh, month by month; with --simulate, the twin's
     phase 1 beside the plan."""
+    from gigaline.model import load_line
     from gigaline.plan.ramp import ramp_plan
 
     line = load_line(line_file)
