@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from gigaline.cli._app import app, console, progress_bar
+from gigaline.cli._app import app, console, prepare_kernel, progress_bar
 
 if TYPE_CHECKING:
     from gigaline.sim import ExperimentResult
@@ -94,6 +94,7 @@ def experiment(
             console.print(f"{p}  ({sc.name})", highlight=False)
         return
     n = len(scenarios.scenarios) * scenarios.settings.replications
+    prepare_kernel()
     with open_executor(executor, scheduler, workers) as ex, progress_bar("simulating") as bar:
         task = bar.add_task(
             f"{len(scenarios.scenarios)} scenarios x {n // len(scenarios.scenarios)} replications",

@@ -75,11 +75,12 @@ def ramp(
 
 
 def _simulate(line: Line, months: int, replications: int, seed: int) -> TwinRamp:
-    from gigaline.cli._app import progress_bar
+    from gigaline.cli._app import prepare_kernel, progress_bar
     from gigaline.sim.executors import open_executor
     from gigaline.sim.ramp import simulate_ramp
 
     workers = min(replications, 64)
+    prepare_kernel()
     with open_executor("local", workers=workers) as ex, progress_bar("simulating") as bar:
         task = bar.add_task(f"{months} months of phase 1", total=1.0)
         return simulate_ramp(

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from gigaline.cli._app import app, console, print_warnings, progress_bar
+from gigaline.cli._app import app, console, prepare_kernel, print_warnings, progress_bar
 
 
 def _warmup(text: str) -> float | Literal["auto"]:
@@ -66,6 +66,7 @@ def simulate(
     from gigaline.sim.checks import SimulationWarning
 
     line = load_line(line_file)
+    prepare_kernel()
     with progress_bar("simulating") as bar, warnings.catch_warnings():
         warnings.simplefilter("ignore", SimulationWarning)  # printed below, once
         task = bar.add_task(line.name, total=1.0)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from gigaline.cli._app import app, console, progress_bar
+from gigaline.cli._app import app, console, prepare_kernel, progress_bar
 from gigaline.cli.experiment import ExecutorOpt, SchedulerOpt, WorkersOpt
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ def optimize(
     cons = [parse_constraint(t) for t in texts]
     n = trials or (spec.trials if spec and spec.trials else 40)
     direction = direction or (spec.direction if spec else None)
+    prepare_kernel()
     with open_executor(executor, scheduler, workers) as ex, progress_bar("optimising") as bar:
         task = bar.add_task(f"{n} designs", total=1.0)
         result = optimize(
@@ -185,6 +186,7 @@ def sensitivity(
     from gigaline.studies import sensitivity as run
 
     study = load_scenarios(scenario_file)
+    prepare_kernel()
     with open_executor(executor, scheduler, workers) as ex, progress_bar("analysing") as bar:
         task = bar.add_task(study.name, total=1.0)
         result = run(
