@@ -1,4 +1,4 @@
-"""Every command and snippet of the experiment and ramp documentation runs.
+"""Every command and snippet of the experiment, ramp and live-line documentation runs.
 
 Runs each ``gigaline`` line of the ``sh`` blocks of docs/experiments.md and docs/ramp.md (and
 the README's lines for the same commands) and each ``python`` block of those docs, in a
@@ -67,3 +67,45 @@ def test_documented_command_runs(
 @pytest.mark.parametrize("snippet", _snippets())
 def test_documented_snippet_runs(snippet: str, scratch: Path) -> None:
     exec(compile(snippet, "<docs>", "exec"), {})
+
+
+# -- docs/live.md: the MES commands of the live line, run in order on one database ----------
+
+LIVE_COMMANDS = ("mes", "ingest", "oee")
+
+
+def _live_commands() -> list[str]:
+    """The live doc's MES commands, then the README's ``gigaline oee`` lines (same database)."""
+    out = []
+    blocks = [(b, LIVE_COMMANDS) for b in _blocks(ROOT / "docs" / "live.md", "sh")]
+    blocks += [(b, ("oee",)) for b in _blocks(ROOT / "README.md", "sh")]
+    for block, commands in blocks:
+        for line in block.splitlines():
+            words = shlex.split(line, comments=True)
+            if len(words) > 1 and words[0] == "gigaline" and words[1] in commands:
+                out.append(line.split("#")[0].strip())
+    return out
+
+
+def test_live_doc_commands_and_snippet_run(
+    scratch: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cmds = _live_commands()
+    assert {c.split()[1] for c in cmds} == set(LIVE_COMMANDS), cmds
+    for command in cmds:
+        code = main(shlex.split(command)[1:])
+        captured = capsys.readouterr()
+        assert code == 0, (command, captured.err[-2000:])
+        assert captured.out.strip(), command
+    assert "49.17 %" in main_output(["oee", "--db", "oee.db", "--step", "assemble", "--since",
+                                     "2026-01-05T06:00Z", "--until", "2026-01-05T18:00Z",
+                                     "--silence", "3600"], capsys)  # fmt: skip
+    (snippet,) = _blocks(ROOT / "docs" / "live.md", "python")
+    exec(compile(snippet, "<docs/live.md>", "exec"), {})
+    oee, first = capsys.readouterr().out.split()
+    assert (float(oee), first) == (pytest.approx(590 * 60 / 72000), "unqualified")
+
+
+def main_output(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(argv) == 0
+    return capsys.readouterr().out

@@ -6,8 +6,8 @@ lists them. Command-line options (``--db``) win over the environment. A value th
 read (``GIGALINE_SIM_JIT=maybe``) is a :class:`SettingsError` naming the variable, the value and
 what is allowed, not a traceback.
 
-Coming settings (the broker of the MQTT connectors, the API's token and bind address) join
-this class, so that a server is configured by one object: ``create_app(settings)``.
+The HTTP API's settings (``api_*``: bind address, CORS, body limits, simulation workers) are
+fields here too, so that a server is configured by one object: ``create_app(settings)``.
 A long-running server must not write to a database nobody chose: it calls
 :meth:`Settings.require_explicit_database`, which refuses the implicit default.
 """
@@ -23,7 +23,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gigaline.errors import FieldError
 
-__all__ = ["DEFAULT_DATABASE", "ENV_PREFIX", "DatabaseChoice", "Settings", "SettingsError"]
+__all__ = [
+    "DEFAULT_DATABASE",
+    "ENV_PREFIX",
+    "LOOPBACK_HOSTS",
+    "DatabaseChoice",
+    "Settings",
+    "SettingsError",
+    "is_loopback",
+]
 
 ENV_PREFIX: Final = "GIGALINE_"
 #: The database used when none is given: a SQLite file in the working directory.
@@ -51,6 +59,22 @@ class DatabaseChoice:
 
     def __repr__(self) -> str:
         return f"DatabaseChoice({self.value!r}, source={self.source!r})"
+
+
+#: Host names that always mean this machine (addresses 127.0.0.0/8 and ::1 count as well).
+LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a bind address) is reachable only from this machine."""
+    import ipaddress
+
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_cache_dir() -> Path:
@@ -85,6 +109,71 @@ class Settings(BaseSettings):
         description="Where gigaline keeps caches (compiled simulation kernels under numba/). "
         "Default: $XDG_CACHE_HOME/gigaline, else ~/.cache/gigaline. NUMBA_CACHE_DIR, if set, "
         "wins for the kernels.",
+    )
+
+    oee_silence_s: float = Field(
+        default=7200.0,
+        gt=0,
+        description="Live OEE: seconds after a station's last message (state change or process "
+        "record) from which its time counts as unqualified downtime while it says it is running "
+        "(ISO 22400-2 gives no figure; an assumption: above the longest a station works without "
+        "finishing a unit, about an hour for a coil at a coater of the reference line).",
+    )
+    api_host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        max_length=253,
+        description="Address `gigaline serve` binds to (--host wins). The default is reachable "
+        "from this machine only; 0.0.0.0 serves every interface (tokens are then required).",
+    )
+    api_port: int = Field(
+        default=8000, ge=1, le=65535, description="TCP port of `gigaline serve` (--port wins)."
+    )
+    api_cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins a browser may call the API from (CORS), as a JSON list: "
+        '["https://mes.plant.example"]. Empty (the default): no cross-origin calls.',
+    )
+    api_max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=1024**3,
+        description="Largest request body of the API [bytes] except events and line files "
+        "(larger: 413 problem). Default 1 MiB (assumption: holds, tokens and run requests are "
+        "a few hundred bytes).",
+    )
+    api_max_events_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        le=1024**3,
+        description="Largest body of POST /api/v1/events [bytes]. Default 16 MiB: about "
+        "40,000 events of 400 bytes (assumption: a connector posts a batch every few seconds).",
+    )
+    api_max_line_file_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest line file uploaded to the API [bytes] (at most the loader's 16 "
+        "MiB). Default 1 MiB: the 20 GWh reference line is 28 kB.",
+    )
+    api_sim_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes of the API's simulation runs. Default 1: a run takes a "
+        "core; more cores serve more runs at once.",
+    )
+    api_sim_queue: int = Field(
+        default=4,
+        ge=1,
+        le=1000,
+        description="Simulation runs the API holds waiting or running at once; one more is "
+        "refused (429 problem) until one ends.",
+    )
+    api_demo: bool = Field(
+        default=False,
+        description="Serve the API without tokens (every request is an admin). Only on a "
+        "loopback address: `gigaline serve --demo` sets it, and refuses any other host.",
     )
 
     @classmethod

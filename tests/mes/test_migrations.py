@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from gigaline.mes.sql import SqlStore, open_store
-from gigaline.mes.sql.db import downgrade, resolve_url, upgrade
+from gigaline.mes.sql.db import HEAD, downgrade, resolve_url, upgrade
 from gigaline.mes.sql.tables import metadata
 
 
@@ -17,7 +17,7 @@ def test_migrated_schema_matches_the_tables(db_url: str) -> None:
         with store.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(ctx, metadata) == []
-            assert ctx.get_current_revision() == "0003"
+            assert ctx.get_current_revision() == HEAD
         upgrade(store.engine)  # again: nothing to do
         downgrade(store.engine, "base")
         assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}

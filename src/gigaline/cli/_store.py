@@ -22,11 +22,22 @@ FLAGS: Final = {
     "reason": "--reason",
     "db": "--db / GIGALINE_DB",
     "hold_id": "hold",
+    "station": "--station",
+    "step": "--step",
+    "line": "--line",
+    "until": "--until",
+    "by": "--by",
+    "silence_s": "--silence",
+    "role": "--role",
+    "name": "--name",
+    "token_id": "token",
 }
 
 
-def open_db(db: str | None, create: bool = False) -> SqlStore:
-    """The store named by ``--db``, else ``GIGALINE_DB``, else ``gigaline.db`` (said on stderr)."""
+def open_db(db: str | None, create: bool = False, read_only: bool = False) -> SqlStore:
+    """The store named by ``--db``, else ``GIGALINE_DB``, else ``gigaline.db`` (said on stderr).
+
+    ``read_only``: never create the database or write to it (``gigaline oee``)."""
     from gigaline.mes.sql import open_store
     from gigaline.settings import Settings  # here: `gigaline plan` need not load it
 
@@ -37,4 +48,4 @@ def open_db(db: str | None, create: bool = False) -> SqlStore:
         console_err.print(
             f"database: {where} (the default; give --db or set GIGALINE_DB)", highlight=False
         )
-    return open_store(choice.value, create=create, settings=settings)
+    return open_store(choice.value, create=create, settings=settings, read_only=read_only)

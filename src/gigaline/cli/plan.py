@@ -8,7 +8,6 @@ their full width and names wrap instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +15,7 @@ import typer
 from rich.table import Table
 
 from gigaline.cli._app import app, console, console_err
+from gigaline.cli._tables import number_table as _table
 
 if TYPE_CHECKING:
     from gigaline.plan import LinePlan, Plan
@@ -100,34 +100,6 @@ def _print(result: Plan) -> None:
         console.print(t, crop=False)  # a table wider than the console is never cut
     for note in p.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
-
-
-def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], text: int) -> Table:
-    """A table whose first ``text`` columns wrap and whose number columns never shrink."""
-    t = Table(title=title, title_justify="left")
-    for i, col in enumerate(header):
-        if i < text:
-            longest = max((len(w) for r in rows for w in _plain(r[i]).split()), default=1)
-            t.add_column(col, overflow="fold", min_width=min(longest, 10))
-        else:
-            width = max(len(_plain(r[i])) for r in rows) if rows else 1
-            t.add_column(col, justify="right", overflow="fold", min_width=width)
-    for r in rows:
-        t.add_row(*r)
-    return t
-
-
-def _plain(cell: str) -> str:
-    """A cell's text without rich markup (for widths)."""
-    out, skip = [], False
-    for ch in cell:
-        if ch == "[":
-            skip = True
-        elif ch == "]" and skip:
-            skip = False
-        elif not skip:
-            out.append(ch)
-    return "".join(out)
 
 
 def _steps_table(p: LinePlan) -> Table:

@@ -21,14 +21,15 @@ LineOpt = Annotated[
 ]  # fmt: skip
 
 
-def _since(text: str | None) -> datetime | None:
+def _since(text: str | None, field: str = "since") -> datetime | None:
+    """A time option (RFC 3339; no zone means UTC) as an aware UTC datetime."""
     if text is None:
         return None
     try:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise FieldError(
-            "since", text, "not a time; give RFC 3339 / ISO 8601, e.g. 2026-01-05T06:00Z"
+            field, text, "not a time; give RFC 3339 / ISO 8601, e.g. 2026-01-05T06:00Z"
         ) from exc
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 

@@ -10,6 +10,7 @@ from gigaline.kpi.oee import (
     availability,
     effectiveness,
     oee,
+    oee_factors,
     oee_from_times,
     quality_rate,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "little_lead_time_s",
     "mean_ci95",
     "oee",
+    "oee_factors",
     "oee_from_times",
     "paired_ci95",
     "quality_rate",

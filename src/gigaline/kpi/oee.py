@@ -9,6 +9,11 @@ operations management), in the standard's own terms:
 Availability = APT / PBT; effectiveness (performance) = PRI x PQ / APT; quality rate = GQ / PQ;
 OEE = availability x effectiveness x quality rate = GQ x PRI / PBT.
 
+:func:`oee_factors` is the one place both the twin (:mod:`gigaline.sim.results`) and the MES
+(:mod:`gigaline.mes.services.oee`) turn those elements into the three factors, from the planned
+operation time POT and the planned downtime PDOT (PBT = POT - PDOT): the same state times and
+counts give bit for bit the same factors in both.
+
 Worked example (the standard's relations; numbers from the OPC UA MachineTool companion
 specification's illustration, reference.opcfoundation.org, MachineTool v1.01 C.2.4): PBT 1,440,
 APT 1,200, PRI 1, PQ 1,100, GQ 1,080 gives A = 0.8333, E = 0.9167, Q = 0.9818, OEE = 0.75.
@@ -25,7 +30,15 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["OEE", "availability", "effectiveness", "oee", "oee_from_times", "quality_rate"]
+__all__ = [
+    "OEE",
+    "availability",
+    "effectiveness",
+    "oee",
+    "oee_factors",
+    "oee_from_times",
+    "quality_rate",
+]
 
 X = TypeVar("X", float, npt.NDArray[np.float64])
 
@@ -57,6 +70,17 @@ def quality_rate(gq: X, pq: X) -> X:
 def oee(a: X, e: X, q: X) -> X:
     """OEE = availability x effectiveness x quality rate."""
     return a * e * q  # type: ignore[return-value,operator]
+
+
+def oee_factors(pot_s: X, pdot_s: X, apt_s: X, pri_s: X, pq: X, gq: X) -> tuple[X, X, X]:
+    """(availability, effectiveness, quality rate) of work units from the ISO 22400-2 elements.
+
+    ``pot_s``: planned operation time; ``pdot_s``: planned downtime inside it (planned busy time
+    PBT = POT - PDOT); ``apt_s``: actual production time; ``pri_s``: planned run time per item;
+    ``pq``, ``gq``: produced and good quantity. Scalars or arrays (one entry per work unit).
+    """
+    pbt: X = np.asarray(pot_s) - np.asarray(pdot_s)  # type: ignore[assignment]
+    return availability(apt_s, pbt), effectiveness(pri_s, pq, apt_s), quality_rate(gq, pq)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,10 @@ from gigaline.mes.ports import (
     LineLayout,
     MeasureSeries,
     NewHold,
+    OeeLayout,
+    OeeStep,
     StationRef,
+    StationTimeline,
     StepInfo,
     StepResult,
     StoredCurve,
@@ -63,6 +66,8 @@ class MemoryStore:
         self._site: str | None = None
         self._lines: dict[str, tuple[str, str, str | None]] = {}  # line -> (site, area, quality)
         self._steps: dict[tuple[str, str], tuple[int, StepInfo]] = {}  # (line, step) -> (id, info)
+        self._step_oee: dict[tuple[str, str], tuple[str, float | None]] = {}  # -> (kind, PRI)
+        self._calendars: dict[str, str | None] = {}
         self._stations: dict[str, StationRef] = {}
         self._events: dict[EventKey, tuple[Any, ...]] = {}
         self._lots: dict[str, tuple[Any, ...]] = {}
@@ -165,6 +170,7 @@ class MemoryStore:
             if self._site is None:
                 self._site = layout.site
             self._lines[layout.line] = (layout.site, layout.area, layout.quality_json)
+            self._calendars[layout.line] = layout.calendar_json
             added = 0
             for step in layout.steps:
                 key = (layout.line, step.name)
@@ -172,6 +178,7 @@ class MemoryStore:
                     info = StepInfo(step.name, layout.line, step.process, step.position)
                     self._steps[key] = (len(self._steps) + 1, info)
                 step_id, info = self._steps[key]
+                self._step_oee[key] = (step.kind, step.pri_s)
                 for name in step.stations:
                     if name not in self._stations:
                         self._stations[name] = StationRef(
@@ -365,6 +372,53 @@ class MemoryStore:
         """Cell -> stored grade (for tests)."""
         with self._lock:
             return {u: g.grade for u, (g, _) in self._grades.items()}
+
+    # -- OeeReader -----------------------------------------------------------------------
+
+    def oee_layout(self) -> OeeLayout:
+        with self._lock:
+            by_step: dict[int, list[str]] = defaultdict(list)
+            for name, ref in sorted(self._stations.items(), key=lambda kv: kv[1].station_id):
+                by_step[ref.step_id].append(name)
+            order = list(self._lines)
+            steps = [
+                OeeStep(info.name, info.line, self._step_oee[key][0], info.position,
+                        self._step_oee[key][1], tuple(by_step[i]))
+                for key, (i, info) in self._steps.items()
+            ]  # fmt: skip
+            steps.sort(key=lambda s: (order.index(s.line), s.position))
+            return OeeLayout(dict(self._calendars), steps)
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        a, b = _utc(since), _utc(until)
+        with self._lock:
+            ids = {self._stations[n].station_id: n for n in stations if n in self._stations}
+            standing: dict[int, tuple[datetime, str, str | None]] = {}
+            inside: dict[int, list[tuple[datetime, str, str | None]]] = defaultdict(list)
+            for row in sorted(self._states, key=lambda r: _utc(r[2])):  # stable: append order
+                sid, ts = row[1], _utc(row[2])
+                if sid not in ids:
+                    continue
+                if ts < a:
+                    standing[sid] = (ts, row[3], row[4])
+                elif ts < b:
+                    inside[sid].append((ts, row[3], row[4]))
+            recs: dict[int, list[tuple[float, bool]]] = defaultdict(list)
+            for r in self._records:
+                ts = _utc(r[5])
+                if r[3] in ids and a <= ts < b:
+                    recs[r[3]].append((ts.timestamp(), r[6] == "OK"))
+        out = {}
+        for sid, name in ids.items():
+            rows = sorted(recs.get(sid, ()))
+            out[name] = StationTimeline(
+                name, standing.get(sid), inside.get(sid, []),
+                np.array([t for t, _ in rows], dtype=np.float64),
+                np.array([ok for _, ok in rows], dtype=np.bool_),
+            )  # fmt: skip
+        return out
 
     # -- Tallies -------------------------------------------------------------------------
 

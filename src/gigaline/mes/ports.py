@@ -16,9 +16,14 @@ The doors, by concern:
 - :class:`GenealogyReader`: a unit's history and the genealogy walks (trace, where-used);
 - :class:`MeasureReader`: the stored measures SPC and grading read;
 - :class:`HoldBook`, :class:`AlarmBook`, :class:`GradeBook`: holds, SPC alarms, cell grades;
-- :class:`Tallies`: counts of stored rows and of OK / NG records per step.
+- :class:`Tallies`: counts of stored rows and of OK / NG records per step;
+- :class:`OeeReader`: what live OEE reads: the line's calendar and PRI, and each station's
+  states and records in a window (:mod:`gigaline.mes.services.oee`).
 
 :class:`Store` is all of them, plus :meth:`Store.require` and :meth:`Store.close`.
+:class:`AccessBook` (the HTTP API's tokens and the audit trail) stands beside them: only a
+store that serves the API needs it (the SQL store). A store that keeps an audit trail records
+every hold put and released in it, in the same transaction as the hold.
 
 Times handed to a store are aware UTC datetimes; times it returns are UTC (aware, or naive
 meaning UTC: :func:`gigaline.mes.services.models.rfc3339` reads both).
@@ -39,10 +44,12 @@ from gigaline.mes.rows import Rows
 from gigaline.model.quality import QualitySpec
 
 __all__ = [
+    "AccessBook",
     "ActiveHold",
     "Alarm",
     "AlarmBook",
     "AppendConflictError",
+    "AuditEntry",
     "CellGrade",
     "EventLog",
     "Feature",
@@ -55,7 +62,11 @@ __all__ = [
     "MeasureReader",
     "MeasureSeries",
     "NewHold",
+    "OeeLayout",
+    "OeeReader",
+    "OeeStep",
     "StationRef",
+    "StationTimeline",
     "StepInfo",
     "StepLayout",
     "StepResult",
@@ -63,12 +74,13 @@ __all__ = [
     "StoredCurve",
     "StoredRecord",
     "Tallies",
+    "TokenRow",
     "UnitHistory",
 ]
 
 #: What a store may be asked to serve; a store that cannot (an SQL database made by an older
 #: gigaline) says so in :meth:`Store.require`.
-Feature = Literal["ingest", "spc", "grading"]
+Feature = Literal["ingest", "spc", "grading", "access"]
 
 
 class AppendConflictError(StoreError):
@@ -112,6 +124,8 @@ class StepLayout:
     unit: str
     stations: tuple[str, ...]
     equipment_kind: str
+    #: planned run time per item of one station [s] (ISO 22400-2 PRI); None: not per cell
+    pri_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +137,8 @@ class LineLayout:
     line: str
     quality_json: str | None
     steps: tuple[StepLayout, ...]
+    #: the line file's calendar section as JSON (planned stops for live OEE)
+    calendar_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +269,67 @@ class StepResult:
     position: int
     records: int
     ok: int
+
+
+@dataclass(frozen=True, slots=True)
+class OeeStep:
+    """A registered step as live OEE needs it: its line, kind, PRI and stations."""
+
+    name: str
+    line: str
+    kind: str
+    position: int
+    pri_s: float | None
+    stations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OeeLayout:
+    """The registered lines' calendars (JSON of the line file's section, None: none stored)
+    and steps, in route order."""
+
+    calendars: dict[str, str | None]
+    steps: list[OeeStep]
+
+
+@dataclass(frozen=True)
+class StationTimeline:
+    """What one station reported about a window: its state standing at the window's start
+    (None: none stored before it), its state changes inside the window in time order, and the
+    end times of its process records inside the window (UNIX seconds) with their results."""
+
+    station: str
+    standing: tuple[datetime, str, str | None] | None
+    states: list[tuple[datetime, str, str | None]]
+    record_s: NDArray[np.float64] = field(repr=False)
+    record_ok: NDArray[np.bool_] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """A stored API token (never its secret, only its SHA-256): id, name, role, made and
+    revoked by whom, when."""
+
+    id: int
+    name: str
+    role: str
+    sha256: str
+    created: datetime
+    created_by: str
+    revoked: datetime | None
+    revoked_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit trail: who did what to which target, when, with what detail."""
+
+    id: int
+    ts: datetime
+    user: str
+    action: str
+    target: str
+    detail: dict[str, Any]
 
 
 # -- the doors ------------------------------------------------------------------------------
@@ -420,6 +497,21 @@ class Tallies(Protocol):
         ...
 
 
+class OeeReader(Protocol):
+    """What live OEE reads."""
+
+    def oee_layout(self) -> OeeLayout:
+        """Every registered line's calendar and every step with its PRI and stations."""
+        ...
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        """Per station of ``stations``: its :class:`StationTimeline` over [since, until)
+        (state changes at ``since`` <= ts < ``until``, records with ``since`` <= ts < ``until``)."""
+        ...
+
+
 class Store(
     EventLog,
     LineRegistry,
@@ -429,6 +521,7 @@ class Store(
     AlarmBook,
     GradeBook,
     Tallies,
+    OeeReader,
     Protocol,
 ):
     """Every door of an MES store."""
@@ -439,4 +532,28 @@ class Store(
 
     def close(self) -> None:
         """Release what the store holds (connections)."""
+        ...
+
+
+class AccessBook(Protocol):
+    """The HTTP API's tokens (by the SHA-256 of their secret) and the audit trail."""
+
+    def add_token(self, name: str, role: str, sha256: str, by: str, when: datetime) -> int:
+        """Store a token (its hash) and its audit line in one transaction; its id."""
+        ...
+
+    def token_by_hash(self, sha256: str) -> TokenRow | None:
+        """The token whose secret has this SHA-256 (hex), revoked or not; None if none."""
+        ...
+
+    def tokens(self, include_revoked: bool = False) -> list[TokenRow]:
+        """Tokens, oldest first: active only unless ``include_revoked``."""
+        ...
+
+    def revoke_token(self, token_id: int, by: str, when: datetime) -> bool:
+        """Revoke an active token (and audit it); False when none active had that id."""
+        ...
+
+    def audit_trail(self, limit: int = 100, before: int | None = None) -> list[AuditEntry]:
+        """The latest ``limit`` audit lines (with id below ``before``, if given), newest first."""
         ...

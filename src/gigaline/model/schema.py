@@ -353,6 +353,11 @@ class Line(_Strict):
             return electrode.area_m2 / step.width_m
         return 1.0
 
+    def pri_s_per_cell(self, step: Step) -> float:
+        """Planned run time per item of one machine of ``step``, per cell [s] (ISO 22400-2
+        PRI: the nominal time one cell's worth of work takes, before failures and yield)."""
+        return self.units_per_cell(step) / step.rate_per_machine_units_per_s
+
     def predecessors(self, step: Step) -> list[Step]:
         """The steps that feed ``step`` directly (two or more at a merge)."""
         flow = self.flow

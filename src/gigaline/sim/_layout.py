@@ -150,7 +150,11 @@ G_PER_LOST = 15  # active periods dropped because the record was full
 G_DIRTY_N = 16  # steps whose activity may have changed in this event
 G_SORTED = 17  # 1: events in a sorted array, 0: in a binary heap (see kernel._push)
 SORTED_BASE = 8  # the sorted array starts here, after sentinels due at +inf
-N_G = 18
+G_TR_ON = 18  # 1: the kernel writes its trace (gigaline.sim.trace), 0: it writes nothing
+G_TR_N = 19  # trace records written since the last drain
+G_TR_DRAIN = 20  # run_until returns early (1) once this many records wait to be drained
+G_TR_LOST = 21  # records dropped because the trace buffer was full (never, by construction)
+N_G = 22
 
 # ---- global floats GF[col] ---------------------------------------------------------------
 GF_NOW = 0
@@ -167,6 +171,30 @@ D_WEIBULL = 5
 D_UNIFORM = 6
 D_TRIANGULAR = 7
 D_EMPIRICAL = 8
+
+# ---- trace records: TRT[row] = time, TRI[row * N_TR + col] ---------------------------------
+#
+# Units are numbered per step: a step's n-th started cell (ST_STARTED), the n-th cell it passes
+# on (ST_OUT) and the n-th cell its consumer takes from its output buffer (ST_CONSUMED, first
+# in, first out) each have index n - 1. A record carries the counter before the change, so the
+# ids of its cells are [TR_ID, TR_ID + TR_N).
+TR_KIND = 0
+TR_STEP = 1
+TR_WHO = 2  # server (jobs, server states) or machine (machine stops)
+TR_N = 3
+TR_ID = 4
+TR_X = 5
+N_TR = 6
+TR_START = 0  # step, server, cells, first started index, machine
+TR_TAKE = 1  # input step, server, cells, first consumed index of that input, consuming step
+TR_END = 2  # step, server, good cells, -1, scrapped cells (job end: scrap drawn)
+TR_DEPOSIT = 3  # step, server, cells, first output index, 0 (into the buffer or the sink)
+TR_SERVER = 4  # step, server, 0, 0, new running state (WORKING, STARVED, BLOCKED)
+TR_MACHINE = 5  # step, machine, down flag, planned flag, cause (CAUSE_*)
+CAUSE_FAILURE = 0
+CAUSE_REPAIR = 1
+CAUSE_PLAN_START = 2
+CAUSE_PLAN_END = 3
 
 # ---- work list operations --------------------------------------------------------------
 WL_START = 0

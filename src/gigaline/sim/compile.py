@@ -190,13 +190,12 @@ def _job(line: Line, step: Step, coil_length_m: float) -> tuple[int, float, Dist
         # Built from validated numbers, not read from a file: a coil of a slow, wide web may
         # take longer than the 10-year bound of a time a line file may give.
         coil = Fixed.model_construct(value=seconds)
-        return cells, 1.0, coil, upc / step.speed_m_per_s
+        return cells, 1.0, coil, line.pri_s_per_cell(step)
     assert step.cycle_time is not None
     per_cycle = 1 if step.kind == "dwell" else step.units_per_cycle  # dwell: per place
     cells_per_cycle = per_cycle / upc
     cells = max(1, round(cells_per_cycle))
-    pri = upc / step.rate_per_machine_units_per_s
-    return cells, cells / cells_per_cycle, step.cycle_time, pri
+    return cells, cells / cells_per_cycle, step.cycle_time, line.pri_s_per_cell(step)
 
 
 def compile_line(line: Line, coil_length_m: float = DEFAULT_COIL_LENGTH_M) -> CompiledLine:

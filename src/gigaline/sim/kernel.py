@@ -32,6 +32,10 @@ import numpy as np
 from gigaline.sim._jit import jit, jit_inline
 from gigaline.sim._layout import (
     BLOCKED,
+    CAUSE_FAILURE,
+    CAUSE_PLAN_END,
+    CAUSE_PLAN_START,
+    CAUSE_REPAIR,
     CLOCK_ONE,
     CLOCK_PLACES,
     D_EXPONENTIAL,
@@ -58,6 +62,10 @@ from gigaline.sim._layout import (
     G_PLAN_I,
     G_SEQ,
     G_SORTED,
+    G_TR_DRAIN,
+    G_TR_LOST,
+    G_TR_N,
+    G_TR_ON,
     G_WL_N,
     GF_GMIN,
     GF_NOW,
@@ -90,6 +98,7 @@ from gigaline.sim._layout import (
     N_ST,
     N_STATES,
     N_STF,
+    N_TR,
     N_VF,
     N_VI,
     PLANNED,
@@ -132,6 +141,12 @@ from gigaline.sim._layout import (
     STF_PSTART,
     STF_WIP_AREA,
     STF_WIP_T,
+    TR_DEPOSIT,
+    TR_END,
+    TR_MACHINE,
+    TR_SERVER,
+    TR_START,
+    TR_TAKE,
     VF_SNAP,
     VF_SREM,
     VI_JOB,
@@ -262,6 +277,37 @@ def _pop(K: Arrays) -> int:
     HI[2 * i] = s_last
     HI[2 * i + 1] = c_last
     return int(code)
+
+
+# ---- the trace (gigaline.sim.trace): off unless the state has a trace buffer -------------
+
+
+@jit_inline
+def _trace(K: Arrays, now: float, kind: int, step: int, who: int, n: int, ident: int,
+           x: int) -> None:  # fmt: skip
+    """Append one trace record (see gigaline.sim._layout, TR_*) if the trace is on.
+
+    Off (no buffer), this is one load and a predictable branch. The runner drains the buffer
+    before it fills (G_TR_DRAIN, checked between events); a record that would not fit is
+    counted in G_TR_LOST, which the runner refuses.
+    """
+    G = K[17]
+    if G[G_TR_ON] == 0:
+        return
+    TRT, TRI = K[31], K[32]
+    r = G[G_TR_N]
+    if r >= TRT.shape[0]:
+        G[G_TR_LOST] += 1
+        return
+    TRT[r] = now
+    b = r * N_TR
+    TRI[b] = kind
+    TRI[b + 1] = step
+    TRI[b + 2] = who
+    TRI[b + 3] = n
+    TRI[b + 4] = ident
+    TRI[b + 5] = x
+    G[G_TR_N] = r + 1
 
 
 # ---- bookkeeping: state times, work in process, activity -----------------------------------
@@ -398,6 +444,7 @@ def _set_state(K: Arrays, v: int, new: int, now: float) -> None:
     MI[m * N_MI + MI_NWORK + old] -= 1
     MI[m * N_MI + MI_NWORK + new] += 1
     VI[v * N_VI + VI_STATE] = new
+    _trace(K, now, TR_SERVER, VI[v * N_VI + VI_STEP], v, 0, 0, new)
     # Only a running machine's servers are in the running-state sums and decide its step's
     # activity. A stopped machine's servers count as down or planned whatever their state,
     # and the machine is inactive (planned) or active (down) as a whole.
@@ -612,9 +659,11 @@ def _start_job(K: Arrays, v: int, s: int, now: float) -> None:
     SI, ST, MF, VI, VF = K[0], K[6], K[9], K[11], K[12]
     j = SI[s * N_SI + SI_JOB]
     VI[v * N_VI + VI_JOB] = j
+    _trace(K, now, TR_START, s, v, j, ST[s * N_ST + ST_STARTED], VI[v * N_VI + VI_MACH])
     for i in range(SI[s * N_SI + SI_NIN]):
         VI[v * N_VI + VI_LOAD0 + i] = 0
         b = SI[s * N_SI + SI_IN0 + i]
+        _trace(K, now, TR_TAKE, b, v, j, ST[b * N_ST + ST_CONSUMED], s)
         ST[b * N_ST + ST_CONSUMED] += j
         _wip_add(K, b, -j, now)
     ST[s * N_ST + ST_STARTED] += j
@@ -733,6 +782,8 @@ def _unblock(K: Arrays, s: int, now: float) -> None:
             space = SI[s * N_SI + SI_BUFCAP] - ST[s * N_ST + ST_LEVEL]
             if space < d:
                 d = space if space > 0 else 0
+        if d > 0:
+            _trace(K, now, TR_DEPOSIT, s, v, d, ST[s * N_ST + ST_OUT], 0)
         _deposit(K, s, d, now)
         VI[v * N_VI + VI_REM] = rem - d
         if rem - d > 0:
@@ -784,6 +835,7 @@ def _end_job(K: Arrays, v: int, now: float) -> None:
         if SI[s * N_SI + SI_MAIN] == 1:
             _count(K, sc, now, True)
     good = j - sc
+    _trace(K, now, TR_END, s, v, good, -1, sc)
     cons = SI[s * N_SI + SI_CONS]
     if ST[s * N_ST + ST_BQ_N] == 0 and (
         cons < 0 or SI[s * N_SI + SI_BUFCAP] - ST[s * N_ST + ST_LEVEL] >= good
@@ -791,6 +843,8 @@ def _end_job(K: Arrays, v: int, now: float) -> None:
         # Fast path (most jobs): nobody blocked ahead and room for all of it. Deposit now and,
         # if no other server of the step is waiting and the inputs are there, start the next
         # job on this server at once: it stays working, with no state changes to book.
+        if good > 0:
+            _trace(K, now, TR_DEPOSIT, s, v, good, ST[s * N_ST + ST_OUT], 0)
         _deposit(K, s, good, now)
         VI[v * N_VI + VI_REM] = 0
         if (
@@ -837,6 +891,16 @@ def _stop(K: Arrays, m: int, planned: bool, now: float) -> None:
     else:
         MI[m * N_MI + MI_DOWN] = 1
         MI[m * N_MI + MI_FAILS] += 1
+    _trace(
+        K,
+        now,
+        TR_MACHINE,
+        MI[m * N_MI + MI_STEP],
+        m,
+        MI[m * N_MI + MI_DOWN],
+        MI[m * N_MI + MI_PLANNED],
+        CAUSE_PLAN_START if planned else CAUSE_FAILURE,
+    )
     _park_loading(K, m)
     _inact_add(K, MI[m * N_MI + MI_STEP], _inactive(K, m) - c0)
 
@@ -932,6 +996,7 @@ def _on_repair(K: Arrays, m: int, now: float) -> None:
     c0 = _inactive(K, m)
     _new_clock(K, m, _sample_step(K, s, SI_MTBF), now)  # (while down: the clock stands)
     MI[m * N_MI + MI_DOWN] = 0
+    _trace(K, now, TR_MACHINE, s, m, 0, MI[m * N_MI + MI_PLANNED], CAUSE_REPAIR)
     if MI[m * N_MI + MI_PLANNED] == 0:
         _resume(K, m, now)
     _inact_add(K, s, _inactive(K, m) - c0)
@@ -969,6 +1034,7 @@ def _on_plan(K: Arrays, now: float) -> None:
             _flush_machine(K, m, now)
             c0 = _inactive(K, m)
             MI[m * N_MI + MI_PLANNED] = 0
+            _trace(K, now, TR_MACHINE, s, m, MI[m * N_MI + MI_DOWN], 0, CAUSE_PLAN_END)
             if MI[m * N_MI + MI_DOWN] == 0:
                 _resume(K, m, now)
             _inact_add(K, s, _inactive(K, m) - c0)
@@ -1064,11 +1130,12 @@ def run_until(K: Arrays, t_stop: float, per_drain: int) -> int:
     """Process events up to ``t_stop`` and bring every total up to it; returns 0.
 
     Returns 1 early (totals not flushed) when the active-period record holds ``per_drain``
-    rows, so that the caller can drain it and call again.
+    rows, or the trace buffer ``G[G_TR_DRAIN]`` records, so that the caller can drain them and
+    call again.
     """
     SI, MI, HT, G, GF = K[0], K[8], K[15], K[17], K[18]
     while G[G_HN] > 0 and HT[_top(K)] <= t_stop:
-        if G[G_PER_N] >= per_drain:
+        if G[G_PER_N] >= per_drain or G[G_TR_N] >= G[G_TR_DRAIN]:
             return 1
         now = HT[_top(K)]
         code = _pop(K)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gigaline.kpi import MeanCI, availability, effectiveness, mean_ci95, quality_rate
+from gigaline.kpi import MeanCI, mean_ci95, oee_factors
 from gigaline.sim._layout import N_STATES, PLANNED, SI_K, SI_MAIN, SI_NMACH, SI_NV
 from gigaline.sim.capacity import static_capacity
 from gigaline.sim.checks import headline_undefined, run_warnings, step_undefined
@@ -38,14 +38,11 @@ def _step_table(c: CompiledLine, r: RunRecord) -> pd.DataFrame:
     np.add.at(srv, r.machine_step, r.state_s)
     k = c.SI[:, SI_K].astype(float)
     machine_s = srv / k[:, None]  # server seconds -> machine seconds
-    pbt = c.SI[:, SI_NMACH] * T - machine_s[:, PLANNED]
-    apt = machine_s[:, 0]
     out = r.counters[:, 1].astype(float)
     scrap = r.counters[:, 2].astype(float)
     pq = out + scrap
-    a = availability(apt, pbt)
-    e = effectiveness(c.pri_s_per_cell, pq, apt)
-    q = quality_rate(out, pq)
+    pot = c.SI[:, SI_NMACH] * T  # planned operation time: every machine over the window
+    a, e, q = oee_factors(pot, machine_s[:, PLANNED], machine_s[:, 0], c.pri_s_per_cell, pq, out)
     shares = srv / (c.SI[:, SI_NV][:, None] * T)
     table = pd.DataFrame(
         {

@@ -1,10 +1,15 @@
 """Run one replication: drive the kernel segment by segment, snapshot at the end of warm-up, and
-return the raw totals of the measured window as a picklable :class:`RunRecord`."""
+return the raw totals of the measured window as a picklable :class:`RunRecord`.
+
+:func:`run_traced` does the same and yields the kernel's trace (gigaline.sim.trace) as it
+goes, one :class:`TraceChunk` per drain of the kernel's fixed buffer: memory stays bounded
+whatever the horizon, and a consumer sees the run in time order.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +24,11 @@ from gigaline.sim._layout import (
     G_N_OUT,
     G_PER_LOST,
     G_PER_N,
+    G_TR_LOST,
+    G_TR_N,
     MI_FAILS,
     MI_STEP,
+    N_TR,
     ST_CONSUMED,
     ST_JOBS,
     ST_LEVEL,
@@ -34,11 +42,11 @@ from gigaline.sim._layout import (
 from gigaline.sim.bottleneck import momentary_bottleneck
 from gigaline.sim.budget import check_memory, check_request
 from gigaline.sim.calendar import planned_stop_seconds, planned_stops
-from gigaline.sim.compile import CompiledLine
+from gigaline.sim.compile import CompiledLine, SimulationError
 from gigaline.sim.kernel import init_run, run_until
 from gigaline.sim.state import PERIOD_ROWS, KernelState, new_state
 
-__all__ = ["RunRecord", "run_replication"]
+__all__ = ["RunRecord", "TraceChunk", "run_replication", "run_traced"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -87,6 +95,18 @@ class RunRecord:
         return self.horizon_s - self.warmup_s
 
 
+@dataclass(frozen=True)
+class TraceChunk:
+    """Trace records in time order: ``t_s[i]`` is the time of ``rec[i]`` (columns TR_* of
+    gigaline.sim._layout: kind, step, server or machine, cells, first unit index, extra)."""
+
+    t_s: FloatArray
+    rec: IntArray
+
+    def __len__(self) -> int:
+        return int(self.t_s.size)
+
+
 def _snapshot(
     st: KernelState,
 ) -> tuple[FloatArray, IntArray, FloatArray, int, int, int, IntArray]:
@@ -101,10 +121,24 @@ def _snapshot(
     )
 
 
-def _advance(st: KernelState, t: float, periods: list[FloatArray]) -> None:
+def _advance(
+    st: KernelState, t: float, periods: list[FloatArray]
+) -> Generator[TraceChunk, None, None]:
     while run_until(st.arrays, t, PERIOD_ROWS // 2):
         _drain(st, periods)
+        yield from _drain_trace(st)
     _drain(st, periods)
+    yield from _drain_trace(st)
+
+
+def _drain_trace(st: KernelState) -> Generator[TraceChunk, None, None]:
+    n = int(st.G[G_TR_N])
+    if int(st.G[G_TR_LOST]):  # the buffer is sized so that this cannot happen (state.trace_rows)
+        raise SimulationError(f"trace: {int(st.G[G_TR_LOST])} records did not fit the buffer")
+    if n:
+        chunk = TraceChunk(st.TRT[:n].copy(), st.TRI[:n].reshape(n, N_TR).copy())
+        st.G[G_TR_N] = 0
+        yield chunk
 
 
 def _drain(st: KernelState, periods: list[FloatArray]) -> None:
@@ -128,22 +162,46 @@ def run_replication(
     ``progress(fraction)`` is called after every simulated day; ``state_hook(state, t)`` (for
     tests) sees the kernel state at every day boundary.
     """
+    run = run_traced(c, days, warmup_days, seed, replication, progress, state_hook, trace=False)
+    while True:
+        try:
+            next(run)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+
+def run_traced(
+    c: CompiledLine,
+    days: float,
+    warmup_days: float = 0.0,
+    seed: int = 0,
+    replication: int = 0,
+    progress: Callable[[float], None] | None = None,
+    state_hook: Callable[[KernelState, float], None] | None = None,
+    trace: bool = True,
+) -> Generator[TraceChunk, None, RunRecord]:
+    """:func:`run_replication`, yielding the trace of the whole run (warm-up included) in
+    chunks as the kernel writes it; the generator's return value is the :class:`RunRecord`
+    (``record = yield from run_traced(...)``). The same seed gives the same trace and the same
+    record as :func:`run_replication`, which is this with the trace off.
+    """
     check_request(days, warmup_days, seed)
     check_memory(c, days, warmup_days, replications=1, workers=1)
     t_start = time.perf_counter()
     warmup_s = warmup_days * 86400.0
     horizon_s = warmup_s + days * 86400.0
     plan = planned_stops(c.line.calendar, horizon_s)
-    st = new_state(c, plan, horizon_s, seed, replication, step_hourly=True)
+    st = new_state(c, plan, horizon_s, seed, replication, step_hourly=True, trace=trace)
     periods: list[FloatArray] = []
     with np.errstate(over="ignore"):  # SplitMix64 wraps around on purpose (pure-Python mode)
         snap = _snapshot(st)  # all zeros: the window starts at 0 without warm-up
         init_run(st.arrays)
+        yield from _drain_trace(st)
         marks = sorted({*np.arange(86400.0, horizon_s, 86400.0).tolist(), warmup_s, horizon_s})
         for t in marks:
             if t <= 0.0:
                 continue
-            _advance(st, t, periods)
+            yield from _advance(st, t, periods)
             if t == warmup_s:
                 snap = _snapshot(st)
             if state_hook is not None:

@@ -15,6 +15,8 @@ from gigaline.sim._layout import (
     G_GMIN_STEP,
     G_LT_STRIDE,
     G_SORTED,
+    G_TR_DRAIN,
+    G_TR_ON,
     MI_CLOCK,
     MI_K,
     MI_NSTARVED,
@@ -27,11 +29,13 @@ from gigaline.sim._layout import (
     N_ST,
     N_STATES,
     N_STF,
+    N_TR,
     N_VF,
     N_VI,
     SI_CALENDAR_FAIL,
     SI_K,
     SI_MTBF,
+    SI_NIN,
     SI_NMACH,
     SI_NV,
     SI_V0,
@@ -48,7 +52,7 @@ from gigaline.sim._layout import (
 from gigaline.sim.compile import CompiledLine, stream_seeds
 from gigaline.sim.kernel import Arrays
 
-__all__ = ["KernelState", "new_state", "state_bytes"]
+__all__ = ["KernelState", "new_state", "state_bytes", "trace_rows"]
 
 #: Rows of the active-period record; the runner drains it when half full.
 PERIOD_ROWS = 1 << 16
@@ -87,12 +91,20 @@ class KernelState:
 _ORDER = (
     "SI", "SF", "DK", "DP", "EMP", "PLAN", "ST", "STF", "MI", "MF", "MACC", "VI", "VF", "POOL",
     "BQ", "HT", "HI", "G", "GF", "RNG", "HOURLY", "LT_IN", "LT_OUT", "PER", "WL", "WLF",
-    "DIRTY", "DIRTYF", "DQT", "DQV", "HSTEP",
+    "DIRTY", "DIRTYF", "DQT", "DQV", "HSTEP", "TRT", "TRI",
 )  # fmt: skip
 
 
 #: Tables the kernel indexes flat, with constant row lengths from gigaline.sim._layout.
-_FLAT = frozenset(("SI", "SF", "DP", "ST", "STF", "MI", "MF", "MACC", "VI", "VF", "WLF"))
+_FLAT = frozenset(("SI", "SF", "DP", "ST", "STF", "MI", "MF", "MACC", "VI", "VF", "WLF", "TRI"))
+
+
+def trace_rows(c: CompiledLine) -> int:
+    """Rows of the trace buffer of a traced run of ``c``: drained when half full, so that the
+    other half holds what one event can write (every server starting a job, with one record
+    per input, and changing state, and every machine stopping) many times over."""
+    per_event = c.n_servers * (3 + int(c.SI[:, SI_NIN].max(initial=0))) + 2 * c.n_machines
+    return int(max(1 << 16, 4 * per_event))
 
 
 def new_state(
@@ -102,11 +114,14 @@ def new_state(
     seed: int,
     replication: int,  # type: ignore[type-arg]
     step_hourly: bool = False,
+    trace: bool = False,
 ) -> KernelState:
     """Fresh arrays for one run of ``c`` over ``horizon_s`` with the planned stops ``plan``.
 
     With ``step_hourly`` the kernel also keeps every step's cumulative good output at each hour
     (``HSTEP``, hours x steps floats); without, that table has no rows and costs nothing.
+    With ``trace`` the kernel writes its trace (gigaline.sim.trace) into a buffer of
+    :func:`trace_rows` rows, which the caller drains; without, the buffer has no rows.
     """
     S, M, V = c.n_steps, c.n_machines, c.n_servers
     ST = np.zeros((S, N_ST), dtype=np.int64)
@@ -141,6 +156,9 @@ def new_state(
     expected = float(cap.min()) * horizon_s * 1.05 + 1.0
     G[G_LT_STRIDE] = max(1, math.ceil(expected / LEAD_TIME_SAMPLES))
     heap = V + 2 * M + 16
+    rows = trace_rows(c) if trace else 0
+    G[G_TR_ON] = int(trace)
+    G[G_TR_DRAIN] = rows // 2 if trace else np.iinfo(np.int64).max
     views = (
         c.SI,
         c.SF,
@@ -173,6 +191,8 @@ def new_state(
         np.zeros(V),  # FIFO dwell rings: end times
         np.zeros(V, dtype=np.int64),  # and servers
         np.zeros((int(horizon_s // 3600.0) if step_hourly else 0, S)),
+        np.zeros(rows),  # trace: times
+        np.zeros((rows, N_TR), dtype=np.int64),  # trace: records
     )
     if G[G_SORTED] == 1:
         views[15][:SORTED_BASE] = np.inf  # sentinels below the sorted event array
@@ -182,7 +202,9 @@ def new_state(
     return KernelState(arrays=arrays, views=views, horizon_s=horizon_s)
 
 
-def state_bytes(c: CompiledLine, horizon_s: float, step_hourly: bool = False) -> int:
+def state_bytes(
+    c: CompiledLine, horizon_s: float, step_hourly: bool = False, trace: bool = False
+) -> int:
     """Bytes :func:`new_state` allocates for one run of ``c`` over ``horizon_s`` (the compiled
     arrays and the planned stops, which it is given, not counted): checked before allocating,
     so that a run too large for the machine is refused with what it would need
@@ -201,5 +223,6 @@ def state_bytes(c: CompiledLine, horizon_s: float, step_hourly: bool = False) ->
         + hours * (2 + (S if step_hourly else 0))  # HOURLY, HSTEP
         + 2 * (LEAD_TIME_SAMPLES + 64)
         + PERIOD_ROWS * 3
+        + (trace_rows(c) * (1 + N_TR) if trace else 0)
     )
     return 8 * cells

@@ -12,15 +12,24 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AuditLine",
+    "AuditTrail",
     "CurveSummary",
+    "DowntimeCause",
     "Hold",
     "HoldList",
     "HoldOnUnit",
     "HoldStatus",
     "LineSetup",
+    "NewToken",
+    "OeeReport",
+    "OeeRow",
+    "Principal",
     "Record",
     "Release",
     "StepYield",
+    "TokenInfo",
+    "TokenList",
     "Trace",
     "WhereUsed",
     "rfc3339",
@@ -157,3 +166,103 @@ class LineSetup(_Result):
     steps: int
     stations: int
     stations_added: int
+
+
+class OeeRow(_Result):
+    """OEE of one work unit or group of them (a station, a step, a line) over one window.
+
+    The ISO 22400-2 elements [s and counts] and the factors; a factor that is undefined (its
+    denominator is zero, or the step has no PRI) is None, with the reason in ``undefined``.
+    """
+
+    scope: str  # "station" | "step" | "line"
+    name: str
+    shift: str | None  # "2026-01-05 shift 1" with --by shift, else None
+    start: str | None
+    end: str | None
+    stations: int
+    planned_operation_s: float  # POT: the window, per station
+    planned_downtime_s: float  # PDOT: the line calendar's planned stops in the window
+    planned_busy_s: float  # PBT = POT - PDOT
+    production_s: float  # APT: running
+    downtime_s: float  # PBT - APT: every other state, and unqualified downtime
+    unqualified_s: float  # no state known, or silent while running
+    produced: int  # PQ: process records ending in the window
+    good: int  # GQ: OK records
+    pri_s: float | None  # PRI per item (PQ-weighted over stations with one)
+    availability: float | None
+    performance: float | None
+    quality: float | None
+    oee: float | None
+    undefined: dict[str, str]
+
+
+class DowntimeCause(_Result):
+    """One bar of the downtime Pareto: a state and reason, its time and how often it began."""
+
+    state: str
+    reason: str | None
+    seconds: float
+    occurrences: int
+    share: float  # of all downtime of the selection
+    cumulative: float
+
+
+class OeeReport(_Result):
+    """Live OEE per ISO 22400-2 (``gigaline oee --json``): rows and the downtime Pareto."""
+
+    since: str | None
+    until: str | None
+    by: str | None
+    silence_s: float
+    rows: list[OeeRow]
+    pareto: list[DowntimeCause]
+
+
+class Principal(_Result):
+    """Who makes a request: the token's name, its role and id (None: the loopback demo)."""
+
+    name: str
+    role: str
+    token_id: int | None
+
+
+class TokenInfo(_Result):
+    """A stored API token, without its secret (one entry of ``gigaline token list --json``)."""
+
+    id: int
+    name: str
+    role: str
+    created: str | None
+    created_by: str
+    revoked: str | None
+    revoked_by: str | None
+
+
+class NewToken(TokenInfo):
+    """A token just made: ``token`` is its secret, shown this once and stored only as a hash."""
+
+    token: str
+
+
+class TokenList(_Result):
+    """API tokens, oldest first."""
+
+    tokens: list[TokenInfo]
+
+
+class AuditLine(_Result):
+    """One line of the audit trail: who did what to which target, when, with what detail."""
+
+    id: int
+    ts: str | None
+    user: str
+    action: str
+    target: str
+    detail: dict[str, object]
+
+
+class AuditTrail(_Result):
+    """Audit lines, newest first."""
+
+    entries: list[AuditLine]

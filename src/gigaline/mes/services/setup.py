@@ -6,6 +6,12 @@ named ``<step id>-<k>`` (k = 1..machines, :func:`gigaline.model.naming.station_n
 with one piece of *equipment* of the step's process; and the line's ``quality`` section (spec
 limits, grades, matching) for SPC and grading. Running it again adds what is missing, replaces
 the quality section with the line file's and changes nothing else.
+
+For live OEE (:mod:`gigaline.mes.services.oee`) it also stores the line's ``calendar`` (its
+planned stops) and each step's planned run time per item of one station (ISO 22400-2 PRI,
+:meth:`gigaline.model.Line.pri_s_per_cell`), for the steps whose records are per cell
+(``unit: cell``; an electrode step's records are per coil or batch of varying size, so its
+performance is left undefined); running it again replaces both.
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ def line_layout(line: Line) -> LineLayout:
             unit=step.unit,
             stations=tuple(station_names(step.id, step.machines)),
             equipment_kind=step.process or step.kind,
+            pri_s=line.pri_s_per_cell(step) if step.unit == "cell" else None,
         )
         for position, step in enumerate(line.steps, start=1)
     )
-    return LineLayout(line.site.name, line.site.area, line.name, quality, steps)
+    calendar = line.calendar.model_dump_json()
+    return LineLayout(line.site.name, line.site.area, line.name, quality, steps, calendar)
 
 
 def init_line(store: LineRegistry, line: Line) -> LineSetup:

@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: The schema revision this gigaline writes (the last migration).
-HEAD = "0003"
+HEAD = "0006"
 _MIGRATIONS = "gigaline.mes.sql:migrations"
 _ALLOWED = "allowed: sqlite:///FILE, a SQLite file path, or postgresql+psycopg://USER@HOST/DB"
 

@@ -22,19 +22,23 @@ from gigaline.mes.errors import StoreError
 from gigaline.mes.ports import (
     Alarm,
     AppendConflictError,
+    AuditEntry,
     CellGrade,
     Feature,
     HoldRow,
     LineLayout,
     MeasureSeries,
     NewHold,
+    OeeLayout,
     StationRef,
+    StationTimeline,
     StepInfo,
     StepResult,
+    TokenRow,
     UnitHistory,
 )
 from gigaline.mes.rows import Rows
-from gigaline.mes.sql import measures, queries, writes
+from gigaline.mes.sql import access, measures, oee, queries, writes
 from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
 from gigaline.mes.sql.db import (
@@ -81,14 +85,22 @@ def _sqlite_time(ts: datetime) -> Any:
 
 
 def open_store(
-    db: str | None = None, create: bool = True, settings: Settings | None = None
+    db: str | None = None,
+    create: bool = True,
+    settings: Settings | None = None,
+    read_only: bool = False,
 ) -> SqlStore:
     """Open the MES database ``db`` (else ``GIGALINE_DB``, else ``gigaline.db``).
 
     ``create``: create the schema, or migrate it to this gigaline's revision. Without it, a
-    database with no schema is a :class:`~gigaline.mes.errors.StoreError`.
+    database with no schema is a :class:`~gigaline.mes.errors.StoreError`. ``read_only``
+    (implies not ``create``): a SQLite file that does not exist is a ``StoreError`` rather than
+    a new empty file, and the file is opened read-only (looking never writes).
     """
     url = resolve_url(db, settings)
+    if read_only:
+        create = False
+        url = _read_only_url(url)
     engine = make_engine(url)
     if create:
         upgrade(engine)
@@ -100,8 +112,28 @@ def open_store(
     return SqlStore(engine)
 
 
+def _read_only_url(url: str) -> str:
+    """``url`` opened read-only: a SQLite file must exist and is opened with ``mode=ro``."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return url
+    path = Path(parsed.database)
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return url
+    if not path.is_file():
+        raise StoreError(
+            f"{path}: no such database; create it with `gigaline mes init LINE.yaml --db URL`"
+        )
+    return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
+
+
 class SqlStore:
-    """An MES database (SQLite or PostgreSQL) behind the ports; close it (or use ``with``)."""
+    """An MES database (SQLite or PostgreSQL) behind the ports (and the :class:`~gigaline.mes.
+    ports.AccessBook` of the HTTP API); close it (or use ``with``)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -109,6 +141,7 @@ class SqlStore:
         self._stations: dict[str, StationRef] | None = None
         self._site: str | None = None
         self._revision_ok = False
+        self._access_ok = False
         self.row_time = _pg_time if self._postgres else _sqlite_time  # type: ignore[method-assign]
 
     @property
@@ -130,6 +163,8 @@ class SqlStore:
             require_table(self.engine, "alarms", "SPC")
         elif feature == "grading":
             require_table(self.engine, "cell_grades", "grade")
+        elif feature == "access":
+            require_table(self.engine, "api_tokens", "the API's tokens")
         elif feature == "ingest" and not self._revision_ok:
             revision = current_revision(self.engine)
             if revision != HEAD:
@@ -312,6 +347,7 @@ class SqlStore:
     # -- HoldBook, AlarmBook, GradeBook ----------------------------------------------------
 
     def add_hold(self, hold: NewHold) -> int:
+        self._audited()
         with self.engine.begin() as conn:
             return writes.add_hold(conn, hold)
 
@@ -324,6 +360,7 @@ class SqlStore:
             return writes.get_hold(conn, hold_id)
 
     def release_hold(self, hold_id: int, reason: str, by: str, when: datetime) -> bool:
+        self._audited()
         with self.engine.begin() as conn:
             return writes.release_hold(conn, hold_id, reason, by, when)
 
@@ -334,12 +371,26 @@ class SqlStore:
     def record_alarms(
         self, alarms: Sequence[Alarm], hold: NewHold | None
     ) -> tuple[int, int | None]:
+        if hold is not None:
+            self._audited()
         with self.engine.begin() as conn:
             return writes.record_alarms(conn, alarms, hold)
 
     def replace_grades(self, grades: Sequence[CellGrade], graded: datetime) -> None:
         with self.engine.begin() as conn:
             writes.replace_grades(conn, grades, self.row_time(graded))
+
+    # -- OeeReader -----------------------------------------------------------------------
+
+    def oee_layout(self) -> OeeLayout:
+        with self.engine.connect() as conn:
+            return oee.oee_layout(conn)
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        with self.engine.connect() as conn:
+            return oee.station_timelines(conn, stations, since, until)
 
     # -- Tallies -------------------------------------------------------------------------
 
@@ -350,3 +401,32 @@ class SqlStore:
     def step_results(self) -> list[StepResult]:
         with self.engine.connect() as conn:
             return queries.step_results(conn)
+
+    # -- AccessBook ----------------------------------------------------------------------
+
+    def _audited(self) -> None:
+        """Holds are audited: refuse them, naming the fix, on a schema without the trail."""
+        if not self._access_ok:
+            require_table(self.engine, "audit", "holds (their audit trail)")
+            self._access_ok = True
+
+    def add_token(self, name: str, role: str, sha256: str, by: str, when: datetime) -> int:
+        self._audited()
+        with self.engine.begin() as conn:
+            return access.add_token(conn, name, role, sha256, by, when)
+
+    def token_by_hash(self, sha256: str) -> TokenRow | None:
+        with self.engine.connect() as conn:
+            return access.token_by_hash(conn, sha256)
+
+    def tokens(self, include_revoked: bool = False) -> list[TokenRow]:
+        with self.engine.connect() as conn:
+            return access.list_tokens(conn, include_revoked)
+
+    def revoke_token(self, token_id: int, by: str, when: datetime) -> bool:
+        with self.engine.begin() as conn:
+            return access.revoke_token(conn, token_id, by, when)
+
+    def audit_trail(self, limit: int = 100, before: int | None = None) -> list[AuditEntry]:
+        with self.engine.connect() as conn:
+            return access.audit_trail(conn, limit, before)

@@ -12,7 +12,8 @@ quantity), *machine states*, *curves* (formation and aging curves as compressed 
 plus summary features), *holds*, the *events* ledger (one row per accepted event id: the
 idempotency key) and the *dead letters* (rejected events with their raw payload and reason).
 Quality (migration 0002): the line's quality section (``lines.quality``), SPC *alarms* and
-*cell grades*.
+*cell grades*. Live OEE (migration 0005): the line's calendar (``lines.calendar``) and each
+step's planned run time per item (``steps.pri_s``).
 
 The high-volume tables (process records, genealogy, machine states, curves) carry no foreign
 keys: ingestion has already checked every reference, and PostgreSQL would otherwise run a
@@ -45,7 +46,9 @@ from sqlalchemy import (
 
 __all__ = [
     "alarms",
+    "api_tokens",
     "areas",
+    "audit",
     "cell_grades",
     "curves",
     "dead_letters",
@@ -101,6 +104,7 @@ lines = Table(
     Column("area_id", Integer, ForeignKey("areas.id"), nullable=False),
     Column("name", Name, nullable=False),
     Column("quality", Text),  # the line file's quality section as JSON (``mes init``)
+    Column("calendar", Text),  # the line file's calendar section as JSON (migration 0005)
     UniqueConstraint("area_id", "name"),
 )
 
@@ -115,6 +119,7 @@ steps = Table(
     Column("process", String(64)),
     Column("branch", Name),
     Column("unit", String(32), nullable=False),
+    Column("pri_s", Float),  # planned run time per item of one station (migration 0005)
     UniqueConstraint("line_id", "name"),
 )
 
@@ -290,4 +295,29 @@ dead_letters = Table(
     Column("reason", Text, nullable=False),
     Column("raw", Text, nullable=False),
     Column("raw_sha256", String(64), nullable=False, unique=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Name, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),  # of the secret, never the secret
+    Column("created", Ts, nullable=False),
+    Column("created_by", Name, nullable=False),
+    Column("revoked", Ts),
+    Column("revoked_by", Name),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ts", Ts, nullable=False),
+    Column("user", Name, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", Name, nullable=False),
+    Column("detail", Text, nullable=False),
+    Index(None, "ts"),
 )

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from gigaline.mes.ports import Alarm, CellGrade, HoldRow, LineLayout, NewHold
 from gigaline.mes.sql import tables as t
+from gigaline.mes.sql.access import audit
 from gigaline.mes.sql.bulk import copy_rows, insert_rows
 
 __all__ = [
@@ -46,7 +47,11 @@ def register_line(conn: Connection, layout: LineLayout) -> int:
     site_id = _get_or_add(conn, t.sites, {"name": layout.site}, {})
     area_id = _get_or_add(conn, t.areas, {"site_id": site_id, "name": layout.area}, {})
     line_id = _get_or_add(conn, t.lines, {"area_id": area_id, "name": layout.line}, {})
-    conn.execute(update(t.lines).where(t.lines.c.id == line_id).values(quality=layout.quality_json))
+    conn.execute(
+        update(t.lines)
+        .where(t.lines.c.id == line_id)
+        .values(quality=layout.quality_json, calendar=layout.calendar_json)
+    )
     existing = set(conn.execute(select(t.stations.c.name)).scalars())
     for step in layout.steps:
         step_id = _get_or_add(
@@ -54,6 +59,7 @@ def register_line(conn: Connection, layout: LineLayout) -> int:
             {"position": step.position, "kind": step.kind, "process": step.process,
              "branch": step.branch, "unit": step.unit},
         )  # fmt: skip
+        conn.execute(update(t.steps).where(t.steps.c.id == step_id).values(pri_s=step.pri_s))
         for name in step.stations:
             if name in existing:
                 continue
@@ -70,7 +76,7 @@ def register_line(conn: Connection, layout: LineLayout) -> int:
 
 
 def add_hold(conn: Connection, hold: NewHold) -> int:
-    """Insert a hold and the units it covers; its id."""
+    """Insert a hold, the units it covers and its audit line; its id."""
     hold_id = conn.execute(
         insert(t.holds)
         .values(target=hold.target, reason=hold.reason, created=hold.created, created_by=hold.by)
@@ -78,6 +84,8 @@ def add_hold(conn: Connection, hold: NewHold) -> int:
     ).scalar_one()
     if hold.units:
         conn.execute(insert(t.held_units), [{"hold_id": hold_id, "unit": u} for u in hold.units])
+    audit(conn, hold.created, hold.by, "hold.place", hold.target, hold=int(hold_id),
+          reason=hold.reason, units=len(hold.units))  # fmt: skip
     return int(hold_id)
 
 
@@ -108,14 +116,18 @@ def get_hold(conn: Connection, hold_id: int) -> HoldRow | None:
 
 
 def release_hold(conn: Connection, hold_id: int, reason: str, by: str, when: datetime) -> bool:
-    """Release an active hold; False when there was none active with that id."""
+    """Release an active hold (and audit it); False when there was none active with that id."""
     h = t.holds
     done = conn.execute(
         update(h)
         .where(h.c.id == hold_id, h.c.released.is_(None))
         .values(released=when, release_reason=reason, released_by=by)
     )
-    return bool(done.rowcount)
+    if not done.rowcount:
+        return False
+    target = conn.execute(select(h.c.target).where(h.c.id == hold_id)).scalar_one()
+    audit(conn, when, by, "hold.release", target, hold=hold_id, reason=reason)
+    return True
 
 
 def known_alarms(conn: Connection, keys: Collection[str]) -> set[str]:

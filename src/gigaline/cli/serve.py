@@ -1,0 +1,132 @@
+"""``gigaline serve`` (the HTTP API with uvicorn) and ``gigaline token create | list | revoke``.
+
+``serve`` refuses to start without a named database (``--db`` or ``GIGALINE_DB``) and an
+admin token in it, unless ``--demo``, which serves without tokens and only on a loopback
+address. ``token create`` prints the token once; the database keeps only its SHA-256.
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from gigaline.cli._app import app, console, console_err
+from gigaline.cli.mes import DbOpt, JsonOpt, _print_json
+
+token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def _cli_user() -> str:
+    """Who runs the command, as the audit trail names them: ``cli:<login>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli"
+
+
+@app.command()
+def serve(
+    db: DbOpt = None,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="TCP port (default 8000).")
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Serve without tokens (loopback addresses only).")
+    ] = False,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, the API under /api/v1)."""
+    import uvicorn
+
+    from gigaline.api import create_app
+    from gigaline.settings import Settings
+
+    overrides: dict[str, object] = {}
+    if db:
+        overrides["db"] = db
+    if host:
+        overrides["api_host"] = host
+    if port:
+        overrides["api_port"] = port
+    if demo:
+        overrides["api_demo"] = True
+    settings = Settings.load(**overrides)
+    api = create_app(settings)  # every refusal comes here, before a port is bound
+    where = settings.api_host if ":" not in settings.api_host else f"[{settings.api_host}]"
+    url = f"http://{where}:{settings.api_port}"
+    mode = " (demo: no tokens)" if settings.api_demo else ""
+    console_err.print(f"serving {url}/api/v1 {mode}; OpenAPI at {url}/docs", highlight=False)
+    uvicorn.run(api, host=settings.api_host, port=settings.api_port, log_level="info")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[
+        str, typer.Option("--role", help="viewer, operator, engineer or admin.", show_default=False)
+    ],
+    db: DbOpt = None,
+    name: Annotated[str, typer.Option("--name", help="Whose token (default: ROLE token).")] = "",
+    json_out: JsonOpt = False,
+) -> None:
+    """Make an API token and print it once (the database keeps only its SHA-256)."""
+    from gigaline.cli._store import open_db
+    from gigaline.mes.services.access import create_token
+
+    with open_db(db, create=True) as store:
+        made = create_token(store, role, name, by=_cli_user())
+    if json_out:
+        _print_json(made)
+        return
+    console_err.print(
+        f"token #{made.id} {made.name!r} ({made.role}); shown this once, keep it secret:",
+        highlight=False,
+    )
+    console.print(made.token, highlight=False, markup=False, soft_wrap=True)
+
+
+@token_app.command("list")
+def token_list(
+    db: DbOpt = None,
+    include_revoked: Annotated[bool, typer.Option("--all", help="Revoked tokens too.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """The API tokens (never their secrets)."""
+    from rich.table import Table
+
+    from gigaline.cli._store import open_db
+    from gigaline.mes.services.access import list_tokens
+
+    with open_db(db, create=True) as store:
+        found = list_tokens(store, include_revoked)
+    if json_out:
+        _print_json(found)
+        return
+    table = Table(title="API tokens")
+    for col in ("id", "name", "role", "created", "by", "revoked"):
+        table.add_column(col, overflow="fold")
+    for t in found.tokens:
+        table.add_row(str(t.id), t.name, t.role, t.created, t.created_by, t.revoked or "-")
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (gigaline token list).")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Revoke an API token: it is refused from now on."""
+    from gigaline.cli._store import open_db
+    from gigaline.mes.services.access import revoke_token
+
+    with open_db(db, create=True) as store:
+        done = revoke_token(store, token_id, by=_cli_user())
+    if json_out:
+        _print_json(done)
+        return
+    console.print(f"[green]ok[/]: token #{done.id} {done.name!r} revoked", highlight=False)
