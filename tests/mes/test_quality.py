@@ -396,3 +396,65 @@ def test_baseline_and_figure(
     np.testing.assert_allclose(res.view.ucl[40:], np.broadcast_to(mon.ucl, (len(data) - 40,)))
     names = {tr.name for tr in spc_figure(res).data}
     assert ({"C+ (upper sum)", "+h"} if chart == "cusum" else {"UCL", "zone A", "points"}) <= names
+
+
+def test_the_imr_figure_draws_spec_limits_a_moving_range_panel_and_units(
+    loaded: tuple[str, SqlStore], day: list[dict[str, Any]]
+) -> None:
+    import plotly.graph_objects as go
+
+    from gigaline.mes import spc_plot
+    from gigaline.model.quality import ParameterSpec
+
+    _, store = loaded
+    _, values = _series(day, "fill", "fill_mass_g")
+    spec = ParameterSpec(step="fill", param="fill_mass_g", lsl=29.0, usl=31.5, target=30.0)
+    quality = QualitySpec(specs=[spec])
+    res = run_spc(store, "fill", "fill_mass_g", quality=quality, raise_alarms=False)
+    fig = spc_plot.spc_figure(res)
+    # spec limits: one horizontal line each, at the values Cpk was computed from
+    lines = {s.name: s for s in fig.layout.shapes}
+    assert {"LSL", "USL", "target"} <= set(lines)
+    assert (lines["LSL"].y0, lines["USL"].y0, lines["target"].y0) == (29.0, 31.5, 30.0)
+    assert lines["LSL"].y0 == lines["LSL"].y1 and lines["LSL"].yref == "y"  # the values panel
+    labels = {a.text for a in fig.layout.annotations}
+    assert {"LSL 29", "USL 31.5", "target 30"} <= labels
+    # the moving-range panel: |x_i - x_(i-1)| from the second point on, on the second y axis
+    (mr,) = [tr for tr in fig.data if tr.name == "moving range"]
+    assert mr.yaxis == "y2" and len(mr.y) == values.size and np.isnan(mr.y[0])
+    np.testing.assert_allclose(mr.y[1:], np.abs(np.diff(values)), rtol=0, atol=1e-9)
+    mr_ucl = next(tr for tr in fig.data if tr.name == "moving range UCL")
+    assert mr_ucl.y[0] == pytest.approx(3.267 * np.abs(np.diff(values)).mean(), rel=1e-3)
+    # units on the axes (from the parameter's name), time on the shared x axis
+    assert fig.layout.yaxis.title.text == "fill_mass_g [g]"
+    assert fig.layout.yaxis2.title.text == "moving range [g]"
+    assert fig.layout.xaxis2.title.text == "time (UTC)"
+    assert all(isinstance(tr, go.Scatter) for tr in fig.data)  # a small chart: SVG, markers
+    (points,) = [tr for tr in fig.data if tr.name == "points"]
+    assert points.mode == "lines+markers"
+
+
+def test_a_large_chart_draws_with_webgl_and_marks_only_flagged_points(
+    loaded: tuple[str, SqlStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gigaline.mes import spc_plot
+
+    _, store = loaded
+    monkeypatch.setattr(spc_plot, "MANY_POINTS", 10)  # the day's points count as "thousands"
+    res = run_spc(store, "fill", "fill_mass_g", raise_alarms=False)
+    fig = spc_plot.spc_figure(res)
+    assert {type(tr).__name__ for tr in fig.data} == {"Scattergl"}
+    (points,) = [tr for tr in fig.data if tr.name == "points"]
+    assert points.mode == "lines"  # no marker per point
+    flagged = [tr for tr in fig.data if str(tr.name).startswith("violations")]
+    assert all(tr.mode == "markers" for tr in flagged)
+    n_flagged = len({i for idx in res.violations.values() for i in idx})
+    assert sum(len(tr.x) for tr in flagged) == n_flagged
+
+
+def test_units_come_from_the_parameter_names() -> None:
+    from gigaline.mes.spc_plot import unit_of
+
+    assert [unit_of(p) for p in ("fill_mass_g", "coating_weight_mg_cm2", "leak_rate_mbar_l_s",
+                                 "dcir_mohm", "thickness_um", "ocv_v", "odd")] == [
+        "g", "mg/cm²", "mbar·l/s", "mΩ", "µm", "V", None]  # fmt: skip

@@ -11,6 +11,7 @@ service is said with the name of the flag that gave the value (``--chart``, not 
 from __future__ import annotations
 
 import sys
+import warnings
 
 from gigaline.cli._app import app, console_err
 from gigaline.cli._store import FLAGS
@@ -36,6 +37,8 @@ from gigaline.cli import validate as _validate  # noqa: F401
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input or usage)."""
+    # said once, as a warning line, by the commands that simulate (gigaline.cli._app.kernel)
+    warnings.filterwarnings("ignore", message="the kernel cache directory")
     try:
         app(args=argv, prog_name="gigaline")  # usage errors: Typer prints them, exit 2
     except GigalineError as exc:

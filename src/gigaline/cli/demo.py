@@ -15,19 +15,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gigaline.cli._app import app, console, print_warnings, progress_bar, simulate_with_progress
-from gigaline.cli._checks import (
-    DEMO_DAYS,
-    MES_DAYS,
-    ArgumentError,
-    number,
-    output_folder,
-    run_flags,
-)
 from gigaline.errors import GigalineError
-from gigaline.model import Line, load_line
 
 if TYPE_CHECKING:
     from gigaline.mes.sql import SqlStore
+    from gigaline.model import Line
 
 _REFERENCE = "abf-lfp-20gwh.yaml"
 
@@ -68,6 +60,16 @@ def demo(
     ] = False,
 ) -> None:
     """Plan, simulate and run (MES on SQLite) the reference line, into --out (default demo-out/)."""
+    from gigaline.cli._checks import (
+        DEMO_DAYS,
+        MES_DAYS,
+        ArgumentError,
+        number,
+        output_folder,
+        run_flags,
+    )
+    from gigaline.model import load_line
+
     run_flags(days, warmup_days, seed, days_bound=DEMO_DAYS)
     number("--mes-days", mes_days, MES_DAYS)
     output_folder("--out", out, files=("report.html", "plant.db", "spc.html"))

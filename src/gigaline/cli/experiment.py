@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from gigaline.cli._app import app, console, progress_bar
-from gigaline.cli._checks import number, output_file, output_folder
-from gigaline.model import bounds
+from gigaline.cli._app import app, console, prepare_kernel, progress_bar
 
 if TYPE_CHECKING:
     from gigaline.sim import ExperimentResult
@@ -79,6 +77,7 @@ def experiment(
 ) -> None:
     """Run every scenario of a scenario file with common random numbers: headline figures with
     95 % intervals, and each scenario's difference from the first, paired and unpaired."""
+    from gigaline.cli._checks import output_file, output_folder
     from gigaline.sim import load_scenarios, run_experiment
     from gigaline.sim.executors import open_executor
 
@@ -102,6 +101,7 @@ def experiment(
             console.print(f"{p}  ({sc.name})", highlight=False)
         return
     n = len(scenarios.scenarios) * scenarios.settings.replications
+    prepare_kernel()
     with open_executor(executor, scheduler, workers) as ex, progress_bar("simulating") as bar:
         task = bar.add_task(
             f"{len(scenarios.scenarios)} scenarios x {n // len(scenarios.scenarios)} replications",
@@ -127,6 +127,9 @@ def experiment(
 
 def check_workers(workers: int | None) -> None:
     """``--workers`` of the commands that run simulations in parallel."""
+    from gigaline.cli._checks import number
+    from gigaline.model import bounds
+
     if workers is not None:
         number("--workers", workers, bounds.WORKERS)
 
@@ -135,6 +138,9 @@ def _run_overrides(
     days: float | None, warmup_days: float | None, seed: int | None, replications: int | None
 ) -> None:
     """The run flags that override a scenario file's settings, checked as ``simulate``'s."""
+    from gigaline.cli._checks import number
+    from gigaline.model import bounds
+
     for flag, value, bound in (
         ("--days", days, bounds.RUN_DAYS),
         ("--warmup-days", warmup_days, bounds.WARMUP_DAYS),

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from gigaline.cli._app import app, console
-from gigaline.model import load_line
 
 if TYPE_CHECKING:
     from gigaline.model import Line
@@ -49,7 +48,7 @@ def ramp(
     capex spent and cumulative cost per kWh, month by month; with --simulate, the twin's
     phase 1 beside the plan."""
     from gigaline.cli._checks import number, output_file
-    from gigaline.model import bounds
+    from gigaline.model import bounds, load_line
     from gigaline.plan.ramp import ramp_plan
 
     if simulate is not None:
@@ -82,11 +81,12 @@ def ramp(
 
 
 def _simulate(line: Line, months: int, replications: int, seed: int) -> TwinRamp:
-    from gigaline.cli._app import progress_bar
+    from gigaline.cli._app import prepare_kernel, progress_bar
     from gigaline.sim.executors import open_executor
     from gigaline.sim.ramp import simulate_ramp
 
     workers = min(replications, 64)
+    prepare_kernel()
     with open_executor("local", workers=workers) as ex, progress_bar("simulating") as bar:
         task = bar.add_task(f"{months} months of phase 1", total=1.0)
         return simulate_ramp(
