@@ -222,11 +222,17 @@ def run_live(
     line = load_line(line_file)
     out.mkdir(parents=True, exist_ok=True)
     url = db or f"sqlite:///{out / 'plant.db'}"
-    first = _start_of(None)
     outbox = out / "outbox.db"
-    outbox.unlink(missing_ok=True)  # a new run: nothing of an earlier one is owed
+    for stale in (outbox, out / "outbox.db-wal", out / "outbox.db-shm"):
+        stale.unlink(missing_ok=True)  # a new run: nothing of an earlier one is owed
     with open_store(url) as store, broker_for_demo(broker) as (broker_url, embedded):
         init_line(store, line)
+        # the line goes on after what the MES holds (an accelerated run of a minute ago may
+        # have reached hours ahead of the wall clock): windows of two runs never overlap
+        first = _start_of(None)
+        latest = store.latest_time()
+        if latest is not None and latest.astimezone(UTC) >= first:
+            first = latest.astimezone(UTC).replace(microsecond=0) + timedelta(seconds=1)
         where = "an embedded broker" if embedded else "the broker"
         console_err.print(f"{where} on {broker_url}; MES on {url}", highlight=False)
         mes = MesConnectors(store, broker_url, mqtt5=not embedded)  # amqtt speaks 3.1.1
