@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## demo: plan and simulate the 20 GWh LFP reference line on embedded defaults
 demo: $(STAMP)
-	$(BIN)/gigaline demo
+	$(BIN)/gigaline demo --force
 
 ## test: lint, type-check, layers contract and the whole test suite
 test: lint typecheck layers unit

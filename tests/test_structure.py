@@ -84,3 +84,46 @@ def test_the_event_contract_loads_without_heavy_packages() -> None:
     loaded = set(json.loads(out))
     assert "gigaline" in loaded and "msgspec" in loaded
     assert loaded.isdisjoint({"numpy", "pandas", "pydantic", "sqlalchemy", "yaml", "numba"})
+
+
+def _modules_after(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter has loaded after running ``code``."""
+    listing = "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    probe = f"{code}\nimport json, sys\n{listing}"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
+_HELP = (
+    "import contextlib, io\n"
+    "from gigaline.cli import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()) as buf:\n"
+    "    status = main({argv!r})\n"
+    "assert status == 0 and 'Usage' in buf.getvalue(), (status, buf.getvalue())"
+)
+
+
+def test_help_loads_no_numerics_charts_or_database() -> None:
+    """``gigaline --help`` (and a command's ``--help``) registers every command but loads
+    neither numba, numpy, pandas, scipy, plotly, SQLAlchemy nor the line model (pydantic,
+    PyYAML): start-up is measured by benchmarks/bench_startup.py. (Typer itself loads pydantic
+    to convert a command's parameters, so a command's help may.)"""
+    heavy = {"numba", "numpy", "pandas", "scipy", "plotly", "sqlalchemy", "yaml"}
+    for argv, more in ((["--help"], {"pydantic"}), (["simulate", "--help"], set())):
+        loaded = _modules_after(_HELP.format(argv=argv))
+        assert "typer" in loaded and "gigaline" in loaded
+        assert loaded.isdisjoint(heavy | more), (argv, sorted(loaded & (heavy | more)))
+
+
+def test_plan_loads_no_numerics_charts_or_database() -> None:
+    """``gigaline plan`` needs the model and the planner, not the twin's numerics or the MES."""
+    code = _HELP.replace("'Usage' in", "'Plan for' in").format(
+        argv=["plan", str(ROOT / "examples" / "abf-lfp-20gwh.yaml")]
+    )
+    loaded = _modules_after(code)
+    assert "pydantic" in loaded
+    assert loaded.isdisjoint({"numba", "pandas", "scipy", "plotly", "sqlalchemy"}), sorted(
+        loaded & {"numba", "pandas", "scipy", "plotly", "sqlalchemy"}
+    )

@@ -209,8 +209,16 @@ class Settings(BaseSettings):
 
     def database(self, given: str | None = None) -> DatabaseChoice:
         """The database a command uses: ``given`` (``--db``), else ``GIGALINE_DB``, else the
-        default file :data:`DEFAULT_DATABASE`."""
-        if given:
+        default file :data:`DEFAULT_DATABASE`. An empty ``given`` (``--db ''``) is an error,
+        not the default: the user meant to name a database and named none."""
+        if given is not None:
+            if not given.strip():
+                raise FieldError(
+                    "db",
+                    given,
+                    "is empty; give a SQLite file path or a database URL "
+                    "(sqlite:///FILE, postgresql+psycopg://USER@HOST:PORT/DB)",
+                )
             return DatabaseChoice(given, "--db")
         if self.db:
             return DatabaseChoice(self.db, f"{ENV_PREFIX}DB")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,7 @@ def test_mistakes_exit_2_without_traceback(
     assert main(["trace", "NO-SUCH-CELL"]) == 2
     assert main(["ingest", str(tmp_path / "missing.ndjson")]) == 2
     assert main(["release", "99", "--reason", "x"]) == 2
+    sqlite3.connect(tmp_path / "empty.db").execute("CREATE TABLE t (x)").connection.close()
     assert main(["trace", "X", "--db", str(tmp_path / "empty.db")]) == 2
     err = capsys.readouterr().err
     assert "NO-SUCH-CELL" in err and "no MES schema" in err and "Traceback" not in err

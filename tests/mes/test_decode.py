@@ -99,6 +99,31 @@ def test_fast_path_on_chosen_lines(raw: str, fast: bool) -> None:
     assert (_agree(raw.encode()) is not None) is fast
 
 
+@pytest.mark.parametrize(
+    "ts", ["0001-01-01T00:59:59+01:00", "9999-12-31T23:00:00-01:00", "9999-12-31T23:59:59.5-00:01"]
+)
+@pytest.mark.parametrize("field", ["ts", "started"])
+def test_an_offset_out_of_the_years_1_to_9999_is_a_reason_on_both_paths(
+    ts: str, field: str
+) -> None:
+    """An offset that moves a time before year 1 or after 9999 in UTC raised OverflowError
+    out of the checks (and so out of the ingest); now both paths reject it with a reason."""
+    event = {**PROCESS, field: ts}
+    if field == "started":
+        event["ts"] = "9999-12-31T23:59:59Z"
+    raw = json.dumps(event).encode()
+    assert decode_event(raw) is None  # the fast path leaves it to the general path ...
+    assert (
+        _general(raw) == f"{field}: {ts!r} is outside the years 1-9999 in UTC"
+    )  # ... which says why
+
+
+@pytest.mark.parametrize("ts", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z"])
+def test_the_first_and_last_times_python_holds_are_accepted(ts: str) -> None:
+    event = {**PROCESS, "ts": ts, "started": ts}
+    assert _agree(json.dumps(event).encode()) is not None
+
+
 _NAMES = [
     "a", " a", "a ", "", "\u00a0a", "a\u2003", "a\tb", "x" * MAX_NAME, "x" * (MAX_NAME + 1),
     "é" * MAX_NAME, "😀", "x" * 64, "x" * 65, "x" * 16, "x" * 17, "x" * 256, "x" * 257,
@@ -110,6 +135,8 @@ _TIMES = [
     "2026-11-28T08:00:00.1234567Z", "2026-11-28T08:00:00.123456Z", "2026-02-30T08:00:00Z",
     "2026-11-28T24:00:00Z", "2026-11-28T08:00:60Z", "2026-11-28T08:00:00", "2026-11-28",
     "2026-W48-6T08:00:00Z", "2026-11-28T08:00:00,123Z", "20261128T080000Z",
+    "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "0001-01-01T00:59:59+01:00",
+    "9999-12-31T23:00:00-01:00", "0001-01-01T00:00:00-00:01", "9999-12-31T23:59:59+00:01",
 ]  # fmt: skip
 _WORDS = [
     "lot", "process", "state", "curve", "OK", "NG", "cell", "slurry_batch", "down", "kg",

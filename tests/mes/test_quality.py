@@ -177,7 +177,7 @@ def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store
     flagged = sorted({i for idx in ref.values() for i in idx})
     assert ref[1] == list(range(50, 65))  # every shifted point is beyond the UCL
 
-    res = run_spc(store, "fill", "fill_mass_g", baseline=50, quality=quality)
+    res = run_spc(store, "fill", "fill_mass_g", baseline=50, quality=quality, raise_alarms=True)
     assert res.violations == {r: i for r, i in ref.items() if i}
     assert res.new_alarms == sum(len(i) for i in ref.values())
     assert res.hold is not None
@@ -190,7 +190,7 @@ def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store
     assert {json.loads(u)[0] for _, u, _ in alarms} == affected
     assert {h for *_, h in alarms} == {res.hold.id}
 
-    again = run_spc(store, "fill", "fill_mass_g", baseline=50, quality=quality)  # no new alarms
+    again = run_spc(store, "fill", "fill_mass_g", baseline=50, quality=quality, raise_alarms=True)
     assert again.new_alarms == 0 and again.hold is None
     traced = trace(store, f"X{flagged[0]:03d}").model_dump()
     assert [h["id"] for h in traced["holds"]] == [res.hold.id]
@@ -207,8 +207,53 @@ def test_injected_shift_raises_alarms_and_holds_exactly_the_affected_units(store
 
     # without hold_on_violation: alarms, no hold
     plain = QualitySpec.model_validate({"specs": [{**spec, "hold_on_violation": False}]})
-    res2 = run_spc(store, "fill", "fill_mass_g", chart="xbar_r", subgroup_size=5, quality=plain)
+    res2 = run_spc(store, "fill", "fill_mass_g", chart="xbar_r", subgroup_size=5, quality=plain,
+                   raise_alarms=True)  # fmt: skip
     assert res2.new_alarms > 0 and res2.hold is None
+
+
+def test_spc_only_looks_unless_asked_to_raise_alarms(
+    tmp_path: Path, mini_line: Line, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10: `gigaline spc` created alarms and holds by default, more at each exploratory
+    re-run. Now it changes nothing (the file is the same, byte for byte) unless --raise-alarms
+    is given; then the line's hold_on_violation holds the affected units, once."""
+    from tests.mes.conftest import LINES
+
+    db = tmp_path / "plant.db"
+    with open_store(str(db)) as s:
+        init_line(s, mini_line)
+        rng = np.random.default_rng(5)
+        values = np.concatenate([rng.normal(26.0, 0.1, 50), rng.normal(26.6, 0.1, 15)])
+        assert ingest(s, _fill_events(values, datetime(2026, 3, 1, 6, tzinfo=UTC))).rejected == 0
+    line = tmp_path / "line.yaml"
+    line.write_text(
+        (LINES / "mini.yaml").read_text(encoding="utf-8")
+        + "\nquality:\n  specs:\n    - {step: fill, param: fill_mass_g, lsl: 25.5, usl: 26.5,"
+        " hold_on_violation: true}\n",
+        encoding="utf-8",
+    )
+    argv = ["spc", "fill", "fill_mass_g", "--db", str(db), "--baseline", "50", "--line", str(line)]
+
+    def state() -> tuple[int, int]:
+        with open_store(str(db), read_only=True) as s, s.engine.connect() as conn:
+            alarms = conn.execute(select(t.alarms.c.id)).all()
+            holds = conn.execute(select(t.holds.c.id)).all()
+        return len(alarms), len(holds)
+
+    before = db.read_bytes()
+    for _ in range(2):  # exploring: run it again and again
+        code, out = _cli(capsys, *argv, "--json")
+        assert code == 0 and out["violations"] and out["new_alarms"] == 0 and out["hold"] is None
+    assert db.read_bytes() == before and state() == (0, 0)
+    assert main(argv) == 0
+    assert "alarms: none stored (only looked; --raise-alarms stores" in capsys.readouterr().out
+
+    code, out = _cli(capsys, *argv, "--json", "--raise-alarms")
+    assert code == 0 and out["new_alarms"] > 0 and out["hold"]["units"] >= 15
+    assert state() == (out["new_alarms"], 1)
+    code, again = _cli(capsys, *argv, "--json", "--raise-alarms")
+    assert again["new_alarms"] == 0 and again["hold"] is None and state() == (out["new_alarms"], 1)
 
 
 def _expected_measures(events: list[dict[str, Any]]) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -284,7 +329,7 @@ def test_cli_json_shapes_and_plot(
 ) -> None:
     url, _ = loaded
     html = tmp_path / "fill.html"
-    code, out = _cli(capsys, "spc", "fill", "fill_mass_g", "--db", url, "--json", "--no-alarms",
+    code, out = _cli(capsys, "spc", "fill", "fill_mass_g", "--db", url, "--json",
                      "--plot", str(html))  # fmt: skip
     assert code == 0
     assert set(out) >= {"step", "param", "chart", "rules", "records", "points", "center", "lcl",
@@ -299,7 +344,7 @@ def test_cli_json_shapes_and_plot(
 
     code, out = _cli(capsys, "spc", "form", "charge_capacity_ah", "--db", url, "--json",
                      "--chart", "xbar_s", "--subgroup", "4", "--since", "2026-01-05T12:00:00Z",
-                     "--rules", "western_electric", "--no-alarms")  # fmt: skip
+                     "--rules", "western_electric")  # fmt: skip
     assert code == 0 and out["subgroup_size"] == 4 and out["points"] * 4 <= out["records"]
     assert out["first"] >= "2026-01-05T12:00:00"
 
@@ -351,3 +396,65 @@ def test_baseline_and_figure(
     np.testing.assert_allclose(res.view.ucl[40:], np.broadcast_to(mon.ucl, (len(data) - 40,)))
     names = {tr.name for tr in spc_figure(res).data}
     assert ({"C+ (upper sum)", "+h"} if chart == "cusum" else {"UCL", "zone A", "points"}) <= names
+
+
+def test_the_imr_figure_draws_spec_limits_a_moving_range_panel_and_units(
+    loaded: tuple[str, SqlStore], day: list[dict[str, Any]]
+) -> None:
+    import plotly.graph_objects as go
+
+    from gigaline.mes import spc_plot
+    from gigaline.model.quality import ParameterSpec
+
+    _, store = loaded
+    _, values = _series(day, "fill", "fill_mass_g")
+    spec = ParameterSpec(step="fill", param="fill_mass_g", lsl=29.0, usl=31.5, target=30.0)
+    quality = QualitySpec(specs=[spec])
+    res = run_spc(store, "fill", "fill_mass_g", quality=quality, raise_alarms=False)
+    fig = spc_plot.spc_figure(res)
+    # spec limits: one horizontal line each, at the values Cpk was computed from
+    lines = {s.name: s for s in fig.layout.shapes}
+    assert {"LSL", "USL", "target"} <= set(lines)
+    assert (lines["LSL"].y0, lines["USL"].y0, lines["target"].y0) == (29.0, 31.5, 30.0)
+    assert lines["LSL"].y0 == lines["LSL"].y1 and lines["LSL"].yref == "y"  # the values panel
+    labels = {a.text for a in fig.layout.annotations}
+    assert {"LSL 29", "USL 31.5", "target 30"} <= labels
+    # the moving-range panel: |x_i - x_(i-1)| from the second point on, on the second y axis
+    (mr,) = [tr for tr in fig.data if tr.name == "moving range"]
+    assert mr.yaxis == "y2" and len(mr.y) == values.size and np.isnan(mr.y[0])
+    np.testing.assert_allclose(mr.y[1:], np.abs(np.diff(values)), rtol=0, atol=1e-9)
+    mr_ucl = next(tr for tr in fig.data if tr.name == "moving range UCL")
+    assert mr_ucl.y[0] == pytest.approx(3.267 * np.abs(np.diff(values)).mean(), rel=1e-3)
+    # units on the axes (from the parameter's name), time on the shared x axis
+    assert fig.layout.yaxis.title.text == "fill_mass_g [g]"
+    assert fig.layout.yaxis2.title.text == "moving range [g]"
+    assert fig.layout.xaxis2.title.text == "time (UTC)"
+    assert all(isinstance(tr, go.Scatter) for tr in fig.data)  # a small chart: SVG, markers
+    (points,) = [tr for tr in fig.data if tr.name == "points"]
+    assert points.mode == "lines+markers"
+
+
+def test_a_large_chart_draws_with_webgl_and_marks_only_flagged_points(
+    loaded: tuple[str, SqlStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gigaline.mes import spc_plot
+
+    _, store = loaded
+    monkeypatch.setattr(spc_plot, "MANY_POINTS", 10)  # the day's points count as "thousands"
+    res = run_spc(store, "fill", "fill_mass_g", raise_alarms=False)
+    fig = spc_plot.spc_figure(res)
+    assert {type(tr).__name__ for tr in fig.data} == {"Scattergl"}
+    (points,) = [tr for tr in fig.data if tr.name == "points"]
+    assert points.mode == "lines"  # no marker per point
+    flagged = [tr for tr in fig.data if str(tr.name).startswith("violations")]
+    assert all(tr.mode == "markers" for tr in flagged)
+    n_flagged = len({i for idx in res.violations.values() for i in idx})
+    assert sum(len(tr.x) for tr in flagged) == n_flagged
+
+
+def test_units_come_from_the_parameter_names() -> None:
+    from gigaline.mes.spc_plot import unit_of
+
+    assert [unit_of(p) for p in ("fill_mass_g", "coating_weight_mg_cm2", "leak_rate_mbar_l_s",
+                                 "dcir_mohm", "thickness_um", "ocv_v", "odd")] == [
+        "g", "mg/cm²", "mbar·l/s", "mΩ", "µm", "V", None]  # fmt: skip

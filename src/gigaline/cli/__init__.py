@@ -11,6 +11,7 @@ service is said with the name of the flag that gave the value (``--chart``, not 
 from __future__ import annotations
 
 import sys
+import warnings
 
 from gigaline.cli._app import app, console_err
 from gigaline.cli._store import FLAGS
@@ -22,6 +23,7 @@ __all__ = ["app", "main", "run"]
 from gigaline.cli import connect as _connect  # noqa: F401
 from gigaline.cli import demo as _demo  # noqa: F401
 from gigaline.cli import experiment as _experiment  # noqa: F401
+from gigaline.cli import live_line as _live_line  # noqa: F401
 from gigaline.cli import mes as _mes  # noqa: F401
 from gigaline.cli import oee as _oee  # noqa: F401
 from gigaline.cli import plan as _plan  # noqa: F401
@@ -35,6 +37,8 @@ from gigaline.cli import validate as _validate  # noqa: F401
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input or usage)."""
+    # said once, as a warning line, by the commands that simulate (gigaline.cli._app.kernel)
+    warnings.filterwarnings("ignore", message="the kernel cache directory")
     try:
         app(args=argv, prog_name="gigaline")  # usage errors: Typer prints them, exit 2
     except GigalineError as exc:

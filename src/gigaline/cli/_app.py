@@ -18,6 +18,7 @@ __all__ = [
     "app",
     "console",
     "console_err",
+    "prepare_kernel",
     "print_warnings",
     "progress_bar",
     "simulate_with_progress",
@@ -73,6 +74,33 @@ def progress_bar(verb: str) -> Progress:
     )
 
 
+def prepare_kernel() -> None:
+    """Before a simulation: warn when the compiled kernel cannot be cached where the settings
+    say, and when it is not compiled yet, say so and compile it now behind a spinner (about a
+    minute, once per version of gigaline), rather than in silence inside the first run."""
+    import time
+
+    from rich.markup import escape
+
+    from gigaline.sim import kernel_cache, warm_kernel
+
+    state = kernel_cache()
+    if state.message is not None:
+        console_err.print(f"[bold yellow]warning:[/] {escape(state.message)}", highlight=False)
+    if state.warm:
+        return
+    where = f"kept in {state.used}" if state.used is not None else "not kept: no writable cache"
+    console_err.print(
+        "compiling the simulation kernel: once per version of gigaline, about a minute "
+        f"({escape(where)})",
+        highlight=False,
+    )
+    t0 = time.perf_counter()
+    with console_err.status("[bold]compiling[/] the simulation kernel", spinner="dots") as _:
+        warm_kernel()
+    console_err.print(f"compiled in {time.perf_counter() - t0:.0f} s", highlight=False)
+
+
 def simulate_with_progress(line: Line, days: float, warmup_days: float, seed: int) -> SimResult:
     """One replication of ``line`` (:func:`gigaline.sim.simulate`) behind a progress bar.
 
@@ -82,6 +110,7 @@ def simulate_with_progress(line: Line, days: float, warmup_days: float, seed: in
     from gigaline.sim import simulate
     from gigaline.sim.checks import SimulationWarning
 
+    prepare_kernel()
     with progress_bar("simulating") as bar, warnings.catch_warnings():
         warnings.simplefilter("ignore", SimulationWarning)
         task = bar.add_task(f"{warmup_days:g} + {days:g} days", total=1.0)

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gigaline.cli._app import app, console, print_warnings, progress_bar, simulate_with_progress
-from gigaline.cli._checks import DEMO_DAYS, MES_DAYS, number, output_folder, run_flags
 from gigaline.errors import GigalineError
-from gigaline.model import Line, load_line
 
 if TYPE_CHECKING:
     from gigaline.mes.sql import SqlStore
+    from gigaline.model import Line
 
 _REFERENCE = "abf-lfp-20gwh.yaml"
 
@@ -55,11 +54,32 @@ def demo(
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of simulation and event generator.")
     ] = 1,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace the MES database plant.db of an earlier demo."),
+    ] = False,
 ) -> None:
     """Plan, simulate and run (MES on SQLite) the reference line, into --out (default demo-out/)."""
+    from gigaline.cli._checks import (
+        DEMO_DAYS,
+        MES_DAYS,
+        ArgumentError,
+        number,
+        output_folder,
+        run_flags,
+    )
+    from gigaline.model import load_line
+
     run_flags(days, warmup_days, seed, days_bound=DEMO_DAYS)
     number("--mes-days", mes_days, MES_DAYS)
     output_folder("--out", out, files=("report.html", "plant.db", "spc.html"))
+    if (out / "plant.db").exists() and not force:
+        raise ArgumentError(
+            "--out",
+            out,
+            f"{str(out / 'plant.db')!r} exists (an earlier demo's MES database); give --force "
+            "to replace it, or another --out",
+        )
     path = line_file or _reference_line()
     line = load_line(path)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,6 +94,8 @@ def demo(
         f"gigaline plan {path} --json\n"
         f"gigaline simulate {path} --days 7 --replications 4 --report sim.html\n"
         f"gigaline trace <cell id> --db {out / 'plant.db'}\n"
+        f"gigaline spc <step> <param> --db {out / 'plant.db'} --raise-alarms   (the demo's SPC"
+        " only looks)\n"
         "See README.md and docs/.",
         highlight=False,
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from gigaline.cli._app import app, console, progress_bar
+from gigaline.cli._app import app, console, prepare_kernel, progress_bar
 
 if TYPE_CHECKING:
     from gigaline.sim import ExperimentResult
@@ -32,7 +32,7 @@ SchedulerOpt = Annotated[
 WorkersOpt = Annotated[
     int | None,
     typer.Option(
-        "--workers", min=1, help="Local processes or LocalCluster workers (default: CPUs)."
+        "--workers", help="Local processes or LocalCluster workers (default: CPUs; at most 1,024)."
     ),
 ]
 
@@ -60,7 +60,7 @@ def experiment(
         ),
     ] = None,
     replications: Annotated[
-        int | None, typer.Option("--replications", min=1, help="Override the file's replications.")
+        int | None, typer.Option("--replications", help="Override the file's replications.")
     ] = None,
     days: Annotated[float | None, typer.Option("--days", help="Override the file's days.")] = None,
     warmup_days: Annotated[
@@ -77,9 +77,16 @@ def experiment(
 ) -> None:
     """Run every scenario of a scenario file with common random numbers: headline figures with
     95 % intervals, and each scenario's difference from the first, paired and unpaired."""
+    from gigaline.cli._checks import output_file, output_folder
     from gigaline.sim import load_scenarios, run_experiment
     from gigaline.sim.executors import open_executor
 
+    _run_overrides(days, warmup_days, seed, replications)
+    check_workers(workers)
+    if report is not None:
+        output_file("--report", report, "experiment.html")
+    if write_lines is not None:
+        output_folder("--write-lines", write_lines)
     scenarios = load_scenarios(scenario_file).with_settings(
         replications=replications, days=days, warmup_days=warmup_days, seed=seed
     )
@@ -94,6 +101,7 @@ def experiment(
             console.print(f"{p}  ({sc.name})", highlight=False)
         return
     n = len(scenarios.scenarios) * scenarios.settings.replications
+    prepare_kernel()
     with open_executor(executor, scheduler, workers) as ex, progress_bar("simulating") as bar:
         task = bar.add_task(
             f"{len(scenarios.scenarios)} scenarios x {n // len(scenarios.scenarios)} replications",
@@ -115,6 +123,32 @@ def experiment(
     for path, what in ((output, "results"), (report, "report")):
         if path is not None:
             console.print(f"{what}: {path}", highlight=False)
+
+
+def check_workers(workers: int | None) -> None:
+    """``--workers`` of the commands that run simulations in parallel."""
+    from gigaline.cli._checks import number
+    from gigaline.model import bounds
+
+    if workers is not None:
+        number("--workers", workers, bounds.WORKERS)
+
+
+def _run_overrides(
+    days: float | None, warmup_days: float | None, seed: int | None, replications: int | None
+) -> None:
+    """The run flags that override a scenario file's settings, checked as ``simulate``'s."""
+    from gigaline.cli._checks import number
+    from gigaline.model import bounds
+
+    for flag, value, bound in (
+        ("--days", days, bounds.RUN_DAYS),
+        ("--warmup-days", warmup_days, bounds.WARMUP_DAYS),
+        ("--seed", seed, bounds.SEED),
+        ("--replications", replications, bounds.REPLICATIONS),
+    ):
+        if value is not None:
+            number(flag, value, bound)
 
 
 def _pm(mean: float, hw: float, fmt: str, sign: bool = False) -> str:

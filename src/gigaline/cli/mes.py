@@ -76,13 +76,23 @@ def ingest(
     ],
     db: DbOpt = None,
     json_out: JsonOpt = False,
-    batch_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = 20_000,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Events per transaction (1 to 1,000,000).")
+    ] = 20_000,
 ) -> None:
     """Validate and store events; rejected ones go to the dead-letter table with a reason."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from gigaline.cli._checks import number
     from gigaline.mes.ingest import ingest as run_ingest
+    from gigaline.model import bounds
     from gigaline.settings import Settings
+
+    number("--batch-size", batch_size, bounds.INGEST_BATCH)
+    if source != "-" and not Path(source).is_file():
+        from gigaline.errors import FieldError
+
+        raise FieldError("FILE", source, "no such file (give an NDJSON file or - for stdin)")
 
     timeout_s = Settings.load().pending_timeout_s
     # A process of its own that does nothing else: the bulk path may pause the cyclic GC.
@@ -223,7 +233,11 @@ def release(
     json_out: JsonOpt = False,
 ) -> None:
     """Release a hold, recording why."""
+    from gigaline.cli._checks import number
     from gigaline.mes.services import release_hold
+    from gigaline.model import bounds
+
+    number("HOLD", hold_id, bounds.ROW_ID)
 
     with open_db(db) as store:
         result = release_hold(store, hold_id, reason, by)

@@ -58,12 +58,17 @@ def oee(
     json_out: JsonOpt = False,
 ) -> None:
     """Availability, performance, quality, OEE (ISO 22400-2) and the downtime Pareto."""
+    from gigaline.cli._checks import number
     from gigaline.mes.services.oee import live_oee
+    from gigaline.model import bounds
 
+    start, end = _since(since), _since(until, "until")  # checked before the database is opened
+    if silence is not None:
+        number("--silence", silence, bounds.POSITIVE_TIME)
     with open_db(db, read_only=True) as store:
         rep = live_oee(
-            store, station=station, step=step, line=line, since=_since(since),
-            until=_since(until, "until"), by=by, silence_s=silence,  # type: ignore[arg-type]
+            store, station=station, step=step, line=line, since=start,
+            until=end, by=by, silence_s=silence,  # type: ignore[arg-type]
         )  # fmt: skip
     if json_out:
         _print_json(rep)

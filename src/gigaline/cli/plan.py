@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from gigaline.cli._app import app, console, console_err
-from gigaline.cli._checks import number
 from gigaline.cli._tables import number_table as _table
-from gigaline.model import bounds, load_line
-from gigaline.plan import LinePlan, Plan, plan_line
+
+if TYPE_CHECKING:
+    from gigaline.plan import LinePlan, Plan
 
 
 @app.command()
@@ -46,6 +46,10 @@ def plan(
     """Plan a line: machines per step, bottleneck, formation and grading channels, aging
     positions, floor area, energy by centre, staff, bottom-up capex (BatPaC beside it), cost
     per kWh before and after production credits, and materials, for every phase."""
+    from gigaline.cli._checks import number
+    from gigaline.model import bounds, load_line
+    from gigaline.plan import plan_line
+
     if target_gwh is not None:
         number("--target-gwh", target_gwh, bounds.GWH_PER_YEAR)
     line = load_line(line_file)

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from gigaline.cli._app import app, console
-from gigaline.model import load_line
 
 if TYPE_CHECKING:
     from gigaline.model import Line
@@ -35,22 +34,29 @@ def ramp(
         int | None,
         typer.Option(
             "--simulate",
-            min=1,
             metavar="MONTHS",
             help="Also run the twin through the first MONTHS months of phase 1, its parameters "
             "following the learning curves, beside the plan.",
         ),
     ] = None,
     replications: Annotated[
-        int, typer.Option("--replications", min=1, help="Twin replications (with --simulate).")
+        int, typer.Option("--replications", help="Twin replications (with --simulate).")
     ] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the twin's streams.")] = 0,
 ) -> None:
     """Plan the ramp-up of every phase in the line file's ramp section: GWh made, scrap,
     capex spent and cumulative cost per kWh, month by month; with --simulate, the twin's
     phase 1 beside the plan."""
+    from gigaline.cli._checks import number, output_file
+    from gigaline.model import bounds, load_line
     from gigaline.plan.ramp import ramp_plan
 
+    if simulate is not None:
+        number("--simulate", simulate, bounds.RAMP_MONTHS)
+    number("--replications", replications, bounds.REPLICATIONS)
+    number("--seed", seed, bounds.SEED)
+    if report is not None:
+        output_file("--report", report, "ramp.html")
     line = load_line(line_file)
     result = ramp_plan(line)
     twin = None
@@ -75,11 +81,12 @@ def ramp(
 
 
 def _simulate(line: Line, months: int, replications: int, seed: int) -> TwinRamp:
-    from gigaline.cli._app import progress_bar
+    from gigaline.cli._app import prepare_kernel, progress_bar
     from gigaline.sim.executors import open_executor
     from gigaline.sim.ramp import simulate_ramp
 
     workers = min(replications, 64)
+    prepare_kernel()
     with open_executor("local", workers=workers) as ex, progress_bar("simulating") as bar:
         task = bar.add_task(f"{months} months of phase 1", total=1.0)
         return simulate_ramp(

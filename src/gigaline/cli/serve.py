@@ -47,8 +47,8 @@ def serve(
     from gigaline.web import create_app
 
     overrides: dict[str, object] = {}
-    if db:
-        overrides["db"] = db
+    if db is not None:
+        overrides["db"] = Settings.load().database(db).value  # --db '' is an error, not unset
     if host:
         overrides["api_host"] = host
     if port:
@@ -104,7 +104,7 @@ def token_list(
     from gigaline.cli._store import open_db
     from gigaline.mes.services.access import list_tokens
 
-    with open_db(db, create=True) as store:
+    with open_db(db) as store:  # reading never creates a database
         found = list_tokens(store, include_revoked)
     if json_out:
         _print_json(found)
@@ -124,10 +124,13 @@ def token_revoke(
     json_out: JsonOpt = False,
 ) -> None:
     """Revoke an API token: it is refused from now on."""
+    from gigaline.cli._checks import number
     from gigaline.cli._store import open_db
     from gigaline.mes.services.access import revoke_token
+    from gigaline.model import bounds
 
-    with open_db(db, create=True) as store:
+    number("TOKEN_ID", token_id, bounds.ROW_ID)
+    with open_db(db) as store:
         done = revoke_token(store, token_id, by=_cli_user())
     if json_out:
         _print_json(done)

@@ -9,13 +9,13 @@ from typing import Annotated, Literal
 
 import typer
 
-from gigaline.cli._app import app, console, print_warnings, progress_bar
-from gigaline.cli._checks import ArgumentError, output_file, run_flags
-from gigaline.model import load_line
+from gigaline.cli._app import app, console, prepare_kernel, print_warnings, progress_bar
 
 
 def _warmup(text: str) -> float | Literal["auto"]:
     """The value of --warmup-days: a number of days (bounds: run_flags), or 'auto'."""
+    from gigaline.cli._checks import ArgumentError
+
     if text.strip().lower() == "auto":
         return "auto"
     try:
@@ -55,6 +55,9 @@ def simulate(
     Warnings (on stderr, and in the JSON) say when the warm-up or the measured window is too
     short for the line's steady state.
     """
+    from gigaline.cli._checks import output_file, run_flags
+    from gigaline.model import load_line
+
     warmup = _warmup(warmup_days)
     run_flags(days, None if warmup == "auto" else warmup, seed, replications)
     if report is not None:
@@ -63,6 +66,7 @@ def simulate(
     from gigaline.sim.checks import SimulationWarning
 
     line = load_line(line_file)
+    prepare_kernel()
     with progress_bar("simulating") as bar, warnings.catch_warnings():
         warnings.simplefilter("ignore", SimulationWarning)  # printed below, once
         task = bar.add_task(line.name, total=1.0)

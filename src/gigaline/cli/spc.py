@@ -31,7 +31,10 @@ def _since(text: str | None, field: str = "since") -> datetime | None:
         raise FieldError(
             field, text, "not a time; give RFC 3339 / ISO 8601, e.g. 2026-01-05T06:00Z"
         ) from exc
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:  # an offset that moves it out of the years 1-9999
+        raise FieldError(field, text, "outside the years 1-9999 in UTC") from None
 
 
 def _quality(line_file: Path | None) -> Any:
@@ -67,26 +70,38 @@ def spc(
         ),
     ] = None,
     line_file: LineOpt = None,
-    no_alarms: Annotated[
-        bool, typer.Option("--no-alarms", help="Only show; raise no alarms and holds.")
+    raise_alarms: Annotated[
+        bool,
+        typer.Option(
+            "--raise-alarms",
+            help="Store each new rule violation as an alarm, and hold the units of the "
+            "violating points where the line's spec says hold_on_violation: true. Without it, "
+            "spc only looks: it changes nothing.",
+        ),
     ] = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the chart as self-contained HTML.")
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Control chart of a stored process parameter: rules, capability, alarms, holds."""
-    from gigaline.cli._checks import output_file
+    """Control chart of a stored process parameter: rules and capability; with
+    --raise-alarms, alarms and holds."""
+    from gigaline.cli._checks import number, output_file
     from gigaline.mes.services import run_spc
+    from gigaline.model import bounds
 
+    number("--subgroup", subgroup, bounds.SUBGROUP)
+    if baseline is not None:
+        number("--baseline", baseline, bounds.BASELINE)
+    when = _since(since)
     if plot is not None:
         output_file("--plot", plot, "spc.html")
 
-    with open_db(db) as store:
+    with open_db(db, read_only=not raise_alarms) as store:  # looking never writes
         res = run_spc(
-            store, step, param, since=_since(since), chart=chart, rules=rules,
+            store, step, param, since=when, chart=chart, rules=rules,
             subgroup_size=subgroup, baseline=baseline, quality=_quality(line_file),
-            raise_alarms=not no_alarms,
+            raise_alarms=raise_alarms,
         )  # fmt: skip
     if plot is not None:
         from gigaline.mes.spc_plot import write_html
@@ -113,7 +128,11 @@ def spc(
                       f"Pp {_fmt(cap['pp'])}  Ppk {_fmt(cap['ppk'])}")  # fmt: skip
     else:
         console.print("  capability: no spec limits for this parameter in the line's quality.specs")
-    console.print(f"  new alarms: {d['new_alarms']}")
+    if raise_alarms:
+        console.print(f"  new alarms: {d['new_alarms']}")
+    elif res.violations:
+        console.print("  alarms: none stored (only looked; --raise-alarms stores the violations"
+                      " as alarms, and holds where the spec says hold_on_violation)")  # fmt: skip
     if d["hold"] is not None:
         h = d["hold"]
         console.print(f"  [yellow]hold {h['id']}[/]: {h['units']} units ({h['reason']})")

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from gigaline.cli._app import app, console, progress_bar
-from gigaline.cli.experiment import ExecutorOpt, SchedulerOpt, WorkersOpt
+from gigaline.cli._app import app, console, prepare_kernel, progress_bar
+from gigaline.cli.experiment import ExecutorOpt, SchedulerOpt, WorkersOpt, check_workers
 
 if TYPE_CHECKING:
     from gigaline.studies import Candidate, OptimizationResult, SensitivityResult
@@ -48,7 +48,9 @@ def optimize(
         str | None,
         typer.Option("--direction", help="minimize or maximize (default: the figure's best)."),
     ] = None,
-    trials: Annotated[int | None, typer.Option("--trials", min=1, help="Designs to try.")] = None,
+    trials: Annotated[
+        int | None, typer.Option("--trials", help="Designs to try (1 to 100,000).")
+    ] = None,
     robust: Annotated[
         bool,
         typer.Option(
@@ -64,10 +66,17 @@ def optimize(
     """Search integer machine counts and buffer sizes (the scenario file's factors) for the
     design best in an objective under constraints; print it and the Pareto front of capex
     against GWh per year."""
+    from gigaline.cli._checks import number, output_file
+    from gigaline.model import bounds
     from gigaline.sim import load_scenarios
     from gigaline.sim.executors import open_executor
     from gigaline.studies import StudyError, optimize, parse_constraint
 
+    if trials is not None:
+        number("--trials", trials, bounds.TRIALS)
+    check_workers(workers)
+    if report is not None:
+        output_file("--report", report, "optimize.html")
     study = load_scenarios(scenario_file)
     spec = study.optimize
     objective = objective or (spec.objective if spec else None)
@@ -77,6 +86,7 @@ def optimize(
     cons = [parse_constraint(t) for t in texts]
     n = trials or (spec.trials if spec and spec.trials else 40)
     direction = direction or (spec.direction if spec else None)
+    prepare_kernel()
     with open_executor(executor, scheduler, workers) as ex, progress_bar("optimising") as bar:
         task = bar.add_task(f"{n} designs", total=1.0)
         result = optimize(
@@ -164,8 +174,7 @@ def sensitivity(
         int,
         typer.Option(
             "--samples",
-            min=2,
-            help="Sobol base samples N (N x (factors + 2) designs; a power of 2).",
+            help="Sobol base samples N (N x (factors + 2) designs; a power of 2, 2 to 65,536).",
         ),
     ] = 32,
     no_sobol: Annotated[
@@ -180,11 +189,18 @@ def sensitivity(
 ) -> None:
     """Which factors move throughput and cost per kWh most: one-at-a-time swings around the
     base line (a tornado chart) and Sobol indices over the factors' ranges."""
+    from gigaline.cli._checks import number, output_file
+    from gigaline.model import bounds
     from gigaline.sim import load_scenarios
     from gigaline.sim.executors import open_executor
     from gigaline.studies import sensitivity as run
 
+    number("--samples", samples, bounds.SOBOL_SAMPLES)
+    check_workers(workers)
+    if report is not None:
+        output_file("--report", report, "sensitivity.html")
     study = load_scenarios(scenario_file)
+    prepare_kernel()
     with open_executor(executor, scheduler, workers) as ex, progress_bar("analysing") as bar:
         task = bar.add_task(study.name, total=1.0)
         result = run(

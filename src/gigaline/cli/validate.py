@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from gigaline.cli._app import app, console
-from gigaline.model import load_line
 
 
 @app.command()
@@ -16,6 +15,8 @@ def validate(
     line_file: Annotated[Path, typer.Argument(help="Line file (YAML).", metavar="LINE.yaml")],
 ) -> None:
     """Check a line file; print one clear message per problem (exit status 2) or a summary."""
+    from gigaline.model import load_line
+
     line = load_line(line_file)
     branches = line.branches
     console.print(

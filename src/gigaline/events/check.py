@@ -105,13 +105,17 @@ def parse_ts(value: object, field: str = "ts") -> datetime:
     if frac is not None and len(frac) > 7:  # Python keeps microseconds; drop finer digits
         text = text.replace(frac, frac[:7], 1)
     try:
-        return datetime.fromisoformat(text).astimezone(UTC)
+        parsed = datetime.fromisoformat(text)
     except ValueError as exc:
         raise EventError(f"{field}: impossible date or time {shorten(value)}: {exc}") from None
     except OverflowError:  # an offset that moves the time out of the years 1-9999
         raise EventError(
             f"{field}: {shorten(value)} is outside the years 1 to 9999 in UTC"
         ) from None
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # the offset moves it out of Python's years 1-9999
+        raise EventError(f"{field}: {shorten(value)} is outside the years 1-9999 in UTC") from None
 
 
 def check_event(obj: object) -> Event:

@@ -8,6 +8,9 @@
 * Two systems compared over replications (Law 2015, §10.2): with common random numbers the
   paired-t interval of the differences (:func:`paired_ci95`); run independently, Welch's
   interval with Satterthwaite's degrees of freedom (:func:`welch_ci95`).
+
+scipy (Student's t quantiles) is imported on first use, by a mean over two replications or
+more: it costs most of a second of start-up, and one replication needs no quantile.
 """
 
 from __future__ import annotations
@@ -15,8 +18,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from scipy import stats
 
 __all__ = ["MeanCI", "little_lead_time_s", "mean_ci95", "paired_ci95", "welch_ci95"]
 
@@ -43,6 +44,13 @@ class MeanCI:
         return self.mean + self.half_width
 
 
+def _t975(dof: float) -> float:
+    """The 97.5 % quantile of Student's t with ``dof`` degrees of freedom."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, dof))
+
+
 def mean_ci95(values: Sequence[float]) -> MeanCI:
     """Mean and 95 % t-interval half width of independent replications (NaN width for n < 2)."""
     n = len(values)
@@ -52,7 +60,7 @@ def mean_ci95(values: Sequence[float]) -> MeanCI:
     if n < 2:
         return MeanCI(mean, math.nan, n)
     var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    t = float(stats.t.ppf(0.975, n - 1))
+    t = _t975(n - 1)
     return MeanCI(mean, t * math.sqrt(var / n), n)
 
 
@@ -76,5 +84,5 @@ def welch_ci95(values: Sequence[float], base: Sequence[float]) -> MeanCI:
     if va + vb == 0.0:
         return MeanCI(a.mean - b.mean, 0.0, min(n, m))
     dof = (va + vb) ** 2 / (va**2 / (n - 1) + vb**2 / (m - 1))
-    t = float(stats.t.ppf(0.975, dof))
+    t = _t975(dof)
     return MeanCI(a.mean - b.mean, t * math.sqrt(va + vb), min(n, m))

@@ -203,3 +203,28 @@ WARMUP_DAYS = Bound(0.0, MAX_RUN_DAYS, "days")
 REPLICATIONS = Bound(1, 10_000)
 #: Seeds of the random streams: non-negative, within a signed 64-bit integer.
 SEED = Bound(0, 2**63 - 1)
+#: Worker processes of one machine (``--workers``): more than a large server's cores only adds
+#: start-up time and memory (each worker loads the compiled kernel, ~300 MB).
+WORKERS = Bound(1, 1024)
+#: Designs an optimisation tries (``--trials``): each is at least one simulation; the search
+#: spaces of a line's machine counts and buffers are explored in hundreds to thousands.
+TRIALS = Bound(1, 100_000)
+#: Sobol base samples N (``--samples``): N x (factors + 2) designs; 2^16 already gives
+#: indices to a few thousandths, beyond it no study finishes.
+SOBOL_SAMPLES = Bound(2, 65_536)
+#: Months of a ramp-up the twin runs (``ramp --simulate``): at most the longest run, 100 years.
+RAMP_MONTHS = Bound(1, 1200, shown=("1 month", "1,200 months"))
+
+# --- the MES (command-line values) ---------------------------------------------------------
+
+#: Events per ingest transaction (``--batch-size``): a batch is held in memory, about 1 kB an
+#: event; past ~10^5 larger batches ingest no faster, and 10^6 is already about 1 GB.
+INGEST_BATCH = Bound(1, 1_000_000)
+#: The number of a stored row (``release HOLD``, ``token revoke ID``): a table's key, a positive
+#: 64-bit integer.
+ROW_ID = Bound(1, 2**63 - 1)
+#: Records per SPC subgroup (``--subgroup``): X-bar charts need 2 or more; range constants are
+#: computed up to 100, and subgroups of thousands make a chart of a handful of points.
+SUBGROUP = Bound(2, 10_000)
+#: Points of an SPC baseline (``--baseline``): phase I needs at least 2 points to estimate.
+BASELINE = Bound(2, 2**63 - 1)

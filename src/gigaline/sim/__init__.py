@@ -11,9 +11,11 @@ a scenario file with common random numbers, :func:`load_scenarios`) and :func:`w
 >>> result = gigaline.simulate(gigaline.load_line("examples/two-machine.yaml"), days=1)
 """
 
+from gigaline.sim._jit import KernelCache, KernelCacheWarning, kernel_cache
 from gigaline.sim.checks import SimulationWarning
 from gigaline.sim.compare import ExperimentResult
 from gigaline.sim.compile import CompiledLine, SimulationError, compile_line
+from gigaline.sim.executors import warm_kernel
 from gigaline.sim.experiments import run_experiment, run_lines, simulate
 from gigaline.sim.results import STATE_NAMES, SimResult
 from gigaline.sim.runner import RunRecord, run_replication
@@ -23,6 +25,8 @@ __all__ = [
     "STATE_NAMES",
     "CompiledLine",
     "ExperimentResult",
+    "KernelCache",
+    "KernelCacheWarning",
     "RunRecord",
     "Scenario",
     "ScenarioFileError",
@@ -31,9 +35,11 @@ __all__ = [
     "SimulationError",
     "SimulationWarning",
     "compile_line",
+    "kernel_cache",
     "load_scenarios",
     "run_experiment",
     "run_lines",
     "run_replication",
     "simulate",
+    "warm_kernel",
 ]

@@ -15,21 +15,32 @@ are compiled by a numba pipeline that lowers signed indices as they are. Compile
 ``tests/sim/test_jit.py`` runs the test lines that way. Nothing outside gigaline's kernel is
 affected: the change applies only while numba lowers these functions, under numba's compiler
 lock.
+
+**The cache.** Compiling takes about a minute, once: the compiled kernel is kept in
+``GIGALINE_CACHE_DIR`` (``NUMBA_CACHE_DIR``, if set, wins), one directory per version of the
+kernel's sources. A directory that cannot be written is a :class:`KernelCacheWarning` naming it
+and the reason; numba then keeps the kernel where it can (next to the sources, or in the
+user's cache), and where it can nowhere, the kernel is compiled on every run, which the warning
+says. :func:`kernel_cache` tells whether the kernel is compiled and cached already, so that the
+command line says so, with a spinner, before the minute of silence.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from gigaline.settings import Settings
 
-__all__ = ["JIT_ENABLED", "jit", "jit_inline"]
+__all__ = ["JIT_ENABLED", "KernelCache", "KernelCacheWarning", "jit", "jit_inline", "kernel_cache"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +53,14 @@ JIT_ENABLED: bool = Settings.load().sim_jit
 
 
 _KERNEL_FILES = ("_jit.py", "_layout.py", "_random.py", "kernel.py", "bottleneck.py")
+#: The modules whose functions are compiled (their dispatchers are the cache's entries).
+_KERNEL_MODULES = ("gigaline.sim._random", "gigaline.sim.kernel", "gigaline.sim.bottleneck")
+#: Functions that numba could cache nowhere: compiled again on every run.
+_UNCACHED: list[str] = []
+
+
+class KernelCacheWarning(UserWarning):
+    """The compiled kernel cannot be kept where gigaline's settings put it."""
 
 
 def _cache_dir() -> str:
@@ -59,11 +78,130 @@ def _cache_dir() -> str:
     return str(Settings.load().kernel_cache_dir / digest.hexdigest()[:16])
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot hold cache files (``None``: it can), tried as numba tries it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
+
+
+@cache
+def _cache_choice() -> tuple[Path, str | None]:
+    """The directory the settings ask for, and why it cannot be written (``None``: it can)."""
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    wanted = Path(given) if given else Path(_cache_dir())
+    problem = _unwritable(wanted)
+    if problem is not None:
+        source = "NUMBA_CACHE_DIR" if given else "GIGALINE_CACHE_DIR"
+        problem = f"the kernel cache directory {wanted} ({source}) cannot be written: {problem}"
+        warnings.warn(
+            f"{problem}; the compiled simulation kernel is kept elsewhere if it can be, else "
+            "compiled again on every run (about a minute): set GIGALINE_CACHE_DIR to a "
+            "writable directory",
+            KernelCacheWarning,
+            stacklevel=2,
+        )
+    return wanted, problem
+
+
 def _configure_cache() -> None:
     import numba
 
+    wanted, _ = _cache_choice()
     if not os.environ.get("NUMBA_CACHE_DIR"):
-        numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]
+        numba.config.CACHE_DIR = str(wanted)  # type: ignore[attr-defined]
+
+
+def _njit(fn: F, **options: Any) -> F:
+    """``numba.njit`` with the kernel's options; uncached where numba can cache nowhere."""
+    import numba
+
+    _configure_cache()
+    options = {**_OPTIONS, **options, "pipeline_class": _pipeline()}
+    try:
+        compiled: F = numba.njit(**options)(fn)
+    except RuntimeError as exc:  # numba: "cannot cache function ...: no locator available"
+        if "no locator available" not in str(exc):
+            raise
+        _UNCACHED.append(fn.__qualname__)
+        compiled = numba.njit(**{**options, "cache": False})(fn)
+    return compiled
+
+
+@dataclass(frozen=True)
+class KernelCache:
+    """Where the compiled kernel is kept, and whether it is compiled already."""
+
+    #: False in pure-Python mode (``GIGALINE_SIM_JIT=0``): nothing is compiled.
+    enabled: bool
+    #: The directory gigaline's settings ask for.
+    wanted: Path | None
+    #: Where numba keeps the kernel (``None``: nowhere, it is compiled on every run).
+    used: Path | None
+    #: Every kernel function has a compiled version in the cache for these sources.
+    warm: bool
+    #: Why ``wanted`` is not used (``None``: it is).
+    problem: str | None
+
+    @property
+    def message(self) -> str | None:
+        """The warning a user should read about this cache, or ``None``."""
+        if self.problem is None and self.used is not None:
+            return None
+        where = (
+            f"kept in {self.used} instead"
+            if self.used is not None
+            else "cached nowhere: every run compiles it again (about a minute)"
+        )
+        what = self.problem or "numba found no writable cache directory"
+        return (
+            f"{what}; the compiled simulation kernel is {where}. Set GIGALINE_CACHE_DIR to a "
+            "writable directory"
+        )
+
+
+def kernel_cache() -> KernelCache:
+    """The state of the compiled kernel's cache, read without compiling anything.
+
+    Loads the kernel's modules (their functions are numba dispatchers, compiled on first call)
+    and reads each function's cache index: ``warm`` when every one has a compiled version for
+    the sources as they are now (numba drops an index whose source file changed).
+    """
+    if not JIT_ENABLED:
+        return KernelCache(False, None, None, True, None)
+    import importlib
+
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KernelCacheWarning)  # said by .message instead
+        modules = [importlib.import_module(name) for name in _KERNEL_MODULES]
+        wanted, problem = _cache_choice()
+    dispatchers = {id(v): v for m in modules for v in vars(m).values() if isinstance(v, Dispatcher)}
+    used: Path | None = None
+    warm = True
+    for d in dispatchers.values():
+        cache_: Any = d._cache  # type: ignore[attr-defined]
+        if isinstance(cache_, NullCache):
+            warm = False
+            continue
+        used = Path(cache_._cache_path)
+        if d.overloads:  # compiled (or loaded) in this process already
+            continue
+        try:
+            warm = warm and bool(cache_._cache_file._load_index())
+        except Exception:  # an unreadable index: numba compiles again, so do we say
+            warm = False
+    if _UNCACHED:
+        used = None
+    if used is not None and used.parent != wanted and problem is None:
+        problem = f"the kernel cache directory {wanted} is not used by numba"
+    return KernelCache(True, wanted, used, warm, problem)
 
 
 @contextmanager
@@ -118,14 +256,10 @@ def jit(fn: F) -> F:
     """Compile ``fn`` with numba (cached on disk), or return it unchanged in pure-Python mode."""
     if not JIT_ENABLED:
         return fn
-    import numba
-
-    _configure_cache()
     # _nrt=False: the kernel allocates nothing, and without the runtime numba does not count
     # references on every array passed between kernel functions (atomic operations that
     # otherwise took most of the time).
-    compiled: F = numba.njit(**_OPTIONS, pipeline_class=_pipeline())(fn)
-    return compiled
+    return _njit(fn)
 
 
 def jit_inline(fn: F) -> F:
@@ -138,8 +272,4 @@ def jit_inline(fn: F) -> F:
     """
     if not JIT_ENABLED:
         return fn
-    import numba
-
-    _configure_cache()
-    compiled: F = numba.njit(**_OPTIONS, forceinline=True, pipeline_class=_pipeline())(fn)
-    return compiled
+    return _njit(fn, forceinline=True)

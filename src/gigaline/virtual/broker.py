@@ -39,6 +39,8 @@ from gigaline.events.broker import BrokerAddress, parse_broker
 
 __all__ = ["BrokerError", "EmbeddedBroker", "broker_for_demo", "probe"]
 
+log = logging.getLogger(__name__)
+
 # MQTT 3.1.1 CONNECT (clean session, keep-alive 5 s, client id "gigaline-probe"), section 3.1.
 _CLIENT_ID = b"gigaline-probe"
 _VARIABLE = b"\x00\x04MQTT\x04\x02\x00\x05"
@@ -124,9 +126,12 @@ class EmbeddedBroker:
         if self.port == 0:
             self.port = _free_port(self.host)
         # amqtt logs every connection at INFO and a client's broken pipe at ERROR; the demo's
-        # terminal is for the plant, so only its warnings and worse reach the user.
-        logging.getLogger("amqtt").setLevel(logging.WARNING)
+        # terminal is for the plant, so only its errors reach the user (it warns, at shutdown,
+        # of messages still queued for sessions that went away).
+        logging.getLogger("amqtt").setLevel(logging.ERROR)
+        _quiet_asyncio()
         loop = asyncio.new_event_loop()
+        loop.set_exception_handler(_log_quietly)
         started = threading.Event()
         failure: list[BaseException] = []
         holder: list[Any] = []
@@ -142,7 +147,7 @@ class EmbeddedBroker:
             started.set()
             loop.run_forever()
 
-        thread = threading.Thread(target=serve, name="gigaline-broker", daemon=True)
+        thread = threading.Thread(target=serve, name=_BROKER_THREAD, daemon=True)
         thread.start()
         if not started.wait(timeout_s) or failure:
             reason = failure[0] if failure else f"no answer within {timeout_s:g} s"
@@ -166,9 +171,11 @@ class EmbeddedBroker:
         running, self._running = self._running, None
         if running is None:
             return
-        shutdown = asyncio.run_coroutine_threadsafe(running.broker.shutdown(), running.loop)
+        shutdown = asyncio.run_coroutine_threadsafe(
+            _shutdown(running.broker, timeout_s), running.loop
+        )
         with contextlib.suppress(Exception):
-            shutdown.result(timeout_s)
+            shutdown.result(timeout_s + 5)
         running.loop.call_soon_threadsafe(running.loop.stop)
         running.thread.join(timeout_s)
         running.loop.close()
@@ -178,6 +185,42 @@ class EmbeddedBroker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+async def _shutdown(broker: Any, timeout_s: float) -> None:
+    """Shut the broker down, then cancel what it left running (client handlers whose peer
+    went away), so that the loop closes with no task pending."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(broker.shutdown(), timeout_s)
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+_BROKER_THREAD = "gigaline-broker"
+
+
+def _log_quietly(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The broker loop's unhandled exceptions: a client that went away mid-packet, or amqtt
+    tripping over its own subscription table as a client connects (the client reconnects).
+    Kept for debugging, not printed on the plant's terminal."""
+    log.debug("embedded broker: %s", context.get("message"), exc_info=context.get("exception"))
+
+
+class _NotFromTheBroker(logging.Filter):
+    """asyncio's own warnings about writes to closed sockets, when they come from the
+    broker's thread (a client disconnected while the broker was sending to it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != _BROKER_THREAD
+
+
+def _quiet_asyncio() -> None:
+    logger = logging.getLogger("asyncio")
+    if not any(isinstance(f, _NotFromTheBroker) for f in logger.filters):
+        logger.addFilter(_NotFromTheBroker())
 
 
 def _free_port(host: str) -> int:
@@ -194,10 +237,15 @@ def broker_for_demo(
     """The broker a demo uses: ``(url, embedded)``.
 
     ``broker`` given: it must answer (a plant names its broker; silently using another one
-    would hide the fault), else :class:`BrokerError`. ``broker`` None: the machine's own
+    would hide the fault), else :class:`BrokerError`. ``"embedded"``: an embedded broker
+    whatever else answers. ``broker`` None: the machine's own
     broker at ``local`` (Mosquitto's default port) where one answers, else an embedded broker
     for the duration of the ``with`` block.
     """
+    if broker == "embedded":
+        with EmbeddedBroker() as embedded:
+            yield embedded.url, True
+        return
     if broker is not None:
         if not probe(broker, timeout_s):
             raise BrokerError(

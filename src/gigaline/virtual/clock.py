@@ -17,6 +17,7 @@ the stall. ``speed`` is any factor from 0.001 up (1 = real time; 1000 runs a day
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -27,6 +28,9 @@ __all__ = ["Clock", "ClockError", "paced"]
 
 T = TypeVar("T")
 
+#: The longest single sleep when a ``stop`` event is given [s].
+_SLICE_S = 0.25
+
 
 class ClockError(GigalineError):
     """A clock that cannot run (a speed that is not a positive finite number)."""
@@ -34,7 +38,8 @@ class ClockError(GigalineError):
 
 class Clock:
     """Twin seconds to wall seconds at ``speed``, from twin time ``start_s`` at the first
-    :meth:`wait_until` (or :meth:`start`)."""
+    :meth:`wait_until` (or :meth:`start`). With ``stop`` (a :class:`threading.Event`), setting
+    it ends any wait at once: :meth:`wait_until` then returns 0 without waiting further."""
 
     def __init__(
         self,
@@ -43,6 +48,7 @@ class Clock:
         late_after_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
     ) -> None:
         if not (isinstance(speed, int | float) and 1e-3 <= speed < float("inf")):
             raise ClockError(f"speed: {speed!r}; expected a number from 0.001 up (1 = real time)")
@@ -50,6 +56,13 @@ class Clock:
         self.start_s = start_s
         self.late_after_s = late_after_s
         self._monotonic, self._sleep = monotonic, sleep
+        self.stop = stop
+        if stop is not None:  # a stop request ends a wait at once (a signal handler sets it)
+
+            def _wait(seconds: float) -> None:
+                stop.wait(min(seconds, _SLICE_S))
+
+            self._sleep = _wait
         self._wall0: float | None = None
         self.lag_s = 0.0
         self.max_lag_s = 0.0
@@ -79,6 +92,8 @@ class Clock:
         due = self.due(t_s)
         left = due - self._monotonic()
         while left > 0.0:
+            if self.stop is not None and self.stop.is_set():
+                return 0.0
             self._sleep(left)
             left = due - self._monotonic()
         lag = -left

@@ -1,5 +1,6 @@
 """The MES side of a live line in one object: the Sparkplug host application, the event
-subscriber and, where given, the OPC UA client, all writing to one store
+subscriber (MQTT 5; ``mqtt5=False`` for a 3.1.1-only broker) and, where given, the OPC UA
+client, all writing to one store
 (``gigaline connect``, and ``gigaline run`` for the demo).
 
 :meth:`MesConnectors.stop` is what SIGTERM and SIGINT do: the event subscriber commits and
@@ -43,13 +44,14 @@ class MesConnectors:
         opcua: str | None = None,
         host_id: str = "gigaline-mes",
         client_id: str = "gigaline-mes-events",
+        mqtt5: bool = True,
     ) -> None:
         from gigaline.mes.connectors.events import EventSubscriber
         from gigaline.mes.connectors.sparkplug import HostApplication
 
         self.sink = StoreSink(store)
         self.host = HostApplication(broker, host_id, self.sink, stations=self.sink.stations)
-        self.events = EventSubscriber(broker, self.sink, client_id=client_id)
+        self.events = EventSubscriber(broker, self.sink, client_id=client_id, mqtt5=mqtt5)
         self.opcua = None
         if opcua is not None:
             from gigaline.mes.connectors.opcua import OpcUaConnector

@@ -2,9 +2,12 @@
 
 :class:`EventSubscriber` subscribes at QoS 1 to ``gigaline/v1/+/+/events`` with a persistent
 MQTT 5 session (``clean_start`` false, a session that does not expire), so the broker keeps
-what arrives while the MES is away. It acknowledges a message (``manual_ack``) only after
-``sink.submit`` returned, i.e. after the commit: a crash before that makes the broker deliver
-the message again, and the event id turns the repeat into a counted duplicate. A message may
+what arrives while the MES is away (``mqtt5=False``: an MQTT 3.1.1 session with
+``clean_session`` false, for brokers without MQTT 5 such as the embedded one of ``gigaline
+run``; the session then lasts as long as the broker keeps it). It acknowledges a message
+(``manual_ack``) only after ``sink.submit`` returned, i.e. after the commit: a crash before
+that makes the broker deliver the message again, and the event id turns the repeat into a
+counted duplicate. A message may
 hold one event or several NDJSON lines. The order of arrival is kept (one writer thread).
 
 The broker must keep queued messages for it: set Mosquitto's ``persistence true`` and raise
@@ -57,14 +60,18 @@ class EventSubscriber:
         linger_s: float = 0.05,
         retry_s: float = 1.0,
         keepalive_s: int = 10,
+        mqtt5: bool = True,
     ) -> None:
         self.sink = sink
+        self.mqtt5 = mqtt5
         self.topic = topic
         self.batch_size = batch_size
         self.linger_s = linger_s
         self.retry_s = retry_s
         self.keepalive_s = keepalive_s
-        self._client, self.address = mqtt_client(broker, client_id, v5=True, manual_ack=True)
+        self._client, self.address = mqtt_client(
+            broker, client_id, v5=mqtt5, clean=False, manual_ack=True
+        )
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
@@ -85,6 +92,11 @@ class EventSubscriber:
         self._thread = threading.Thread(target=self._run, name="gigaline-events", daemon=True)
 
     def start(self) -> None:
+        if not self.mqtt5:  # MQTT 3.1.1 (the embedded broker): clean_session false
+            self._client.connect_async(self.address.host, self.address.port, self.keepalive_s)
+            self._client.loop_start()
+            self._thread.start()
+            return
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = _NEVER_EXPIRES
         props.ReceiveMaximum = min(65_535, 2 * self.batch_size)

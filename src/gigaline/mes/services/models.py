@@ -402,3 +402,21 @@ class OeeReport(_Result):
     silence_s: float
     rows: list[OeeRow]
     pareto: list[DowntimeCause]
+
+
+class StationTotals(_Result):
+    """What the MES holds of one station over a window: records and seconds in each state."""
+
+    station: str
+    processed: int  # process records ending in the window
+    good: int  # of them OK
+    ng: int  # of them NG
+    seconds: dict[str, float]  # state -> seconds in the window (from its first known state)
+
+
+class Totals(_Result):
+    """Per-station totals of the MES over [since, until) (``gigaline run``'s comparison)."""
+
+    since: str
+    until: str
+    stations: list[StationTotals]

@@ -4,10 +4,11 @@
 (:meth:`~gigaline.mes.ports.MeasureReader.measure_series`), builds the control chart with
 :func:`gigaline.quality.control_chart` (individuals, or consecutive records in subgroups for
 X-bar charts), evaluates the run rules and computes the capability against the spec limits of
-the line file's ``quality.specs``. Each rule violation raises one alarm (stored once: running
-SPC again over the same points adds nothing); a spec with ``hold_on_violation: true`` puts the
-units of the newly flagged points, and every unit made from them, on one hold (released like
-any other, ``gigaline release``).
+the line file's ``quality.specs``. It changes nothing unless asked: with ``raise_alarms``, each
+rule violation raises one alarm (stored once: running SPC again over the same points adds
+nothing), and a spec with ``hold_on_violation: true`` puts the units of the newly flagged
+points, and every unit made from them, on one hold (released like any other,
+``gigaline release``).
 
 :class:`LiveSpc` is the live counterpart (``gigaline connect``): the connector sink hands it the
 process records of every committed batch (:class:`gigaline.mes.connectors.sink.StoreSink`), and
@@ -361,10 +362,11 @@ def run_spc(
     subgroup_size: int = 5,
     baseline: int | None = None,
     quality: QualitySpec | None = None,
-    raise_alarms: bool = True,
+    raise_alarms: bool = False,
     by: str = "gigaline spc",
 ) -> SpcResult:
-    """SPC of one stored parameter (see the module doc); alarms and holds when ``raise_alarms``.
+    """SPC of one stored parameter (see the module doc); alarms and holds only when
+    ``raise_alarms`` (charting and analysis never change data unless asked).
 
     ``chart``: ``imr``, ``ewma`` and ``cusum`` plot single values; ``xbar_r`` and ``xbar_s``
     consecutive records in subgroups of ``subgroup_size`` (an incomplete last subgroup waits

@@ -11,11 +11,13 @@ https://www.sqlite.org/wal.html). PostgreSQL is reached through psycopg 3
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from gigaline.errors import FieldError
 from gigaline.mes.errors import StoreError
@@ -24,12 +26,15 @@ from gigaline.settings import Settings
 __all__ = [
     "HEAD",
     "StoreError",
+    "check_target",
+    "connect_problem",
     "current_revision",
     "downgrade",
     "is_initialised",
     "make_engine",
     "require_table",
     "resolve_url",
+    "shown",
     "upgrade",
 ]
 
@@ -37,6 +42,11 @@ __all__ = [
 HEAD = "0008"
 _MIGRATIONS = "gigaline.mes.sql:migrations"
 _ALLOWED = "allowed: sqlite:///FILE, a SQLite file path, or postgresql+psycopg://USER@HOST/DB"
+#: The first 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html).
+_SQLITE_HEADER = b"SQLite format 3\x00"
+#: Seconds to wait for a PostgreSQL server before saying it cannot be reached.
+CONNECT_TIMEOUT_S = 10
+_INIT = "`gigaline mes init LINE.yaml --db URL` creates it"
 
 
 def resolve_url(db: str | None = None, settings: Settings | None = None) -> str:
@@ -60,6 +70,71 @@ def resolve_url(db: str | None = None, settings: Settings | None = None) -> str:
     return url
 
 
+def shown(value: str) -> str:
+    """A database as the user gave it, for messages (a URL's password hidden)."""
+    if "://" not in value:
+        return value
+    try:
+        return make_url(value).render_as_string(hide_password=True)
+    except ArgumentError:
+        return value
+
+
+def check_target(url: str, create: bool, given: str | None = None) -> None:
+    """Refuse, before anything is opened, a SQLite target that cannot be the MES database.
+
+    ``url`` is resolved (:func:`resolve_url`); ``given`` is what the user wrote (named in the
+    messages; default: ``url``). A directory, a path in a missing folder and a file that is
+    not a SQLite database are :class:`~gigaline.errors.FieldError` on ``db``; without
+    ``create`` a missing or empty file is one too (reading never creates a database), and
+    with it a folder that cannot be written. In-memory and ``file:`` URI databases are not
+    checked; PostgreSQL targets are judged when connecting (:func:`connect_problem`).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return
+    name = parsed.database or ""
+    if name in ("", ":memory:") or name.startswith("file:") or parsed.query.get("uri"):
+        return
+    path = Path(name)
+    said = shown(given if given is not None else url)
+    if path.is_dir():
+        raise FieldError("db", said, f"{str(path)!r} is a folder; give a database file in it")
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise FieldError("db", said, f"folder {str(folder)!r} {what}; create it first")
+    if path.exists():
+        with path.open("rb") as fh:
+            head = fh.read(len(_SQLITE_HEADER))
+        if head and head != _SQLITE_HEADER:
+            raise FieldError("db", said, f"{str(path)!r} is not a SQLite database; {_ALLOWED}")
+        if not head and not create:  # opening it would make it a database: reading never does
+            raise FieldError("db", said, f"an empty file, no MES database yet; {_INIT}")
+    elif not create:
+        raise FieldError("db", said, f"no such database file; {_INIT}")
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        raise FieldError("db", said, f"cannot create a database in folder {str(folder)!r}")
+
+
+def connect_problem(url: str, exc: DBAPIError, given: str | None = None) -> FieldError:
+    """The error to give for a database that could not be opened: what the driver said, on
+    one line, with the likely fix (a server not running, a database not created)."""
+    said = shown(given if given is not None else url)
+    why = " ".join(str(exc.orig).split()) if exc.orig is not None else str(exc)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return FieldError("db", said, f"cannot open it: {why}; {_ALLOWED}")
+    name = parsed.database
+    if name and f'database "{name}" does not exist' in why:
+        hint = f"create the database first (createdb {name}), then the schema: {_INIT}"
+    elif "Is the server running" in why:
+        hint = "check the host and port"
+    else:
+        hint = "check the server, host, port, user and password"
+    return FieldError("db", said, f"cannot connect: {why}; {hint}")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -75,7 +150,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_S}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -50,11 +50,14 @@ from gigaline.mes.sql import tables as t
 from gigaline.mes.sql.bulk import write_rows
 from gigaline.mes.sql.db import (
     HEAD,
+    check_target,
+    connect_problem,
     current_revision,
     is_initialised,
     make_engine,
     require_table,
     resolve_url,
+    shown,
     upgrade,
 )
 from gigaline.model.quality import QualitySpec
@@ -146,23 +149,37 @@ def open_store(
 ) -> SqlStore:
     """Open the MES database ``db`` (else ``GIGALINE_DB``, else ``gigaline.db``).
 
-    ``create``: create the schema, or migrate it to this gigaline's revision. Without it, a
-    database with no schema is a :class:`~gigaline.mes.errors.StoreError`. ``read_only``
-    (implies not ``create``): a SQLite file that does not exist is a ``StoreError`` rather than
-    a new empty file, and the file is opened read-only (looking never writes).
+    ``create``: create the schema, or migrate it to this gigaline's revision. Without it,
+    nothing is created: a missing or empty SQLite file is a
+    :class:`~gigaline.errors.FieldError` and a database with no schema a
+    :class:`~gigaline.mes.errors.StoreError`. A target that cannot be a database (a folder, a
+    file of another kind, a server that does not answer, a PostgreSQL database not created)
+    is a :class:`~gigaline.errors.FieldError` on ``db``. ``read_only`` (implies not
+    ``create``): the SQLite file is opened read-only (looking never writes).
     """
-    url = resolve_url(db, settings)
+    settings = settings or Settings.load()
+    given = settings.database(db).value
+    url = resolve_url(given, settings)
     if read_only:
         create = False
+    check_target(url, create, given)
+    if read_only:
         url = _read_only_url(url)
     engine = make_engine(url)
-    if create:
-        upgrade(engine)
-    elif not is_initialised(engine):
+    try:
+        if create:
+            upgrade(engine)
+        elif not is_initialised(engine):
+            raise StoreError(
+                f"{shown(given)}: no MES schema; create it with"
+                " `gigaline mes init LINE.yaml --db URL`"
+            )
+    except DBAPIError as exc:
         engine.dispose()
-        raise StoreError(
-            f"{url}: no MES schema; create it with `gigaline mes init LINE.yaml --db URL`"
-        )
+        raise connect_problem(url, exc, given) from None
+    except BaseException:
+        engine.dispose()
+        raise
     return SqlStore(engine)
 
 
