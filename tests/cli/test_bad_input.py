@@ -197,6 +197,22 @@ def test_a_sqlite_file_of_something_else_has_no_mes_schema(
 
 #: (command line, what the message must say). None of these may start any work.
 BAD_VALUES: dict[str, tuple[list[str], str]] = {
+    "run --speed -3": (
+        ["run", TWO, "--speed", "-3", "--broker", "embedded"],
+        "--speed -3: must be >= 0.001 times real time and <= 1,000,000 times real time",
+    ),
+    "run --days 1e9": (
+        ["run", TWO, "--days", "1e9", "--broker", "embedded"],
+        "--days 1e+09: must be >= 0 days and <= 36,525 days",
+    ),
+    "virtual-line --days 0": (
+        ["virtual-line", TWO, "--broker", "mqtt://127.0.0.1:1", "--days", "0"],
+        "--days 0: more than 0 days",
+    ),
+    "connect --broker tcp://x": (
+        ["connect", "--broker", "tcp://x", "--db", "p.db"],
+        "broker 'tcp://x': expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT]",
+    ),
     "ingest --batch-size 0": (
         ["ingest", "-", "--db", "p.db", "--batch-size", "0"],
         "--batch-size 0: must be >= 1 and <= 1,000,000",

@@ -105,14 +105,20 @@ def test_alarms_and_their_hold_agree(pair: tuple[MemoryStore, SqlStore]) -> None
             "hold_on_violation": True}  # fmt: skip
     quality = QualitySpec.model_validate({"specs": [spec]})
     # limits frozen on 10 points: later points that stray raise alarms and a hold
-    a = run_spc(memory, "fill", "fill_mass_g", chart="ewma", baseline=10, quality=quality)
-    b = run_spc(sql, "fill", "fill_mass_g", chart="ewma", baseline=10, quality=quality)
+    a = run_spc(
+        memory, "fill", "fill_mass_g", chart="ewma", baseline=10, quality=quality, raise_alarms=True
+    )
+    b = run_spc(
+        sql, "fill", "fill_mass_g", chart="ewma", baseline=10, quality=quality, raise_alarms=True
+    )
     assert a.new_alarms == b.new_alarms > 0
     assert a.hold is not None and b.hold is not None
     assert a.hold.units == b.hold.units > 0
     assert a.hold.reason == b.hold.reason
     assert memory.held_units(a.hold.id) >= set(a.flagged_units)
-    again = run_spc(memory, "fill", "fill_mass_g", chart="ewma", baseline=10, quality=quality)
+    again = run_spc(
+        memory, "fill", "fill_mass_g", chart="ewma", baseline=10, quality=quality, raise_alarms=True
+    )
     assert again.new_alarms == 0 and again.hold is None
     for store, res in ((memory, a), (sql, b)):
         assert res.hold is not None

@@ -66,6 +66,11 @@ def simulate(
     from gigaline.sim.checks import SimulationWarning
 
     line = load_line(line_file)
+    if warmup != "auto":  # refuse a run too large for memory before a minute of compiling
+        from gigaline.sim.budget import check_memory
+        from gigaline.sim.compile import compile_line
+
+        check_memory(compile_line(line), days, warmup, replications)
     prepare_kernel()
     with progress_bar("simulating") as bar, warnings.catch_warnings():
         warnings.simplefilter("ignore", SimulationWarning)  # printed below, once

@@ -109,9 +109,7 @@ def parse_ts(value: object, field: str = "ts") -> datetime:
     except ValueError as exc:
         raise EventError(f"{field}: impossible date or time {shorten(value)}: {exc}") from None
     except OverflowError:  # an offset that moves the time out of the years 1-9999
-        raise EventError(
-            f"{field}: {shorten(value)} is outside the years 1 to 9999 in UTC"
-        ) from None
+        raise EventError(f"{field}: {shorten(value)} is outside the years 1-9999 in UTC") from None
     try:
         return parsed.astimezone(UTC)
     except OverflowError:  # the offset moves it out of Python's years 1-9999
