@@ -109,6 +109,7 @@ class _Node:
     missing: dict[int, float] = field(default_factory=dict)  # seq -> reorder deadline
     devices: dict[str, _Device] = field(default_factory=dict)
     last_rebirth: float = -1e9
+    rebirth_owed: bool = False  # a request held back by the interval: sent when it has passed
 
 
 class HostApplication:
@@ -485,20 +486,27 @@ class HostApplication:
             self._rebirth(topic, node, "seq lapped a missing message")
 
     def _check_gaps(self) -> None:
-        """Reorder windows that closed without their messages: rebirth requests."""
+        """Reorder windows that closed without their messages, and requests held back by the
+        interval: rebirth requests."""
         now = time.monotonic()
         with self._lock:
             for (group, edge), node in self._nodes.items():
                 if node.missing and min(node.missing.values()) <= now:
                     node.missing.clear()
                     self._rebirth(Topic(group, "NCMD", edge), node, "seq gap")
+                elif node.rebirth_owed and now - node.last_rebirth >= self.rebirth_interval_s:
+                    self._rebirth(Topic(group, "NCMD", edge), node, "held back by the interval")
 
     def _rebirth(self, topic: Topic, node: _Node, why: str) -> None:
         """Send NCMD Node Control/Rebirth = true (tck-id-operational-behavior-host-reordering-
-        rebirth), at most once per ``rebirth_interval_s`` per node."""
+        rebirth), at most once per ``rebirth_interval_s`` per node: one asked for sooner is
+        owed and sent when the interval has passed (a gap found just after a rebirth would
+        otherwise be forgotten, and the changes it lost with it)."""
         now = time.monotonic()
         if now - node.last_rebirth < self.rebirth_interval_s:
+            node.rebirth_owed = True
             return
+        node.rebirth_owed = False
         node.last_rebirth = now
         self.stats["rebirth_requests"] += 1
         log.info("host %s: rebirth request to %s/%s (%s)", self.host_id, topic.group,

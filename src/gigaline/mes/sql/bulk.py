@@ -60,7 +60,8 @@ def write_rows(conn: Connection, rows: Rows) -> None:
 _KEEP_EARLIEST = (
     "INSERT INTO units (id, unit_type, ts, event_id) VALUES ({m}, {m}, {m}, {m}) "
     "ON CONFLICT (id) DO UPDATE SET ts = excluded.ts, event_id = excluded.event_id "
-    "WHERE excluded.ts < units.ts OR (excluded.ts = units.ts AND excluded.event_id < units.event_id)"
+    "WHERE excluded.ts < units.ts"
+    " OR (excluded.ts = units.ts AND excluded.event_id < units.event_id)"
 )
 
 
