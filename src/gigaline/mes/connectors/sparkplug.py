@@ -13,7 +13,8 @@ devices and their metrics (name, alias, data type, value, time, stale or not):
 - a ``seq`` gap opens a reorder window (``reorder_timeout_s``): a missing message arriving
   in it closes it, otherwise the host sends a rebirth request (NCMD ``Node Control/Rebirth``);
   so do data for an unknown alias, a device without DBIRTH or a node without NBIRTH (at most
-  one request per node every ``rebirth_interval_s``);
+  one request per node every ``rebirth_interval_s``; one asked for sooner is sent when the
+  interval has passed);
 - a ``State`` metric becomes a contract ``state`` event at the metric's own timestamp with the
   ``StopReason`` of the same message and timestamp (else the one standing then), its id
   :func:`~gigaline.events.equipment.state_event_id` of (group, edge node, device, ``State``,
