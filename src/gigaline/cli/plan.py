@@ -16,6 +16,7 @@ from rich.table import Table
 
 from gigaline.cli._app import app, console, console_err
 from gigaline.cli._tables import number_table as _table
+from gigaline.cli._tables import print_table
 
 if TYPE_CHECKING:
     from gigaline.plan import LinePlan, Plan
@@ -97,7 +98,7 @@ def _print(result: Plan) -> None:
     if len(result.phases) > 1:
         tables.append(_phases_table(result))
     for t in tables:
-        console.print(t, crop=False)  # a table wider than the console is never cut
+        print_table(t)  # a table wider than the console is never cut
     for note in p.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
 

@@ -141,11 +141,13 @@ def spc(
 
 
 def _fmt(v: Any) -> str:
+    from gigaline.cli._tables import num
+
     if v is None:
         return "-"
     if isinstance(v, list):
-        return f"{min(v):.6g}..{max(v):.6g}" if v else "-"
-    return f"{v:.6g}"
+        return f"{num(min(v), '.6g')}..{num(max(v), '.6g')}" if v else "-"
+    return num(v, ".6g")
 
 
 @app.command()

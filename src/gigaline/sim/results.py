@@ -322,7 +322,7 @@ class SimResult:
     def __repr__(self) -> str:
         body = "\n".join(f"  {k:<24}{v}" for k, v in self._headline_lines())
         cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
-        table = self.steps[cols].round(3).to_string(na_rep="undefined")
+        table = (self.steps[cols].round(3) + 0.0).to_string(na_rep="undefined")  # no -0.0
         notes = "".join(f"\n  {n}" for n in self.undefined_notes())
         return f"{self._title()}\n{body}\n{table}{notes}"
 
