@@ -239,3 +239,28 @@ def test_piped_to_a_file_as_a_user_does(tmp_path: Path) -> None:
     text = out.read_text()
     assert_whole(text, ["15,013.5", "472,103.8", "1,306,351"])
     assert "c_calendering" in text  # names whole too, where the file has room
+
+
+def test_oee_marks_and_explains_a_performance_above_1(
+    capsys: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the worked example with a PRI of 120 s where the stations take 60 s: performance
+    # 120 x 500 / 30,600 = 1.96 at assemble-1, kept as computed (ISO 22400-2), marked, explained
+    text = (
+        (EXAMPLES / "oee-example.yaml").read_text().replace("cycle_time: 60 s", "cycle_time: 120 s")
+    )
+    line = tmp_path / "slow-pri.yaml"
+    line.write_text(text)
+    db = str(tmp_path / "oee.db")
+    assert main(["mes", "init", str(line), "--db", db]) == 0
+    assert main(["ingest", str(EXAMPLES / "oee-example.ndjson"), "--db", db]) == 0
+    capsys.readouterr()
+    args = ["oee", "--db", db, "--step", "assemble", "--since", "2026-01-05T06:00Z",
+            "--until", "2026-01-05T18:00Z"]  # fmt: skip
+    d = json_of(capsys, args)
+    station = next(r for r in d["rows"] if r["name"] == "assemble-1")
+    assert station["performance"] == pytest.approx(120 * 500 / 30_600)  # not capped at 1
+    out = run(capsys, monkeypatch, args, "80")
+    assert "196.08 %*" in out
+    flat = " ".join(out.split())
+    assert "* performance above 1" in flat and "Not capped" in flat
