@@ -88,3 +88,17 @@ def test_one_replication_says_there_is_no_spread() -> None:
     figs = [f for f, _ in report_figures(r)]
     assert not [t for t in figs[0].data if t.fill == "tonexty"]
     assert "One replication: no spread" in report_html(r)
+
+
+def test_float_noise_never_prints_as_minus_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    from gigaline.cli.simulate import print_result
+
+    r = _run(2)
+    steps = r.steps.copy()
+    steps.loc[steps.index[0], "starved"] = -1e-12  # a share of time off by float noise
+    steps.loc[steps.index[1], "blocked"] = -0.0
+    r.__dict__["steps"] = steps  # (a cached property)
+    print_result(r)
+    texts = [repr(r), r._repr_html_(), report_html(r), capsys.readouterr().out]
+    for text in texts:
+        assert "-0.000" not in text and "0.000" in text

@@ -10,13 +10,13 @@ Every table of every command is built by :func:`number_table` and printed by
 * on a terminal the table fits the window where it can; where even its narrowest layout is
   wider, it is printed wider (the terminal wraps the line) rather than cut;
 * piped to a file or another program, with no ``COLUMNS`` in the environment, a table gets its
-  natural width: rich would assume 80 columns there, but a file has none;
+  natural width up to :data:`PIPED_WIDTH` (its text wraps past that; its numbers never): rich
+  would assume 80 columns there, but a file has none;
 * :func:`num` formats a number without the ``-0.000`` of a tiny negative rounded to zero.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 
@@ -25,21 +25,20 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["NAME_WIDTH", "num", "number_table", "print_table", "table_width"]
+from gigaline.model.units import format_number
+
+__all__ = ["NAME_WIDTH", "PIPED_WIDTH", "num", "number_table", "print_table", "table_width"]
 
 #: A word of a text column up to this many characters is never folded (step ids, units).
 NAME_WIDTH = 20
+#: Piped with no ``COLUMNS``: a table as wide as it needs, its text wrapped past this width.
+PIPED_WIDTH = 160
 
 
 def num(x: float | int | None, spec: str = ",.3f", none: str = "-") -> str:
-    """``x`` formatted with ``spec``; ``none`` for None or NaN; never ``-0`` (a negative that
-    rounds to zero is zero)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return none
-    text = format(x, spec)
-    if text[:1] in "+-" and not any(ch in "123456789" for ch in text):
-        text = text[1:]  # -0.000 (and +0.000) is 0.000
-    return text
+    """``x`` formatted with ``spec``; ``none`` for None or NaN; never ``-0``
+    (:func:`gigaline.model.units.format_number`)."""
+    return format_number(x, spec, none)
 
 
 def number_table(
@@ -72,7 +71,8 @@ def number_table(
 
 def table_width(table: Table, console: Console) -> int:
     """The width to print ``table`` at: the window (``COLUMNS``, or the terminal's) but never
-    narrower than the table's narrowest layout; piped without ``COLUMNS``, its natural width.
+    narrower than the table's narrowest layout; piped without ``COLUMNS``, its natural width
+    up to :data:`PIPED_WIDTH`.
 
     Where the natural layout is wider than the window, the headers of number columns wrap at
     their spaces (their columns keep the width of their widest number) and the text columns
@@ -84,8 +84,10 @@ def table_width(table: Table, console: Console) -> int:
         window = int(columns)
     elif console.is_terminal:
         window = console.width
-    else:  # a file or a pipe: no width to fit
-        return max(natural, 1)
+    else:  # a file or a pipe: no window to fit, but prose still wraps past PIPED_WIDTH
+        if natural <= PIPED_WIDTH:
+            return max(natural, 1)
+        window = PIPED_WIDTH
     if natural <= window:
         return window
     for c in table.columns:

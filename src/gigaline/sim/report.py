@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from gigaline.model.units import format_number
 from gigaline.sim.results import STATE_NAMES, SimResult
 
 __all__ = ["replication_band", "report_figures", "report_html", "write_report"]
@@ -129,16 +130,25 @@ def _step_spread(r: SimResult, column: str) -> tuple[npt.NDArray[np.float64], li
     return mean, list(np.nan_to_num((high - low) / 2.0))
 
 
-def _bars(fig: go.Figure, r: SimResult, column: str, name: str, **kw: object) -> None:
+def _bars(
+    fig: go.Figure, r: SimResult, column: str, name: str, share: bool = False, **kw: object
+) -> None:
+    """Bars of a per-step column with its 95 % interval, the interval clipped to what the
+    quantity can be (not below 0; a share of time not above 1)."""
     mean, hw = _step_spread(r, column)
-    err = {"type": "data", "array": hw, "visible": True} if hw is not None else None
+    err = None
+    if hw is not None:
+        m = np.nan_to_num(mean)
+        up = np.minimum(hw, 1.0 - m) if share else np.asarray(hw)
+        err = {"type": "data", "array": list(np.maximum(up, 0.0)),
+               "arrayminus": list(np.minimum(hw, np.maximum(m, 0.0))), "visible": True}  # fmt: skip
     fig.add_bar(x=list(r.steps.index), y=mean, name=name, error_y=err, **kw)
 
 
 def _states(r: SimResult) -> go.Figure:
     fig = go.Figure()
     for name in STATE_NAMES:
-        _bars(fig, r, name, name, marker_color=_COLOURS[name])
+        _bars(fig, r, name, name, share=True, marker_color=_COLOURS[name])
     fig.update_layout(
         barmode="stack",
         title="Machine states per step (share of time; bars: 95 % CI over replications)",
@@ -161,8 +171,8 @@ def _oee(r: SimResult) -> go.Figure:
 
 def _bottleneck(r: SimResult) -> go.Figure:
     fig = go.Figure()
-    _bars(fig, r, "bottleneck_sole", "sole bottleneck")
-    _bars(fig, r, "bottleneck_shifting", "shifting bottleneck")
+    _bars(fig, r, "bottleneck_sole", "sole bottleneck", share=True)
+    _bars(fig, r, "bottleneck_shifting", "shifting bottleneck", share=True)
     fig.update_layout(
         barmode="stack",
         title="Bottleneck shares (active period method, Roser et al.)",
@@ -192,14 +202,16 @@ def _plan_vs_sim(r: SimResult) -> go.Figure:
 
 
 def report_figures(r: SimResult) -> list[tuple[go.Figure, bool]]:
-    """The report's figures in order, each with whether it spans the page's full width."""
+    """The report's figures in order, each with whether it spans the page's full width (the
+    series over time always; the per-step charts where the line has many steps)."""
+    many = len(r.steps) > 10
     figs = [
         (_throughput(r), True),
         (_wip(r), True),
-        (_oee(r), False),
-        (_states(r), False),
-        (_bottleneck(r), False),
-        (_plan_vs_sim(r), False),
+        (_oee(r), many),
+        (_states(r), many),
+        (_bottleneck(r), many),
+        (_plan_vs_sim(r), many),
     ]
     for f, _ in figs:
         f.update_layout(autosize=True, margin={"l": 60, "r": 20, "t": 60, "b": 60},
@@ -249,7 +261,7 @@ def headline_section(r: SimResult) -> str:
 def steps_section(r: SimResult) -> str:
     """The per-step table (mean of replications) and the notes on undefined figures."""
     cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
-    table = (r.steps[cols] + 0.0).to_html(float_format=lambda x: f"{x:.3f}", na_rep="undefined")
+    table = r.steps[cols].to_html(float_format=format_number, na_rep="undefined")
     notes = "".join(f"<p>{html.escape(n)}</p>" for n in r.undefined_notes())
     return f"<h2>Per step</h2>{table}{notes}"
 
