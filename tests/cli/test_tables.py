@@ -264,3 +264,28 @@ def test_oee_marks_and_explains_a_performance_above_1(
     assert "196.08 %*" in out
     flat = " ".join(out.split())
     assert "* performance above 1" in flat and "Not capped" in flat
+
+
+@pytest.mark.parametrize("width", ["60", None])
+def test_trace_and_holds(
+    width: str | None, capsys: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    line = str(Path(__file__).resolve().parents[1] / "mes" / "lines" / "mini.yaml")
+    db = str(tmp_path / "mini.db")
+    events = tmp_path / "day.ndjson"
+    assert main(["mes", "init", line, "--db", db]) == 0
+    assert main(["generate", "--line", line, "--days", "0.25", "--seed", "2", "-o", str(events),
+                 "--no-curves", "--coil-m", "40"]) == 0  # fmt: skip
+    assert main(["ingest", str(events), "--db", db]) == 0
+    capsys.readouterr()
+    tr = json_of(capsys, ["trace", "S2-C00000003", "--db", db])
+    text = run(capsys, monkeypatch, ["trace", "S2-C00000003", "--db", db], width)
+    tokens = [r["ts"] for r in tr["records"]]  # timestamps whole, never folded
+    tokens += [num(v, "g") for r in tr["records"] for v in r["params"].values()]
+    assert_whole(text, tokens)
+    lot = tr["lots"][0]
+    assert main(["hold", lot, "--reason", "a supplier recall with a long reason", "--db", db]) == 0
+    capsys.readouterr()
+    held = json_of(capsys, ["holds", "--db", db])["holds"][0]
+    text = run(capsys, monkeypatch, ["holds", "--db", db], width)
+    assert_whole(text, [f"{held['units']:,}", held["created"]])

@@ -218,12 +218,20 @@ def holds(
     if json_out:
         _print_json(result)
         return
-    for h in result.holds:
-        state = f"released {h.released} ({h.release_reason})" if h.released else "active"
-        console.print(f"#{h.id} {h.target}: {h.units:,} units, {h.reason!r}, "
-                      f"{h.created} by {h.created_by}; {state}", highlight=False)  # fmt: skip
     if not result.holds:
         console.print("no holds")
+        return
+    from rich.markup import escape
+
+    from gigaline.cli._tables import number_table, print_table
+
+    rows = [
+        (str(h.id), escape(h.target), f"{h.units:,}", escape(h.reason), h.created or "-",
+         escape(h.created_by), h.released or "active", escape(h.release_reason or ""))
+        for h in result.holds
+    ]  # fmt: skip
+    header = ("#", "target", "units", "reason", "created", "by", "released", "why released")
+    print_table(number_table("Holds", header, rows, text=[1, 3, 5, 7]))
 
 
 @app.command()

@@ -165,10 +165,16 @@ def grade(
     if json_out:
         _print_json(d)
         return
-    console.print(f"[bold]{d['cells']}[/] cells graded:")
-    for name, count in d["counts"].items():
-        share = count / d["cells"] * 100.0
-        console.print(f"  {name:>4}: {count:>8} ({share:.2f} %)")
+    from rich.markup import escape
+
+    from gigaline.cli._tables import num, number_table, print_table
+
+    console.print(f"[bold]{d['cells']:,}[/] cells graded")
+    rows = [
+        (escape(name), f"{count:,}", num(count / d["cells"] * 100.0, ".2f") + " %")
+        for name, count in d["counts"].items()
+    ]
+    print_table(number_table("Grades", ("grade", "cells", "share"), rows, text=1))
     m = d["matching"]
     if m is None:
         console.print("  matching: the line has no quality.matching")
