@@ -25,8 +25,6 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from gigaline.model.units import format_number
-
 __all__ = ["NAME_WIDTH", "PIPED_WIDTH", "num", "number_table", "print_table", "table_width"]
 
 #: A word of a text column up to this many characters is never folded (step ids, units).
@@ -38,6 +36,8 @@ PIPED_WIDTH = 160
 def num(x: float | int | None, spec: str = ",.3f", none: str = "-") -> str:
     """``x`` formatted with ``spec``; ``none`` for None or NaN; never ``-0``
     (:func:`gigaline.model.units.format_number`)."""
+    from gigaline.model.units import format_number  # (not at import: --help stays light)
+
     return format_number(x, spec, none)
 
 
