@@ -62,7 +62,8 @@ class BottleneckComparison:
     active_share: dict[str, float]
     #: the step the utilisation method names
     utilization_bottleneck: str
-    #: the twin's throughput over the plan's bottleneck capacity [-]
+    #: the twin's throughput over the plan bottleneck's static capacity on the window's own
+    #: calendar (a window with fewer stops than the year's average may make more) [-]
     twin_load: float
     #: steps within NEAR_SHARE of the plan bottleneck's static capacity, least first
     near: tuple[str, ...]
@@ -88,10 +89,11 @@ class BottleneckComparison:
         )
         head = (
             f"plan bottleneck: {self.plan}{util} (least static capacity,"
-            f" {self.plan_capacity_per_h:,.0f} good cells/h; the twin's output uses"
-            f" {self.twin_load:.1%} of it); twin bottleneck: {self.twin} (the momentary"
-            f" bottleneck {self.momentary_share.get(self.twin, 0.0):.0%} of the time, active"
-            " period method)"
+            f" {self.plan_capacity_per_h:,.0f} good cells/h; the twin's output is"
+            f" {self.twin_load:.1%} of it on the window's calendar); twin bottleneck:"
+            f" {self.twin} (the momentary bottleneck"
+            f" {self.momentary_share.get(self.twin, 0.0):.0%} of the time, active period"
+            " method)"
         )
         if self.agree:
             return head + ": they agree"
@@ -159,6 +161,14 @@ def compare_bottlenecks(r: SimResult) -> BottleneckComparison:
     twin = r.bottleneck
     util_neck = max(active_share, key=lambda k: active_share[k])
     tph = r.throughput_per_h
+    # the static capacity runs the year's calendar share; the window has its own stops
+    shares = {
+        col: {str(k): float(v) for k, v in steps[col].items()}
+        for col in ("blocked", "starved", "planned_stop")
+    }
+    run_share = {str(k): float(v) for k, v in capacity["calendar_share"].items()}[plan]
+    window_share = 1.0 - shares["planned_stop"][plan]
+    window_cap = cap[plan] * window_share / run_share if run_share > 0 else math.nan
     plan_util = None
     if line.target is not None and line.cell.energy_kwh > 0:
         good_per_h = line.target.gwh_per_year * 1e6 / line.cell.energy_kwh / (YEAR_S / 3600.0)
@@ -184,11 +194,11 @@ def compare_bottlenecks(r: SimResult) -> BottleneckComparison:
                 f" {twin} active longest: its losses in the run (failures, batches, the stops"
                 " of its neighbours) are larger than its static capacity allows for"
             )
-        s_plan = steps.loc[plan]
-        if float(s_plan["blocked"]) > 0.01 or float(s_plan["starved"]) > 0.01:
+        blocked, starved = shares["blocked"][plan], shares["starved"][plan]
+        if blocked > 0.01 or starved > 0.01:
             reasons.append(
-                f"{plan} lost {float(s_plan['blocked']):.1%} of the window blocked and"
-                f" {float(s_plan['starved']):.1%} starved: the buffers beside it do not"
+                f"{plan} lost {blocked:.1%} of the window blocked and"
+                f" {starved:.1%} starved: the buffers beside it do not"
                 " decouple it from its neighbours, which the static capacity ignores"
             )
         if machines[plan] >= 3 * max(machines[twin], 1):
@@ -212,7 +222,7 @@ def compare_bottlenecks(r: SimResult) -> BottleneckComparison:
         momentary_share=momentary,
         active_share=active_share,
         utilization_bottleneck=util_neck,
-        twin_load=tph / cap[plan] if cap[plan] > 0 else math.nan,
+        twin_load=tph / window_cap if window_cap > 0 else math.nan,
         near=near,
         runner_up=runner_up,
         runner_up_capacity_per_h=cap[runner_up] if runner_up is not None else math.nan,
