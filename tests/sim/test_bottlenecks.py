@@ -19,6 +19,9 @@ from gigaline.model import load_line
 from gigaline.plan import plan_line
 from gigaline.sim import load_scenarios, run_experiment, simulate
 
+# (short windows on purpose: the bottleneck, not the steady-state figures, is under test)
+pytestmark = pytest.mark.filterwarnings("ignore::gigaline.sim.SimulationWarning")
+
 ROOT = Path(__file__).resolve().parents[2]
 REF = ROOT / "examples" / "abf-lfp-20gwh.yaml"
 
@@ -177,3 +180,18 @@ seed: 5
     none = res.paired(2, "throughput_per_h")
     assert abs(none.mean) <= none.half_width + 1e-9, none  # not significant
     assert abs(none.mean) < 0.1 * more.mean, none
+
+
+def test_cli_json_and_text_carry_the_comparison(capsys: pytest.CaptureFixture[str]) -> None:
+    """``gigaline simulate --json`` has ``bottleneck_comparison``; the text ends with its
+    summary."""
+    from gigaline.cli import main
+
+    line = str(ROOT / "examples" / "two-machine.yaml")
+    assert main(["simulate", line, "--days", "0.2", "--seed", "1", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)["bottleneck_comparison"]
+    # m1 (unreliable, exponential) is both the least capacity and the twin's bottleneck
+    assert (d["plan"], d["twin"], d["agree"], d["reasons"]) == ("m1", "m1", True, [])
+    assert d["summary"].startswith("plan bottleneck: m1 (least static capacity")
+    assert main(["simulate", line, "--days", "0.2", "--seed", "1"]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-1].strip() == d["summary"]

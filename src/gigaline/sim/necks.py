@@ -180,10 +180,14 @@ def compare_bottlenecks(r: SimResult) -> BottleneckComparison:
     if plan != twin:
         margin = cap[twin] / cap[plan] - 1.0
         if len(near) > 1 or margin <= 0.05:
+            within = (
+                f" and {len(near)} steps lie within {NEAR_SHARE:.0%} of it ({', '.join(near)})"
+                if len(near) > 1
+                else ""
+            )
             reasons.append(
                 f"the line is balanced: {twin}'s static capacity is only {margin:.1%} above"
-                f" {plan}'s and {len(near)} steps lie within {NEAR_SHARE:.0%} of it"
-                f" ({', '.join(near)}), so the momentary bottleneck moves between them; one"
+                f" {plan}'s{within}, so the momentary bottleneck moves between them; one"
                 f" machine more at {plan} raises the line's static capacity by"
                 f" {gain_plan:,.0f} good cells/h ({gain_plan / cap[plan]:.1%}) before"
                 f" {runner_up} limits it, and one more at {twin} by {gain_twin:,.0f}"
