@@ -105,7 +105,8 @@ def simulate(
 def print_result(result: SimResult) -> None:
     """A simulation in the terminal: the title, the headline figures with their 95 %
     intervals, and two per-step tables (OEE and flow; machine states and bottleneck shares),
-    with a footnote for every undefined figure and every performance above 1."""
+    with a footnote for every undefined figure and every performance above 1; last, the plan
+    and twin bottlenecks compared, on one line."""
     assert result.warmup is not None
     console.print(
         f"[bold]Simulation of {escape(result.compiled.line.name)}[/]: {result.days:g} d after "
@@ -116,6 +117,8 @@ def print_result(result: SimResult) -> None:
     )
     for t in (headline_table(result), *step_tables(result)):
         print_table(t)
+    # plan versus twin bottleneck (gigaline.sim.necks), one line, last
+    console.print(escape(result.bottleneck_comparison.summary()), highlight=False, soft_wrap=True)
 
 
 def headline_table(result: SimResult) -> Table:
