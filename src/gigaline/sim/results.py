@@ -25,6 +25,7 @@ from gigaline.sim._layout import N_STATES, PLANNED, SI_K, SI_MAIN, SI_NMACH, SI_
 from gigaline.sim.capacity import min_capacity, static_capacity, static_capacity_rows
 from gigaline.sim.checks import headline_undefined, run_warnings, step_undefined
 from gigaline.sim.compile import CompiledLine
+from gigaline.sim.necks import BottleneckComparison, compare_bottlenecks
 from gigaline.sim.runner import RunRecord
 from gigaline.sim.steady import FirstOutput, WarmupChoice, first_output
 
@@ -253,6 +254,12 @@ class SimResult:
         return str(self.compiled.step_ids[int(np.nanargmax(share))])
 
     @cached_property
+    def bottleneck_comparison(self) -> BottleneckComparison:
+        """The plan's bottleneck beside the twin's, and why they differ where they do
+        (:mod:`gigaline.sim.necks`)."""
+        return compare_bottlenecks(self)
+
+    @cached_property
     def hourly(self) -> pd.DataFrame:
         """Good cells per hour and mean main-chain WIP per hour, mean over replications."""
         import pandas as pd
@@ -308,6 +315,7 @@ class SimResult:
         for name in HEADLINE:
             out[name] = _num(self.ci(name).mean)
         out["bottleneck"] = self.bottleneck
+        out["bottleneck_comparison"] = self.bottleneck_comparison.to_dict()
         out["lead_time_percentiles_h"] = {
             k: _num(v) for k, v in self.lead_time_percentiles_h.items()
         }
@@ -410,7 +418,8 @@ class SimResult:
         body = "\n".join(f"  {k:<24}{v}" for k, v in self._headline_lines())
         table = self._steps_text()
         notes = "".join(f"\n  {n}" for n in self.undefined_notes())
-        return f"{self._title()}\n{body}\n{table}{notes}"
+        necks = f"\n  {self.bottleneck_comparison.summary()}"
+        return f"{self._title()}\n{body}\n{table}{notes}{necks}"
 
     def _repr_html_(self) -> str:
         head = html.escape(self._title())
