@@ -140,10 +140,9 @@ def step_tables(result: SimResult) -> tuple[Table, Table]:
     from gigaline.kpi import EFFECTIVENESS_ABOVE_ONE, effectiveness_above_one
     from gigaline.sim.results import STATE_NAMES
 
-    s = result.steps
     fast = False
     oee_rows, state_rows = [], []
-    for sid, r in s.iterrows():
+    for sid, r in result.step_rows.items():  # plain rows: a tiny simulate loads no pandas
         perf = num(r["performance"])
         if effectiveness_above_one(float(r["performance"]), tol=5e-4):
             perf, fast = perf + "*", True

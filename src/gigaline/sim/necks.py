@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gigaline.sim.capacity import YEAR_S
+from gigaline.sim.capacity import YEAR_S, static_capacity_rows
 
 if TYPE_CHECKING:
     from gigaline.sim.results import SimResult
@@ -140,33 +140,36 @@ def _gain(cap: dict[str, float], machines: dict[str, int], step: str) -> float:
     return max(min(more, others) - line, 0.0)
 
 
+def _active_share(row: dict[str, float]) -> float:
+    """Working or down, of the time the step was not in a planned stop (0 where undefined)."""
+    planned = 1.0 - row["planned_stop"]
+    share = (row["working"] + row["down"]) / planned if planned > 0 else math.nan
+    return 0.0 if math.isnan(share) else share
+
+
 def compare_bottlenecks(r: SimResult) -> BottleneckComparison:
     """The plan's and the twin's bottleneck of ``r``, the figures behind each, and why they
     differ where they do (see the module's docstring)."""
     line = r.compiled.line
-    capacity = r.capacity
-    cap = {str(k): float(v) for k, v in capacity["good_cells_per_h"].items()}
-    machines = {str(k): int(v) for k, v in capacity["machines"].items()}
+    # plain rows, not the DataFrames: a simulation's text and JSON need no pandas (start-up)
+    capacity = {str(row["step"]): row for row in static_capacity_rows(r.compiled)}
+    cap = {k: float(row["good_cells_per_h"]) for k, row in capacity.items()}
+    machines = {k: int(row["machines"]) for k, row in capacity.items()}
     order = sorted(cap, key=lambda k: cap[k])
     plan = order[0]
     runner_up = order[1] if len(order) > 1 else None
-    steps = r.steps
-    momentary = {
-        str(k): float(v)
-        for k, v in (steps["bottleneck_sole"] + steps["bottleneck_shifting"]).items()
-    }
-    planned = 1.0 - steps["planned_stop"]
-    active = (steps["working"] + steps["down"]) / planned.where(planned > 0)
-    active_share = {str(k): float(v) for k, v in active.fillna(0.0).items()}
+    steps = r.step_rows
+    momentary = {k: row["bottleneck_sole"] + row["bottleneck_shifting"] for k, row in steps.items()}
+    active_share = {k: _active_share(row) for k, row in steps.items()}
     twin = r.bottleneck
     util_neck = max(active_share, key=lambda k: active_share[k])
     tph = r.throughput_per_h
     # the static capacity runs the year's calendar share; the window has its own stops
     shares = {
-        col: {str(k): float(v) for k, v in steps[col].items()}
+        col: {k: row[col] for k, row in steps.items()}
         for col in ("blocked", "starved", "planned_stop")
     }
-    run_share = {str(k): float(v) for k, v in capacity["calendar_share"].items()}[plan]
+    run_share = float(capacity[plan]["calendar_share"])
     window_share = 1.0 - shares["planned_stop"][plan]
     window_cap = cap[plan] * window_share / run_share if run_share > 0 else math.nan
     plan_util = None
