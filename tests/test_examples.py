@@ -20,7 +20,6 @@ from gigaline.model import load_line
 from gigaline.model.examples import (
     REFERENCE_LINE,
     copy_example,
-    example,
     examples,
     examples_dir,
     reference_line_path,
