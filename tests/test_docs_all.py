@@ -17,8 +17,9 @@ Who runs it:
 
 Small data, by one rule (``_small``): on the 20 GWh reference line, ``simulate`` runs
 ``--days`` at most 2, ``--warmup-days`` 0 when a number and ``--replications`` 1, and
-``generate`` ``--days`` at most 0.1 (a tenth of a day of the line in steady state is about
-7,000 cells: enough for every trace, hold and SPC baseline of the docs); ``--port 8000``
+``generate`` ``--days`` at most 0.02 (half an hour of the line in steady state, with the
+histories of the units then in process: enough for every trace, hold and SPC baseline of the
+docs; a whole day is about 1 GB of events); ``--port 8000``
 becomes a free port. A synopsis (an upper-case placeholder such as ``LINE.yaml``, or
 ``[--option]``) is checked against the command's ``--help``: the command exists and has every
 option it names. ``python benchmarks/...`` lines are checked to exist and compile (benchmarks
@@ -178,7 +179,7 @@ def _small(words: list[str]) -> list[str]:
     out = list(words)
     sub = out[1] if len(out) > 1 else ""
     on_reference = REFERENCE in out
-    caps = {"simulate": 2.0, "generate": 0.1} if on_reference else {}
+    caps = {"simulate": 2.0, "generate": 0.02} if on_reference else {}
     for i, w in enumerate(out[:-1]):
         nxt = out[i + 1]
         if w == "--days" and sub in caps:
@@ -322,6 +323,19 @@ def test_the_docs_commands_and_snippets_run(
         _run_command(item.text, tmp_path, capsys)
         ran += 1
     assert ran
+
+
+def test_the_benchmarks_the_docs_name_exist_and_compile() -> None:
+    """``python benchmarks/...`` in a table or in running text: the script is there and
+    compiles (benchmarks run on request, never in tests)."""
+    named = set()
+    for path in DOCS:
+        named |= set(re.findall(r"python3? (benchmarks/[\w/.-]+\.py)", path.read_text("utf-8")))
+    assert named
+    for script in sorted(named):
+        path = ROOT / script
+        assert path.is_file(), script
+        compile(path.read_text(encoding="utf-8"), script, "exec")
 
 
 def test_the_configuration_error_example_is_what_gigaline_says(tmp_path: Path) -> None:
