@@ -39,6 +39,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -215,31 +216,45 @@ def _reachable(hostport: str) -> bool:
 
 
 def _start_probe_stop(words: list[str], cwd: Path) -> None:
-    """Start a command that serves or waits, probe it, stop it with SIGTERM: exit status 0."""
+    """Start a command that serves or waits, probe it, stop it with SIGTERM: a clean stop."""
     env = {**os.environ, "COLUMNS": "200"}
     proc = subprocess.Popen([sys.executable, "-m", "gigaline.cli", *words[1:]], cwd=cwd,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)  # fmt: skip
+    err: list[str] = []
+    assert proc.stderr is not None
+    reader = threading.Thread(target=lambda: err.extend(proc.stderr or ()), daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         if words[1] == "serve":
             port = words[words.index("--port") + 1] if "--port" in words else "8000"
+            url = f"http://127.0.0.1:{port}/api/v1/health"
             while True:
-                assert proc.poll() is None, proc.communicate()[1][-2000:]
+                assert proc.poll() is None, "".join(err)[-2000:]
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health",
-                                                timeout=2) as r:  # fmt: skip
+                    with urllib.request.urlopen(url, timeout=2) as r:
                         assert r.status == 200
                         break
                 except OSError:
                     assert time.monotonic() < deadline, "serve did not answer /health"
                     time.sleep(0.5)
-        else:
-            time.sleep(8)  # it runs (and keeps running) until told to stop
-            assert proc.poll() is None, proc.communicate()[1][-2000:]
+        else:  # it says what it waits for, then runs until told to stop
+            while not err:
+                assert proc.poll() is None and time.monotonic() < deadline, "".join(err)
+                time.sleep(0.2)
+            time.sleep(2)
+            assert proc.poll() is None, "".join(err)[-2000:]
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, (words, proc.returncode, err[-2000:])
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
+        said = "".join(err)
+        if words[1] == "serve":  # uvicorn shuts down, then re-raises the signal it caught
+            assert "Application shutdown complete" in said, said[-2000:]
+            assert proc.returncode in (0, -signal.SIGTERM), said[-2000:]
+        else:
+            assert proc.returncode == 0, (words, proc.returncode, said[-2000:])
+            assert "stopping" in said, said[-2000:]
     finally:
         if proc.poll() is None:
             proc.kill()
