@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from gigaline.mes.sql import SqlStore
     from gigaline.model import Line
 
+
 def _reference_line() -> Path:
     """The reference line shipped in the package (``gigaline examples``)."""
     from gigaline.model.examples import reference_line_path
