@@ -105,10 +105,11 @@ def _plan(line: Line) -> None:
 
 
 def _simulate(line: Line, days: float, warmup_days: float, seed: int, report: Path) -> None:
+    from gigaline.cli.simulate import print_result
     from gigaline.sim.report import write_report
 
     result = simulate_with_progress(line, days, warmup_days, seed)
-    console.print(repr(result), highlight=False)
+    print_result(result)
     print_warnings(result)
     write_report(result, report)
     console.print(f"report (open in a browser): [bold]{report}[/]")

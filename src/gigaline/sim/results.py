@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gigaline.kpi import MeanCI, mean_ci95, oee_factors
+from gigaline.model.units import format_number
 from gigaline.sim._layout import N_STATES, PLANNED, SI_K, SI_MAIN, SI_NMACH, SI_NV
 from gigaline.sim.capacity import static_capacity
 from gigaline.sim.checks import headline_undefined, run_warnings, step_undefined
@@ -44,7 +45,8 @@ def _step_table(c: CompiledLine, r: RunRecord) -> pd.DataFrame:
     pq = out + scrap
     pot = c.SI[:, SI_NMACH] * T  # planned operation time: every machine over the window
     a, e, q = oee_factors(pot, machine_s[:, PLANNED], machine_s[:, 0], c.pri_s_per_cell, pq, out)
-    shares = srv / (c.SI[:, SI_NV][:, None] * T)
+    # (a state's time is a sum of differences of event times: float noise can leave -1e-11 s)
+    shares = np.maximum(srv / (c.SI[:, SI_NV][:, None] * T), 0.0)
     table = pd.DataFrame(
         {
             "oee": a * e * q,
@@ -330,7 +332,7 @@ class SimResult:
     def __repr__(self) -> str:
         body = "\n".join(f"  {k:<24}{v}" for k, v in self._headline_lines())
         cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
-        table = self.steps[cols].round(3).to_string(na_rep="undefined")
+        table = self.steps[cols].to_string(float_format=format_number, na_rep="undefined")
         notes = "".join(f"\n  {n}" for n in self.undefined_notes())
         necks = f"\n  {self.bottleneck_comparison.summary()}"
         return f"{self._title()}\n{body}\n{table}{notes}{necks}"
@@ -342,7 +344,7 @@ class SimResult:
             for k, v in self._headline_lines()
         )
         cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
-        table = self.steps[cols].to_html(float_format=lambda x: f"{x:.3f}", na_rep="undefined")
+        table = self.steps[cols].to_html(float_format=format_number, na_rep="undefined")
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.undefined_notes())
         warn = "".join(f"<p><b>warning:</b> {html.escape(w)}</p>" for w in self.warnings)
         return f"<div><p><b>{head}</b></p>{warn}<table>{rows}</table>{table}{notes}</div>"
