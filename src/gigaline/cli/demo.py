@@ -21,16 +21,12 @@ if TYPE_CHECKING:
     from gigaline.mes.sql import SqlStore
     from gigaline.model import Line
 
-_REFERENCE = "abf-lfp-20gwh.yaml"
-
 
 def _reference_line() -> Path:
-    """The reference line of a source checkout (examples/), else of the working directory."""
-    for base in (Path(__file__).resolve().parents[3], Path.cwd()):
-        candidate = base / "examples" / _REFERENCE
-        if candidate.is_file():
-            return candidate
-    raise GigalineError(f"examples/{_REFERENCE} not found; pass a line file with --line")
+    """The reference line shipped in the package (``gigaline examples``)."""
+    from gigaline.model.examples import reference_line_path
+
+    return reference_line_path()
 
 
 @app.command()

@@ -196,10 +196,11 @@ class _Params:
         i = self.i
         self.i += 1
         out = {p.name: self.block[p.name][i] for p in self.params}
-        if ng:  # an NG unit has its first parameter 4 sd off (draw_params's convention)
+        if ng:  # an NG unit has its first parameter ng_offset_sd off (draw_params's convention)
             first = self.params[0]
             sign = 1.0 if self.rng.random() < 0.5 else -1.0
-            out[first.name] = round(abs(out[first.name] + sign * 4.0 * first.sd), first.digits)
+            off = sign * first.ng_offset_sd * first.sd
+            out[first.name] = round(abs(out[first.name] + off), first.digits)
         return out
 
 

@@ -36,6 +36,8 @@ from gigaline.errors import FieldError, GigalineError, LineFileError, NotFoundEr
 from gigaline.mes.services import place_hold, release_hold
 from gigaline.mes.services.models import Principal
 from gigaline.model import Line, load_line, parse_line
+from gigaline.model.examples import REFERENCE_LINE as REFERENCE_NAME
+from gigaline.model.examples import reference_line_path
 from gigaline.web import session, views
 from gigaline.web.charts import STATE_COLOURS
 from gigaline.web.twin import MAX_DAYS, Runs
@@ -44,8 +46,9 @@ __all__ = ["REFERENCE_LINE", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-#: The reference line (a source checkout's examples/); the planner and the twin offer it.
-REFERENCE_LINE: Final = "abf-lfp-20gwh.yaml"
+#: The reference line (shipped in the package: ``gigaline examples``); the planner and the
+#: twin offer it.
+REFERENCE_LINE: Final = f"{REFERENCE_NAME}.yaml"
 #: Seconds between two live updates of a floor page, and the longest a live stream lasts [s]
 #: before the browser opens a new one (EventSource reconnects by itself).
 LIVE_EVERY_S: Final = 5.0
@@ -437,20 +440,8 @@ async def hold_release(request: Request, hold_id: str) -> Response:
 # -- planner and twin -------------------------------------------------------------------------
 
 
-def reference_line_path() -> Path | None:
-    """The reference line of a source checkout, else of the working directory's examples/."""
-    for base in (Path(__file__).resolve().parents[3], Path.cwd()):
-        candidate = base / "examples" / REFERENCE_LINE
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def _reference() -> tuple[Line, str]:
     path = reference_line_path()
-    if path is None:
-        raise FieldError("line", "reference", f"examples/{REFERENCE_LINE} is not here; upload "
-                         "a line file")  # fmt: skip
     return load_line(path), f"the reference line ({path.name})"
 
 
@@ -514,7 +505,7 @@ def twin(request: Request) -> Response:
     user = _user(request, "viewer")
     return render(request, "twin.html", user=user, runs=runs(request).all(),
                   may_run=session.may(user, "engineer"), max_days=MAX_DAYS,
-                  reference=reference_line_path() is not None)  # fmt: skip
+                  reference=True)  # fmt: skip
 
 
 @router.post("/twin")
