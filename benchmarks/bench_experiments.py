@@ -19,6 +19,13 @@ executor's time per task, the rest (scheduling, transfer of inputs and results, 
 workers at the end). The
 cluster's start (workers loading the kernel) is timed apart and not counted in the speed-up:
 it is paid once per session, not per task.
+
+Before the replications it measures what the machine's cores give to work that is not ours
+(``--probe``, on by default): the same task run alone and then on N processes at once, for a
+compute-bound loop that stays in the core's cache and for random reads over a 512 MiB array
+(memory-bound, as the reference line's 1.7 million servers are). Their per-core efficiency
+is the ceiling this machine puts on any executor: a replication cannot scale better than the
+memory-bound probe if it is memory-bound itself.
 """
 
 from __future__ import annotations
@@ -42,6 +49,40 @@ def _timed(fn: Callable[[], SimResult]) -> tuple[float, float, SimResult]:
     return time.perf_counter() - t, time.process_time() - c, res
 
 
+def _probe_compute() -> float:
+    """Seconds for a pure-Python integer loop (a few KiB of working set)."""
+    t = time.perf_counter()
+    acc = 0
+    for i in range(20_000_000):
+        acc = (acc + i * i) % 1_000_003
+    return time.perf_counter() - t
+
+
+def _probe_memory() -> float:
+    """Seconds for random 8-byte reads over a 512 MiB array (cache misses on every read)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    data = np.ones(64 * 2**20, dtype=np.float64)  # 512 MiB
+    idx = rng.integers(0, data.size, size=4_000_000)
+    t = time.perf_counter()
+    for _ in range(20):
+        float(data[idx].sum())
+    return time.perf_counter() - t
+
+
+def _scaling(task: Callable[[], float], workers: int) -> float:
+    """Per-core efficiency of ``task``: its time alone over its mean time on ``workers``
+    processes started at once (1.0 = the cores do not slow each other)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(abs, range(workers)))  # start the processes first
+        alone = min(pool.submit(task).result() for _ in range(2))
+        together = [f.result() for f in [pool.submit(task) for _ in range(workers)]]
+    return alone / (sum(together) / len(together))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("line", nargs="?", default=str(ROOT / "examples" / "abf-lfp-20gwh.yaml"))
@@ -49,6 +90,7 @@ def main() -> None:
     ap.add_argument("--days", type=float, default=7.0)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--no-probe", dest="probe", action="store_false", help="skip the probes")
     args = ap.parse_args()
     line = load_line(args.line)
     n, w, k = args.replications, args.workers, args.rounds
@@ -57,6 +99,12 @@ def main() -> None:
         f"line: {line.name}; {per * k} replications x {args.days:g} days in {k} rounds; {w} workers"
     )
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    if args.probe and args.workers > 1:
+        print(
+            f"machine probe, per-core efficiency on {args.workers} processes at once: "
+            f"compute-bound {_scaling(_probe_compute, args.workers):.1%}, "
+            f"memory-bound {_scaling(_probe_memory, args.workers):.1%}"
+        )
     warm_kernel()
     t0 = time.perf_counter()
     with dask_executor(workers=w) as ex, local_executor(w) as pool:
