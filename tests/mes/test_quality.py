@@ -460,7 +460,6 @@ def test_units_come_from_the_parameter_names() -> None:
         "g", "mg/cm²", "mbar·l/s", "mΩ", "µm", "V", None]  # fmt: skip
 
 
-
 def test_spc_with_a_limit_charts_the_newest_points_and_says_so(
     loaded: tuple[str, SqlStore], day: list[dict[str, Any]]
 ) -> None:
