@@ -331,9 +331,9 @@ class EventStream:
                     if not pending[who]:  # every cell of the job scrapped: nothing to pass on
                         del pending[who]
                 elif kind == TR_DEPOSIT:
-                    q = pending[who]
-                    runs = _take(q, n)
-                    if not q:  # a server per aging position: millions over a long stream
+                    waiting = pending[who]
+                    runs = _take(waiting, n)
+                    if not waiting:  # a server per aging position: millions over a long stream
                         del pending[who]
                     if not sink[s]:
                         _put(fifo[s], runs)

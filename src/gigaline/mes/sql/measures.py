@@ -51,6 +51,7 @@ def measure_series(
         q = q.where(pr.c.ts >= utc)
     keys = (param,)
     truncated = False
+    rows: list[tuple[Any, Any, Any]]
     if last is None:
         rows = [(r[0], r[1], numbers(r[2], keys)[0]) for r in conn.execute(q)]
         rows = [r for r in rows if r[2] is not None]
