@@ -26,9 +26,9 @@ settled; the time is ``performance.now()`` then, from the start of the navigatio
 Live: ``--clients`` server-sent event streams (``/live/...``, a mix of plant, line and station
 pages, ``every=1`` s) on the one server process while the line is fed: each second a batch of
 state changes is posted to ``/api/v1/events`` with the next timestamp; a client has the update
-when a tiles message shows the new newest time. Reported: the delivery latency from the commit
-(the POST's answer) to each client (p50/p95/max), how many clients got every update, and the
-server's CPU and RSS.
+when a tiles message shows the new newest time (waiting up to 30 s after the last update).
+Reported: the delivery latency from the commit (the POST's answer) to each client
+(p50/p95/max), how many clients got every update, and the server's CPU and RSS.
 
 Run: ``python benchmarks/bench_web.py --reuse`` (builds the dataset if it is missing: about half
 an hour on the 2-core development machine). The machine's load (``uptime``) is printed with the
@@ -458,7 +458,7 @@ _UPDATED = re.compile(r'class="updated">(\d\d:\d\d:\d\d)<')
 
 
 async def _client(
-    base: str,
+    client: httpx.AsyncClient,
     cookie: str,
     path: str,
     seen: dict[str, float],
@@ -467,21 +467,20 @@ async def _client(
 ) -> None:
     headers = {"Cookie": cookie, "Accept": "text/event-stream"}
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=None) as client:  # noqa: SIM117
-            async with client.stream("GET", path, headers=headers) as r:
-                if r.status_code != 200:
-                    errors.append(f"{path}: HTTP {r.status_code}")
+        async with client.stream("GET", path, headers=headers) as r:
+            if r.status_code != 200:
+                errors.append(f"{path}: HTTP {r.status_code}")
+                return
+            event = ""
+            async for line in r.aiter_lines():
+                if stop.is_set():
                     return
-                event = ""
-                async for line in r.aiter_lines():
-                    if stop.is_set():
-                        return
-                    if line.startswith("event: "):
-                        event = line[7:]
-                    elif line.startswith("data: ") and event == "tiles":
-                        m = _UPDATED.search(line)
-                        if m and m.group(1) not in seen:
-                            seen[m.group(1)] = time.perf_counter()
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event == "tiles":
+                    m = _UPDATED.search(line)
+                    if m and m.group(1) not in seen:
+                        seen[m.group(1)] = time.perf_counter()
     except (httpx.HTTPError, asyncio.CancelledError) as exc:
         if not stop.is_set():
             errors.append(f"{path}: {exc!r}")
@@ -513,6 +512,7 @@ async def _live(
     n_clients: int,
     updates: int,
     stations: list[str],
+    bound_s: float = 30.0,
 ) -> dict[str, Any]:
     paths = [
         "/live/plant?every=1",
@@ -522,8 +522,11 @@ async def _live(
     stop = asyncio.Event()
     errors: list[str] = []
     seen: list[dict[str, float]] = [{} for _ in range(n_clients)]
+    # one client, a connection per stream (a client each would load the TLS context each)
+    limits = httpx.Limits(max_connections=n_clients + 10, max_keepalive_connections=0)
+    streams = httpx.AsyncClient(base_url=base, timeout=None, limits=limits)
     tasks = [
-        asyncio.create_task(_client(base, cookie, paths[i % len(paths)], seen[i], stop, errors))
+        asyncio.create_task(_client(streams, cookie, paths[i % len(paths)], seen[i], stop, errors))
         for i in range(n_clients)
     ]
     await asyncio.sleep(3.0 + n_clients / 50)  # every client connected and had its first update
@@ -547,7 +550,12 @@ async def _live(
             r.raise_for_status()
             commits[ts.strftime("%H:%M:%S")] = time.perf_counter()
             await asyncio.sleep(1.5)
-    await asyncio.sleep(5.0)
+    # every client's last update, or the bound (a client without it has missed it)
+    deadline = time.perf_counter() + bound_s
+    while time.perf_counter() < deadline and not all(
+        all(k in mine for k in commits) for mine in seen
+    ):
+        await asyncio.sleep(0.5)
     cpu = proc_cpu_s(pid) - cpu0
     wall = time.perf_counter() - t0
     rss = proc_rss_mb(pid)
@@ -555,6 +563,7 @@ async def _live(
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await streams.aclose()
     lat = []
     complete = 0
     for mine in seen:
