@@ -325,6 +325,15 @@ def _feed(store: Any, hours: float, every: float, where: dict[str, str]) -> tupl
     return key, feed
 
 
+def _join(store: Any, hours: float, every: float, where: dict[str, str]) -> _Feed:
+    """The running feed of a view (started if there is none) with one more stream."""
+    key, feed = _feed(store, hours, every, where)
+    feed.streams += 1
+    if feed.task is None:
+        feed.task = asyncio.create_task(feed.run(key))
+    return feed
+
+
 async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
                 **where: str) -> Response:  # fmt: skip
     _user(request, "viewer")
@@ -337,17 +346,17 @@ async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
         yield f"retry: {int(every * 1000)}\n\n"
         loop = asyncio.get_running_loop()
         end = loop.time() + LIVE_FOR_S
-        key, feed = _feed(store, hours, every, where)
-        feed.streams += 1
-        if feed.task is None:
-            feed.task = asyncio.create_task(feed.run(key))
+        feed = _join(store, hours, every, where)
         seen = 0
         try:
             while loop.time() < end and not await request.is_disconnected():
                 try:
                     seen, message = await asyncio.wait_for(feed.next(seen), every + 60.0)
-                except TimeoutError:
-                    continue  # no new version (a slow database): look at the client again
+                except TimeoutError:  # no new version: a slow database, or the view failed
+                    if feed.task is not None and feed.task.done():
+                        feed.streams -= 1
+                        feed, seen = _join(store, hours, every, where), 0
+                    continue
                 user = await run_in_threadpool(session.current_user, request)
                 if user is None:  # logged out or revoked meanwhile
                     yield _sse("logout", "")
