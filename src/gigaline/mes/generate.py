@@ -329,8 +329,13 @@ class EventStream:
                 elif kind == TR_END:
                     job = jobs.pop(who) if who in jobs else self._pre_job_of(who, t)
                     self._end(job, who, n, x, t, pending)
+                    if not pending[who]:  # every cell of the job scrapped: nothing to pass on
+                        del pending[who]
                 elif kind == TR_DEPOSIT:
-                    runs = _take(pending[who], n)
+                    waiting = pending[who]
+                    runs = _take(waiting, n)
+                    if not waiting:  # a server per aging position: millions over a long stream
+                        del pending[who]
                     if not sink[s]:
                         _put(fifo[s], runs)
                     else:
