@@ -296,6 +296,11 @@ def _run_command(command: str, cwd: Path, capsys: pytest.CaptureFixture[str]) ->
             pytest.fail(f"no MQTT broker at {broker} for {command!r}")
         pytest.skip(f"no MQTT broker at {broker}")
     small = _small(words)
+    if small[1] in LIVE and (broker is not None or "--broker" not in small):
+        # A live command gets a private Mosquitto: on the shared one, another test playing the
+        # same example line at the same moment (same site and line ids) would mix with it.
+        _run_on_private_broker(small, cwd, capsys)
+        return
     if _waits(small):
         _start_probe_stop(small, cwd)
         return
@@ -311,6 +316,37 @@ def _run_command(command: str, cwd: Path, capsys: pytest.CaptureFixture[str]) ->
         shutil.copyfile(cwd / output, keep)
         _GENERATED[shlex.join(small)] = keep
     assert code == 0, (command, captured.err[-2000:])
+
+
+#: the commands that talk to an MQTT broker
+LIVE = ("run", "virtual-line", "connect")
+
+
+def _run_on_private_broker(words: list[str], cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``words`` with its broker (named or the default one) replaced by a private Mosquitto
+    on a free port, started here and ended by its pid."""
+    from tests._mosquitto import start_mosquitto
+
+    if shutil.which("mosquitto") is None:
+        if os.environ.get("GIGALINE_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"no mosquitto executable for {shlex.join(words)!r}")
+        pytest.skip("no mosquitto executable")
+    workdir = Path(tempfile.mkdtemp(prefix="mosquitto-", dir=cwd))
+    broker = start_mosquitto(workdir)
+    try:
+        if "--broker" in words:
+            i = words.index("--broker")
+            words = [*words[: i + 1], broker.url, *words[i + 2 :]]
+        else:
+            words = [*words, "--broker", broker.url]
+        if _waits(words):
+            _start_probe_stop(words, cwd)
+            return
+        code = main(words[1:])
+        captured = capsys.readouterr()
+        assert code == 0, (shlex.join(words), captured.err[-2000:])
+    finally:
+        broker.stop()
 
 
 def _docs_with_work() -> list[str]:
