@@ -1,13 +1,18 @@
 """Ingest rate of the MES on SQLite and PostgreSQL, against a naive baseline in the same run.
 
 Events: the first N events of the seeded 20 GWh reference line stream (lots, units, process
-records with parameters and genealogy, machine states; >99 % process events). Fast path:
+records with parameters and genealogy, machine states). The share of process events depends on
+N (the stream opens with every station's state: 88.6 % of the first 100,000 events are process
+events); it is printed. Fast path:
 ``gigaline.mes.ingest.ingest`` with 20,000-event batches (one transaction each: executemany on
 SQLite, binary COPY on PostgreSQL), the garbage collector paused as ``gigaline ingest`` pauses
 it (``pause_gc=True``). Baseline: the same validation with one event per
 transaction (batch size 1), the way a naive subscriber would write each message. A replay of
 the same events (all duplicates, nothing written) is timed too. Targets (issue 4): 30,000
-process events/s on SQLite, 50,000 on PostgreSQL.
+*process* events/s on SQLite, 50,000 on PostgreSQL: the verdict compares the process events
+per second (process events over the wall time of the whole batch run) with the target, and
+the table prints that figure beside it (``events/s`` counts every event, states and lots
+too, so it is higher: 53,356 events/s of 100,000 events is 47,250 process events/s).
 
 Run: ``python benchmarks/bench_ingest.py [--events 300000] [--baseline-events 3000]``.
 The machine's other load changes the figures: the CPU time of this process is printed too.
@@ -93,9 +98,11 @@ def main() -> None:
         runs.append(("postgresql", pg_url, 50_000))
     else:
         print("PostgreSQL not reachable on 127.0.0.1:5432: skipped")
-    print(f"{len(lines):,} events of {line.name!r}, seed {args.seed}")
+    n_process = sum(1 for raw in lines if b'"type":"process"' in raw)
+    print(f"{len(lines):,} events of {line.name!r}, seed {args.seed}: {n_process:,} process "
+          f"events ({100 * n_process / len(lines):.1f} %)")  # fmt: skip
     print(f"{'db':<11}{'events/s':>10}{'process/s':>11}{'cpu s':>8}{'replay/s':>10}"
-          f"{'baseline/s':>12}{'ratio':>8}  target")  # fmt: skip
+          f"{'baseline/s':>12}{'ratio':>8}  target (process events/s)")  # fmt: skip
     results = []
     for name, factory, target in runs:
         r = _run(name, factory, line, lines, base)
@@ -104,7 +111,7 @@ def main() -> None:
         print(f"{name:<11}{r['events_per_s']:>10,.0f}{r['process_events_per_s']:>11,.0f}"
               f"{r['cpu_s']:>8.1f}{r['replay_events_per_s']:>10,.0f}"
               f"{r['baseline_events_per_s']:>12,.0f}{r['ratio']:>8.0f}x  "
-              f"{target:,}/s {verdict}")  # fmt: skip
+              f"{r['process_events_per_s']:,.0f} vs {target:,}: {verdict}")  # fmt: skip
     print(json.dumps({"bench": "ingest", "results": results}, default=float))
 
 

@@ -26,32 +26,45 @@ counted are the DDATA sent less one per station.
 Baseline, same run, same paced publisher and broker: a bare paho subscriber that notes the
 arrival time of each DDATA (the transport's share of the latency on this machine).
 
-Run: ``python benchmarks/bench_live_latency.py [--seconds 30] [--factor 10]``.
+Where the latency comes from (measured 2026-12-01, see docs/live.md): not the batching (the
+writer commits every ``linger_s`` = 50 ms or 5,000 events, so a batch is a few hundred events
+at this rate and its commit takes tens of ms), but the connector process's CPU: on a loaded
+machine it gets a share of a core, and when that share is less than the host's CPU per DDATA
+times the rate, messages queue in the socket and the broker, and the latency grows with the
+queue. ``connector_cpu_share`` (CPU seconds over wall seconds) and ``cpu_us_per_ddata`` are
+printed to tell the two apart; ``batches`` gives the writer's batch sizes and commit times.
+
+Run: ``python benchmarks/bench_live_latency.py [--seconds 30] [--factor 10] [--db both]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
-import os
-import shutil
-import statistics
-import tempfile
 import threading
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from _mes_common import REFERENCE_LINE, drop_pg_schema, pg_schema, postgres_reachable
-from bench_sparkplug import start_broker
+from _live_common import (
+    Cpu,
+    Publisher,
+    bare_subscriber,
+    databases,
+    load,
+    mosquitto,
+    quantiles,
+    stop_client,
+    wait_for,
+)
+from _mes_common import REFERENCE_LINE
 
 SITE = "bench"
 LINE = "line-1"
 CONTINUOUS_REPORT_PERIOD_S = 1.0  # assumption, see the module docstring
+TARGET_P99_MS = 1000.0
 
 
 def reference_rate() -> tuple[float, list[str]]:
@@ -76,12 +89,16 @@ def reference_rate() -> tuple[float, list[str]]:
     return rate, stations
 
 
-def _edge(url: str, stations: list[str], rate: float, seconds: float, go: Any, sent: Any) -> None:
+def _edge(
+    url: str, stations: list[str], rate: float, seconds: float, ready: Any, go: Any, out: Any
+) -> None:
+    """An edge node of every station: births, then (when told) one DDATA per job, paced."""
     from gigaline.virtual.sparkplug import EdgeNode
 
     node = EdgeNode(url, SITE, LINE, {s: () for s in stations})
     node.start()
-    assert node.wait_online(30)
+    assert node.wait_online(60)
+    ready.set()
     go.wait()
     period = 1.0 / rate
     start = time.perf_counter()
@@ -102,59 +119,30 @@ def _edge(url: str, stations: list[str], rate: float, seconds: float, go: Any, s
             )
             n += 1
         time.sleep(max(0.0, (n * period) - (time.perf_counter() - start)))
-    sent.value = n
+    out.value = n
     time.sleep(2.0)
     node.stop()
 
 
-def _start_edge(url: str, stations: list[str], rate: float, seconds: float) -> tuple[Any, ...]:
-    ctx = mp.get_context("spawn")
-    go, sent = ctx.Event(), ctx.Value("q", 0)
-    proc = ctx.Process(target=_edge, args=(url, stations, rate, seconds, go, sent))
-    proc.start()
-    return proc, go, sent
-
-
-def _quantiles(latencies_s: list[float]) -> dict[str, float]:
-    if not latencies_s:
-        return {"events": 0}
-    q = statistics.quantiles(latencies_s, n=100, method="inclusive")
-    return {
-        "events": len(latencies_s),
-        "p50_ms": 1000 * q[49],
-        "p95_ms": 1000 * q[94],
-        "p99_ms": 1000 * q[98],
-        "max_ms": 1000 * max(latencies_s),
-    }
-
-
 def bench_baseline(url: str, stations: list[str], rate: float, seconds: float) -> dict[str, Any]:
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
-
+    """A bare paho subscriber noting the arrival of each DDATA: the transport's latency."""
     from gigaline.events.sparkplug import decode
 
     latencies: list[float] = []
 
-    def on_message(_c: Any, _u: Any, msg: Any) -> None:
+    def on_message(msg: Any) -> None:
         if "/DDATA/" in msg.topic:
             now = time.time()
-            ts = decode(msg.payload).metrics[0].timestamp
-            latencies.append(now - ts / 1000.0)
+            latencies.append(now - decode(msg.payload).metrics[0].timestamp / 1000.0)
 
-    port = int(url.rsplit(":", 1)[1])
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, "bench-baseline")
-    client.on_message = on_message
-    client.connect("127.0.0.1", port)
-    client.subscribe("spBv1.0/#", qos=1)
-    client.loop_start()
-    proc, go, sent = _start_edge(url, stations, rate, seconds)
-    time.sleep(3.0)
-    go.set()
-    proc.join()
-    client.disconnect()
-    client.loop_stop()
-    return {"sent": sent.value, **_quantiles(latencies)}
+    client = bare_subscriber(int(url.rsplit(":", 1)[1]), on_message, "bench-baseline")
+    edge = Publisher(_edge, url, stations, rate, seconds)
+    latencies.clear()  # the births' initial states are not timed
+    edge.start()
+    sent = int(edge.join())
+    time.sleep(1.0)
+    stop_client(client)
+    return {"sent": sent, **quantiles(latencies)}
 
 
 def _epoch_s(ts: str) -> float:
@@ -162,19 +150,23 @@ def _epoch_s(ts: str) -> float:
 
 
 class _TimedSink:
-    """The store's sink, noting when each submitted state event was committed."""
+    """The store's sink, noting when each submitted state event was committed, and each
+    batch's size and commit time."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.latencies: list[float] = []
+        self.batches: list[tuple[int, float]] = []
         self.active = False
         self._lock = threading.Lock()
 
     def submit(self, events: Any) -> Any:
+        t0 = time.perf_counter()
         result = self.inner.submit(events)
         now = time.time()
         if self.active:  # the host hands in JSON bytes; reading them back is not timed
             with self._lock:
+                self.batches.append((len(events), time.perf_counter() - t0))
                 for e in events:
                     ts = (orjson.loads(e) if isinstance(e, bytes | str) else e)["ts"]
                     self.latencies.append(now - _epoch_s(ts))
@@ -202,24 +194,34 @@ def bench_host(
         host = HostApplication(url, "bench", sink, stations=sink.stations)
         host.start()
         assert host.wait_online()
-        proc, go, sent = _start_edge(url, stations, rate, seconds)
-        deadline = time.monotonic() + 60
-        while host.batcher.accepted < len(stations) and time.monotonic() < deadline:
-            time.sleep(0.05)  # the births' initial states are in
-        host.drain(30)
+        edge = Publisher(_edge, url, stations, rate, seconds)
+        wait_for(lambda: host.batcher.accepted, len(stations), idle_s=30, limit_s=120)
+        host.drain(30)  # the births' initial states are in
         sink.active = True
-        cpu = time.process_time()
-        go.set()
-        proc.join()
-        host.drain(60)
-        cpu = time.process_time() - cpu
+        cpu = Cpu()
+        cpu.start()
+        edge.start()
+        sent = int(edge.join())
+        host.drain(120)
+        wall, cpu_s = cpu.stop()
         stats = dict(host.stats)
         rejected = host.batcher.rejected
         host.stop()
+    sizes = sorted(n for n, _ in sink.batches)
+    commit_ms = sorted(1000 * d for _, d in sink.batches)
     return {
-        "sent": sent.value,
-        **_quantiles(sink.latencies),
-        "connector_cpu_s": cpu,
+        "sent": sent,
+        **quantiles(sink.latencies),
+        "connector_cpu_s": cpu_s,
+        "connector_cpu_share": cpu_s / wall,
+        "cpu_us_per_ddata": 1e6 * cpu_s / max(sent, 1),
+        "batches": {
+            "count": len(sizes),
+            "median_events": sizes[len(sizes) // 2] if sizes else 0,
+            "max_events": sizes[-1] if sizes else 0,
+            "median_commit_ms": commit_ms[len(commit_ms) // 2] if commit_ms else 0.0,
+            "max_commit_ms": commit_ms[-1] if commit_ms else 0.0,
+        },
         "rejected": rejected,
         "rebirth_requests": stats["rebirth_requests"],
     }
@@ -229,41 +231,45 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--factor", type=float, default=10.0, help="times the reference rate")
+    ap.add_argument("--db", choices=("both", "sqlite", "postgresql"), default="both")
     args = ap.parse_args()
     ref_rate, stations = reference_rate()
     rate = args.factor * ref_rate
     out: dict[str, Any] = {
-        "load_average_1min": os.getloadavg()[0],
+        "load_before": load(),
         "reference_jobs_per_s": ref_rate,
         "stations": len(stations),
         "published_ddata_per_s": rate,
         "seconds": args.seconds,
-        "target_p99_ms": 1000.0,
+        "target_p99_ms": TARGET_P99_MS,
     }
-    tmp = Path(tempfile.mkdtemp(prefix="gigaline-bench-latency-"))
-    broker, port = start_broker(tmp)
-    url = f"mqtt://127.0.0.1:{port}"
-    try:
-        out["baseline_bare_subscriber"] = bench_baseline(url, stations, rate, args.seconds)
-        out["sqlite"] = bench_host(url, f"sqlite:///{tmp / 'bench.db'}", stations, rate,
-                                   args.seconds)  # fmt: skip
-        if postgres_reachable():
-            pg, schema = pg_schema()
-            try:
-                out["postgresql"] = bench_host(url, pg, stations, rate, args.seconds)
-            finally:
-                drop_pg_schema(schema)
-        base = out["baseline_bare_subscriber"].get("p99_ms")
-        for db in ("sqlite", "postgresql"):
-            if db in out and base and "p99_ms" in out[db]:
-                out[db]["p99_over_baseline_p99"] = out[db]["p99_ms"] / base
-                out[db]["meets_target"] = out[db]["p99_ms"] <= out["target_p99_ms"]
-    finally:
-        broker.terminate()
-        broker.wait(10)
-        shutil.rmtree(tmp, ignore_errors=True)
-    out["load_average_1min_after"] = os.getloadavg()[0]
+    with mosquitto() as (port, tmp):
+        url = f"mqtt://127.0.0.1:{port}"
+        out["baseline_bare_subscriber"] = base = bench_baseline(url, stations, rate, args.seconds)
+        for name, db in databases(tmp, args.db):
+            r = out[name] = bench_host(url, db, stations, rate, args.seconds)
+            if base.get("p99_ms") and "p99_ms" in r:
+                r["p99_over_baseline_p99"] = r["p99_ms"] / base["p99_ms"]
+                r["meets_target"] = r["p99_ms"] <= TARGET_P99_MS
+    out["load_after"] = load()
     print(json.dumps(out, indent=2))
+    print(
+        f"\nload {out['load_before']['load_1min']} -> {out['load_after']['load_1min']} on "
+        f"{out['load_before']['cores']} cores; {len(stations)} stations, "
+        f"{rate:,.0f} DDATA/s ({args.factor:g}x the reference line) for {args.seconds:g} s"
+    )
+    print(f"{'':<12}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'x base p99':>12}{'CPU share':>11}"
+          f"  target p99 <= {TARGET_P99_MS:,.0f} ms")  # fmt: skip
+    for name in ("baseline_bare_subscriber", "sqlite", "postgresql"):
+        r = out.get(name)
+        if not r or "p99_ms" not in r:
+            continue
+        label = "bare paho" if name.startswith("baseline") else name
+        ratio = r.get("p99_over_baseline_p99", 1.0)
+        share = f"{r['connector_cpu_share']:.2f}" if "connector_cpu_share" in r else ""
+        verdict = "" if label == "bare paho" else ("met" if r["meets_target"] else "NOT met")
+        print(f"{label:<12}{r['p50_ms']:>9.0f}{r['p99_ms']:>9.0f}{r['max_ms']:>9.0f}"
+              f"{ratio:>12.1f}{share:>11}  {verdict}")  # fmt: skip
 
 
 if __name__ == "__main__":

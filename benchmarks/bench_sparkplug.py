@@ -12,28 +12,34 @@
    counts the messages (the transport's ceiling on this machine). Target (issue 11): 10,000
    DDATA/s of 10 metrics per connector process.
 
-Run: ``python benchmarks/bench_sparkplug.py [--messages 100000] [--codec 20000]``. The
-machine has 2 cores: publisher, broker and connector share them, so the wall-clock rates are a
-floor; the connector's CPU time per DDATA (and its inverse, DDATA per CPU second) is printed
-too, with the load average of the machine.
+The clock starts when the births are in and the publisher is ready (connected, every message
+encoded), and stops at the commit of the last event (baseline: the arrival of the last DDATA).
+Rates are DDATA over that time; ``ddata_per_cpu_s`` is DDATA over the connector process's CPU
+seconds (all its threads): what one free core would sustain, whatever else the machine runs.
+
+Run: ``python benchmarks/bench_sparkplug.py [--messages 100000] [--codec 20000] [--db both]``.
+The machine has 2 cores: publisher, broker and connector share them, so the wall-clock rates
+are a floor; the load average is printed before and after (benchmarks/_live_common.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _mes_common import drop_pg_schema, pg_schema, postgres_reachable
+from _live_common import (
+    Cpu,
+    Publisher,
+    bare_subscriber,
+    databases,
+    load,
+    mosquitto,
+    stop_client,
+    wait_for,
+)
 from gigaline.events.sparkplug import DataType, Metric, Payload, decode, encode, typed_value
 from gigaline.events.sparkplug import sparkplug_b_pb2 as pb
 
@@ -102,34 +108,7 @@ def bench_codec(n: int) -> dict[str, float]:
 
 # -- 2. end to end ----------------------------------------------------------------------
 
-BROKER_CONF = """\
-user {user}
-listener {port} 127.0.0.1
-allow_anonymous true
-max_queued_messages 1000000
-max_inflight_messages 0
-log_dest none
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_broker(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    conf = workdir / "mosquitto.conf"
-    conf.write_text(BROKER_CONF.format(port=port, user=pwd.getpwuid(os.getuid()).pw_name))
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("mosquitto did not start")
+TARGET_DDATA_PER_S = 10_000  # issue 11, item 8: per connector process, 10 metrics each
 
 
 def _messages(n: int) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
@@ -139,8 +118,6 @@ def _messages(n: int) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]
             Metric("Node Control/Rebirth", 1, T0, DataType.Boolean, False),
             Metric("bdSeq", 2, T0, DataType.Int64, 0)])))
     ]  # fmt: skip
-    names = ["State", "StopReason", "Counters/Processed", "Counters/Defective"]
-    names += [f"Parameters/{p}" for p in PARAMS]
     seq = 0
     for s, station in enumerate(STATIONS):
         seq += 1
@@ -167,7 +144,8 @@ def _messages(n: int) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]
     return births, data
 
 
-def _publisher(port: int, n: int, go: Any, done: Any) -> None:
+def _publisher(port: int, n: int, ready: Any, go: Any, out: Any) -> None:
+    """Connect, send the births, encode ``n`` DDATA; when told, send them at QoS 0."""
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
@@ -175,64 +153,40 @@ def _publisher(port: int, n: int, go: Any, done: Any) -> None:
     client = mqtt.Client(CallbackAPIVersion.VERSION2, "bench-edge")
     client.connect("127.0.0.1", port)
     client.loop_start()
-    go.wait()
     for topic, payload in births:
-        client.publish(topic, payload)
-    time.sleep(0.5)
+        client.publish(topic, payload, qos=1).wait_for_publish(30)
+    ready.set()
+    go.wait()
     t = time.perf_counter()
     for topic, payload in data:
         client.publish(topic, payload)
-    done.value = time.perf_counter() - t
+    out.value = time.perf_counter() - t
     time.sleep(1.0)
     client.disconnect()
     client.loop_stop()
 
 
-def _run_publisher(port: int, n: int) -> tuple[Any, Any, Any]:
-    ctx = mp.get_context("spawn")
-    go, done = ctx.Event(), ctx.Value("d", 0.0)
-    proc = ctx.Process(target=_publisher, args=(port, n, go, done))
-    proc.start()
-    time.sleep(1.5)  # encoding the messages before the clock starts
-    return proc, go, done
-
-
 def bench_baseline(port: int, n: int) -> dict[str, float]:
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
+    """A bare paho subscriber that counts the DDATA: the transport's ceiling."""
+    got = {"n": 0, "last": 0.0}
 
-    got = {"n": 0, "first": 0.0, "last": 0.0}
-
-    def on_message(_c: Any, _u: Any, msg: Any) -> None:
+    def on_message(msg: Any) -> None:
         if "/DDATA/" in msg.topic:
-            if got["n"] == 0:
-                got["first"] = time.perf_counter()
             got["n"] += 1
             got["last"] = time.perf_counter()
 
-    sub = mqtt.Client(CallbackAPIVersion.VERSION2, "bench-baseline")
-    sub.on_message = on_message
-    sub.connect("127.0.0.1", port)
-    sub.subscribe("spBv1.0/#")
-    sub.loop_start()
-    proc, go, _done = _run_publisher(port, n)
-    cpu = time.process_time()
-    go.set()
-    proc.join()
-    last, idle_since = -1, time.monotonic()
-    while got["n"] < n and time.monotonic() - idle_since < 3:
-        time.sleep(0.02)
-        if got["n"] != last:
-            last, idle_since = got["n"], time.monotonic()
-    cpu = time.process_time() - cpu
-    sub.disconnect()
-    sub.loop_stop()
-    span = max(got["last"] - got["first"], 1e-9)
-    return {
-        "received": got["n"],
-        "ddata_per_s": got["n"] / span,
-        "cpu_us_per_ddata": 1e6 * cpu / max(got["n"], 1),
-    }
+    client = bare_subscriber(port, on_message, "bench-baseline")
+    pub = Publisher(_publisher, port, n)
+    cpu = Cpu()
+    cpu.start()
+    pub.start()
+    wait_for(lambda: got["n"], n, idle_s=10, limit_s=600)
+    _wall, cpu_s = cpu.stop()
+    pub.join()
+    stop_client(client)
+    span = max(got["last"] - cpu.wall0, 1e-9)
+    return {"received": got["n"], "seconds": span, "ddata_per_s": got["n"] / span,
+            "cpu_us_per_ddata": 1e6 * cpu_s / max(got["n"], 1)}  # fmt: skip
 
 
 def bench_host(port: int, n: int, url: str) -> dict[str, float]:
@@ -245,40 +199,35 @@ def bench_host(port: int, n: int, url: str) -> dict[str, float]:
     with open_store(url) as store:
         init_line(store, load_line(MINI_LINE))
         sink = StoreSink(store)
-        host = HostApplication(f"mqtt://127.0.0.1:{port}", "bench", sink, stations=sink.stations,
-                               batch_size=20_000, linger_s=0.05)  # fmt: skip
+        host = HostApplication(f"mqtt://127.0.0.1:{port}", "bench", sink, stations=sink.stations)
         host.start()
         assert host.wait_online()
-        proc, go, done = _run_publisher(port, n)
-        wall, cpu = time.perf_counter(), time.process_time()
-        go.set()
-        target = n + len(STATIONS)  # every DDATA and the DBIRTHs' initial states
-        last, idle_since = -1, time.monotonic()
-        while host.batcher.accepted < target and time.monotonic() - idle_since < 5:
-            time.sleep(0.02)
-            if host.batcher.accepted != last:
-                last, idle_since = host.batcher.accepted, time.monotonic()
-        host.drain(30)
-        wall = time.perf_counter() - wall - 0.5  # the publisher waits 0.5 s after the births
-        cpu = time.process_time() - cpu
-        proc.join()
-        accepted = host.batcher.accepted
+        pub = Publisher(_publisher, port, n)
+        births = len(STATIONS)  # each DBIRTH's initial state is one event
+        assert wait_for(lambda: host.batcher.accepted, births, idle_s=30, limit_s=60)
+        cpu = Cpu()
+        cpu.start()
+        pub.start()
+        wait_for(lambda: host.batcher.accepted, n + births, idle_s=10, limit_s=600)
+        wall, cpu_s = cpu.stop()
+        publish_s = pub.join()
+        committed = host.batcher.accepted - births
         stats = dict(host.stats)
         host.stop()
-    committed = accepted - len(STATIONS)
     return {
         "sent": n,
-        "publish_s": done.value,
+        "publish_s": publish_s,
         "committed_events": committed,
         "not_committed": n - committed,
         "wall_s": wall,
-        "connector_cpu_s": cpu,
+        "connector_cpu_s": cpu_s,
         "ddata_per_s": committed / wall,
         "metric_updates_per_s": 10 * committed / wall,
         # the connector's own CPU per DDATA: what one free core would sustain, whatever
         # else the machine runs (the wall figures above include waiting for a core)
-        "cpu_us_per_ddata": 1e6 * cpu / max(committed, 1),
-        "ddata_per_cpu_s": committed / cpu,
+        "cpu_us_per_ddata": 1e6 * cpu_s / max(committed, 1),
+        "ddata_per_cpu_s": committed / cpu_s,
+        "metric_updates_per_cpu_s": 10 * committed / cpu_s,
         "rebirth_requests": stats["rebirth_requests"],
     }
 
@@ -287,37 +236,49 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--messages", type=int, default=100_000)
     ap.add_argument("--codec", type=int, default=20_000)
+    ap.add_argument("--db", choices=("both", "sqlite", "postgresql"), default="both")
     args = ap.parse_args()
-    out: dict[str, Any] = {
-        "load_average_1min": os.getloadavg()[0],
-        "codec": bench_codec(args.codec),
-    }
-    if shutil.which("mosquitto") is None:
-        out["end_to_end"] = "mosquitto not installed"
-        print(json.dumps(out, indent=2))
-        return
-    tmp = Path(tempfile.mkdtemp(prefix="gigaline-bench-spb-"))
-    broker, port = start_broker(tmp)
-    try:
-        out["baseline_bare_subscriber"] = bench_baseline(port, args.messages)
-        out["sqlite"] = bench_host(port, args.messages, f"sqlite:///{tmp / 'bench.db'}")
-        if postgres_reachable():
-            url, schema = pg_schema()
-            try:
-                out["postgresql"] = bench_host(port, args.messages, url)
-            finally:
-                drop_pg_schema(schema)
-        for db in ("sqlite", "postgresql"):
-            if db in out:
-                out[db]["ratio_to_baseline"] = (
-                    out[db]["ddata_per_s"] / out["baseline_bare_subscriber"]["ddata_per_s"]
-                )
-    finally:
-        broker.terminate()
-        broker.wait(10)
-        shutil.rmtree(tmp, ignore_errors=True)
-    out["load_average_1min_after"] = os.getloadavg()[0]
+    out: dict[str, Any] = {"load_before": load(), "messages": args.messages,
+                           "target_ddata_per_s": TARGET_DDATA_PER_S,
+                           "codec": bench_codec(args.codec)}  # fmt: skip
+    with mosquitto() as (port, tmp):
+        out["baseline_bare_subscriber"] = base = bench_baseline(port, args.messages)
+        for name, url in databases(tmp, args.db):
+            r = out[name] = bench_host(port, args.messages, url)
+            r["ratio_to_baseline"] = r["ddata_per_s"] / base["ddata_per_s"]
+            r["cpu_ratio_to_baseline"] = r["cpu_us_per_ddata"] / base["cpu_us_per_ddata"]
+    out["load_after"] = load()
     print(json.dumps(out, indent=2))
+    c = out["codec"]
+    print(
+        f"\nload {out['load_before']['load_1min']} -> {out['load_after']['load_1min']} on "
+        f"{out['load_before']['cores']} cores; {args.messages:,} DDATA of 10 metrics"
+    )
+    print(
+        f"codec: encode {c['encode_us']:.1f} us ({c['encode_ratio']:.2f}x protobuf by hand), "
+        f"decode {c['decode_us']:.1f} us ({c['decode_ratio']:.2f}x protobuf parse + reads)"
+    )
+    print(
+        f"{'':<12}{'DDATA/s':>10}{'x baseline':>12}{'DDATA/CPU-s':>13}{'us CPU/DDATA':>14}"
+        f"  target {TARGET_DDATA_PER_S:,} DDATA/s"
+    )
+    print(
+        f"{'bare paho':<12}{base['ddata_per_s']:>10,.0f}{1:>12.2f}"
+        f"{1e6 / base['cpu_us_per_ddata']:>13,.0f}{base['cpu_us_per_ddata']:>14.1f}"
+    )
+    for name in ("sqlite", "postgresql"):
+        if name in out:
+            r = out[name]
+            verdict = (
+                "met"
+                if r["ddata_per_s"] >= TARGET_DDATA_PER_S
+                else ("met per CPU-s" if r["ddata_per_cpu_s"] >= TARGET_DDATA_PER_S else "NOT met")
+            )
+            print(
+                f"{name:<12}{r['ddata_per_s']:>10,.0f}{r['ratio_to_baseline']:>12.2f}"
+                f"{r['ddata_per_cpu_s']:>13,.0f}{r['cpu_us_per_ddata']:>14.1f}  {verdict}"
+                + (f" ({r['not_committed']} not committed)" if r["not_committed"] else "")
+            )
 
 
 if __name__ == "__main__":

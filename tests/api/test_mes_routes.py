@@ -129,7 +129,8 @@ def test_spc_reads_without_writing_and_raises_alarms_on_request(loaded: Api) -> 
     assert r.status_code == 200, r.text
     chart = r.json()
     expected = sv.run_spc(loaded.store, "fill", "fill_mass_g", chart="ewma", baseline=10,
-                          raise_alarms=False).model_dump()  # fmt: skip
+                          raise_alarms=False, limit=10_000).model_dump()  # fmt: skip
+    assert expected["limit"] == 10_000 and expected["truncated"] is False  # the API's default
     assert {k: v for k, v in chart.items() if k not in ("zones", "violations")} == {
         k: v for k, v in expected.items() if k != "violations"
     }

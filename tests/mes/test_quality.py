@@ -458,3 +458,22 @@ def test_units_come_from_the_parameter_names() -> None:
     assert [unit_of(p) for p in ("fill_mass_g", "coating_weight_mg_cm2", "leak_rate_mbar_l_s",
                                  "dcir_mohm", "thickness_um", "ocv_v", "odd")] == [
         "g", "mg/cm²", "mbar·l/s", "mΩ", "µm", "V", None]  # fmt: skip
+
+
+def test_spc_with_a_limit_charts_the_newest_points_and_says_so(
+    loaded: tuple[str, SqlStore], day: list[dict[str, Any]]
+) -> None:
+    """``limit`` keeps the newest points of a long series (read newest first, in pages past
+    the records without the parameter) and says that older records were left out."""
+    _, store = loaded
+    units, values = _series(day, "fill", "fill_mass_g")
+    whole = run_spc(store, "fill", "fill_mass_g")
+    assert whole.limit is None and whole.truncated is False and whole.points == values.size
+    cut = run_spc(store, "fill", "fill_mass_g", limit=10)
+    assert cut.limit == 10 and cut.truncated is True and cut.points == 10
+    assert cut.series.units == units[-10:]
+    np.testing.assert_array_equal(cut.series.values, values[-10:])
+    xbar = run_spc(store, "fill", "fill_mass_g", chart="xbar_r", limit=4)
+    assert xbar.points == 4 and xbar.series.units == units[-20:]  # 4 subgroups of 5
+    everything = run_spc(store, "fill", "fill_mass_g", limit=values.size)
+    assert everything.truncated is False and everything.series.units == units

@@ -22,6 +22,7 @@ __all__ = ["app", "main", "run"]
 # Importing a command module registers its commands on ``app``.
 from gigaline.cli import connect as _connect  # noqa: F401
 from gigaline.cli import demo as _demo  # noqa: F401
+from gigaline.cli import examples as _examples  # noqa: F401
 from gigaline.cli import experiment as _experiment  # noqa: F401
 from gigaline.cli import live_line as _live_line  # noqa: F401
 from gigaline.cli import mes as _mes  # noqa: F401

@@ -21,16 +21,12 @@ if TYPE_CHECKING:
     from gigaline.mes.sql import SqlStore
     from gigaline.model import Line
 
-_REFERENCE = "abf-lfp-20gwh.yaml"
-
 
 def _reference_line() -> Path:
-    """The reference line of a source checkout (examples/), else of the working directory."""
-    for base in (Path(__file__).resolve().parents[3], Path.cwd()):
-        candidate = base / "examples" / _REFERENCE
-        if candidate.is_file():
-            return candidate
-    raise GigalineError(f"examples/{_REFERENCE} not found; pass a line file with --line")
+    """The reference line shipped in the package (``gigaline examples``)."""
+    from gigaline.model.examples import reference_line_path
+
+    return reference_line_path()
 
 
 @app.command()
@@ -109,10 +105,11 @@ def _plan(line: Line) -> None:
 
 
 def _simulate(line: Line, days: float, warmup_days: float, seed: int, report: Path) -> None:
+    from gigaline.cli.simulate import print_result
     from gigaline.sim.report import write_report
 
     result = simulate_with_progress(line, days, warmup_days, seed)
-    console.print(repr(result), highlight=False)
+    print_result(result)
     print_warnings(result)
     write_report(result, report)
     console.print(f"report (open in a browser): [bold]{report}[/]")

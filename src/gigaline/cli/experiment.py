@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gigaline.cli._app import app, console, prepare_kernel, progress_bar
+from gigaline.cli._tables import num, number_table, print_table
 
 if TYPE_CHECKING:
     from gigaline.sim import ExperimentResult
@@ -119,7 +121,7 @@ def experiment(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), allow_nan=False))
         return
-    console.print(experiment_table(result))
+    print_table(experiment_table(result))
     for path, what in ((output, "results"), (report, "report")):
         if path is not None:
             console.print(f"{what}: {path}", highlight=False)
@@ -152,9 +154,9 @@ def _run_overrides(
 
 
 def _pm(mean: float, hw: float, fmt: str, sign: bool = False) -> str:
-    text = fmt.format(mean) if not sign else ("+" if mean >= 0 else "") + fmt.format(mean)
+    text = num(mean, "+" + fmt if sign else fmt)
     if math.isfinite(hw):
-        text += " ± " + fmt.format(hw)
+        text += " ± " + num(hw, fmt)
     return text
 
 
@@ -164,38 +166,28 @@ def experiment_table(r: ExperimentResult) -> Table:
     have every figure)."""
     s = r.scenarios
     st = s.settings
-    t = Table(
-        title=f"{s.name}: {len(r.chosen)} scenarios x {st.replications} replications, "
-        f"{st.days:g} d after {st.warmup_days:g} d warm-up, seed {st.seed} "
-        "(95 % intervals; throughput differences against the first scenario)",
-        title_justify="left",
-    )
     named = s.design == "list"
-    t.add_column("#", justify="right")
-    if named:
-        t.add_column("scenario", overflow="fold")
-    for name in r.factor_names:
-        t.add_column(name, justify="right", overflow="fold")
-    for col in (
-        "good cells/h",
-        "diff, paired (CRN)",
-        "diff, unpaired",
-        "GWh/year",
-    ):
-        t.add_column(col, justify="right", overflow="fold")
-    t.add_column("bottleneck", overflow="fold")
+    header = ["#", *(["scenario"] if named else []), *r.factor_names, "good cells/h",
+              "diff, paired (CRN)", "diff, unpaired", "GWh/year", "bottleneck"]  # fmt: skip
+    rows = []
     for k, sc in enumerate(r.chosen):
         tph = r.ci(k, "throughput_per_h")
         d, u = r.paired(k, "throughput_per_h"), r.unpaired(k, "throughput_per_h")
         gwh = r.ci(k, "gwh_per_year")
-        t.add_row(
+        rows.append((
             str(k + 1),
-            *([sc.name] if named else []),
-            *[str(sc.factors.get(n, "")) for n in r.factor_names],
-            _pm(tph.mean, tph.half_width, "{:,.1f}"),
-            "" if k == 0 else _pm(d.mean, d.half_width, "{:,.1f}", sign=True),
-            "" if k == 0 else _pm(u.mean, u.half_width, "{:,.1f}", sign=True),
-            _pm(gwh.mean, gwh.half_width, "{:,.3f}"),
-            r.results[k].bottleneck,
-        )
-    return t
+            *([escape(sc.name)] if named else []),
+            *[escape(str(sc.factors.get(n, ""))) for n in r.factor_names],
+            _pm(tph.mean, tph.half_width, ",.1f"),
+            "" if k == 0 else _pm(d.mean, d.half_width, ",.1f", sign=True),
+            "" if k == 0 else _pm(u.mean, u.half_width, ",.1f", sign=True),
+            _pm(gwh.mean, gwh.half_width, ",.3f"),
+            escape(r.results[k].bottleneck),
+        ))  # fmt: skip
+    title = (
+        f"{s.name}: {len(r.chosen)} scenarios x {st.replications} replications, "
+        f"{st.days:g} d after {st.warmup_days:g} d warm-up, seed {st.seed} "
+        "(95 % intervals; throughput differences against the first scenario)"
+    )
+    return number_table(escape(title), header, rows, text=[1, len(header) - 1] if named
+                        else [len(header) - 1])  # fmt: skip

@@ -146,16 +146,18 @@ def trace(
     if json_out:
         _print_json(result)
         return
-    from rich.table import Table
+    from rich.markup import escape
 
-    table = Table(title=f"{result.unit_type} {unit}")
-    for col in ("ts", "step", "station", "result", "params"):
-        table.add_column(col)
-    for r in result.records:
-        result_text = r.result + (f" {r.reason}" if r.reason else "")
-        params = ", ".join(f"{k}={v:g}" for k, v in r.params.items())
-        table.add_row(r.ts, r.step, r.station, result_text, params)
-    console.print(table)
+    from gigaline.cli._tables import num, number_table, print_table
+
+    rows = [
+        (r.ts or "-", escape(r.step), escape(r.station),
+         escape(r.result + (f" {r.reason}" if r.reason else "")),
+         escape(", ".join(f"{k}={num(v, 'g')}" for k, v in r.params.items())))
+        for r in result.records
+    ]  # fmt: skip
+    header = ("ts", "step", "station", "result", "params")
+    print_table(number_table(escape(f"{result.unit_type} {unit}"), header, rows, text=[1, 2, 3, 4]))
     console.print(f"lots: {', '.join(result.lots) or '-'}", highlight=False)
     console.print(f"ancestors: {', '.join(result.ancestors) or '-'}", highlight=False)
     for h in result.holds:
@@ -216,12 +218,20 @@ def holds(
     if json_out:
         _print_json(result)
         return
-    for h in result.holds:
-        state = f"released {h.released} ({h.release_reason})" if h.released else "active"
-        console.print(f"#{h.id} {h.target}: {h.units:,} units, {h.reason!r}, "
-                      f"{h.created} by {h.created_by}; {state}", highlight=False)  # fmt: skip
     if not result.holds:
         console.print("no holds")
+        return
+    from rich.markup import escape
+
+    from gigaline.cli._tables import number_table, print_table
+
+    rows = [
+        (str(h.id), escape(h.target), f"{h.units:,}", escape(h.reason), h.created or "-",
+         escape(h.created_by), h.released or "active", escape(h.release_reason or ""))
+        for h in result.holds
+    ]  # fmt: skip
+    header = ("#", "target", "units", "reason", "created", "by", "released", "why released")
+    print_table(number_table("Holds", header, rows, text=[1, 3, 5, 7]))
 
 
 @app.command()

@@ -12,17 +12,17 @@ import typer
 
 from gigaline.cli._app import app, console
 from gigaline.cli._store import open_db
-from gigaline.cli._tables import number_table
+from gigaline.cli._tables import num, number_table, print_table
 from gigaline.cli.mes import DbOpt, JsonOpt, _print_json
 from gigaline.cli.spc import _since
 
 
 def _pct(v: float | None) -> str:
-    return "-" if v is None else f"{v * 100:.2f} %"
+    return "-" if v is None else num(v * 100, ".2f") + " %"
 
 
 def _h(seconds: float) -> str:
-    return f"{seconds / 3600.0:,.2f}"
+    return num(seconds / 3600.0, ",.2f")
 
 
 @app.command()
@@ -59,6 +59,7 @@ def oee(
 ) -> None:
     """Availability, performance, quality, OEE (ISO 22400-2) and the downtime Pareto."""
     from gigaline.cli._checks import number
+    from gigaline.kpi import EFFECTIVENESS_ABOVE_ONE, effectiveness_above_one
     from gigaline.mes.services.oee import live_oee
     from gigaline.model import bounds
 
@@ -77,14 +78,17 @@ def oee(
     header = ("scope", "name", *(("shift",) if rep.by else ()), "stations", "availability",
               "performance", "quality", "OEE", "PBT h", "APT h", "unqualified h", "produced",
               "good")  # fmt: skip
+    fast = [r.performance is not None and effectiveness_above_one(r.performance, tol=5e-5)
+            for r in rep.rows]  # fmt: skip
     rows = [
         (r.scope, r.name, *((r.shift or "",) if rep.by else ()), str(r.stations),
-         _pct(r.availability), _pct(r.performance), _pct(r.quality), _pct(r.oee),
-         _h(r.planned_busy_s), _h(r.production_s), _h(r.unqualified_s), f"{r.produced:,}",
-         f"{r.good:,}")
-        for r in rep.rows
+         _pct(r.availability), _pct(r.performance) + ("*" if f else ""), _pct(r.quality),
+         _pct(r.oee), _h(r.planned_busy_s), _h(r.production_s), _h(r.unqualified_s),
+         f"{r.produced:,}", f"{r.good:,}")
+        for r, f in zip(rep.rows, fast, strict=True)
     ]  # fmt: skip
-    console.print(number_table("OEE", header, rows, text=3 if rep.by else 2), crop=False)
+    note = "* " + EFFECTIVENESS_ABOVE_ONE if any(fast) else None
+    print_table(number_table("OEE", header, rows, text=3 if rep.by else 2, caption=note))
     notes: dict[str, Any] = {}
     for r in rep.rows:
         for name, why in r.undefined.items():
@@ -101,4 +105,4 @@ def oee(
          _pct(c.cumulative))
         for c in rep.pareto
     ]  # fmt: skip
-    console.print(number_table("Downtime Pareto", p_header, p_rows, text=2), crop=False)
+    print_table(number_table("Downtime Pareto", p_header, p_rows, text=2))

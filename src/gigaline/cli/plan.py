@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from gigaline.cli._app import app, console, console_err
+from gigaline.cli._tables import num, print_table
 from gigaline.cli._tables import number_table as _table
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def _print(result: Plan) -> None:
     if len(result.phases) > 1:
         tables.append(_phases_table(result))
     for t in tables:
-        console.print(t, crop=False)  # a table wider than the console is never cut
+        print_table(t)  # a table wider than the console is never cut
     for note in p.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
 
@@ -105,7 +106,7 @@ def _print(result: Plan) -> None:
 def _steps_table(p: LinePlan) -> Table:
     rows = []
     for s, c in zip(p.steps, p.capex.steps, strict=True):
-        util = f"{s.utilization:.0%}"
+        util = num(s.utilization, ".0%")
         if s.id == p.bottleneck:
             util = f"[bold red]{util}[/]"
         elif s.machines_planned < s.machines_required:
@@ -114,13 +115,13 @@ def _steps_table(p: LinePlan) -> Table:
             (
                 s.id,
                 s.unit,
-                f"{s.rate_per_h:,.1f}",
-                f"{s.capacity_per_machine_per_h:,.1f}",
-                f"{s.availability:.3f}",
+                num(s.rate_per_h, ",.1f"),
+                num(s.capacity_per_machine_per_h, ",.1f"),
+                num(s.availability, ".3f"),
                 str(s.machines_required),
                 str(s.machines_planned),
                 util,
-                "-" if c.unit_price_usd is None else f"{c.unit_price_usd / 1e6:,.2f}",
+                "-" if c.unit_price_usd is None else num(c.unit_price_usd / 1e6, ",.2f"),
             )
         )
     header = ("step", "unit", "rate/h", "cap/h", "avail", "req", "plan", "util", "M USD")
@@ -133,9 +134,9 @@ def _summary_table(result: Plan) -> Table:
     rows = [
         ("feasible", "yes" if p.feasible else f"[red]no[/] ({len(p.warnings)} warnings)"),
         ("bottleneck", p.bottleneck),
-        ("formation channels", f"{p.formation_channels:,}"),
-        ("grading channels", f"{p.grading_channels:,}"),
-        ("aging positions", f"{p.aging_positions:,}"),
+        ("formation channels", num(p.formation_channels, ",")),
+        ("grading channels", num(p.grading_channels, ",")),
+        ("aging positions", num(p.aging_positions, ",")),
         ("floor area", f"{p.floor_area_m2:,.0f} m² ({p.capex.dry_room_m2:,.0f} m² dry room)"),
         ("direct staff", f"{p.staff_fte:,.0f} FTE ({p.labour_h_per_year:,.0f} h/yr)"),
         ("indirect staff", f"{p.indirect_staff_fte:,.0f} FTE"),
@@ -166,10 +167,10 @@ def _energy_table(p: LinePlan) -> Table:
         (
             e.name,
             e.method,
-            f"{e.electricity_kwh * k:.2f}",
-            f"{e.heat_kwh * k:.2f}",
-            f"{e.total_kwh * k:.2f}",
-            f"{e.measured_total_kwh * k:.2f}",
+            num(e.electricity_kwh * k, ".2f"),
+            num(e.heat_kwh * k, ".2f"),
+            num(e.total_kwh * k, ".2f"),
+            num(e.measured_total_kwh * k, ".2f"),
         )
         for e in p.energy
     ]
@@ -177,10 +178,10 @@ def _energy_table(p: LinePlan) -> Table:
         (
             "[bold]total[/]",
             "",
-            f"{sum(e.electricity_kwh for e in p.energy) * k:.2f}",
-            f"{sum(e.heat_kwh for e in p.energy) * k:.2f}",
+            num(sum(e.electricity_kwh for e in p.energy) * k, ".2f"),
+            num(sum(e.heat_kwh for e in p.energy) * k, ".2f"),
             f"[bold]{p.energy_kwh_per_kwh:.2f}[/]",
-            f"{p.measured_energy_kwh_per_kwh:.2f}",
+            num(p.measured_energy_kwh_per_kwh, ".2f"),
         )
     )
     header = ("centre", "method", "electricity", "heat", "total", "measured")
@@ -199,7 +200,7 @@ def _capex_table(p: LinePlan) -> Table:
         p.batpac_capex_usd,
     )
     header = ("equipment", "install", "utilities", "building", "dry room", "total", "BatPaC")
-    row = tuple(f"{v / 1e6:,.0f}" for v in cells)
+    row = tuple(num(v / 1e6, ",.0f") for v in cells)
     return _table(
         f"Capex (M USD of {x.price_year}; BatPaC: the v5 scaling, as a cross-check)",
         header,
@@ -212,8 +213,8 @@ def _cost_table(p: LinePlan) -> Table:
     c = p.cost
     values = (c.materials, c.labour, c.energy, c.depreciation, c.overhead, c.total)
     row = (
-        *(f"{v:.2f}" for v in values),
-        f"{p.credits.usd_per_kwh:.2f}",
+        *(num(v, ".2f") for v in values),
+        num(p.credits.usd_per_kwh, ".2f"),
         f"[bold]{p.cost_usd_per_kwh_net:.2f}[/]",
     )
     header = ("materials", "labour", "energy", "deprec.", "overhead", "gross", "credits", "net")
@@ -222,8 +223,8 @@ def _cost_table(p: LinePlan) -> Table:
 
 def _materials_table(p: LinePlan) -> Table:
     assert p.materials is not None
-    rows = [(n.replace("_", " "), f"{t:,.0f}") for n, t in p.materials.t_per_year.items()]
-    rows.append(("separator (area, M m²)", f"{p.materials.separator_m2_per_year / 1e6:,.1f}"))
+    rows = [(n.replace("_", " "), num(t, ",.0f")) for n, t in p.materials.t_per_year.items()]
+    rows.append(("separator (area, M m²)", num(p.materials.separator_m2_per_year / 1e6, ",.1f")))
     return _table("Materials bought per year", ("material", "t/yr"), rows, text=1)
 
 
@@ -234,13 +235,13 @@ def _phases_table(result: Plan) -> Table:
             (
                 p.name,
                 "" if p.year is None else str(p.year),
-                f"{p.gwh_per_year:g}",
-                f"{p.cells_per_year / 1e6:.2f}",
-                f"{sum(s.machines_planned for s in p.steps):,}",
-                f"{p.formation_channels:,}",
-                f"{p.capex_usd / 1e6:,.0f}",
-                f"{p.cost.total:.2f}",
-                f"{p.cost_usd_per_kwh_net:.2f}",
+                num(p.gwh_per_year, "g"),
+                num(p.cells_per_year / 1e6, ".2f"),
+                num(sum(s.machines_planned for s in p.steps), ","),
+                num(p.formation_channels, ","),
+                num(p.capex_usd / 1e6, ",.0f"),
+                num(p.cost.total, ".2f"),
+                num(p.cost_usd_per_kwh_net, ".2f"),
             )
         )
     tot = result.total()
@@ -248,13 +249,13 @@ def _phases_table(result: Plan) -> Table:
         (
             "[bold]total[/]",
             "",
-            f"{tot['gwh_per_year']:g}",
-            f"{tot['cells_per_year'] / 1e6:.2f}",
-            f"{tot['machines_planned']:,.0f}",
-            f"{tot['formation_channels']:,.0f}",
-            f"{tot['capex_usd'] / 1e6:,.0f}",
-            f"{tot['cost_usd_per_kwh']:.2f}",
-            f"{tot['cost_usd_per_kwh_net']:.2f}",
+            num(tot["gwh_per_year"], "g"),
+            num(tot["cells_per_year"] / 1e6, ".2f"),
+            num(tot["machines_planned"], ",.0f"),
+            num(tot["formation_channels"], ",.0f"),
+            num(tot["capex_usd"] / 1e6, ",.0f"),
+            num(tot["cost_usd_per_kwh"], ".2f"),
+            num(tot["cost_usd_per_kwh_net"], ".2f"),
         )
     )
     header = ("phase", "year", "GWh", "M cells", "machines", "channels", "M USD", "USD/kWh", "net")

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gigaline.cli._app import app, console
+from gigaline.cli._tables import num, number_table, print_table
 
 if TYPE_CHECKING:
     from gigaline.model import Line
@@ -72,10 +74,10 @@ def ramp(
             out["twin"] = _twin_dict(twin, result)
         typer.echo(json.dumps(out, allow_nan=False))
         return
-    console.print(_phases(result))
-    console.print(_months(result, every))
+    print_table(_phases(result))
+    print_table(_months(result, every))
     if twin is not None:
-        console.print(_twin_table(twin, result))
+        print_table(_twin_table(twin, result))
     if report is not None:
         console.print(f"report: {report}", highlight=False)
 
@@ -133,66 +135,57 @@ def _num(x: float) -> float | None:
 
 def _twin_table(twin: TwinRamp, r: RampPlan) -> Table:
     plan = _plan_phase1(r)
-    t = Table(
-        title=f"The twin through phase 1 ({len(twin.runs)} replication(s), seed {twin.seed}; "
-        "the twin makes what the line can, the plan at most its nameplate)",
-        title_justify="left",
-    )
-    for col in ("month", "twin GWh", "plan GWh", "twin scrap"):
-        t.add_column(col, justify="right", overflow="fold")
+    rows = []
     for m, row in twin.monthly.iterrows():
-        gwh = f"{row['gwh']:,.3f}"
+        gwh = num(row["gwh"], ",.3f")
         if math.isfinite(row["gwh_half_width"]):
-            gwh += f" ± {row['gwh_half_width']:,.3f}"
-        t.add_row(
+            gwh += " ± " + num(row["gwh_half_width"], ",.3f")
+        rows.append((
             str(m),
             gwh,
-            f"{plan.get(int(m), 0.0):,.3f}",  # type: ignore[call-overload]
-            f"{row['scrap_share']:.1%}",
-        )
-    return t
+            num(plan.get(int(m), 0.0), ",.3f"),  # type: ignore[call-overload]
+            num(row["scrap_share"], ".1%"),
+        ))  # fmt: skip
+    title = (
+        f"The twin through phase 1 ({len(twin.runs)} replication(s), seed {twin.seed}; "
+        "the twin makes what the line can, the plan at most its nameplate)"
+    )
+    return number_table(title, ("month", "twin GWh", "plan GWh", "twin scrap"), rows, text=0)
 
 
 def _phases(r: RampPlan) -> Table:
-    t = Table(title=f"{r.line}: phases", title_justify="left")
-    for col in ("phase", "start month", "build months", "GWh/yr", "capex M USD", "USD/kWh steady"):
-        t.add_column(col, justify="left" if col == "phase" else "right")
+    rows = []
     for ph, lp in r.phases:
         capex = ph.capex_usd if ph.capex_usd is not None else lp.capex_usd
-        t.add_row(
-            ph.phase,
+        rows.append((
+            escape(ph.phase),
             str(ph.start_month),
             str(ph.build_months),
-            f"{lp.gwh_per_year:,.1f}",
-            f"{capex / 1e6:,.1f}",
-            f"{lp.cost.total:,.2f}",
-        )
-    return t
+            num(lp.gwh_per_year, ",.1f"),
+            num(capex / 1e6, ",.1f"),
+            num(lp.cost.total, ",.2f"),
+        ))  # fmt: skip
+    header = ("phase", "start month", "build months", "GWh/yr", "capex M USD", "USD/kWh steady")
+    return number_table(f"{escape(r.line)}: phases", header, rows, text=1)
 
 
 def _months(r: RampPlan, every: int) -> Table:
-    t = Table(
-        title="Month by month (month 0: phase 1 starts production)",
-        title_justify="left",
-    )
     names = [ph.phase for ph, _ in r.phases]
-    for col in ("month", "GWh", "nameplate", "scrap", "capex MUSD", "USD/kWh to date"):
-        t.add_column(col, justify="right", overflow="fold")
-    for name in names:
-        t.add_column(f"GWh {name}", justify="right", overflow="fold")
+    header = ("month", "GWh", "nameplate", "scrap", "capex MUSD", "USD/kWh to date",
+              *(f"GWh {escape(n)}" for n in names))  # fmt: skip
     last = r.months[-1].month
+    rows = []
     for m in r.months:
         if m.month % every and m.month != last:
             continue
-        t.add_row(
+        rows.append((
             str(m.month),
-            f"{m.gwh:,.3f}",
-            "" if m.share_of_nameplate is None else f"{m.share_of_nameplate:.0%}",
-            "" if m.scrap_share is None else f"{m.scrap_share:.1%}",
-            f"{m.capex_usd / 1e6:,.1f}",
-            ""
-            if m.cumulative_cost_usd_per_kwh is None
-            else f"{m.cumulative_cost_usd_per_kwh:,.1f}",
-            *[f"{m.by_phase_gwh.get(n, 0.0):,.3f}" for n in names],
-        )
-    return t
+            num(m.gwh, ",.3f"),
+            num(m.share_of_nameplate, ".0%", none=""),
+            num(m.scrap_share, ".1%", none=""),
+            num(m.capex_usd / 1e6, ",.1f"),
+            num(m.cumulative_cost_usd_per_kwh, ",.1f", none=""),
+            *[num(m.by_phase_gwh.get(n, 0.0), ",.3f") for n in names],
+        ))  # fmt: skip
+    return number_table("Month by month (month 0: phase 1 starts production)", header, rows,
+                        text=0)  # fmt: skip

@@ -99,9 +99,10 @@ def token_list(
     json_out: JsonOpt = False,
 ) -> None:
     """The API tokens (never their secrets)."""
-    from rich.table import Table
+    from rich.markup import escape
 
     from gigaline.cli._store import open_db
+    from gigaline.cli._tables import number_table, print_table
     from gigaline.mes.services.access import list_tokens
 
     with open_db(db) as store:  # reading never creates a database
@@ -109,12 +110,19 @@ def token_list(
     if json_out:
         _print_json(found)
         return
-    table = Table(title="API tokens")
-    for col in ("id", "name", "role", "created", "by", "revoked"):
-        table.add_column(col, overflow="fold")
-    for t in found.tokens:
-        table.add_row(str(t.id), t.name, t.role, t.created, t.created_by, t.revoked or "-")
-    console.print(table)
+    rows = [
+        (
+            str(t.id),
+            escape(t.name),
+            t.role,
+            t.created or "-",
+            escape(t.created_by),
+            t.revoked or "-",
+        )
+        for t in found.tokens
+    ]
+    header = ("id", "name", "role", "created", "by", "revoked")
+    print_table(number_table("API tokens", header, rows, text=[1, 2, 4]))
 
 
 @token_app.command("revoke")

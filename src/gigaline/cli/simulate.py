@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from gigaline.cli._app import app, console, prepare_kernel, print_warnings, progress_bar
+from gigaline.cli._tables import num, number_table, print_table
+
+if TYPE_CHECKING:
+    from gigaline.sim import SimResult
 
 
 def _warmup(text: str) -> float | Literal["auto"]:
@@ -91,6 +97,73 @@ def simulate(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), allow_nan=False))
         return
-    typer.echo(repr(result))
+    print_result(result)
     if report is not None:
-        console.print(f"report: {report}")
+        console.print(f"report: {report}", highlight=False)
+
+
+def print_result(result: SimResult) -> None:
+    """A simulation in the terminal: the title, the headline figures with their 95 %
+    intervals, and two per-step tables (OEE and flow; machine states and bottleneck shares),
+    with a footnote for every undefined figure and every performance above 1; last, the plan
+    and twin bottlenecks compared, on one line."""
+    assert result.warmup is not None
+    console.print(
+        f"[bold]Simulation of {escape(result.compiled.line.name)}[/]: {result.days:g} d after "
+        f"{escape(result.warmup.describe())}, {len(result.records)} replication(s), seed "
+        f"{result.seed}",
+        highlight=False,
+        soft_wrap=True,  # one line, as long as it is (tests and scripts read it)
+    )
+    for t in (headline_table(result), *step_tables(result)):
+        print_table(t)
+    # plan versus twin bottleneck (gigaline.sim.necks), one line, last
+    console.print(escape(result.bottleneck_comparison.summary()), highlight=False, soft_wrap=True)
+
+
+def headline_table(result: SimResult) -> Table:
+    """The headline figures (``what``, ``value``): throughput, output, WIP, lead time and its
+    percentiles, the bottleneck and the static capacity."""
+    rows = [(k, escape(v)) for k, v in result._headline_lines()]
+    undefined = result.undefined.get("lead_time_percentiles_h")
+    if undefined is None:
+        pct = result.lead_time_percentiles_h
+        rows.insert(4, ("lead time percentiles", ", ".join(
+            f"{k} {num(float(v), ',.4f')} h" for k, v in pct.items())))  # fmt: skip
+    return number_table("Line (mean of replications, 95 % intervals)", ("what", "value"),
+                        rows, text=2)  # fmt: skip
+
+
+def step_tables(result: SimResult) -> tuple[Table, Table]:
+    """Per step, mean of replications: OEE and its factors (ISO 22400-2), good cells per hour,
+    scrap and WIP; and the shares of time in each machine state with the bottleneck shares."""
+    from gigaline.kpi import EFFECTIVENESS_ABOVE_ONE, effectiveness_above_one
+    from gigaline.sim.results import STATE_NAMES
+
+    fast = False
+    oee_rows, state_rows = [], []
+    for sid, r in result.step_rows.items():  # plain rows: a tiny simulate loads no pandas
+        perf = num(r["performance"])
+        if effectiveness_above_one(float(r["performance"]), tol=5e-4):
+            perf, fast = perf + "*", True
+        oee_rows.append((str(sid), num(r["oee"]), num(r["availability"]), perf,
+                         num(r["quality"]), num(r["good_cells_per_h"], ",.1f"),
+                         num(r["scrap_cells"], ",.0f"), num(r["wip_mean"], ",.1f")))  # fmt: skip
+        state_rows.append((str(sid), *(num(r[n]) for n in STATE_NAMES),
+                           num(r["bottleneck_sole"]), num(r["bottleneck_shifting"])))  # fmt: skip
+    notes = list(result.undefined_notes())
+    if notes:
+        notes = ["- undefined: " + n for n in notes]
+    if fast:
+        notes.append("* " + EFFECTIVENESS_ABOVE_ONE)
+    oee = number_table(
+        "Steps: OEE per ISO 22400-2, output (cells/h of calendar time), scrap, WIP",
+        ("step", "OEE", "avail.", "perf.", "quality", "good cells/h", "scrap cells", "WIP"),
+        oee_rows, text=1, caption="\n".join(notes) or None,
+    )  # fmt: skip
+    states = number_table(
+        "Steps: share of time in each state; bottleneck shares (active period method)",
+        ("step", "working", "starved", "blocked", "down", "planned stop", "sole", "shifting"),
+        state_rows, text=1,
+    )  # fmt: skip
+    return oee, states

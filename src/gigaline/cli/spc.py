@@ -141,11 +141,13 @@ def spc(
 
 
 def _fmt(v: Any) -> str:
+    from gigaline.cli._tables import num
+
     if v is None:
         return "-"
     if isinstance(v, list):
-        return f"{min(v):.6g}..{max(v):.6g}" if v else "-"
-    return f"{v:.6g}"
+        return f"{num(min(v), '.6g')}..{num(max(v), '.6g')}" if v else "-"
+    return num(v, ".6g")
 
 
 @app.command()
@@ -163,10 +165,16 @@ def grade(
     if json_out:
         _print_json(d)
         return
-    console.print(f"[bold]{d['cells']}[/] cells graded:")
-    for name, count in d["counts"].items():
-        share = count / d["cells"] * 100.0
-        console.print(f"  {name:>4}: {count:>8} ({share:.2f} %)")
+    from rich.markup import escape
+
+    from gigaline.cli._tables import num, number_table, print_table
+
+    console.print(f"[bold]{d['cells']:,}[/] cells graded")
+    rows = [
+        (escape(name), f"{count:,}", num(count / d["cells"] * 100.0, ".2f") + " %")
+        for name, count in d["counts"].items()
+    ]
+    print_table(number_table("Grades", ("grade", "cells", "share"), rows, text=1))
     m = d["matching"]
     if m is None:
         console.print("  matching: the line has no quality.matching")

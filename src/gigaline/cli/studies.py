@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gigaline.cli._app import app, console, prepare_kernel, progress_bar
+from gigaline.cli._tables import num, number_table, print_table
 from gigaline.cli.experiment import ExecutorOpt, SchedulerOpt, WorkersOpt, check_workers
 
 if TYPE_CHECKING:
@@ -119,8 +121,8 @@ def _fmt(figure: str, x: float) -> str:
     if not math.isfinite(x):
         return "n/a"
     if figure == "capex_usd":
-        return f"{x / 1e6:,.1f}"
-    return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+        return num(x / 1e6, ",.1f")
+    return num(x, ",.4g") if abs(x) < 1000 else num(x, ",.0f")
 
 
 _COLUMNS = (
@@ -132,21 +134,17 @@ _COLUMNS = (
 
 
 def _candidate_table(title: str, cands: list[Candidate], factors: list[str]) -> Table:
-    t = Table(title=title, title_justify="left")
-    t.add_column("#", justify="right")
-    for name in factors:
-        t.add_column(name, justify="right", overflow="fold")
-    for _, label in _COLUMNS:
-        t.add_column(label, justify="right", overflow="fold")
-    t.add_column("ok")
-    for c in cands:
-        t.add_row(
+    header = ("#", *(escape(n) for n in factors), *(label for _, label in _COLUMNS), "ok")
+    rows = [
+        (
             str(c.number),
-            *[str(c.levels.get(n, "")) for n in factors],
+            *[escape(str(c.levels.get(n, ""))) for n in factors],
             *[_fmt(f, c.figures.get(f, math.nan)) for f, _ in _COLUMNS],
             "yes" if c.feasible else "no",
         )
-    return t
+        for c in cands
+    ]
+    return number_table(title, header, rows, text=[len(header) - 1])
 
 
 def _print_optimum(r: OptimizationResult) -> None:
@@ -161,10 +159,8 @@ def _print_optimum(r: OptimizationResult) -> None:
     if r.best is None:
         console.print("[bold red]no feasible design found[/]")
     else:
-        console.print(_candidate_table("Best feasible design", [r.best], names))
-    console.print(
-        _candidate_table("Pareto front: capex against GWh per year", list(r.front), names)
-    )
+        print_table(_candidate_table("Best feasible design", [r.best], names))
+    print_table(_candidate_table("Pareto front: capex against GWh per year", list(r.front), names))
 
 
 @app.command()
@@ -224,29 +220,38 @@ def sensitivity(
 
 
 def _print_sensitivity(r: SensitivityResult) -> None:
-    t = Table(
-        title=f"One at a time around the base line ({r.evaluations} designs evaluated)",
-        title_justify="left",
-    )
-    for col in ("factor", "low", "high"):
-        t.add_column(col, overflow="fold")
-    for col in ("swing cells/h", "swing USD/kWh"):
-        t.add_column(col, justify="right", overflow="fold")
-    for o in sorted(r.oat, key=lambda o: -abs(o.swing("throughput_per_h"))):
-        t.add_row(
-            o.factor,
-            str(o.low_level),
-            str(o.high_level),
-            f"{o.swing('throughput_per_h'):+,.1f}",
-            f"{o.swing('cost_usd_per_kwh'):+,.4f}",
+    rows = [
+        (
+            escape(o.factor),
+            escape(str(o.low_level)),
+            escape(str(o.high_level)),
+            num(o.swing("throughput_per_h"), "+,.1f"),
+            num(o.swing("cost_usd_per_kwh"), "+,.4f"),
         )
-    console.print(t)
+        for o in sorted(r.oat, key=lambda o: -abs(o.swing("throughput_per_h")))
+    ]
+    print_table(
+        number_table(
+            f"One at a time around the base line ({r.evaluations} designs evaluated)",
+            ("factor", "low", "high", "swing cells/h", "swing USD/kWh"),
+            rows,
+            text=1,
+        )
+    )
     for figure, by in r.sobol.items():
-        s = Table(title=f"Sobol indices of {figure} (95 % intervals)", title_justify="left")
-        for col in ("factor", "S1 (alone)", "ST (with interactions)"):
-            s.add_column(col, justify="right" if col != "factor" else "left", overflow="fold")
-        for name, d in by.items():
-            s.add_row(
-                name, f"{d['S1']:.3f} ± {d['S1_conf']:.3f}", f"{d['ST']:.3f} ± {d['ST_conf']:.3f}"
+        s_rows = [
+            (
+                escape(name),
+                f"{num(d['S1'])} ± {num(d['S1_conf'])}",
+                f"{num(d['ST'])} ± {num(d['ST_conf'])}",
             )
-        console.print(s)
+            for name, d in by.items()
+        ]
+        print_table(
+            number_table(
+                f"Sobol indices of {figure} (95 % intervals)",
+                ("factor", "S1 (alone)", "ST (with interactions)"),
+                s_rows,
+                text=1,
+            )
+        )

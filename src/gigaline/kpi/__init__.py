@@ -10,9 +10,11 @@ so that live OEE (:mod:`gigaline.mes.services.oee`) loads no SciPy.
 from typing import TYPE_CHECKING, Any
 
 from gigaline.kpi.oee import (
+    EFFECTIVENESS_ABOVE_ONE,
     OEE,
     availability,
     effectiveness,
+    effectiveness_above_one,
     oee,
     oee_factors,
     oee_from_times,
@@ -34,10 +36,12 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "EFFECTIVENESS_ABOVE_ONE",
     "OEE",
     "MeanCI",
     "availability",
     "effectiveness",
+    "effectiveness_above_one",
     "little_lead_time_s",
     "mean_ci95",
     "oee",

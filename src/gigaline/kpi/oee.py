@@ -20,6 +20,16 @@ APT 1,200, PRI 1, PQ 1,100, GQ 1,080 gives A = 0.8333, E = 0.9167, Q = 0.9818, O
 
 Where a factor's denominator is zero (no planned busy time, nothing produced) the factor is NaN:
 the KPI is undefined, not zero. The functions take scalars or numpy arrays.
+
+Effectiveness above 1 is kept as computed, never capped: the standard defines it as the ratio
+PRI x PQ / APT, and only uncapped factors multiply to OEE = GQ x PRI / PBT, the identity the twin
+and the MES are checked by. A value above 1 says that more was made in the actual production
+time than the planned run time per item allows: on a real line, a PRI slower than the machine
+runs (the usual cause: fix the line file's cycle time) or production time not recorded; in the
+twin, random cycle times that came out faster than their mean in a finite window, or jobs begun
+before the window and finished in it. Capping it would hide exactly that. Every table that
+shows a factor above 1 marks it and prints :data:`EFFECTIVENESS_ABOVE_ONE`
+(:func:`effectiveness_above_one` says which).
 """
 
 from __future__ import annotations
@@ -31,9 +41,11 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "EFFECTIVENESS_ABOVE_ONE",
     "OEE",
     "availability",
     "effectiveness",
+    "effectiveness_above_one",
     "oee",
     "oee_factors",
     "oee_from_times",
@@ -60,6 +72,21 @@ def effectiveness(pri_s: X, pq: X, apt_s: X) -> X:
     """Effectiveness (performance) = PRI x PQ / APT."""
     work: X = np.asarray(pri_s) * np.asarray(pq)
     return _ratio(work, apt_s)
+
+
+#: The footnote of a table with a performance (effectiveness) above 1: why, and why not capped.
+EFFECTIVENESS_ABOVE_ONE = (
+    "performance above 1: more was made in the working time than the planned run time per "
+    "item allows (PRI x PQ > APT). In the twin: random cycles faster than their mean, or jobs "
+    "begun before the window; on a line: a PRI slower than the machine runs, or production "
+    "time not recorded. Not capped: ISO 22400-2's OEE = A x E x Q = GQ x PRI / PBT"
+)
+
+
+def effectiveness_above_one(e: X, tol: float = 1e-9) -> bool | npt.NDArray[np.bool_]:
+    """Whether an effectiveness is above 1 by more than ``tol`` (NaN: no). Scalars or arrays."""
+    out = np.asarray(e, dtype=float) > 1.0 + tol
+    return bool(out) if out.ndim == 0 else out
 
 
 def quality_rate(gq: X, pq: X) -> X:

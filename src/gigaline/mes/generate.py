@@ -196,10 +196,11 @@ class _Params:
         i = self.i
         self.i += 1
         out = {p.name: self.block[p.name][i] for p in self.params}
-        if ng:  # an NG unit has its first parameter 4 sd off (draw_params's convention)
+        if ng:  # an NG unit has its first parameter ng_offset_sd off (draw_params's convention)
             first = self.params[0]
             sign = 1.0 if self.rng.random() < 0.5 else -1.0
-            out[first.name] = round(abs(out[first.name] + sign * 4.0 * first.sd), first.digits)
+            off = sign * first.ng_offset_sd * first.sd
+            out[first.name] = round(abs(out[first.name] + off), first.digits)
         return out
 
 
@@ -328,8 +329,13 @@ class EventStream:
                 elif kind == TR_END:
                     job = jobs.pop(who) if who in jobs else self._pre_job_of(who, t)
                     self._end(job, who, n, x, t, pending)
+                    if not pending[who]:  # every cell of the job scrapped: nothing to pass on
+                        del pending[who]
                 elif kind == TR_DEPOSIT:
-                    runs = _take(pending[who], n)
+                    waiting = pending[who]
+                    runs = _take(waiting, n)
+                    if not waiting:  # a server per aging position: millions over a long stream
+                        del pending[who]
                     if not sink[s]:
                         _put(fifo[s], runs)
                     else:

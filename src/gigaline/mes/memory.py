@@ -331,7 +331,9 @@ class MemoryStore:
     def _in_time_order(self, rows: list[tuple[Any, ...]], ts: int) -> list[tuple[Any, ...]]:
         return sorted(rows, key=lambda r: _utc(r[ts]))  # stable: ties keep append order
 
-    def measure_series(self, step: str, param: str, since: datetime | None) -> MeasureSeries:
+    def measure_series(
+        self, step: str, param: str, since: datetime | None, last: int | None = None
+    ) -> MeasureSeries:
         with self._lock:
             ids = {i for (_, name), (i, _) in self._steps.items() if name == step}
             rows = [r for r in self._records if r[2] in ids and r[8] is not None]
@@ -343,9 +345,12 @@ class MemoryStore:
                 value = numbers(r[8], (param,))[0]
                 if value is not None:
                     picked.append((r[1], r[5], value))
+        truncated = last is not None and len(picked) > last
+        if truncated:
+            picked = picked[len(picked) - int(last or 0) :]
         return MeasureSeries(
             step, param, [p[0] for p in picked], [p[1] for p in picked],
-            np.array([p[2] for p in picked], dtype=np.float64),
+            np.array([p[2] for p in picked], dtype=np.float64), truncated,
         )  # fmt: skip
 
     def latest_cell_params(

@@ -286,13 +286,15 @@ class CellGrade(NamedTuple):
 
 @dataclass(frozen=True)
 class MeasureSeries:
-    """The stored values of one parameter at one step, in time order (one per record)."""
+    """The stored values of one parameter at one step, in time order (one per record);
+    ``truncated``: only the newest were asked for, and older ones are stored."""
 
     step: str
     param: str
     units: list[str]
     ts: list[datetime]
     values: NDArray[np.float64] = field(repr=False)
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,8 +512,11 @@ class GenealogyReader(Protocol):
 class MeasureReader(Protocol):
     """The stored measures SPC and grading read."""
 
-    def measure_series(self, step: str, param: str, since: datetime | None) -> MeasureSeries:
-        """Values of ``param`` recorded at ``step`` (from ``since`` on), ordered by time."""
+    def measure_series(
+        self, step: str, param: str, since: datetime | None, last: int | None = None
+    ) -> MeasureSeries:
+        """Values of ``param`` recorded at ``step`` (from ``since`` on), ordered by time;
+        with ``last``, only the newest ``last`` of them (``truncated``: older ones exist)."""
         ...
 
     def latest_cell_params(

@@ -16,7 +16,14 @@ from pydantic import BeforeValidator, ValidationInfo
 
 from gigaline.errors import GigalineError
 
-__all__ = ["DIMENSIONS", "UnitError", "format_duration", "parse_quantity", "quantity"]
+__all__ = [
+    "DIMENSIONS",
+    "UnitError",
+    "format_duration",
+    "format_number",
+    "parse_quantity",
+    "quantity",
+]
 
 
 class UnitError(GigalineError, ValueError):
@@ -132,6 +139,18 @@ def _example(dimension: str) -> str:
         "energy": "12 kWh",
         "rate": "50 /min",
     }[dimension]
+
+
+def format_number(x: float | None, spec: str = ",.3f", none: str = "-") -> str:
+    """``x`` formatted with ``spec`` for people (terminal tables, reports); ``none`` for None
+    or NaN; never ``-0.000``: a negative that rounds to zero (float noise such as -1e-12 in a
+    share of time) prints as zero."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return none
+    text = format(x, spec)
+    if text[:1] in "+-" and not any(ch in "123456789" for ch in text):
+        text = text[1:]  # -0.000 (and +0.000) is 0.000
+    return text
 
 
 def format_duration(seconds: float) -> str:

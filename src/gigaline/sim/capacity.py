@@ -11,7 +11,8 @@ exactly what the simulation adds; the gap between the two is the point of the co
 
 from __future__ import annotations
 
-import pandas as pd
+import math
+from typing import TYPE_CHECKING, Any
 
 from gigaline.model import Line
 from gigaline.plan.capacity import (
@@ -22,7 +23,10 @@ from gigaline.plan.capacity import (
 )
 from gigaline.sim.compile import CompiledLine
 
-__all__ = ["static_capacity"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["min_capacity", "static_capacity", "static_capacity_rows"]
 
 YEAR_S = CALENDAR_H_PER_YEAR * 3600.0
 
@@ -48,6 +52,21 @@ def static_capacity(c: CompiledLine) -> pd.DataFrame:
     ``good_cells_per_h`` is that in good cells leaving the line (every yield after it too); the
     line's capacity is the smallest ``good_cells_per_h``.
     """
+    import pandas as pd
+
+    return pd.DataFrame(static_capacity_rows(c)).set_index("step")
+
+
+def min_capacity(rows: list[dict[str, Any]]) -> float:
+    """The line's static capacity: the smallest ``good_cells_per_h`` (NaN skipped, as pandas'
+    ``min``)."""
+    values = [float(r["good_cells_per_h"]) for r in rows]
+    defined = [v for v in values if not math.isnan(v)]
+    return min(defined) if defined else math.nan
+
+
+def static_capacity_rows(c: CompiledLine) -> list[dict[str, Any]]:
+    """The rows of :func:`static_capacity` as dicts (with ``step``), without pandas."""
     line = c.line
     after = _downstream_yield(line)
     rows = []
@@ -66,4 +85,4 @@ def static_capacity(c: CompiledLine) -> pd.DataFrame:
                 "good_cells_per_h": capacity * after[s.id],
             }
         )
-    return pd.DataFrame(rows).set_index("step")
+    return rows

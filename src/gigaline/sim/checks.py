@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,8 +28,6 @@ from gigaline.sim.steady import (
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from gigaline.sim.compile import CompiledLine
 
 __all__ = [
@@ -187,10 +185,11 @@ _STEP_REASONS = {
 }
 
 
-def step_undefined(steps: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """Per step id, its undefined KPIs and why (OEE is undefined with any of its factors)."""
+def step_undefined(steps: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, str]]:
+    """Per step id, its undefined KPIs and why (OEE is undefined with any of its factors), from
+    the rows of the per-step table (:attr:`gigaline.sim.SimResult.step_rows`)."""
     out: dict[str, dict[str, str]] = {}
-    for sid, row in steps.iterrows():
+    for sid, row in steps.items():
         reasons = {k: v for k, v in _STEP_REASONS.items() if not math.isfinite(row[k])}
         if reasons:
             first = next(iter(reasons))

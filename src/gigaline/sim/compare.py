@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from gigaline.kpi import MeanCI, paired_ci95, welch_ci95
 from gigaline.sim.compile import SimulationError
 from gigaline.sim.results import HEADLINE, SimResult
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from gigaline.sim.scenario import Scenario, ScenarioSet
 
 __all__ = ["FIGURES", "ExperimentResult", "check_results_path"]
@@ -63,6 +63,8 @@ class ExperimentResult:
     @property
     def replications(self) -> pd.DataFrame:
         """One row per scenario and replication: factor levels and headline figures."""
+        import pandas as pd
+
         rows = []
         for k, (sc, r) in enumerate(zip(self.chosen, self.results, strict=True)):
             per = {f: r._per_rep(f) for f in FIGURES}
@@ -83,6 +85,8 @@ class ExperimentResult:
         """One row per scenario: levels, each figure's mean and half width, and its paired
         and unpaired difference against the first scenario (``<figure>_diff``,
         ``<figure>_diff_half_width``, ``<figure>_diff_unpaired_half_width``)."""
+        import pandas as pd
+
         rows = []
         for k, sc in enumerate(self.chosen):
             row: dict[str, Any] = {"scenario": k, "name": sc.name}

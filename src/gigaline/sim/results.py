@@ -2,6 +2,11 @@
 
 All rates are per hour of calendar time in the measured window (after warm-up), so planned
 stops count against throughput, as they do in a year's output.
+
+The figures are computed with numpy: the headline, :attr:`SimResult.step_rows`, the JSON and
+the text of a result need no pandas, so ``gigaline simulate`` does not import it (a third of a
+second). pandas is imported when a table is asked for (:attr:`SimResult.steps`, ``machines``,
+``hourly`` ...).
 """
 
 from __future__ import annotations
@@ -10,18 +15,23 @@ import html
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+import numpy.typing as npt
 
 from gigaline.kpi import MeanCI, mean_ci95, oee_factors
+from gigaline.model.units import format_number
 from gigaline.sim._layout import N_STATES, PLANNED, SI_K, SI_MAIN, SI_NMACH, SI_NV
-from gigaline.sim.capacity import static_capacity
+from gigaline.sim.capacity import min_capacity, static_capacity, static_capacity_rows
 from gigaline.sim.checks import headline_undefined, run_warnings, step_undefined
 from gigaline.sim.compile import CompiledLine
+from gigaline.sim.necks import BottleneckComparison, compare_bottlenecks
 from gigaline.sim.runner import RunRecord
 from gigaline.sim.steady import FirstOutput, WarmupChoice, first_output
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["STATE_NAMES", "SimResult"]
 
@@ -30,8 +40,11 @@ STATE_NAMES = ("working", "starved", "blocked", "down", "planned_stop")
 HEADLINE = ("throughput_per_h", "gwh_per_year", "wip_mean", "lead_time_mean_h")
 
 
-def _step_table(c: CompiledLine, r: RunRecord) -> pd.DataFrame:
-    """Per-step KPIs of one replication."""
+Columns = dict[str, npt.NDArray[np.float64]]
+
+
+def _step_columns(c: CompiledLine, r: RunRecord) -> Columns:
+    """Per-step KPIs of one replication: one array (a value per step) per column."""
     S = c.n_steps
     T = r.window_s
     srv = np.zeros((S, N_STATES))
@@ -43,24 +56,57 @@ def _step_table(c: CompiledLine, r: RunRecord) -> pd.DataFrame:
     pq = out + scrap
     pot = c.SI[:, SI_NMACH] * T  # planned operation time: every machine over the window
     a, e, q = oee_factors(pot, machine_s[:, PLANNED], machine_s[:, 0], c.pri_s_per_cell, pq, out)
-    shares = srv / (c.SI[:, SI_NV][:, None] * T)
-    table = pd.DataFrame(
-        {
-            "oee": a * e * q,
-            "availability": a,
-            "performance": e,
-            "quality": q,
-            **{name: shares[:, i] for i, name in enumerate(STATE_NAMES)},
-            "good_cells_per_h": out / T * 3600.0,
-            "scrap_cells": scrap,
-            "wip_mean": r.wip_area / T,
-            "bottleneck_sole": r.bottleneck_sole_s / T,
-            "bottleneck_shifting": r.bottleneck_shifting_s / T,
-            "failures": np.bincount(r.machine_step, weights=r.failures, minlength=S),
-        },
-        index=pd.Index(c.step_ids, name="step"),
-    )
-    return table
+    # (a state's time is a sum of differences of event times: float noise can leave -1e-11 s)
+    shares = np.maximum(srv / (c.SI[:, SI_NV][:, None] * T), 0.0)
+    return {
+        "oee": a * e * q,
+        "availability": a,
+        "performance": e,
+        "quality": q,
+        **{name: shares[:, i] for i, name in enumerate(STATE_NAMES)},
+        "good_cells_per_h": out / T * 3600.0,
+        "scrap_cells": scrap,
+        "wip_mean": r.wip_area / T,
+        "bottleneck_sole": r.bottleneck_sole_s / T,
+        "bottleneck_shifting": r.bottleneck_shifting_s / T,
+        "failures": np.bincount(r.machine_step, weights=r.failures, minlength=S),
+    }
+
+
+def _frame(c: CompiledLine, columns: Columns) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(columns, index=pd.Index(c.step_ids, name="step"))
+
+
+def _step_table(c: CompiledLine, r: RunRecord) -> pd.DataFrame:
+    """Per-step KPIs of one replication, as a table (index: step id)."""
+    return _frame(c, _step_columns(c, r))
+
+
+def _mean_of_replications(tables: list[Columns]) -> Columns:
+    """Each column's mean over replications, NaN skipped, exactly as pandas' ``groupby().mean()``
+    computes it (a Kahan-compensated sum in replication order, divided by the count), so that
+    the figures are the same to the bit as when the mean was taken by pandas."""
+    out: Columns = {}
+    for name in tables[0]:
+        total = np.zeros_like(tables[0][name])
+        comp = np.zeros_like(total)
+        count = np.zeros_like(total)
+        for t in tables:
+            v = t[name]
+            seen = ~np.isnan(v)
+            y = v - comp
+            new = total + y
+            with np.errstate(invalid="ignore"):
+                c = new - total - y
+            c[np.isnan(c)] = 0.0  # an infinite value (pandas GH#50367)
+            total = np.where(seen, new, total)
+            comp = np.where(seen, c, comp)
+            count += seen
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[name] = np.where(count > 0, total / count, np.nan)
+    return out
 
 
 @dataclass
@@ -75,10 +121,10 @@ class SimResult:
     wall_s: float = 0.0
     #: how the warm-up was set (given, or chosen by MSER-5: gigaline.sim.warmup)
     warmup: WarmupChoice | None = None
-    _tables: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    _tables: list[Columns] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        self._tables = [_step_table(self.compiled, r) for r in self.records]
+        self._tables = [_step_columns(self.compiled, r) for r in self.records]
         if self.warmup is None:
             self.warmup = WarmupChoice(method="given", days=self.warmup_days)
 
@@ -102,7 +148,7 @@ class SimResult:
     @property
     def steps_undefined(self) -> dict[str, dict[str, str]]:
         """Per step id: its undefined KPIs (NaN in :attr:`steps`), with the reason."""
-        return step_undefined(self.steps)
+        return step_undefined(self.step_rows)
 
     # ---- headline figures ---------------------------------------------------------------
     def _per_rep(self, name: str) -> list[float]:
@@ -149,28 +195,45 @@ class SimResult:
         return self.ci("lead_time_mean_h").mean
 
     @cached_property
-    def lead_time_percentiles_h(self) -> pd.Series:
-        """Lead time percentiles [h] over the timed cells of all replications."""
+    def lead_time_percentiles_h(self) -> dict[str, float]:
+        """Lead time percentiles [h] over the timed cells of all replications: ``p50``, ``p90``,
+        ``p95``, ``p99`` (NaN where undefined, :attr:`undefined` says why)."""
         lt = np.concatenate([r.lead_times_s for r in self.records]) / 3600.0
         q = [50, 90, 95, 99]
         defined = lt.size > 0 and "lead_time_percentiles_h" not in self.undefined
         vals = np.percentile(lt, q) if defined else np.full(len(q), np.nan)
-        return pd.Series(vals, index=[f"p{x}" for x in q], name="lead_time_h")
+        return {f"p{x}": float(v) for x, v in zip(q, vals, strict=True)}
 
     # ---- tables ---------------------------------------------------------------------------
     @cached_property
+    def _step_means(self) -> Columns:
+        return _mean_of_replications(self._tables)
+
+    @cached_property
+    def step_rows(self) -> dict[str, dict[str, float]]:
+        """Per step id (in line order): its KPIs, mean over replications; the rows of
+        :attr:`steps`, without pandas."""
+        means = self._step_means
+        return {
+            sid: {name: float(col[i]) for name, col in means.items()}
+            for i, sid in enumerate(self.compiled.step_ids)
+        }
+
+    @cached_property
     def steps(self) -> pd.DataFrame:
         """Per-step KPIs, mean over replications (OEE per ISO 22400-2, state shares ...)."""
-        return pd.concat(self._tables).groupby(level=0, sort=False).mean()
+        return _frame(self.compiled, self._step_means)
 
     @property
     def replication_steps(self) -> list[pd.DataFrame]:
         """Per-step KPIs of each replication."""
-        return list(self._tables)
+        return [_frame(self.compiled, t) for t in self._tables]
 
     @cached_property
     def machines(self) -> pd.DataFrame:
         """Per machine: shares of time in each state and failures, mean over replications."""
+        import pandas as pd
+
         c = self.compiled
         k = c.SI[self.records[0].machine_step, SI_K].astype(float)
         frames = []
@@ -188,12 +251,21 @@ class SimResult:
     @cached_property
     def bottleneck(self) -> str:
         """The step most often the momentary bottleneck (sole plus shifting share)."""
-        s = self.steps
-        return str((s["bottleneck_sole"] + s["bottleneck_shifting"]).idxmax())
+        s = self._step_means
+        share = s["bottleneck_sole"] + s["bottleneck_shifting"]
+        return str(self.compiled.step_ids[int(np.nanargmax(share))])
+
+    @cached_property
+    def bottleneck_comparison(self) -> BottleneckComparison:
+        """The plan's bottleneck beside the twin's, and why they differ where they do
+        (:mod:`gigaline.sim.necks`)."""
+        return compare_bottlenecks(self)
 
     @cached_property
     def hourly(self) -> pd.DataFrame:
         """Good cells per hour and mean main-chain WIP per hour, mean over replications."""
+        import pandas as pd
+
         n = min(len(r.hourly_good) for r in self.records)
         good = np.mean([r.hourly_good[:n] for r in self.records], axis=0)
         wip = np.mean([r.hourly_wip[:n] for r in self.records], axis=0)
@@ -206,6 +278,8 @@ class SimResult:
     def hourly_steps(self) -> pd.DataFrame:
         """Good cells (cell equivalents) each step passed on per hour: one column per step id,
         mean over replications (integers with one replication). Index as :attr:`hourly`."""
+        import pandas as pd
+
         n = min(len(r.hourly_step_out) for r in self.records)
         out = np.mean([r.hourly_step_out[:n] for r in self.records], axis=0)
         hours = np.arange(n) + self.warmup_days * 24.0
@@ -223,12 +297,12 @@ class SimResult:
     @property
     def plan_throughput_per_h(self) -> float:
         """The static capacity of the line: the smallest step capacity [good cells/h]."""
-        return float(self.capacity["good_cells_per_h"].min())
+        return min_capacity(static_capacity_rows(self.compiled))
 
     # ---- export -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``gigaline simulate --json`` (documented in docs/sim-json.md)."""
-        steps = self.steps
+        steps = self.step_rows
         assert self.warmup is not None
         out: dict[str, Any] = {
             "line": self.compiled.line.name,
@@ -243,6 +317,7 @@ class SimResult:
         for name in HEADLINE:
             out[name] = _num(self.ci(name).mean)
         out["bottleneck"] = self.bottleneck
+        out["bottleneck_comparison"] = self.bottleneck_comparison.to_dict()
         out["lead_time_percentiles_h"] = {
             k: _num(v) for k, v in self.lead_time_percentiles_h.items()
         }
@@ -275,7 +350,7 @@ class SimResult:
                 "bottleneck_shifting": _num(row["bottleneck_shifting"]),
                 "undefined": why.get(str(sid), {}),
             }
-            for sid, row in steps.iterrows()
+            for sid, row in steps.items()
         ]
         out["events"] = int(sum(r.events for r in self.records))
         out["wall_s"] = round(self.wall_s, 3)
@@ -319,12 +394,34 @@ class SimResult:
                     by_reason.setdefault((fig, reason), []).append(sid)
         return [f"{fig} undefined ({', '.join(s)}): {r}" for (fig, r), s in by_reason.items()]
 
+    def _steps_text(self) -> str:
+        """The per-step table as plain text, three decimals (no ``-0.000``), NaN "undefined"."""
+        cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
+        rows = self.step_rows
+
+        def cell(v: float) -> str:
+            return format_number(v, ".3f", "undefined")
+
+        table = [["step", *cols]] + [
+            [sid, *(cell(row[c]) for c in cols)] for sid, row in rows.items()
+        ]
+        widths = [max(len(r[i]) for r in table) for i in range(len(cols) + 1)]
+        return "\n".join(
+            "  ".join(
+                [
+                    r[0].ljust(widths[0]),
+                    *(v.rjust(w) for v, w in zip(r[1:], widths[1:], strict=True)),
+                ]
+            )
+            for r in table
+        )
+
     def __repr__(self) -> str:
         body = "\n".join(f"  {k:<24}{v}" for k, v in self._headline_lines())
-        cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
-        table = self.steps[cols].round(3).to_string(na_rep="undefined")
+        table = self._steps_text()
         notes = "".join(f"\n  {n}" for n in self.undefined_notes())
-        return f"{self._title()}\n{body}\n{table}{notes}"
+        necks = f"\n  {self.bottleneck_comparison.summary()}"
+        return f"{self._title()}\n{body}\n{table}{notes}{necks}"
 
     def _repr_html_(self) -> str:
         head = html.escape(self._title())
@@ -333,7 +430,7 @@ class SimResult:
             for k, v in self._headline_lines()
         )
         cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
-        table = self.steps[cols].to_html(float_format=lambda x: f"{x:.3f}", na_rep="undefined")
+        table = self.steps[cols].to_html(float_format=format_number, na_rep="undefined")
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.undefined_notes())
         warn = "".join(f"<p><b>warning:</b> {html.escape(w)}</p>" for w in self.warnings)
         return f"<div><p><b>{head}</b></p>{warn}<table>{rows}</table>{table}{notes}</div>"

@@ -36,6 +36,8 @@ from gigaline.errors import FieldError, GigalineError, LineFileError, NotFoundEr
 from gigaline.mes.services import place_hold, release_hold
 from gigaline.mes.services.models import Principal
 from gigaline.model import Line, load_line, parse_line
+from gigaline.model.examples import REFERENCE_LINE as REFERENCE_NAME
+from gigaline.model.examples import reference_line_path
 from gigaline.web import session, views
 from gigaline.web.charts import STATE_COLOURS
 from gigaline.web.twin import MAX_DAYS, Runs
@@ -44,8 +46,9 @@ __all__ = ["REFERENCE_LINE", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-#: The reference line (a source checkout's examples/); the planner and the twin offer it.
-REFERENCE_LINE: Final = "abf-lfp-20gwh.yaml"
+#: The reference line (shipped in the package: ``gigaline examples``); the planner and the
+#: twin offer it.
+REFERENCE_LINE: Final = f"{REFERENCE_NAME}.yaml"
 #: Seconds between two live updates of a floor page, and the longest a live stream lasts [s]
 #: before the browser opens a new one (EventSource reconnects by itself).
 LIVE_EVERY_S: Final = 5.0
@@ -266,27 +269,104 @@ def _sse(event: str, data: str) -> str:
     return f"event: {event}\n" + "".join(f"data: {part}\n" for part in data.split("\n")) + "\n"
 
 
+def _known(store: Any, line: str | None = None, station: str | None = None) -> None:
+    """NotFoundError for a line or station the store does not have (what the floor view would
+    say, without computing it)."""
+    steps = store.oee_layout().steps
+    if line is not None and not any(s.line == line for s in steps):
+        raise NotFoundError("line", line, "line")
+    if station is not None and not any(station in s.stations for s in steps):
+        raise NotFoundError("station", station, "station")
+
+
+class _Feed:
+    """One live view (the same page scope, window and period) computed once per period and
+    handed to every stream that shows it: a stream waits for the next version, so that many
+    clients on one page cost one computation a period, not one each (the 200 live clients of
+    docs/web.md "Performance"). Runs while it has streams; the last one leaving stops it."""
+
+    def __init__(self, store: Any, hours: float, every: float, where: dict[str, str]) -> None:
+        self.store, self.hours, self.every, self.where = store, hours, every, where
+        self.version = 0
+        self.message = ""
+        self.streams = 0
+        self.changed = asyncio.Condition()
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self, key: tuple[Any, ...]) -> None:
+        try:
+            while self.streams > 0:
+                ctx = await run_in_threadpool(
+                    views.floor_view, self.store, hours=self.hours, **self.where
+                )
+                tiles = _env.get_template("_tiles.html").render(**self.where, **ctx)
+                charts = json.dumps(ctx["charts"], separators=(",", ":"))
+                async with self.changed:
+                    self.message = _sse("tiles", tiles) + _sse("charts", charts)
+                    self.version += 1
+                    self.changed.notify_all()
+                await asyncio.sleep(self.every)
+        finally:
+            if _FEEDS.get(key) is self:
+                del _FEEDS[key]
+
+    async def next(self, seen: int) -> tuple[int, str]:
+        """The first version after ``seen`` (waiting for it) and its message."""
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.version > seen)
+            return self.version, self.message
+
+
+_FEEDS: dict[tuple[Any, ...], _Feed] = {}
+
+
+def _feed(store: Any, hours: float, every: float, where: dict[str, str]) -> tuple[Any, _Feed]:
+    key = (id(store), hours, every, tuple(sorted(where.items())))
+    feed = _FEEDS.get(key)
+    if feed is None or feed.task is None or feed.task.done():
+        feed = _FEEDS[key] = _Feed(store, hours, every, where)
+    return key, feed
+
+
+def _join(store: Any, hours: float, every: float, where: dict[str, str]) -> _Feed:
+    """The running feed of a view (started if there is none) with one more stream."""
+    key, feed = _feed(store, hours, every, where)
+    feed.streams += 1
+    if feed.task is None:
+        feed.task = asyncio.create_task(feed.run(key))
+    return feed
+
+
 async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
                 **where: str) -> Response:  # fmt: skip
-    user = _user(request, "viewer")
+    _user(request, "viewer")
     hours = _hours(hours_raw)
     every = _float("every", every_raw, 1.0, 60.0) or LIVE_EVERY_S
     store = get_store(request)
-    views.floor_view(store, hours=hours, **where)  # an unknown line or station: 404 now
+    await run_in_threadpool(_known, store, **where)  # an unknown line or station: 404 now
 
     async def stream() -> AsyncIterator[str]:
         yield f"retry: {int(every * 1000)}\n\n"
         loop = asyncio.get_running_loop()
         end = loop.time() + LIVE_FOR_S
-        while loop.time() < end and not await request.is_disconnected():
-            ctx = await run_in_threadpool(views.floor_view, store, hours=hours, **where)
-            if session.current_user(request) is None:  # logged out or revoked meanwhile
-                yield _sse("logout", "")
-                return
-            tiles = _env.get_template("_tiles.html").render(user=user, **where, **ctx)
-            yield _sse("tiles", tiles)
-            yield _sse("charts", json.dumps(ctx["charts"], separators=(",", ":")))
-            await asyncio.sleep(every)
+        feed = _join(store, hours, every, where)
+        seen = 0
+        try:
+            while loop.time() < end and not await request.is_disconnected():
+                try:
+                    seen, message = await asyncio.wait_for(feed.next(seen), every + 60.0)
+                except TimeoutError:  # no new version: a slow database, or the view failed
+                    if feed.task is not None and feed.task.done():
+                        feed.streams -= 1
+                        feed, seen = _join(store, hours, every, where), 0
+                    continue
+                user = await run_in_threadpool(session.current_user, request)
+                if user is None:  # logged out or revoked meanwhile
+                    yield _sse("logout", "")
+                    return
+                yield message
+        finally:
+            feed.streams -= 1
 
     return StreamingResponse(
         stream(),
@@ -437,20 +517,8 @@ async def hold_release(request: Request, hold_id: str) -> Response:
 # -- planner and twin -------------------------------------------------------------------------
 
 
-def reference_line_path() -> Path | None:
-    """The reference line of a source checkout, else of the working directory's examples/."""
-    for base in (Path(__file__).resolve().parents[3], Path.cwd()):
-        candidate = base / "examples" / REFERENCE_LINE
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def _reference() -> tuple[Line, str]:
     path = reference_line_path()
-    if path is None:
-        raise FieldError("line", "reference", f"examples/{REFERENCE_LINE} is not here; upload "
-                         "a line file")  # fmt: skip
     return load_line(path), f"the reference line ({path.name})"
 
 
@@ -514,7 +582,7 @@ def twin(request: Request) -> Response:
     user = _user(request, "viewer")
     return render(request, "twin.html", user=user, runs=runs(request).all(),
                   may_run=session.may(user, "engineer"), max_days=MAX_DAYS,
-                  reference=reference_line_path() is not None)  # fmt: skip
+                  reference=True)  # fmt: skip
 
 
 @router.post("/twin")

@@ -9,11 +9,12 @@ routes of :mod:`gigaline.web.pages` only parse the request, check the role and r
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from gigaline.mes.ports import Store
+from gigaline.mes.ports import StationTimeline, Store
 from gigaline.mes.services import hold_contents, list_holds, run_spc, trace
 from gigaline.mes.services.floor import floor, window
 from gigaline.mes.services.models import Floor, OeeRow, StationFloor
@@ -37,6 +38,8 @@ __all__ = [
 
 #: The most points an SPC page charts unless asked for a period (``since``) or a baseline.
 MAX_POINTS = 1000
+#: The most stations a floor page's state timeline shows (the first, in route order).
+TIMELINE_STATIONS = 60
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,32 @@ def _steps(f: Floor) -> dict[str, list[Step]]:
     }
 
 
+class _ReadOnce:
+    """A store whose station timelines of one window are read once: a later ask for some of
+    the same stations over the same window gets the rows already read (the floor tiles and
+    their OEE read the same stations; on 16 days of the reference line each read of an 8-hour
+    window of the plant is half a million records)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._read: tuple[datetime, datetime, dict[str, StationTimeline]] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationTimeline]:
+        names = list(stations)
+        if self._read is not None:
+            a, b, read = self._read
+            if a == since and b == until and all(n in read for n in names):
+                return {n: read[n] for n in names}
+        got = self._store.station_timelines(names, since, until)
+        self._read = (since, until, got)
+        return got
+
+
 def floor_view(
     store: Store,
     *,
@@ -80,9 +109,13 @@ def floor_view(
     station: str | None = None,
 ) -> dict[str, Any]:
     """The plant (no ``line``), a line, or one station: state tiles, OEE tiles with their
-    factors (live OEE over the same window), timeline, downtime Pareto, counters."""
+    factors (live OEE over the same window), timeline, downtime Pareto, counters.
+
+    The stations' timelines of the window are read once, for the floor and its OEE both."""
+    store = cast(Store, _ReadOnce(store))
     since, until = window(store, hours)
-    f = floor(store, hours=hours, until=until, line=line, station=station)
+    f = floor(store, hours=hours, until=until, line=line, station=station,
+              timeline_stations=TIMELINE_STATIONS)  # fmt: skip
     lines = _steps(f)
     # OEE of the page's scope and one level down: the plant's lines, a line's steps, a station
     oee: dict[str, OeeRow] = {}
@@ -111,10 +144,10 @@ def floor_view(
         "oee": oee,
         "pareto": [c for rep in reports for c in rep.pareto],
         "charts": {
-            "timeline": timeline_figure(f, shown[:60]),
+            "timeline": timeline_figure(f, shown[:TIMELINE_STATIONS]),
             "pareto": pareto_figure(reports[0]) if len(reports) == 1 else None,
         },
-        "timeline_cut": max(0, len(shown) - 60),
+        "timeline_cut": max(0, len(shown) - TIMELINE_STATIONS),
     }
 
 
@@ -145,16 +178,12 @@ def spc_view(
     :data:`MAX_POINTS` points (limits and capability of those points, as the page says):
     a browser draws that many at once without waiting.
     """
+    cut = since is None and baseline is None
     res = run_spc(
         store, step, param, chart=chart, rules=rules, baseline=baseline,
         subgroup_size=subgroup_size, since=since, raise_alarms=False,
+        limit=MAX_POINTS if cut else None,
     )  # fmt: skip
-    of = res.points
-    if since is None and baseline is None and res.points > MAX_POINTS:
-        res = run_spc(
-            store, step, param, chart=chart, rules=rules, subgroup_size=subgroup_size,
-            since=res.point_ts[-MAX_POINTS], raise_alarms=False,
-        )  # fmt: skip
     flagged = sorted({i for idx in res.violations.values() for i in idx})
     return {
         "spc": res,
@@ -169,7 +198,6 @@ def spc_view(
             for i in flagged[-200:]
         ],
         "flagged_total": len(flagged),
-        "points_of": of,
         "charts": {"spc": figure_dict(spc_figure(res))},
     }
 

@@ -140,6 +140,8 @@ def test_the_documented_commands_run(
     monkeypatch.chdir(tmp_path)
     for command in commands:
         argv = command.replace("mqtt://127.0.0.1:1883", mosquitto.url).split()[1:]
+        if "--broker" not in argv:  # not the shared broker: other tests play the same line
+            argv += ["--broker", mosquitto.url]
         argv = [str(ROOT / a) if a.startswith("examples/") else a for a in argv]
         assert main(argv) == 0, (command, capsys.readouterr().err[-2000:])
         assert capsys.readouterr().out.strip(), command

@@ -195,12 +195,17 @@ class SpcQuery(BaseModel):
     subgroup_size: int = Field(default=5, ge=2, le=100)
     baseline: int | None = Field(default=None, ge=2)
     since: datetime | None = None
+    limit: int = Field(
+        default=10_000, ge=2, le=1_000_000,
+        description="Chart at most the newest so many points (after since); the answer's "
+        "limit and truncated say whether older records were left out",
+    )  # fmt: skip
 
 
 def _spc(store: ApiStore, step: str, param: str, q: SpcQuery, alarms_by: str | None) -> SpcReport:
     return SpcReport.of(sv.run_spc(
         store, step, param, since=q.since, chart=q.chart, rules=q.rules,
-        subgroup_size=q.subgroup_size, baseline=q.baseline,
+        subgroup_size=q.subgroup_size, baseline=q.baseline, limit=q.limit,
         raise_alarms=alarms_by is not None, by=alarms_by or "api",
     ))  # fmt: skip
 

@@ -3,7 +3,6 @@ target or another one (the JSON of ``gigaline plan --json``, docs/plan-json.md).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,6 +14,7 @@ from gigaline.errors import GigalineError
 from gigaline.mes.services.models import Principal
 from gigaline.model import Line, parse_line
 from gigaline.model.bounds import GWH_PER_YEAR
+from gigaline.model.examples import REFERENCE_LINE, reference_line_path
 
 __all__ = ["YAML_TYPES", "line_from_body", "reference_line", "reference_line_text", "router"]
 
@@ -22,7 +22,7 @@ router = APIRouter(tags=["plan"], responses=responses(401, 403))
 #: Media types of a line file body.
 YAML_TYPES: Final = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml",
                      "text/plain")  # fmt: skip
-REFERENCE_FILE: Final = "abf-lfp-20gwh.yaml"
+REFERENCE_FILE: Final = f"{REFERENCE_LINE}.yaml"
 
 _YAML_BODY: Final[dict[str, Any]] = {
     "required": True,
@@ -39,18 +39,14 @@ Keep = Annotated[bool, Query(description="Keep the file's machine counts")]
 
 
 def reference_line_text() -> str:
-    """The YAML of the 20 GWh LFP reference line (``examples/abf-lfp-20gwh.yaml`` of the
-    checkout, else of the working directory, as ``gigaline demo`` finds it)."""
-    for base in (Path(__file__).resolve().parents[4], Path.cwd()):
-        candidate = base / "examples" / REFERENCE_FILE
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
-    raise ProblemError(409, f"examples/{REFERENCE_FILE} is not there (a source checkout has it)")
+    """The YAML of the 20 GWh LFP reference line, shipped in the package (``gigaline
+    examples``), as ``gigaline demo`` reads it."""
+    return reference_line_path().read_text(encoding="utf-8")
 
 
 def reference_line() -> Line:
     """The 20 GWh LFP reference line."""
-    return parse_line(reference_line_text(), f"examples/{REFERENCE_FILE}")
+    return parse_line(reference_line_text(), REFERENCE_FILE)
 
 
 async def line_from_body(request: Request) -> Line:
@@ -103,7 +99,7 @@ async def post_plan(
 @router.get(
     "/plan/reference",
     response_model=dict[str, Any],
-    responses={200: {"description": _PLAN_DOC}, **responses(400, 409, 422)},
+    responses={200: {"description": _PLAN_DOC}, **responses(400, 422)},
     summary="Plan the 20 GWh LFP reference line for its target or another",
 )
 async def get_reference_plan(

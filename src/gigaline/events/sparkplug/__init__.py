@@ -16,6 +16,7 @@ from gigaline.events.sparkplug.codec import (
     decode,
     encode,
     typed_value,
+    value_reader,
 )
 from gigaline.events.sparkplug.topics import (
     NAMESPACE,
@@ -45,4 +46,5 @@ __all__ = [
     "parse_topic",
     "state_topic",
     "typed_value",
+    "value_reader",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "decode",
     "encode",
     "typed_value",
+    "value_reader",
 ]
 
 MetricValue = int | float | bool | str | bytes | None
@@ -254,10 +255,11 @@ def decode(data: bytes) -> Payload:
     # timestamp or the Unknown (0) datatype carry nothing, so they read as absent.
     for m in msg.metrics:
         kind = m.WhichOneof("value")
+        alias = m.alias
         append(
             Metric(
                 m.name or None,
-                m.alias if m.HasField("alias") else None,
+                alias if alias or m.HasField("alias") else None,
                 m.timestamp or None,
                 m.datatype or None,
                 None,
@@ -298,6 +300,14 @@ def typed_value(metric: Metric, datatype: int) -> MetricValue:
     if unsigned and cast(int, raw) >= (1 << unsigned):
         raise SparkplugError(f"value {raw} does not fit {DataType(datatype).name}")
     return cast(MetricValue, raw)
+
+
+def value_reader(datatype: int) -> tuple[str, int, int] | None:
+    """How :func:`typed_value` reads ``datatype``: (value field, signed width, unsigned width),
+    or None for a type it does not read. For a receiver that checks many values of one
+    metric: a value in that field, not null, of a type with both widths 0 (or an unsigned
+    integer below ``1 << width``), is ``typed_value``'s answer as it is (``Metric.raw``)."""
+    return _READERS.get(datatype)
 
 
 #: datatype code -> (value field, signed width, unsigned width): typed_value's one lookup.

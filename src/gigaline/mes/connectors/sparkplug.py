@@ -67,6 +67,7 @@ from gigaline.events.sparkplug import (
     parse_topic,
     state_topic,
     typed_value,
+    value_reader,
 )
 from gigaline.mes.connectors._mqtt import disconnect_cleanly, drop_connection, mqtt_client
 from gigaline.mes.connectors._reasons import ReasonHistory
@@ -76,11 +77,17 @@ __all__ = ["HostApplication"]
 
 log = logging.getLogger(__name__)
 
+#: Parsed topics kept at most (one per device and message type; cleared when full).
+_TOPIC_CACHE = 100_000
+
 _INTEGERS = frozenset(
     int(t)
     for t in (DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.UInt8,
               DataType.UInt16, DataType.UInt32, DataType.UInt64)
 )  # fmt: skip
+
+
+_OTHER, _STATE, _STOP_REASON = 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -91,6 +98,21 @@ class _Metric:
     value: Any = None
     ts: int = 0
     stale: bool = False
+    # how a data message's value is read without typed_value (the hot path, see _apply):
+    field: str | None = None  # the value field of the type (None: always typed_value)
+    limit: int = 0  # unsigned integers: values below it are read as they are
+    role: int = _OTHER
+
+    def __post_init__(self) -> None:
+        reader = value_reader(self.datatype)
+        if reader is not None:
+            field_name, signed, unsigned = reader
+            if not signed:
+                self.field = field_name
+                self.limit = 1 << unsigned if unsigned else 0
+        self.role = (
+            _STATE if self.name == STATE else _STOP_REASON if self.name == STOP_REASON else 0
+        )
 
 
 @dataclass
@@ -149,6 +171,7 @@ class HostApplication:
         self._stopping = False
         self._state_mid: int | None = None
         self._last_message = 0.0
+        self._topics: dict[str, Topic | str] = {}  # parsed topics (a station's repeat)
         self.online = False  # STATE online published in the current session
         self.stats: dict[str, int] = dict.fromkeys(
             ("messages", "metrics", "events", "dead_letters", "rebirth_requests", "seq_gaps",
@@ -269,11 +292,17 @@ class HostApplication:
             self._dead(bytes(msg.payload), msg.topic, f"internal error: {exc!r}")
 
     def _receive(self, msg: mqtt.MQTTMessage) -> None:
-        try:
-            topic = parse_topic(msg.topic)
-        except SparkplugError as exc:
-            self._dead(bytes(msg.payload), msg.topic, str(exc))
-            return
+        where = msg.topic
+        topic = self._topics.get(where)
+        if topic is None:
+            try:
+                topic = parse_topic(where)
+            except SparkplugError as exc:
+                self._dead(bytes(msg.payload), where, str(exc))
+                return
+            if len(self._topics) >= _TOPIC_CACHE:
+                self._topics.clear()
+            self._topics[where] = topic
         if isinstance(topic, str):
             if topic == self.host_id:
                 self._on_own_state(bytes(msg.payload))
@@ -286,7 +315,7 @@ class HostApplication:
             self._dead(bytes(msg.payload), msg.topic, str(exc))
             return
         with self._lock:
-            events, letters = self._handle(topic, payload, bytes(msg.payload), msg.topic)
+            events, letters = self._handle(topic, payload, bytes(msg.payload), where)
         if events or letters:
             self.stats["events"] += len(events)
             self.stats["dead_letters"] += len(letters)
@@ -413,30 +442,44 @@ class HostApplication:
         states: list[tuple[int, str]] = []
         reasons: dict[int, str] = {}  # StopReason of this message by timestamp
         unknown = False
-        for m in payload.metrics:
-            self.stats["metrics"] += 1
-            known = device.by_alias.get(m.alias) if m.alias is not None else None
+        metrics = payload.metrics
+        self.stats["metrics"] += len(metrics)
+        by_alias, by_name = device.by_alias, device.metrics
+        default_ts = payload.timestamp or 0
+        for m in metrics:
+            alias = m.alias
+            known = by_alias.get(alias) if alias is not None else None
             if known is None and m.name is not None:
-                known = device.metrics.get(m.name)
+                known = by_name.get(m.name)
             if known is None:
                 unknown = unknown or node is not None
                 continue
-            try:
-                value = typed_value(m, known.datatype)
-            except SparkplugError as exc:
-                problems.append(f"metric {known.name!r}: {exc}")
-                continue
-            ts = m.timestamp if m.timestamp is not None else (payload.timestamp or 0)
-            if known.name == STATE:
-                if value not in MACHINE_STATES:
-                    problems.append(
-                        f"metric {STATE!r}: {value!r} is not one of {', '.join(MACHINE_STATES)}"
-                    )
+            v = m.raw
+            # typed_value's answer without the call, where it is the raw value as it is: the
+            # type's own field, not null, no sign to extend, an unsigned value that fits
+            if (
+                m.kind == known.field and not m.is_null and (not known.limit or v < known.limit)  # type: ignore[operator]
+            ):
+                value = v
+            else:
+                try:
+                    value = typed_value(m, known.datatype)
+                except SparkplugError as exc:
+                    problems.append(f"metric {known.name!r}: {exc}")
                     continue
-                states.append((ts, str(value)))
-            elif known.name == STOP_REASON and isinstance(value, str):
-                device.reasons.set(ts, value)
-                reasons[ts] = value
+            ts = m.timestamp if m.timestamp is not None else default_ts
+            role = known.role
+            if role:
+                if role == _STATE:
+                    if value not in MACHINE_STATES:
+                        problems.append(
+                            f"metric {STATE!r}: {value!r} is not one of {', '.join(MACHINE_STATES)}"
+                        )
+                        continue
+                    states.append((ts, str(value)))
+                elif isinstance(value, str):
+                    device.reasons.set(ts, value)
+                    reasons[ts] = value
             if not m.is_historical and ts >= known.ts:
                 known.value, known.ts, known.stale = value, ts, False
         if unknown and node is not None:

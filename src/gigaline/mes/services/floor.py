@@ -80,10 +80,13 @@ def floor(
     until: datetime | None = None,
     line: str | None = None,
     station: str | None = None,
+    timeline_stations: int | None = None,
 ) -> Floor:
     """Stations' states, time per state, counts and state timeline over a window.
 
     ``line`` or ``station`` narrow it to one line or one station (NotFoundError if unknown).
+    ``timeline_stations``: the timeline of the first so many stations only (in route order;
+    a plant's full timeline is hundreds of thousands of stretches that no chart shows).
     """
     since, end = window(store, hours, until)
     steps = store.oee_layout().steps
@@ -99,16 +102,18 @@ def floor(
     timelines = store.station_timelines([n for _, n in picked], since, end)
     out: list[StationFloor] = []
     timeline: list[StateSegment] = []
-    for step, name in picked:
+    for i, (step, name) in enumerate(picked):
         t = timelines[name]
         state_s: dict[str, float] = defaultdict(float)
+        drawn = timeline_stations is None or i < timeline_stations
         for state, reason, a, b in _segments(t, since, end):
             d = (b - a).total_seconds()
             state_s[state] += d
-            timeline.append(
-                StateSegment(station=name, state=state, reason=reason, start=rfc3339(a),
-                             end=rfc3339(b), duration_s=d)
-            )  # fmt: skip
+            if drawn:
+                timeline.append(
+                    StateSegment(station=name, state=state, reason=reason, start=rfc3339(a),
+                                 end=rfc3339(b), duration_s=d)
+                )  # fmt: skip
         last = t.states[-1] if t.states else t.standing
         records, ok = len(t.record_s), int(t.record_ok.sum())
         q = quality_rate(float(ok), float(records))

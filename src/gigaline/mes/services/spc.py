@@ -146,6 +146,7 @@ class SpcResult(BaseModel):
     point_ts: list[datetime] = Field(exclude=True)
     alarms_stored: int = Field(default=0, exclude=True)
     new_hold: Hold | None = Field(default=None, exclude=True)
+    point_limit: int | None = Field(default=None, exclude=True)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -176,6 +177,18 @@ class SpcResult(BaseModel):
     @property
     def points(self) -> int:
         return len(self.point_ts)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def limit(self) -> int | None:
+        """The most points asked for (None: every stored point after ``since``)."""
+        return self.point_limit
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def truncated(self) -> bool:
+        """Whether older records than those charted are stored (cut by ``limit``)."""
+        return self.series.truncated
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -289,6 +302,8 @@ class SpcReport(BaseModel):
     rules: str
     records: int
     points: int
+    limit: int | None = None
+    truncated: bool = False
     subgroup_size: int
     baseline: int | None
     first: str | None
@@ -364,6 +379,7 @@ def run_spc(
     quality: QualitySpec | None = None,
     raise_alarms: bool = False,
     by: str = "gigaline spc",
+    limit: int | None = None,
 ) -> SpcResult:
     """SPC of one stored parameter (see the module doc); alarms and holds only when
     ``raise_alarms`` (charting and analysis never change data unless asked).
@@ -374,7 +390,9 @@ def run_spc(
     centre and limits (phase I) and the points after them are judged against those frozen
     limits (phase II), as a plant runs SPC once a period of stable running is known; without
     it, all points estimate the limits. ``quality`` overrides the quality section stored with
-    the line. A ``since`` without a time zone is taken as UTC.
+    the line. A ``since`` without a time zone is taken as UTC. ``limit``: chart at most the
+    newest ``limit`` points (``limit`` x ``subgroup_size`` records, after ``since``), read
+    newest first; the result says so (``limit``, ``truncated`` when older records exist).
     """
     if chart not in SPC_CHARTS:
         raise FieldError("chart", chart, f"allowed for a parameter: {', '.join(SPC_CHARTS)}")
@@ -391,7 +409,9 @@ def run_spc(
     _lines_of(store, step)
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    series = store.measure_series(step, param, since)
+    if limit is not None and limit < 2:
+        raise FieldError("limit", limit, "at least 2 points")
+    series = store.measure_series(step, param, since, None if limit is None else limit * n)
     points = series.values.size // n
     if points < 2:
         after = f" after {rfc3339(since)}" if since else ""
@@ -421,6 +441,7 @@ def run_spc(
         "violations_by_rule": violations, "parameter_spec": spec, "capability_detail": cap,
         "point_units": [series.units[i * n : (i + 1) * n] for i in range(points)],
         "point_ts": [series.ts[(i + 1) * n - 1] for i in range(points)],
+        "point_limit": limit,
     }  # fmt: skip
     if raise_alarms and violations:
         fields["alarms_stored"], fields["new_hold"] = _raise_alarms(store, fields, step, param, by)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, String, select, type_coerce
@@ -27,9 +28,12 @@ __all__ = ["latest_cell_params", "latest_curve_features", "measure_series"]
 
 
 def measure_series(
-    conn: Connection, step: str, param: str, since: datetime | None
+    conn: Connection, step: str, param: str, since: datetime | None, last: int | None = None
 ) -> MeasureSeries:
-    """Values of ``param`` recorded at ``step`` (from ``since`` on), ordered by time."""
+    """Values of ``param`` recorded at ``step`` (from ``since`` on), ordered by time; with
+    ``last``, the newest ``last`` of them, read newest first down the (step_id, ts) index (a
+    long series is then not read whole: 16 days of the reference line's stacking are a million
+    records)."""
     pr = t.process_records
     sqlite = conn.dialect.name == "sqlite"
     # SQLite stores times as text: parsed by numpy at once, not by SQLAlchemy row by row
@@ -46,8 +50,13 @@ def measure_series(
         utc = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
         q = q.where(pr.c.ts >= utc)
     keys = (param,)
-    rows = [(r[0], r[1], numbers(r[2], keys)[0]) for r in conn.execute(q)]
-    rows = [r for r in rows if r[2] is not None]
+    truncated = False
+    rows: list[tuple[Any, Any, Any]]
+    if last is None:
+        rows = [(r[0], r[1], numbers(r[2], keys)[0]) for r in conn.execute(q)]
+        rows = [r for r in rows if r[2] is not None]
+    else:
+        rows, truncated = _newest(conn, q, keys, last)
     ts = [r[1] for r in rows]
     if sqlite:  # naive UTC, as SQLAlchemy would return them
         ts = np.array(ts, dtype="datetime64[us]").tolist()
@@ -57,7 +66,30 @@ def measure_series(
         units=[r[0] for r in rows],
         ts=ts,
         values=np.array([r[2] for r in rows], dtype=np.float64),
+        truncated=truncated,
     )
+
+
+def _newest(
+    conn: Connection, q: Any, keys: tuple[str], last: int
+) -> tuple[list[tuple[Any, Any, float]], bool]:
+    """The newest ``last`` rows of ``q`` holding the parameter, in time order, and whether
+    older ones exist: read newest first in pages (records without the parameter skipped)."""
+    pr = t.process_records
+    desc = q.order_by(None).order_by(pr.c.ts.desc(), pr.c.id.desc())
+    out: list[tuple[Any, Any, float]] = []
+    offset, page = 0, last + 1
+    while len(out) <= last:
+        got = conn.execute(desc.limit(page).offset(offset)).all()
+        for r in got:
+            value = numbers(r[2], keys)[0]
+            if value is not None:
+                out.append((r[0], r[1], value))
+        if len(got) < page:
+            break
+        offset += page
+    truncated = len(out) > last
+    return out[:last][::-1], truncated
 
 
 def latest_cell_params(

@@ -517,9 +517,11 @@ class SqlStore:
 
     # -- MeasureReader -------------------------------------------------------------------
 
-    def measure_series(self, step: str, param: str, since: datetime | None) -> MeasureSeries:
+    def measure_series(
+        self, step: str, param: str, since: datetime | None, last: int | None = None
+    ) -> MeasureSeries:
         with self.engine.connect() as conn:
-            return measures.measure_series(conn, step, param, since)
+            return measures.measure_series(conn, step, param, since, last)
 
     def latest_cell_params(
         self, process: str, names: Sequence[str]

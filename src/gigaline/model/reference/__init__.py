@@ -75,6 +75,7 @@ FILES: Final[tuple[str, ...]] = (
     "economics.yaml",
     "materials.yaml",
     "benchmarks.yaml",
+    "process_parameters.yaml",
 )
 
 
