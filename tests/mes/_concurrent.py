@@ -103,9 +103,8 @@ def stored_contents(url: str) -> dict[str, Any]:
             for table, columns in (
                 ("events", ("id", "site", "type")),
                 ("lots", ("id", "material", "qty", "event_id")),
-                # not units.event_id / ts: the first event stored for a unit makes it, and with
-                # files that overlap that may be a later event of the unit (see docs/mes.md)
-                ("units", ("id", "unit_type")),
+                # a unit's row is its earliest event (ts, then event id), whoever wrote it
+                ("units", ("id", "unit_type", "ts", "event_id")),
                 ("process_records", ("event_id", "unit", "result", "params")),
                 ("genealogy", ("parent", "child", "qty", "event_id")),
                 ("machine_states", ("event_id", "state")),

@@ -85,6 +85,8 @@ def _virtual_line(
     start: datetime,
     outbox: Path,
     opcua_port: int | None,
+    resume: bool = False,
+    primary_host: str | None = None,
 ) -> Any:
     from gigaline.mes.generate import generate_events
     from gigaline.mes.synth import process_params
@@ -100,9 +102,12 @@ def _virtual_line(
     # (an MES keeps what it took in) instead of colliding with the first run's ids
     prefix = f"R{start:%Y%m%dT%H%M%S}-S{seed}-"
     events = generate_events(line, days, seed, start=start, prefix=prefix)
+    # what a resumed run must match: the same line, seed, start and length (the same stream)
+    run_id = f"{line.name}|{prefix}|{days!r}"
     return VirtualLine(
         line, broker, events, start=start, end=start + timedelta(days=days), speed=speed,
-        outbox=outbox, parameters=parameters, opcua_port=opcua_port,
+        outbox=outbox, parameters=parameters, opcua_port=opcua_port, run_id=run_id,
+        resume=resume, primary_host=primary_host,
     )  # fmt: skip
 
 
@@ -125,21 +130,42 @@ def virtual_line(
         Path | None,
         typer.Option("--outbox", help="The edge's SQLite outbox (kept across restarts)."),
     ] = None,
+    primary_host: Annotated[
+        str | None,
+        typer.Option(
+            "--primary-host",
+            help="Sparkplug host application id to wait for (births after its STATE online; "
+            "changes kept while it is away), e.g. gigaline-mes.",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Go on with the run recorded in --outbox (after a crash or kill): the same "
+            "line, --seed, --days and --start.",
+        ),
+    ] = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the ground truth per station as JSON.")
     ] = False,
 ) -> None:
     """Run the twin's line as virtual equipment (Sparkplug B, JSON events, OPC UA)."""
+    from gigaline.errors import GigalineError
     from gigaline.events.broker import parse_broker
     from gigaline.model import load_line
 
     pace = _checked(days, seed, speed)
     parse_broker(broker)
+    if resume and (outbox is None or start is None):
+        raise GigalineError("--resume needs --outbox and --start: those of the run to go on with")
     first = _start_of(start)
     line = load_line(line_file)
     with tempfile.TemporaryDirectory(prefix="gigaline-edge-") as tmp:
         box = outbox if outbox is not None else Path(tmp) / "outbox.db"
-        vl = _virtual_line(line, broker, days, seed, pace, first, box, opcua_port)
+        vl = _virtual_line(
+            line, broker, days, seed, pace, first, box, opcua_port, resume, primary_host
+        )
         console_err.print(
             f"virtual line {line.name}: {days:g} days from {first:%Y-%m-%d %H:%M:%S} UTC at "
             f"{'full speed' if pace is None else f'{pace:g}x'} on {broker}",

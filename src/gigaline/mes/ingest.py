@@ -60,7 +60,7 @@ from gigaline.events import (
 )
 from gigaline.mes.curves import curve_features, encode_curve
 from gigaline.mes.ports import AppendConflictError, EventLog, RowsRefusedError, StationRef
-from gigaline.mes.rows import DeadLetter, Parked, Rows
+from gigaline.mes.rows import DeadLetter, Parked, Row, Rows
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -239,6 +239,9 @@ class References:
     descendants: Callable[[str], list[tuple[str, str]]] = lambda _: []
     #: Genealogy rows of a batch being written meanwhile (which the store may not show yet).
     pending_genealogy: list[Any] = field(default_factory=list)
+    #: unit -> (ts, event id) of its row (its earliest event known): an earlier event of the
+    #: unit replaces it (``Rows.earlier_units``)
+    unit_firsts: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
     def include(self, rows: Rows) -> None:
         """Count ``rows`` (a batch being written, which the store may not show yet) as stored."""
@@ -248,6 +251,7 @@ class References:
             if site != self.site:
                 self.events.setdefault(site, set()).add(event_id)
         self.unit_types.update((row[0], row[1]) for row in rows.units)
+        self.unit_firsts.update((r[0], (r[2], r[3])) for r in (*rows.units, *rows.earlier_units))
         self.lots.update(row[0] for row in rows.lots)
         self.pending_genealogy = rows.genealogy
 
@@ -257,14 +261,16 @@ def look_up(store: EventLog, decoded: Decoded, previous: Rows | None = None) -> 
     written meanwhile) as if stored."""
     site = store.site
     by_site, names = decoded.index(site)
+    units = store.unit_firsts(names)
     refs = References(
         site=site,
         stations=store.stations(),
         events={s: store.known_events(s, ids) for s, ids in by_site.items()},
-        unit_types=store.unit_types(names),
+        unit_types={u: first[0] for u, first in units.items()},
         lots=store.existing_lots(names),
         row_time=store.row_time,
         descendants=store.descendants,
+        unit_firsts={u: first[1:] for u, first in units.items()},
     )
     if previous is not None:
         refs.include(previous)
@@ -290,6 +296,7 @@ def prepare(decoded: Decoded, refs: References, now: datetime | None = None) -> 
     for position, payload, event_id, reason in decoded.rejected:
         p.reject(position, payload, event_id, reason)
     p.resolve(decoded.valid)
+    p.rows.earlier_units = list(p.earlier.values())
     p.rejections.sort(key=lambda r: r.position)
     result = IngestResult(
         accepted=p.accepted, duplicate=p.duplicate, rejected=p.rejected, pending=p.parked,
@@ -311,6 +318,9 @@ class _Preparer:
         self._children: dict[str, list[str]] = {}  # batch genealogy, indexed on first need
         self._indexed = -1  # rows of self.rows.genealogy in _children (-1: none yet)
         self.parked_keys: set[tuple[str, str]] = set()
+        self.firsts = refs.unit_firsts
+        self.new_units: dict[str, int] = {}  # unit -> its row in self.rows.units
+        self.earlier: dict[str, Row] = {}  # unit -> its row in self.rows.earlier_units
 
     def reject(self, position: int, payload: Payload, event_id: str | None, reason: str) -> None:
         self.rejected += 1
@@ -415,7 +425,13 @@ class _Preparer:
         b = self.rows
         if known is None:
             self.unit_types[e.unit] = e.unit_type
+            self.firsts[e.unit] = (ts, e.id)
+            self.new_units[e.unit] = len(b.units)
             b.units.append((e.unit, e.unit_type, ts, e.id))
+        else:
+            first = self.firsts.get(e.unit)
+            if first is not None and (ts, e.id) < first:  # an earlier event of a known unit
+                self.earlier_event(e.unit, e.unit_type, ts, e.id)
         params = orjson.dumps(e.params).decode() if e.params else None
         started = None if e.started is None else self.ts(e.started)
         b.process_records.append(
@@ -424,6 +440,16 @@ class _Preparer:
         )  # fmt: skip
         for c, kind in parents:
             b.genealogy.append((c.name, kind, e.unit, c.qty, ts, e.id))
+
+    def earlier_event(self, unit: str, unit_type: str, ts: Any, event_id: str) -> None:
+        """Make the event ``event_id`` (at ``ts``) the row of ``unit``: earlier than its row's."""
+        self.firsts[unit] = (ts, event_id)
+        row = (unit, unit_type, ts, event_id)
+        index = self.new_units.get(unit)
+        if index is not None:
+            self.rows.units[index] = row  # new in this batch: its row, corrected
+        else:
+            self.earlier[unit] = row  # stored: upserted, keeping the earliest
 
     def refuse_cycle(self, unit: str, parents: list[tuple[Consumed, str]]) -> None:
         """Reject an existing ``unit`` consuming one of its own descendants: genealogy stays a

@@ -120,6 +120,10 @@ class MemoryStore:
         with self._lock:
             return {n: self._units[n][0] for n in names if n in self._units}
 
+    def unit_firsts(self, names: Collection[str]) -> dict[str, tuple[str, Any, str]]:
+        with self._lock:
+            return {n: self._units[n] for n in names if n in self._units}
+
     def existing_lots(self, names: Collection[str]) -> set[str]:
         with self._lock:
             return {n for n in names if n in self._lots}
@@ -180,6 +184,10 @@ class MemoryStore:
                 self._lots[r[0]] = r[1:]
             for r in rows.units:
                 self._units[r[0]] = r[1:]
+            for unit, unit_type, ts, event_id in rows.earlier_units:
+                _, first_ts, first_id = self._units[unit]
+                if (ts, event_id) < (first_ts, first_id):
+                    self._units[unit] = (unit_type, ts, event_id)
             for r in rows.process_records:
                 self._records.append(r)
                 self._records_of[r[1]].append(r)

@@ -407,6 +407,11 @@ class EventLog(Protocol):
         """Unit name -> unit type, for those of ``names`` that are stored units."""
         ...
 
+    def unit_firsts(self, names: Collection[str]) -> dict[str, tuple[str, Any, str]]:
+        """Unit name -> (unit type, ``ts``, event id) of its row, for those of ``names`` that
+        are stored units (``ts`` as :meth:`row_time` makes it: the rows' times compare)."""
+        ...
+
     def existing_lots(self, names: Collection[str]) -> set[str]:
         """Those of ``names`` that are stored lots."""
         ...
@@ -442,6 +447,9 @@ class EventLog(Protocol):
         (``rows.event_keys()`` says which). Raises :class:`AppendConflictError`, nothing
         written, when an event key, unit or lot of ``rows`` was stored meanwhile (by another
         writer): then none of them was written, and the caller looks the batch up again.
+        ``rows.earlier_units`` replace a stored unit's ``ts`` and event id only where they are
+        earlier (``ts``, then event id): the unit's row ends as its earliest event, in any
+        order of batches and writers.
         Raises :class:`RowsRefusedError`, nothing written, when the database refuses a row for
         its value.
 

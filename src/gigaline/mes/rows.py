@@ -73,6 +73,10 @@ class Rows:
     machine_states: list[Row] = field(default_factory=list)
     curves: list[Row] = field(default_factory=list)
     held_units: list[Row] = field(default_factory=list)
+    #: (id, unit_type, ts, event_id) of stored units that this batch has an earlier event of:
+    #: a unit's row is its earliest event (``ts``, ties by event id), and the store keeps the
+    #: earlier of its row and this one (whichever writer met which event first)
+    earlier_units: list[Row] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     #: events to keep waiting (an event waiting already keeps its first ``received``)
     parked: list[Parked] = field(default_factory=list)

@@ -1,4 +1,5 @@
-"""Fault injection for tests and demos: drop, duplicate, reorder and corrupt messages.
+"""Fault injection for tests and demos: drop, duplicate, reorder, corrupt messages, add
+garbage, skew the edge's clock.
 
 A :class:`Faults` wraps the function a piece of virtual equipment publishes with
 (``publish(topic, payload, qos, retain)``): pass it as ``faults=`` to
@@ -28,21 +29,31 @@ class Faults:
     """Probabilities of each fault per message, for the topics that contain one of ``only``.
 
     ``reorder`` holds a message back and sends it after the next one; ``corrupt`` replaces
-    the payload by random bytes (of the same length). ``counts`` tells what was done.
+    the payload by random bytes (of the same length); ``garbage`` sends, after the message, an
+    extra one on the same topic that no decoder reads (a NUL byte, which neither a protobuf
+    tag nor JSON may start with, then 8 to 64 random bytes without a newline: one line of an
+    events message): the message itself is not lost.
+    ``clock_skew_s`` sets the edge's wall clock that far ahead (behind, if negative) of the
+    host's: the ``timestamp`` of the payloads an edge node sends (not the metrics' own
+    timestamps, which are the twin's times of the changes). ``counts`` tells what was done.
     """
 
     drop: float = 0.0
     duplicate: float = 0.0
     reorder: float = 0.0
     corrupt: float = 0.0
+    garbage: float = 0.0
+    clock_skew_s: float = 0.0
     seed: int = 0
     only: tuple[str, ...] | None = ("/DDATA/", "/NDATA/", "/events")
     counts: dict[str, int] = field(
-        default_factory=lambda: {"dropped": 0, "duplicated": 0, "reordered": 0, "corrupted": 0}
-    )
+        default_factory=lambda: {
+            "dropped": 0, "duplicated": 0, "reordered": 0, "corrupted": 0, "garbage": 0
+        }
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
-        for name in ("drop", "duplicate", "reorder", "corrupt"):
+        for name in ("drop", "duplicate", "reorder", "corrupt", "garbage"):
             p = getattr(self, name)
             if not 0.0 <= p <= 1.0:
                 raise ValueError(f"Faults.{name}: {p!r} is not a probability (0 to 1)")
@@ -82,6 +93,10 @@ class Faults:
         if rng.random() < self.duplicate:
             self.counts["duplicated"] += 1
             out.append(message)
+        if rng.random() < self.garbage:
+            self.counts["garbage"] += 1
+            junk = rng.randbytes(rng.randint(8, 64)).replace(b"\n", b"?")  # one line
+            out.append((topic, b"\x00" + junk, qos, retain))
         if self._held is None and rng.random() < self.reorder:
             self.counts["reordered"] += 1
             self._held = message

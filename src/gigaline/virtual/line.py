@@ -22,6 +22,15 @@ report it:
 The stream must come in time order (the twin's trace does); an event earlier than the one
 before it is played at once, never dropped, and counted in :attr:`Truth.out_of_order`.
 
+Resume. With a ``run_id`` the line records in its outbox file how far it has played (a
+checkpoint a few seconds behind, :data:`CHECKPOINT_LAG_S`, so that what was in flight at a crash
+is sent again). A line started with ``resume=True`` on the same outbox and the same stream (same
+line, seed and start: the same ``run_id``) goes through the events before the checkpoint
+without sending them (its counters, states and ground truth as if it had played them), sends
+its births with the values they left, and plays on from the checkpoint in time: the ground
+truth is that of one uninterrupted run, and what the MES receives twice changes nothing (the
+event ids). ``Sparkplug bdSeq`` goes on from the file beside the outbox.
+
 The ground truth (:class:`Truth`) is counted from the events played: per station the units
 processed, good and NG whose records end inside the window, and the seconds in each state
 from the window's start (the state its birth gave, ``idle`` where the stream says none) to its
@@ -33,17 +42,31 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from gigaline.errors import GigalineError
 from gigaline.events.equipment import MACHINE_STATES
 from gigaline.model import Line
 from gigaline.virtual.clock import Clock
 
-__all__ = ["StationTruth", "Truth", "VirtualLine"]
+if TYPE_CHECKING:
+    from gigaline.virtual.outbox import Outbox
+
+__all__ = ["CHECKPOINT_LAG_S", "ResumeError", "StationTruth", "Truth", "VirtualLine"]
+
+#: Wall seconds the recorded checkpoint stays behind what was played: a resumed line sends
+#: again what it played in the last seconds before it stopped (QoS 0 data may not have left).
+CHECKPOINT_LAG_S = 2.0
+
+
+class ResumeError(GigalineError):
+    """A run cannot be resumed from this outbox (none recorded, another run, or finished)."""
+
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +110,8 @@ class Truth:
     out_of_order: int = 0
     max_lag_s: float = 0.0
     wall_s: float = 0.0
+    #: the checkpoint a resumed run went on from (None: played from the start)
+    resumed_from: str | None = None
     stations: dict[str, StationTruth] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -98,6 +123,7 @@ class Truth:
             "out_of_order": self.out_of_order,
             "max_lag_s": round(self.max_lag_s, 4),
             "wall_s": round(self.wall_s, 3),
+            "resumed_from": self.resumed_from,
             "stations": {k: v.as_dict() for k, v in sorted(self.stations.items())},
         }
 
@@ -108,7 +134,10 @@ class VirtualLine:
     ``events``: the stream (time-ordered dicts of the event contract). ``start``/``end``: the
     window the stream covers (its twin-time origin and the end of the state accounting).
     ``outbox``: the edge's SQLite outbox file (kept across restarts: what the broker had not
-    acknowledged is sent at the next start). ``parameters``: per station, the process
+    acknowledged is sent at the next start). ``primary_host``: the Sparkplug host application
+    the edge node waits for (births after its STATE online; changes kept while it is
+    offline, and sent after its return, also at the end of the run: waited for up to 60 s).
+    ``run_id``/``resume``: see the module docstring. ``parameters``: per station, the process
     parameters it reports (Double metrics declared in its birth; others in an event are sent
     in the JSON only). ``opcua_port``: also serve OPC UA there.
     """
@@ -127,6 +156,9 @@ class VirtualLine:
         opcua_port: int | None = None,
         faults: Any = None,
         client_id: str | None = None,
+        run_id: str | None = None,
+        resume: bool = False,
+        primary_host: str | None = None,
     ) -> None:
         from gigaline.model.naming import station_names
 
@@ -142,6 +174,13 @@ class VirtualLine:
         self.opcua_port = opcua_port
         self.faults = faults
         self.client_id = client_id
+        if resume and run_id is None:
+            raise ValueError("resume=True needs the run_id of the run to resume")
+        self.run_id = run_id
+        self.resume = resume
+        self.primary_host = primary_host
+        self.resumed_from_ms: int | None = None  # the checkpoint a resumed run went on from
+        self._marks: deque[tuple[float, int]] = deque()  # (monotonic wall, twin ms played)
         self._events: Iterator[Event] = iter(events)
         self.params = {k: tuple(v) for k, v in (parameters or {}).items()}
         self.step_of = {s: st.id for st in line.steps for s in station_names(st.id, st.machines)}
@@ -172,6 +211,12 @@ class VirtualLine:
         from gigaline.virtual.outbox import EventPublisher, Outbox
         from gigaline.virtual.sparkplug import DeviceSpec, EdgeNode
 
+        box = Outbox(self.outbox_path, self.site)
+        try:
+            resume_ms = self._resume_point(box)
+        except BaseException:
+            box.close()
+            raise
         first, initial = self._initial_states()
         devices = {
             s: DeviceSpec(self.params.get(s, ()), state=initial.get(s, ("idle", ""))[0],
@@ -182,9 +227,9 @@ class VirtualLine:
             self._state[station] = (spec.state, self.start_ms)
         self.node = EdgeNode(
             self.broker, self.site, self.line.name, devices, start_ms=self.start_ms,
-            faults=self.faults, client_id=self.client_id,
+            faults=self.faults, client_id=self.client_id, primary_host=self.primary_host,
+            bdseq_file=self.outbox_path.with_name(self.outbox_path.name + ".bdseq.json"),
         )  # fmt: skip
-        box = Outbox(self.outbox_path, self.site)
         self.publisher = EventPublisher(self.broker, box, faults=self.faults)
         if self.opcua_port is not None:
             from gigaline.virtual.opcua import LineServer
@@ -196,24 +241,44 @@ class VirtualLine:
             self.server.start()
             for station, (state, reason) in initial.items():
                 self.server.update(station, self.start_ms, state=state, stop_reason=reason)
+        stream = _chain(first, self._events)
+        last = self.start_ms
+        ahead: Event | None = None
+        if resume_ms is not None:  # what was played before the checkpoint: counted, not sent
+            for event in stream:
+                if _ms(event["ts"]) >= resume_ms:
+                    ahead = event
+                    break
+                last = self._play(event, last, send=False)
+            self.resumed_from_ms = resume_ms
+            self.truth.resumed_from = _iso_ms(resume_ms)
+            self.clock = Clock(speed=self.speed or 1.0, start_s=resume_ms / 1000.0, stop=self._stop)
         self.node.start()
         self.publisher.start()
         wall = time.monotonic()
         try:
             if not self.node.wait_online(30):
                 log.warning("no MQTT connection to %s yet; buffering until it answers", self.broker)
-            self.clock.start()  # twin time start_ms is due now
-            last = self.start_ms
-            for event in first:
-                last = self._play(event, last)
-            for event in self._events:
+            self.clock.start()  # twin time start_ms (or the checkpoint) is due now
+            for event in _chain([ahead] if ahead is not None else [], stream):
                 if self.stop.is_set():
                     break
                 last = self._play(event, last)
+                self._checkpoint(box, last)
             if self.speed is not None and not self.stop.is_set():
                 self.clock.wait_until(self.end_ms / 1000.0)  # the window ends on time
             self._close_states()
             self.publisher.drain(60)
+            # what the edge kept while its primary host was away goes out with the births
+            # that host's return brings: wait for them (bounded) before the goodbye
+            if (
+                self.primary_host is not None
+                and not self.stop.is_set()
+                and not self.node.wait_online(60)
+            ):
+                log.warning("primary host %s not online: kept changes unsent", self.primary_host)
+            if self.run_id is not None and not self.stop.is_set():
+                box.save_run_state(self.run_id, self.end_ms, finished=True)
         finally:
             self.truth.wall_s = time.monotonic() - wall
             self.truth.max_lag_s = self.clock.max_lag_s
@@ -245,13 +310,49 @@ class VirtualLine:
         ]  # fmt: skip
         return played, initial
 
-    def _play(self, event: Event, last: int) -> int:
+    def _resume_point(self, box: Outbox) -> int | None:
+        """The checkpoint to go on from (resume), or None after recording a new run."""
+        recorded = box.run_state()
+        if not self.resume:
+            if self.run_id is not None:
+                box.save_run_state(self.run_id, self.start_ms)
+            return None
+        where = str(self.outbox_path)
+        if recorded is None:
+            raise ResumeError(f"{where}: no run recorded to resume; start it without --resume")
+        run_id, played_ms, finished = recorded
+        if run_id != self.run_id:
+            raise ResumeError(
+                f"{where}: the run recorded is {run_id!r}, not {self.run_id!r}; resume with the "
+                "same line, --seed, --days and --start"
+            )
+        if finished:
+            raise ResumeError(f"{where}: run {run_id!r} finished; nothing to resume")
+        return played_ms
+
+    def _checkpoint(self, box: Outbox, played_ms: int) -> None:
+        """Record, every quarter second, the twin time played CHECKPOINT_LAG_S seconds ago."""
+        if self.run_id is None:
+            return
+        now = time.monotonic()
+        marks = self._marks
+        if marks and now - marks[-1][0] < 0.25:
+            return
+        marks.append((now, played_ms))
+        due = None
+        while marks and marks[0][0] <= now - CHECKPOINT_LAG_S:
+            due = marks.popleft()
+        if due is not None:
+            box.save_run_state(self.run_id, due[1])
+
+    def _play(self, event: Event, last: int, send: bool = True) -> int:
+        """Play one event; with ``send`` false (a resumed run's past) count it only."""
         ts = _ms(event["ts"])
         if ts < last:
             self.truth.out_of_order += 1
         else:
             last = ts
-        if self.speed is not None and ts >= self.start_ms:  # history before the start: at once
+        if send and self.speed is not None and ts >= self.start_ms:  # history: at once
             self.clock.wait_until(ts / 1000.0)
         self.truth.events += 1
         kind = event.get("type")
@@ -262,12 +363,13 @@ class VirtualLine:
                 return last
             self._account(station, ts)
             self._state[station] = (state, ts)
-            self.node.update(station, ts, state=state, stop_reason=reason)
+            self.node.update(station, ts, state=state, stop_reason=reason, send=send)
             if self.server is not None:
                 self.server.update(station, ts, state=state, stop_reason=reason)
             return last
-        self.publisher.outbox.put([event])
-        self.publisher.notify()
+        if send:
+            self.publisher.outbox.put([event])
+            self.publisher.notify()
         if kind == "process" and station in self.step_of:
             if self.start_ms <= ts < self.end_ms:
                 self._counted[station] += 1
@@ -280,7 +382,7 @@ class VirtualLine:
                       if k in known and isinstance(v, int | float)}  # fmt: skip
             self.node.update(
                 station, ts, processed=self._processed[station], defective=self._ng[station],
-                params=params,
+                params=params, send=send,
             )  # fmt: skip
             if self.server is not None:
                 self.server.update(
@@ -303,3 +405,13 @@ class VirtualLine:
             self._account(station, self.end_ms)
             state, _ = self._state[station]
             self._state[station] = (state, self.end_ms)
+
+
+def _iso_ms(ms: int) -> str:
+    when = datetime.fromtimestamp(ms / 1000.0, UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _chain(*streams: Iterable[Event]) -> Iterator[Event]:
+    for stream in streams:
+        yield from stream

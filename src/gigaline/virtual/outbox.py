@@ -48,7 +48,30 @@ class Outbox:
             "CREATE TABLE IF NOT EXISTS outbox ("
             " seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload BLOB NOT NULL)"
         )
+        # the run this outbox belongs to and how far it was played (a resumed run goes on there)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS run ("
+            " id TEXT PRIMARY KEY, played_ms INTEGER NOT NULL, finished INTEGER NOT NULL)"
+        )
         self._lock = threading.Lock()
+
+    def run_state(self) -> tuple[str, int, bool] | None:
+        """(run id, twin time played up to [ms], finished) of the run recorded here, if any."""
+        with self._lock:
+            row = self._db.execute("SELECT id, played_ms, finished FROM run").fetchone()
+        return None if row is None else (str(row[0]), int(row[1]), bool(row[2]))
+
+    def save_run_state(self, run_id: str, played_ms: int, finished: bool = False) -> None:
+        """Record ``run_id`` as this outbox's run, played up to ``played_ms`` (one row)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM run WHERE id != ?", (run_id,))
+            self._db.execute(
+                "INSERT INTO run (id, played_ms, finished) VALUES (?, ?, ?) ON CONFLICT (id)"
+                " DO UPDATE SET played_ms = excluded.played_ms, finished = excluded.finished",
+                (run_id, played_ms, int(finished)),
+            )
+            self._db.execute("COMMIT")
 
     def put(self, events: Iterable[Mapping[str, Any]]) -> int:
         """Append events in one transaction; ``site`` is added where missing.

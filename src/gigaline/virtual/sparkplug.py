@@ -229,8 +229,12 @@ class EdgeNode:
         processed: int | None = None,
         defective: int | None = None,
         params: Mapping[str, float] | None = None,
+        send: bool = True,
     ) -> int:
         """Set a station's values as of ``ts`` (aware datetime or ms); publish what changed.
+
+        ``send`` false sets the values without publishing or keeping them for a replay (a
+        resumed line going through what it played before it stopped: the births carry them).
 
         Returns how many metrics were sent. Values equal to the current ones are not sent
         (report by exception), with one exception: a ``State`` change always carries the
@@ -272,7 +276,7 @@ class EdgeNode:
                 v.value = value
                 v.ts = max(ts_ms, v.ts + 1)
                 changed.append((v.alias, value, v.ts))
-            if changed:
+            if changed and send:
                 self._remember(_Sent(time.time(), station, changed))
                 if self._online:
                     self._send_data(station, changed, historical=False)
@@ -366,7 +370,7 @@ class EdgeNode:
 
     def _birth(self) -> None:
         """NBIRTH, every DBIRTH, then the kept history (caller holds the lock)."""
-        now = int(time.time() * 1000)
+        now = self._now_ms()
         self._seq = 0
         node = Payload(
             timestamp=now,
@@ -399,7 +403,7 @@ class EdgeNode:
         table = self._devices[device]
         by_alias = {v.alias: v for v in table.values()}
         payload = Payload(
-            timestamp=int(time.time() * 1000),
+            timestamp=self._now_ms(),
             seq=self._next_seq(),
             metrics=[
                 Metric(None, a, ts, by_alias[a].datatype, value, is_historical=historical)
@@ -422,8 +426,13 @@ class EdgeNode:
             h.popleft()
             log.warning("%s: history full (%d changes): oldest dropped", self.edge_node, len(h))
 
+    def _now_ms(self) -> int:
+        """The edge's wall clock [ms] (skewed by the fault injector's ``clock_skew_s``)."""
+        skew = self.faults.clock_skew_s if self.faults is not None else 0.0
+        return int((time.time() + skew) * 1000)
+
     def _death(self) -> bytes:
-        now = int(time.time() * 1000)
+        now = self._now_ms()
         return encode(
             Payload(timestamp=now, metrics=[Metric(BDSEQ, None, now, DataType.Int64, self._bdseq)])
         )

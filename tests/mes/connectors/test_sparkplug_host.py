@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import signal
+import time
 from typing import Any
 
 import pytest
@@ -273,6 +274,27 @@ def test_reorder_window_then_rebirth(mosquitto: Any, sqlite_store: SqlStore) -> 
     expected = [("stack-1", T0 + t, s, None) for t, s in steps]
     settle(host, sqlite_store, expected)
     assert stored_states(sqlite_store) == expected
+    host.stop()
+    spy.close()
+
+
+def test_a_gap_soon_after_a_rebirth_is_asked_for_once_the_interval_passed(
+    mosquitto: Any, sqlite_store: SqlStore
+) -> None:
+    """A second gap within ``rebirth_interval_s`` of a rebirth request: the request is held
+    back, not forgotten (it was, and the changes of the second gap never came back)."""
+    host = host_for(mosquitto, sqlite_store, reorder_timeout_s=0.2, rebirth_interval_s=1.5)
+    spy = Spy(mosquitto.port, "spBv1.0/+/NCMD/#")
+    edge = ScriptedEdge(spy)
+    edge.births(bdseq=0)  # seq 0, 1
+    m = lambda ts, s: [Metric(None, 10, ts, DataType.String, s)]  # noqa: E731
+    edge.send("DDATA", m(T0 + 1, "running"), "stack-1", seq=3)  # 2 is lost
+    assert wait_until(lambda: rebirths(spy) == 1, 3.0)
+    asked = time.monotonic()
+    edge.births(bdseq=0)  # the node answers: seq 0, 1
+    edge.send("DDATA", m(T0 + 2, "down"), "stack-1", seq=3)  # 2 is lost again, at once
+    assert wait_until(lambda: rebirths(spy) == 2, 5.0)
+    assert time.monotonic() - asked >= 1.4  # not before the interval passed
     host.stop()
     spy.close()
 

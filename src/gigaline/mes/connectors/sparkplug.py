@@ -13,7 +13,8 @@ devices and their metrics (name, alias, data type, value, time, stale or not):
 - a ``seq`` gap opens a reorder window (``reorder_timeout_s``): a missing message arriving
   in it closes it, otherwise the host sends a rebirth request (NCMD ``Node Control/Rebirth``);
   so do data for an unknown alias, a device without DBIRTH or a node without NBIRTH (at most
-  one request per node every ``rebirth_interval_s``);
+  one request per node every ``rebirth_interval_s``; one asked for sooner is sent when the
+  interval has passed);
 - a ``State`` metric becomes a contract ``state`` event at the metric's own timestamp with the
   ``StopReason`` of the same message and timestamp (else the one standing then), its id
   :func:`~gigaline.events.equipment.state_event_id` of (group, edge node, device, ``State``,
@@ -131,6 +132,7 @@ class _Node:
     missing: dict[int, float] = field(default_factory=dict)  # seq -> reorder deadline
     devices: dict[str, _Device] = field(default_factory=dict)
     last_rebirth: float = -1e9
+    rebirth_owed: bool = False  # a request held back by the interval: sent when it has passed
 
 
 class HostApplication:
@@ -528,20 +530,27 @@ class HostApplication:
             self._rebirth(topic, node, "seq lapped a missing message")
 
     def _check_gaps(self) -> None:
-        """Reorder windows that closed without their messages: rebirth requests."""
+        """Reorder windows that closed without their messages, and requests held back by the
+        interval: rebirth requests."""
         now = time.monotonic()
         with self._lock:
             for (group, edge), node in self._nodes.items():
                 if node.missing and min(node.missing.values()) <= now:
                     node.missing.clear()
                     self._rebirth(Topic(group, "NCMD", edge), node, "seq gap")
+                elif node.rebirth_owed and now - node.last_rebirth >= self.rebirth_interval_s:
+                    self._rebirth(Topic(group, "NCMD", edge), node, "held back by the interval")
 
     def _rebirth(self, topic: Topic, node: _Node, why: str) -> None:
         """Send NCMD Node Control/Rebirth = true (tck-id-operational-behavior-host-reordering-
-        rebirth), at most once per ``rebirth_interval_s`` per node."""
+        rebirth), at most once per ``rebirth_interval_s`` per node: one asked for sooner is
+        owed and sent when the interval has passed (a gap found just after a rebirth would
+        otherwise be forgotten, and the changes it lost with it)."""
         now = time.monotonic()
         if now - node.last_rebirth < self.rebirth_interval_s:
+            node.rebirth_owed = True
             return
+        node.rebirth_owed = False
         node.last_rebirth = now
         self.stats["rebirth_requests"] += 1
         log.info("host %s: rebirth request to %s/%s (%s)", self.host_id, topic.group,

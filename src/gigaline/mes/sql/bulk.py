@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from gigaline.mes.rows import COLUMNS, Parked, Row, Rows
 from gigaline.mes.sql import tables as t
 
-__all__ = ["copy_rows", "insert_rows", "park", "settle_waiting", "write_rows"]
+__all__ = ["copy_rows", "insert_rows", "keep_earliest", "park", "settle_waiting", "write_rows"]
 
 
 def write_rows(conn: Connection, rows: Rows) -> None:
@@ -43,6 +43,8 @@ def write_rows(conn: Connection, rows: Rows) -> None:
                 copy_rows(conn, name, COLUMNS[name], table_rows)
             else:
                 insert_rows(conn, name, COLUMNS[name], table_rows)
+    if rows.earlier_units:
+        keep_earliest(conn, rows.earlier_units)
     if rows.dead_letters:
         letters = [asdict(d) for d in rows.dead_letters]
         _insert_ignoring_duplicates(conn, t.dead_letters, letters)
@@ -50,6 +52,27 @@ def write_rows(conn: Connection, rows: Rows) -> None:
         settle_waiting(conn, rows.settled)
     if rows.parked:
         park(conn, rows.parked)
+
+
+#: A unit's row is its earliest event: an upsert that replaces ``ts`` and ``event_id`` only
+#: with an earlier pair (``ts``, then event id), the same on SQLite and PostgreSQL, so the
+#: end state does not depend on which writer met which of the unit's events first.
+_KEEP_EARLIEST = (
+    "INSERT INTO units (id, unit_type, ts, event_id) VALUES ({m}, {m}, {m}, {m}) "
+    "ON CONFLICT (id) DO UPDATE SET ts = excluded.ts, event_id = excluded.event_id "
+    "WHERE excluded.ts < units.ts"
+    " OR (excluded.ts = units.ts AND excluded.event_id < units.event_id)"
+)
+
+
+def keep_earliest(conn: Connection, units: Sequence[Row]) -> None:
+    """Upsert ``units`` (id, unit_type, ts, event_id), keeping each unit's earliest event."""
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(_KEEP_EARLIEST.format(m=mark), units)
+    finally:
+        cursor.close()
 
 
 def park(conn: Connection, parked: Sequence[Parked]) -> None:

@@ -288,6 +288,10 @@ class SqlStore:
     def unit_types(self, names: Collection[str]) -> dict[str, str]:
         return {r[0]: r[1] for r in self._among("SELECT id, unit_type FROM units", "id", names)}
 
+    def unit_firsts(self, names: Collection[str]) -> dict[str, tuple[str, Any, str]]:
+        sql = "SELECT id, unit_type, ts, event_id FROM units"
+        return {r[0]: (r[1], r[2], r[3]) for r in self._among(sql, "id", names)}
+
     def existing_lots(self, names: Collection[str]) -> set[str]:
         return {r[0] for r in self._among("SELECT id FROM lots", "id", names)}
 
