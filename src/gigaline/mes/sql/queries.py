@@ -37,6 +37,7 @@ __all__ = [
     "ancestors",
     "descendant_names",
     "descendants",
+    "first_state_time",
     "history",
     "kind_of",
     "latest_time",
@@ -207,6 +208,15 @@ def latest_time(conn: Connection) -> datetime | None:
     ]
     times = [x.replace(tzinfo=UTC) if x.tzinfo is None else x for x in found if x is not None]
     return max(times) if times else None
+
+
+def first_state_time(conn: Connection) -> datetime | None:
+    """The oldest ``ts`` of the machine states (aware UTC)."""
+    x = conn.execute(select(func.min(t.machine_states.c.ts))).scalar()
+    if x is None:
+        return None
+    found: datetime = x.replace(tzinfo=UTC) if x.tzinfo is None else x
+    return found
 
 
 def links(conn: Connection, names: Sequence[str], direction: str) -> list[Link]:
