@@ -85,6 +85,7 @@ def serve_live(
         mes.start()
         settings = Settings(db=url, api_host=host, api_port=port, api_demo=True)
         app = create_app(settings, store=store)
+        app.state.line_files = {line.name: line}  # the plan-versus-actual page's plan
         server = uvicorn.Server(uvicorn.Config(
             app, log_level="warning", timeout_graceful_shutdown=GRACE_S, lifespan="on",
         ))  # fmt: skip

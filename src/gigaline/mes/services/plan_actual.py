@@ -89,7 +89,7 @@ def _utc(when: datetime) -> datetime:
 
 
 def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return when.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def plan_vs_actual(
