@@ -41,6 +41,11 @@ def figure_dict(fig: go.Figure) -> dict[str, Any]:
     return out
 
 
+def _minute(ts: str) -> str:
+    """An RFC 3339 time to the minute, for a title: ``2026-01-05 03:58``."""
+    return ts[:16].replace("T", " ")
+
+
 def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, Any]:
     """The state timeline: one row per station, one bar per stretch of a state."""
     keep = set(stations) if stations is not None else None
@@ -61,7 +66,8 @@ def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, An
         ))  # fmt: skip
     rows = len({s.station for seg in by_state.values() for s in seg})
     fig.update_layout(
-        **_LAYOUT, barmode="overlay", title=f"State timeline, {f.start} to {f.end}",
+        **_LAYOUT, barmode="overlay",
+        title=f"State timeline, {_minute(f.start)} to {_minute(f.end)} UTC",
         xaxis={"type": "date", "title": "time (UTC)", "range": [f.start, f.end]},
         yaxis={"autorange": "reversed", "type": "category"},
         height=max(220, 60 + 22 * rows), legend={"orientation": "h", "y": -0.25},
