@@ -176,7 +176,12 @@ class PlanActualQuery(BaseModel):
 def _compared(store: ApiStore, line: Line, q: PlanActualQuery) -> PlanVsActual:
     from gigaline.mes.services.plan_actual import plan_vs_actual
 
-    return plan_vs_actual(store, line, q.since, q.until, target_gwh=q.target_gwh)
+    try:
+        return plan_vs_actual(store, line, q.since, q.until, target_gwh=q.target_gwh)
+    except GigalineError:
+        raise
+    except (ValueError, ArithmeticError) as exc:  # a line the planner's maths cannot use
+        raise ProblemError(422, f"the line cannot be planned: {exc}") from exc
 
 
 @router.get(
