@@ -77,7 +77,7 @@ def demo(
     ] = 8000,
     speed: Annotated[
         float, typer.Option("--speed", help="Twin seconds per wall second of the live line.")
-    ] = 10.0,
+    ] = 2.0,
     broker: Annotated[
         str | None,
         typer.Option(
