@@ -65,12 +65,13 @@ def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, An
             "%{customdata[1]}<extra></extra>",
         ))  # fmt: skip
     rows = len({s.station for seg in by_state.values() for s in seg})
+    height = max(240, 60 + 22 * rows)  # the legend under the time axis's two lines of labels
     fig.update_layout(
         **_LAYOUT, barmode="overlay",
         title=f"State timeline, {_minute(f.start)} to {_minute(f.end)} UTC",
         xaxis={"type": "date", "title": "time (UTC)", "range": [f.start, f.end]},
         yaxis={"autorange": "reversed", "type": "category"},
-        height=max(220, 60 + 22 * rows), legend={"orientation": "h", "y": -0.25},
+        height=height, legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
     )  # fmt: skip
     return figure_dict(fig)
 
