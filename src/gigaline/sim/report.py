@@ -98,6 +98,33 @@ def _plan_vs_sim(r: SimResult) -> go.Figure:
     return fig
 
 
+def _bottleneck_section(r: SimResult) -> str:
+    """Plan versus twin bottleneck: both names, the methods, the figures and the reasons for a
+    difference (:mod:`gigaline.sim.necks`; docs/simulation.md#bottlenecks-plan-and-twin)."""
+    b = r.bottleneck_comparison
+    cap = r.capacity["good_cells_per_h"]
+    rows = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{cap[k]:,.0f}</td>"
+        f"<td>{b.momentary_share.get(str(k), 0.0):.1%}</td>"
+        f"<td>{b.active_share.get(str(k), 0.0):.1%}</td></tr>"
+        for k in cap.sort_values().index[:8]
+    )
+    reasons = "".join(f"<li>{html.escape(x)}</li>" for x in b.reasons)
+    return (
+        "<h2>Bottleneck: plan and twin</h2>"
+        f"<p>{html.escape(b.summary())}.</p>"
+        + (f"<ul>{reasons}</ul>" if reasons else "")
+        + "<p>The plan names the step of least static capacity (the planner's most utilised"
+        " step); the twin names the step most often the momentary bottleneck by the active"
+        " period method (Roser, Nakano and Tanaka 2002). The utilisation method (share of"
+        f" planned time active) names {html.escape(b.utilization_bottleneck)}. Steps of least"
+        " static capacity:</p>"
+        "<table><tr><th>step</th><th>static capacity, good cells/h</th>"
+        "<th>momentary bottleneck</th><th>active share</th></tr>"
+        f"{rows}</table>"
+    )
+
+
 def report_html(r: SimResult) -> str:
     """The report as one HTML document with plotly.js inline."""
     figures = [_throughput(r), _states(r), _oee(r), _wip(r), _bottleneck(r), _plan_vs_sim(r)]
@@ -131,6 +158,7 @@ def report_html(r: SimResult) -> str:
         f"<p>{html.escape(repr(r).splitlines()[0])}</p>{warnings}"
         f"<table>{head_rows}<tr><th>lead time percentiles</th><td>{pct_row}</td></tr></table>"
         + "".join(f"<div>{p}</div>" for p in parts)
+        + _bottleneck_section(r)
         + f"<h2>Per step</h2>{table}{notes}</body></html>"
     )
 

@@ -20,6 +20,7 @@ from gigaline.sim._layout import N_STATES, PLANNED, SI_K, SI_MAIN, SI_NMACH, SI_
 from gigaline.sim.capacity import static_capacity
 from gigaline.sim.checks import headline_undefined, run_warnings, step_undefined
 from gigaline.sim.compile import CompiledLine
+from gigaline.sim.necks import BottleneckComparison, compare_bottlenecks
 from gigaline.sim.runner import RunRecord
 from gigaline.sim.steady import FirstOutput, WarmupChoice, first_output
 
@@ -192,6 +193,12 @@ class SimResult:
         return str((s["bottleneck_sole"] + s["bottleneck_shifting"]).idxmax())
 
     @cached_property
+    def bottleneck_comparison(self) -> BottleneckComparison:
+        """The plan's bottleneck beside the twin's, and why they differ where they do
+        (:mod:`gigaline.sim.necks`)."""
+        return compare_bottlenecks(self)
+
+    @cached_property
     def hourly(self) -> pd.DataFrame:
         """Good cells per hour and mean main-chain WIP per hour, mean over replications."""
         n = min(len(r.hourly_good) for r in self.records)
@@ -243,6 +250,7 @@ class SimResult:
         for name in HEADLINE:
             out[name] = _num(self.ci(name).mean)
         out["bottleneck"] = self.bottleneck
+        out["bottleneck_comparison"] = self.bottleneck_comparison.to_dict()
         out["lead_time_percentiles_h"] = {
             k: _num(v) for k, v in self.lead_time_percentiles_h.items()
         }
@@ -324,7 +332,8 @@ class SimResult:
         cols = ["oee", "availability", "performance", "quality", *STATE_NAMES]
         table = self.steps[cols].round(3).to_string(na_rep="undefined")
         notes = "".join(f"\n  {n}" for n in self.undefined_notes())
-        return f"{self._title()}\n{body}\n{table}{notes}"
+        necks = f"\n  {self.bottleneck_comparison.summary()}"
+        return f"{self._title()}\n{body}\n{table}{notes}{necks}"
 
     def _repr_html_(self) -> str:
         head = html.escape(self._title())
