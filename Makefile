@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: plan and simulate the 20 GWh LFP reference line on embedded defaults
+## demo: plan, simulate and run the 20 GWh LFP reference line on embedded defaults, then serve
+## the dashboard over its database with the virtual line live (Ctrl-C stops it)
 demo: $(STAMP)
 	$(BIN)/gigaline demo --force
 

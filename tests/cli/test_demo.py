@@ -26,6 +26,7 @@ def test_demo_on_the_five_step_line(tmp_path: Path, capsys: pytest.CaptureFixtur
             "1",
             "--mes-days",
             "0.5",
+            "--no-serve",
         ]
     )
     text = capsys.readouterr().out

@@ -37,12 +37,14 @@ SHOTS = ROOT / "out" / "web"
 
 @dataclass
 class Plant:
-    """The test plant: its database, the store, the events ingested and a token per role."""
+    """The test plant: its database, the store, the events ingested, a token per role and the
+    line file (the server knows it: the plan-versus-actual page)."""
 
     url: str
     store: SqlStore
     events: list[dict[str, Any]]
     tokens: dict[str, str]
+    line: Any = None
 
     def first(self, kind: str, **where: Any) -> dict[str, Any]:
         return next(
@@ -60,7 +62,7 @@ def plant(mini_line: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     assert ingest(store, events).rejected == 0
     tokens = {r: create_token(store, r, f"{r}-user", by="test").token for r in ROLES}
     try:
-        yield Plant(url, store, events, tokens)
+        yield Plant(url, store, events, tokens, mini_line)
     finally:
         store.close()
 
@@ -81,6 +83,7 @@ def server(plant: Plant) -> Iterator[str]:
 
     port = _free_port()
     app = create_app(Settings(db=plant.url), store=plant.store)
+    app.state.line_files = {plant.line.name: plant.line}  # as `gigaline serve --line`
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             timeout_graceful_shutdown=2)  # fmt: skip
     srv = uvicorn.Server(config)

@@ -153,3 +153,34 @@ def test_a_viewer_is_refused_holds(browser: Any, server: str, plant: Plant, shot
     page.screenshot(path=str(shots / "refused.png"))
     assert len(list_holds(plant.store, True).holds) == holds_before
     page.context.close()
+
+
+def test_holds_planner_twin_and_plan_versus_actual(
+    browser: Any, server: str, plant: Plant, shots: Path
+) -> None:
+    page = _login(browser, server, plant.tokens["engineer"], "/holds")
+    assert page.locator(".hold-form").count() == 1  # an engineer may hold (operator and up)
+    page.screenshot(path=str(shots / "holds.png"), full_page=True)
+
+    page.click("header nav a[href='/planner']")
+    page.wait_for_url("**/planner")
+    assert page.locator("#plan-steps tbody tr").count() > 10  # the reference line's steps
+    page.screenshot(path=str(shots / "planner.png"), full_page=True)
+
+    page.click("header nav a[href='/twin']")
+    page.wait_for_url("**/twin")
+    page.screenshot(path=str(shots / "twin.png"), full_page=True)
+
+    # the mini line's file has no target: the page says so, and a target makes the plan
+    page.click("header nav a[href='/plan-vs-actual']")
+    page.wait_for_url("**/plan-vs-actual")
+    assert "has no target" in page.inner_text("main")
+    page.goto(server + "/plan-vs-actual?target_gwh=0.05")
+    cells = [s for s in plant.line.main_steps]
+    assert page.locator("#pva-steps tbody tr").count() == len(plant.line.steps)
+    # planned and actual bars per cell step, and the OEE markers
+    assert _points(page, "chart-plan_actual") == 3 * len(cells)
+    actual = float(page.inner_text("#actual-cells").replace(",", ""))
+    assert actual > 0
+    page.screenshot(path=str(shots / "plan-vs-actual.png"), full_page=True)
+    page.context.close()

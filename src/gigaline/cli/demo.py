@@ -1,12 +1,17 @@
 """``gigaline demo``: the main job on embedded defaults, from a fresh clone.
 
-Plans the 20 GWh LFP reference line, simulates it, and runs its MES on a local SQLite file
-(no broker, no server): a day of generated equipment events is ingested, then one cell is
-traced back to its material lots and one cathode lot forward to its cells.
+Plans the 20 GWh LFP reference line, simulates it, and runs its MES on a local SQLite file:
+a day of generated equipment events is ingested, then one cell is traced back to its material
+lots and one cathode lot forward to its cells. Then (unless ``--no-serve``) the line goes live:
+the virtual line (:mod:`gigaline.virtual`) plays on after the stored day through a broker (the
+local one where one answers, else one inside the process), the MES's connectors take it into
+the same database, and the dashboard (:mod:`gigaline.web`, demo mode: loopback, no tokens)
+serves it, until Ctrl-C or SIGTERM stops all of them.
 """
 
 from __future__ import annotations
 
+import socket
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,8 +59,32 @@ def demo(
         bool,
         typer.Option("--force", help="Replace the MES database plant.db of an earlier demo."),
     ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="End by serving the dashboard over the demo's database with the line live "
+            "(until Ctrl-C); --no-serve ends after the MES step.",
+        ),
+    ] = True,
+    port: Annotated[
+        int,
+        typer.Option("--port", min=0, max=65535, help="Dashboard port on 127.0.0.1 (0: any free)."),
+    ] = 8000,
+    speed: Annotated[
+        float, typer.Option("--speed", help="Twin seconds per wall second of the live line.")
+    ] = 2.0,
+    broker: Annotated[
+        str | None,
+        typer.Option(
+            "--broker",
+            help="MQTT broker of the live line: mqtt://HOST[:PORT], or 'embedded' (default: "
+            "127.0.0.1:1883 where one answers, else embedded).",
+        ),
+    ] = None,
 ) -> None:
-    """Plan, simulate and run (MES on SQLite) the reference line, into --out (default demo-out/)."""
+    """Plan, simulate and run (MES on SQLite) the reference line, into --out (default demo-out/),
+    then serve the dashboard with the line live until Ctrl-C (--no-serve: stop before)."""
     from gigaline.cli._checks import (
         DEMO_DAYS,
         MES_DAYS,
@@ -64,10 +93,17 @@ def demo(
         output_folder,
         run_flags,
     )
-    from gigaline.model import load_line
 
     run_flags(days, warmup_days, seed, days_bound=DEMO_DAYS)
     number("--mes-days", mes_days, MES_DAYS)
+    if serve:
+        from gigaline.model.bounds import Bound
+
+        number("--speed", speed, Bound(1e-3, 1e4, "times real time"))
+        if broker is not None and broker != "embedded":
+            from gigaline.events.broker import parse_broker
+
+            parse_broker(broker)
     output_folder("--out", out, files=("report.html", "plant.db", "spc.html"))
     if (out / "plant.db").exists() and not force:
         raise ArgumentError(
@@ -76,6 +112,26 @@ def demo(
             f"{str(out / 'plant.db')!r} exists (an earlier demo's MES database); give --force "
             "to replace it, or another --out",
         )
+    sock = _listen(port) if serve else None  # a port in use: refused now, not after the work
+    try:
+        _steps(line_file, out, days, warmup_days, mes_days, seed)
+        if sock is not None:
+            console.rule("[bold]4 · live: the virtual line, the MES and the dashboard[/]")
+            from gigaline.cli.demo_live import serve_live
+            from gigaline.model import load_line
+
+            serve_live(load_line(line_file or _reference_line()), out, sock, speed=speed,
+                       seed=seed, broker=broker)  # fmt: skip
+    finally:
+        if sock is not None:
+            sock.close()
+
+
+def _steps(line_file: Path | None, out: Path, days: float, warmup_days: float, mes_days: float,
+           seed: int) -> None:  # fmt: skip
+    """Plan, simulate, MES: the demo's three steps, and what to try next."""
+    from gigaline.model import load_line
+
     path = line_file or _reference_line()
     line = load_line(path)
     out.mkdir(parents=True, exist_ok=True)
@@ -92,9 +148,29 @@ def demo(
         f"gigaline trace <cell id> --db {out / 'plant.db'}\n"
         f"gigaline spc <step> <param> --db {out / 'plant.db'} --raise-alarms   (the demo's SPC"
         " only looks)\n"
+        f"gigaline serve --db {out / 'plant.db'} --demo   (the dashboard again, later)\n"
         "See README.md and docs/.",
         highlight=False,
     )
+
+
+def _listen(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:``port`` (0: one the system chooses) for the dashboard."""
+    from gigaline.cli._checks import ArgumentError
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ArgumentError(
+            "--port",
+            port,
+            f"a free port on 127.0.0.1 ({exc.strerror}); give another --port, "
+            "or 0 for any free one",
+        ) from None
+    return sock
 
 
 def _plan(line: Line) -> None:

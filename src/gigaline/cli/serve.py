@@ -8,6 +8,7 @@ address. ``token create`` prints the token once; the database keeps only its SHA
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,6 +40,14 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Serve without tokens (loopback addresses only).")
     ] = False,
+    line_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--line",
+            help="The line file of a stored line, for plan versus actual (repeat for more).",
+            metavar="LINE.yaml",
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard (/) and the HTTP API (under /api/v1, OpenAPI at /openapi.json)."""
     import uvicorn
@@ -56,7 +65,11 @@ def serve(
     if demo:
         overrides["api_demo"] = True
     settings = Settings.load(**overrides)
+    from gigaline.model import load_line
+
+    lines = [load_line(p) for p in line_files or []]  # a bad file: refused before the port
     api = create_app(settings)  # every refusal comes here, before a port is bound
+    api.state.line_files = {line.name: line for line in lines}
     where = settings.api_host if ":" not in settings.api_host else f"[{settings.api_host}]"
     url = f"http://{where}:{settings.api_port}"
     mode = " (demo: no tokens)" if settings.api_demo else ""

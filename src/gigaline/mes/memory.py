@@ -530,6 +530,11 @@ class MemoryStore:
             times = [_utc(r[5]) for r in self._records] + [_utc(r[2]) for r in self._states]
             return max(times) if times else None
 
+    def first_state_time(self) -> datetime | None:
+        with self._lock:
+            times = [_utc(r[2]) for r in self._states]
+            return min(times) if times else None
+
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -605,6 +605,11 @@ class Tallies(Protocol):
         """The time of the newest stored process record or state change (None: neither)."""
         ...
 
+    def first_state_time(self) -> datetime | None:
+        """The time of the oldest stored state change (None: none): where the stations'
+        states, and so OEE, begin to be known."""
+        ...
+
 
 class OeeReader(Protocol):
     """What live OEE reads."""

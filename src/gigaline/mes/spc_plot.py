@@ -34,6 +34,10 @@ _UNITS = (
 #: Above this many points the chart draws with WebGL and without a marker per point (only the
 #: flagged points keep theirs), so that a year of records stays readable and fast.
 MANY_POINTS = 1000
+#: Height of the figure [px]: the main panel's, and the companion panel's below it (I-MR,
+#: X-bar/R, X-bar/S), plus the title, the time axis and the legend under it. Fixed heights:
+#: a page's chart container would otherwise squeeze two panels into its minimum height.
+PANEL_PX = {"main": 420, "dispersion": 220, "frame": 190}
 _DISPERSION = {"imr": "moving range", "xbar_r": "range R", "xbar_s": "standard deviation S"}
 
 
@@ -63,8 +67,8 @@ def spc_figure(res: SpcResult) -> Any:
     scatter = go.Scattergl if many else go.Scatter
     dispersion = _dispersion(res) if ch.chart in _DISPERSION else None
     if dispersion is not None:
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3],
-                            vertical_spacing=0.06)  # fmt: skip
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                            row_heights=[PANEL_PX["main"], PANEL_PX["dispersion"]])  # fmt: skip
     else:
         fig = go.Figure()
     row = {"row": 1, "col": 1} if dispersion is not None else {}
@@ -134,7 +138,15 @@ def spc_figure(res: SpcResult) -> Any:
                    "c": "nonconformities", "u": "nonconformities per unit"}[ch.chart]  # fmt: skip
     else:
         y_title = f"{res.series.param}{in_unit}"
-    fig.update_layout(title=title, template="plotly_white", hovermode="closest", autosize=True)
+    height = PANEL_PX["main"] + PANEL_PX["frame"]
+    if dispersion is not None:
+        height += PANEL_PX["dispersion"]
+    fig.update_layout(
+        title=title, template="plotly_white", hovermode="closest", autosize=True, height=height,
+        # the legend under the time axis (its two lines of dates and its title: 75 px)
+        legend={"orientation": "h", "x": 0, "y": -75 / (height - 100), "yanchor": "top"},
+        margin={"l": 80, "r": 30, "t": 60, "b": 40},
+    )  # fmt: skip
     if dispersion is not None:
         mr_x, mr_chart = dispersion
         mr_y = np.asarray(mr_chart.statistics, dtype=float)

@@ -17,8 +17,12 @@ import plotly.io as pio
 
 from gigaline.mes.services.floor import UNKNOWN
 from gigaline.mes.services.models import Floor, Genealogy, OeeReport
+from gigaline.mes.services.plan_actual import PlanVsActual
 
-__all__ = ["STATE_COLOURS", "figure_dict", "genealogy_figure", "pareto_figure", "timeline_figure"]
+__all__ = [
+    "STATE_COLOURS", "figure_dict", "genealogy_figure", "pareto_figure", "plan_actual_figure",
+    "timeline_figure",
+]  # fmt: skip
 
 #: One colour per contract state, the same on every page (tiles use the same names in CSS).
 STATE_COLOURS = {
@@ -35,6 +39,11 @@ def figure_dict(fig: go.Figure) -> dict[str, Any]:
     """A figure as plain JSON data (numpy arrays and dates made JSON by plotly's encoder)."""
     out: dict[str, Any] = json.loads(pio.to_json(fig, validate=False))
     return out
+
+
+def _minute(ts: str) -> str:
+    """An RFC 3339 time to the minute, for a title: ``2026-01-05 03:58``."""
+    return ts[:16].replace("T", " ")
 
 
 def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, Any]:
@@ -56,11 +65,13 @@ def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, An
             "%{customdata[1]}<extra></extra>",
         ))  # fmt: skip
     rows = len({s.station for seg in by_state.values() for s in seg})
+    height = max(240, 60 + 22 * rows)  # the legend under the time axis's two lines of labels
     fig.update_layout(
-        **_LAYOUT, barmode="overlay", title=f"State timeline, {f.start} to {f.end}",
+        **_LAYOUT, barmode="overlay",
+        title=f"State timeline, {_minute(f.start)} to {_minute(f.end)} UTC",
         xaxis={"type": "date", "title": "time (UTC)", "range": [f.start, f.end]},
         yaxis={"autorange": "reversed", "type": "category"},
-        height=max(220, 60 + 22 * rows), legend={"orientation": "h", "y": -0.25},
+        height=height, legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
     )  # fmt: skip
     return figure_dict(fig)
 
@@ -83,7 +94,8 @@ def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
     fig.update_layout(
         **_LAYOUT, title="Downtime Pareto (ISO 22400-2: planned busy time not producing)",
         yaxis={"title": "hours"}, showlegend=False,
-        yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105]},
+        yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105],
+                "tickmode": "linear", "dtick": 25, "showgrid": False},
     )  # fmt: skip
     return figure_dict(fig)
 
@@ -139,5 +151,39 @@ def genealogy_figure(g: Genealogy) -> dict[str, Any]:
         + (" (cut: more nodes than shown)" if g.truncated else ""),
         xaxis={"visible": False}, yaxis={"visible": False, "range": [0, 1.1]},
         height=max(300, 40 * max((len(c) for c in columns.values()), default=1)),
+    )  # fmt: skip
+    return figure_dict(fig)
+
+
+def plan_actual_figure(res: PlanVsActual) -> dict[str, Any]:
+    """Planned against actual good output per calendar hour of the steps whose records are
+    cells, with the gap as text, and each step's OEE on a second axis."""
+    steps = [s for s in res.steps if s.cells]
+    names = [s.step for s in steps]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=names, y=[s.planned_good_per_h for s in steps], name="planned",
+        marker={"color": "#9ecae1"},
+        hovertemplate="%{x}: planned %{y:,.1f} good cells/h<extra></extra>",
+    ))  # fmt: skip
+    gaps = [f"{s.gap_share:+.1%}" if s.gap_share is not None else "" for s in steps]
+    fig.add_trace(go.Bar(
+        x=names, y=[s.good_per_h for s in steps], name="actual", marker={"color": "#1f5fa8"},
+        text=gaps, textposition="outside", customdata=[s.produced for s in steps],
+        hovertemplate="%{x}: actual %{y:,.1f} good cells/h (%{text} against the plan), "
+        "%{customdata:,} records<extra></extra>",
+    ))  # fmt: skip
+    fig.add_trace(go.Scatter(
+        x=names, y=[100 * s.oee if s.oee is not None else None for s in steps], yaxis="y2",
+        mode="markers", name="OEE [%]", marker={"color": "black", "size": 9, "symbol": "diamond"},
+        hovertemplate="%{x}: OEE %{y:.1f} %<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(
+        **_LAYOUT, barmode="group", height=420,
+        title=f"Good cells per calendar hour, planned and actual ({res.hours:,.1f} h stored)",
+        yaxis={"title": "good cells per hour"},
+        yaxis2={"title": "OEE %", "overlaying": "y", "side": "right", "range": [0, 110],
+                "tickmode": "linear", "dtick": 25, "showgrid": False},
+        legend={"orientation": "h", "y": -0.15},
     )  # fmt: skip
     return figure_dict(fig)

@@ -9,7 +9,8 @@ Pages (HTML, server-rendered with Jinja2; htmx swaps parts of them):
 - ``/cells`` (search by id) and ``/cells/{unit}``: history, parameters, genealogy graph;
 - ``/holds``, ``/holds/{id}``: place (operator), see what a hold caught, release (operator);
 - ``/planner``: the plan of the reference line or an uploaded line file for a target;
-- ``/twin``: a short simulation run and its report (engineer).
+- ``/twin``: a short simulation run and its report (engineer);
+- ``/plan-vs-actual``: a stored line's plan per step against the stored period, with the gap.
 
 Reading needs viewer; holds need operator; uploads and runs need engineer (the API's roles).
 Refusals are pages too: 401 sends the browser to the login page, 403 says which role is needed.
@@ -567,6 +568,52 @@ async def planner_upload(request: Request) -> Response:
         if line is None:
             line, source = _reference()
         return await run_in_threadpool(_plan, request, user, line, source,
+                                       str(form.get("target_gwh", "")))  # fmt: skip
+    except GigalineError as exc:
+        return _error(request, user, exc)
+
+
+# -- plan versus actual -----------------------------------------------------------------------
+
+
+def _plan_actual(request: Request, user: Principal, line: Line | None, source: str,
+                 target_raw: str | None) -> Response:  # fmt: skip
+    from gigaline.api.routes.plan import line_files
+
+    known = line_files(request)
+    name = request.query_params.get("line")
+    if line is None:
+        if name is None and len(known) == 1:
+            name = next(iter(known))
+        line = known.get(name or "")
+        source = f"the server's line file of {name!r}"
+    ctx: dict[str, Any] = {"lines": sorted(known), "chosen": name, "source": source,
+                           "may_upload": session.may(user, "engineer"),
+                           "target_raw": target_raw}  # fmt: skip
+    if line is not None:
+        target = _float("target_gwh", target_raw, 0.001, 1000.0)
+        ctx.update(views.plan_actual_view(get_store(request), line, target))
+    return render(request, "plan_actual.html", user=user, **ctx)
+
+
+@router.get("/plan-vs-actual")
+def plan_actual(request: Request, target_gwh: str | None = None) -> Response:
+    user = _user(request, "viewer")
+    try:
+        return _plan_actual(request, user, None, "", target_gwh)
+    except GigalineError as exc:
+        return _error(request, user, exc)
+
+
+@router.post("/plan-vs-actual")
+async def plan_actual_upload(request: Request) -> Response:
+    _same_origin(request)
+    user = _user(request, "engineer")
+    try:
+        line, source, form = await _uploaded(request)
+        if line is None:
+            raise FieldError("line_file", "", "a line file (YAML) of a stored line")
+        return await run_in_threadpool(_plan_actual, request, user, line, source,
                                        str(form.get("target_gwh", "")))  # fmt: skip
     except GigalineError as exc:
         return _error(request, user, exc)

@@ -22,7 +22,13 @@ from gigaline.mes.services.oee import live_oee
 from gigaline.mes.services.trace import genealogy_graph
 from gigaline.mes.spc_plot import spc_figure
 from gigaline.model import Line
-from gigaline.web.charts import figure_dict, genealogy_figure, pareto_figure, timeline_figure
+from gigaline.web.charts import (
+    figure_dict,
+    genealogy_figure,
+    pareto_figure,
+    plan_actual_figure,
+    timeline_figure,
+)
 
 __all__ = [
     "Step",
@@ -30,6 +36,7 @@ __all__ = [
     "floor_view",
     "hold_view",
     "holds_view",
+    "plan_actual_view",
     "planner_view",
     "spc_index",
     "spc_view",
@@ -232,3 +239,11 @@ def planner_view(line: Line, target_gwh: float | None, source: str) -> dict[str,
     p = plan.first
     return {"plan": plan, "p": p, "source": source, "target_gwh": p.gwh_per_year,
             "file_gwh": plan.file_gwh_per_year}  # fmt: skip
+
+
+def plan_actual_view(store: Store, line: Line, target_gwh: float | None) -> dict[str, Any]:
+    """The plan of ``line`` per step against the stored period of the line of that name."""
+    from gigaline.mes.services.plan_actual import plan_vs_actual
+
+    res = plan_vs_actual(store, line, target_gwh=target_gwh)
+    return {"pva": res, "charts": {"plan_actual": plan_actual_figure(res)}}

@@ -37,6 +37,7 @@ __all__ = [
     "ancestors",
     "descendant_names",
     "descendants",
+    "first_state_time",
     "history",
     "kind_of",
     "latest_time",
@@ -216,6 +217,15 @@ def _newest(conn: Connection, table: Any) -> datetime | None:
     )
     each = select(per_station.label("ts")).select_from(t.stations).subquery()
     found: datetime | None = conn.execute(select(func.max(each.c.ts))).scalar()
+    return found
+
+
+def first_state_time(conn: Connection) -> datetime | None:
+    """The oldest ``ts`` of the machine states (aware UTC)."""
+    x = conn.execute(select(func.min(t.machine_states.c.ts))).scalar()
+    if x is None:
+        return None
+    found: datetime = x.replace(tzinfo=UTC) if x.tzinfo is None else x
     return found
 
 

@@ -609,6 +609,10 @@ class SqlStore:
         with self.engine.connect() as conn:
             return queries.latest_time(conn)
 
+    def first_state_time(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return queries.first_state_time(conn)
+
     # -- AccessBook ----------------------------------------------------------------------
 
     def _audited(self) -> None:
