@@ -180,6 +180,8 @@ def test_an_installed_wheel_ships_the_examples_and_runs_outside_the_repository(
     assert api["status"] == 200 and str(env_dir) in api["file"]
     assert api["plan"]["gwh_per_year"] == pytest.approx(20)
     # gigaline demo on its default line, short (the numbers are tested in tests/cli/test_demo.py)
-    out = run("demo", "--no-serve", "--days", "1", "--warmup-days", "0", "--mes-days", "0.1", "--out", "d")
+    out = run(
+        "demo", "--no-serve", "--days", "1", "--warmup-days", "0", "--mes-days", "0.1", "--out", "d"
+    )
     assert "ABF-style LFP prismatic 20 GWh reference line" in out
     assert (work / "d" / "plant.db").is_file()
