@@ -158,5 +158,9 @@ def test_sqlite_and_postgres_store_the_same(
     b = ingest(pg, stream, batch_size=batch_size)
     assert a.refused == 0 and b.refused == 0, (a.rejections, b.rejections)  # the contract decides
     assert a.model_dump() == b.model_dump()
-    assert a.accepted + a.duplicate + a.rejected + a.pending == len(stream)
+    # Every event of the stream is accepted, a duplicate, rejected, still waiting, or stored
+    # once its reference came (``resolved``, which may also count events an earlier example left
+    # waiting in these module-wide stores: so a bound, not an equality).
+    counted = a.accepted + a.duplicate + a.rejected + a.pending
+    assert len(stream) - a.resolved <= counted <= len(stream), a
     assert _contents(lite) == _contents(pg)
