@@ -197,6 +197,10 @@ def test_a_sqlite_file_of_something_else_has_no_mes_schema(
 
 #: (command line, what the message must say). None of these may start any work.
 BAD_VALUES: dict[str, tuple[list[str], str]] = {
+    "examples copy nope": (
+        ["examples", "copy", "nope"],
+        "error: example 'nope': one of the shipped examples:",
+    ),
     "run --speed -3": (
         ["run", TWO, "--speed", "-3", "--broker", "embedded"],
         "--speed -3: must be >= 0.001 times real time and <= 1,000,000 times real time",
@@ -406,6 +410,7 @@ def test_every_command_is_in_a_table() -> None:
         subs = getattr(cmd, "commands", None)
         names |= {f"{name} {s}" for s in subs} if subs else {name}
     covered = set(MES_COMMANDS) | {case.split()[0] for case in BAD_VALUES}
+    covered |= {" ".join(case.split()[:2]) for case in BAD_VALUES}  # sub-commands
     no_values = {"validate"}  # one path argument: the line-file tests (tests/model) judge it
     assert names - covered - no_values == set()
 

@@ -30,8 +30,11 @@ def test_bad_file_exit_2_one_line_per_problem(
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "2 problems" in err
-    assert f"{bad}:11: steps[0].cycle_time.mean" in err
-    assert f"{bad}:18: steps[1].yield: must be > 0 and <= 1 (got 1.5)" in err
+    lines = bad.read_text().splitlines()
+    at_mean = 1 + next(i for i, x in enumerate(lines) if "1 parsec" in x)
+    at_yield = 1 + next(i for i, x in enumerate(lines) if "yield: 1.5" in x)
+    assert f"{bad}:{at_mean}: steps[0].cycle_time.mean" in err
+    assert f"{bad}:{at_yield}: steps[1].yield: must be > 0 and <= 1 (got 1.5)" in err
     assert "Traceback" not in err
 
 
