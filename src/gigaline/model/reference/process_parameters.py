@@ -73,27 +73,26 @@ def _label(source: str | None, assumption: str | None) -> str:
     return " ".join(source.split())
 
 
-class Labelled(_Strict):
+class _Sourced(_Strict):
+    """A value's label: its source or the assumption behind it (one of the two, checked)."""
+
+    source: str | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _labelled(self) -> Self:
+        _label(self.source, self.assumption)
+        return self
+
+
+class Labelled(_Sourced):
     """A number with its source or assumption."""
 
     value: float
-    source: str | None = None
-    assumption: str | None = None
-
-    @model_validator(mode="after")
-    def _labelled(self) -> Self:
-        _label(self.source, self.assumption)
-        return self
 
 
-class LabelledByElectrode(ByElectrode):
-    source: str | None = None
-    assumption: str | None = None
-
-    @model_validator(mode="after")
-    def _labelled(self) -> Self:
-        _label(self.source, self.assumption)
-        return self
+class LabelledByElectrode(ByElectrode, _Sourced):
+    """One value per electrode, with its source or assumption."""
 
 
 class Fallbacks(_Strict):
