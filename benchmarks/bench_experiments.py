@@ -4,8 +4,10 @@
                                            [--workers N]
 
 Runs ``--replications`` replications of ``--days`` of the line (default: 200 weeks of the
-20 GWh reference line) three ways, each after the kernel is loaded: in this process, one after
-another (the baseline); on a ``distributed.LocalCluster`` of N worker processes with one
+20 GWh reference line) three ways, each after the kernel is loaded: in a process of its own,
+one after another (the baseline: a spawned process that holds neither the Dask client nor
+the pool, whose threads and heap slowed it when it ran in this one); on a
+``distributed.LocalCluster`` of N worker processes with one
 thread each (N = the machine's cores by default), through ``gigaline.sim.simulate(...,
 executor=...)``; and, for comparison, on a local ``ProcessPoolExecutor`` of N processes. The
 three alternate in ``--rounds`` rounds, so that on a machine shared with other work each sees
@@ -34,6 +36,8 @@ import argparse
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from gigaline.model import load_line
@@ -47,6 +51,14 @@ def _timed(fn: Callable[[], SimResult]) -> tuple[float, float, SimResult]:
     t, c = time.perf_counter(), time.process_time()
     res = fn()
     return time.perf_counter() - t, time.process_time() - c, res
+
+
+def _baseline(path: str, days: float, replications: int, seed: int) -> tuple[float, float, list]:
+    """The replications one after another in this (the baseline's own) process: wall and
+    CPU seconds and the events of each replication."""
+    line = load_line(path)
+    wall, cpu, res = _timed(lambda: simulate(line, days, 0.0, replications, seed, workers=1))
+    return wall, cpu, [x.events for x in res.records]
 
 
 def _probe_compute() -> float:
@@ -74,8 +86,6 @@ def _probe_memory() -> float:
 def _scaling(task: Callable[[], float], workers: int) -> float:
     """Per-core efficiency of ``task``: its time alone over its mean time on ``workers``
     processes started at once (1.0 = the cores do not slow each other)."""
-    from concurrent.futures import ProcessPoolExecutor
-
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(abs, range(workers)))  # start the processes first
         alone = min(pool.submit(task).result() for _ in range(2))
@@ -105,16 +115,19 @@ def main() -> None:
             f"compute-bound {_scaling(_probe_compute, args.workers):.1%}, "
             f"memory-bound {_scaling(_probe_memory, args.workers):.1%}"
         )
-    warm_kernel()
+    # The baseline's process is spawned (not forked from this one, which holds the client's
+    # threads) and loads the kernel before the first round, as the workers do.
+    one = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=warm_kernel)
+    one.submit(abs, 0).result()
     t0 = time.perf_counter()
-    with dask_executor(workers=w) as ex, local_executor(w) as pool:
+    with one, dask_executor(workers=w) as ex, local_executor(w) as pool:
         print(f"LocalCluster and pool start: {time.perf_counter() - t0:.1f} s (paid once)")
         list(pool.map(abs, range(w)))  # start the pool's processes (each loads the kernel)
         serial = cluster = local = cpu = busy_c = busy_l = 0.0
         same = True
         for r in range(k):  # interleaved, so that all three see the same load on a shared box
             seed = 1 + r
-            ts, cs, base = _timed(lambda s=seed: simulate(line, args.days, 0.0, per, s, workers=1))
+            ts, cs, ev = one.submit(_baseline, args.line, args.days, per, seed).result()
             tc, _, res = _timed(lambda s=seed: simulate(line, args.days, 0.0, per, s, executor=ex))
             tl, _, loc = _timed(
                 lambda s=seed: simulate(line, args.days, 0.0, per, s, executor=pool)
@@ -122,7 +135,6 @@ def main() -> None:
             serial, cluster, local, cpu = serial + ts, cluster + tc, local + tl, cpu + cs
             busy_c += sum(x.wall_s for x in res.records)  # time the workers spent in tasks
             busy_l += sum(x.wall_s for x in loc.records)
-            ev = [x.events for x in base.records]
             same = same and ev == [x.events for x in res.records] == [x.events for x in loc.records]
             print(
                 f"  round {r + 1}: one process {ts:6.1f} s (cpu {cs / ts:.0%} of wall), "
