@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from _mes_common import drop_pg_schema, pg_schema, postgres_reachable
+from _proc import stop_process
 
 BROKER_CONF = """\
 user {user}
@@ -73,8 +74,7 @@ def mosquitto() -> Iterator[tuple[int, Path]]:
             raise RuntimeError("mosquitto did not start")
         yield port, tmp
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

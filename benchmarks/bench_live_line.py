@@ -42,6 +42,7 @@ import orjson
 
 from _live_common import bare_subscriber, databases, load, mosquitto, quantiles, stop_client
 from _mes_common import REFERENCE_LINE
+from _proc import stop_process
 
 START = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)  # a Monday morning shift: the line at work
 GIGALINE = [sys.executable, "-m", "gigaline.cli"]
@@ -175,11 +176,7 @@ def run_one(port: int, url: str, tmp: Path, speed: float, days: float) -> dict[s
             cpu1 = os.times()
             committed = _mes_events(store)
     finally:
-        mes.send_signal(signal.SIGTERM)
-        try:
-            mes.wait(60)
-        except subprocess.TimeoutExpired:
-            mes.kill()
+        stop_process(mes, signal.SIGTERM, 60)
         mes_log.close()
         stop_client(observer.client)
     twin_s = days * 86_400

@@ -58,6 +58,8 @@ from urllib.parse import quote
 import httpx
 import psycopg
 
+from _proc import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 LINE = ROOT / "examples" / "abf-lfp-20gwh.yaml"
 OUT = ROOT / "out" / "bench"
@@ -262,11 +264,7 @@ def server(url: str) -> Any:
     try:
         yield base, proc.pid
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, signal.SIGINT, 10)
 
 
 def proc_cpu_s(pid: int) -> float:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from gigaline.cli._app import console, console_err
-from gigaline.cli.live_line import _signals_set, _virtual_line
+from gigaline.cli.live_line import _signals_set, _virtual_line, played
 
 if TYPE_CHECKING:
     import socket
@@ -138,17 +138,11 @@ def _now() -> Any:
 def _play(vl: Any, stop: threading.Event) -> None:
     """The virtual line until its days are played or ``stop``; a failure is said, not hidden."""
     try:
-        vl.run()
+        played(vl)  # closes the twin's event stream in this thread
     except Exception as exc:
         if not stop.is_set():
             console_err.print(f"[red]the virtual line stopped:[/] {exc}", highlight=False)
         return
-    finally:
-        # the twin's event stream ends in the thread that ran it: closed later from another
-        # thread, its numpy error state would be restored in the wrong context
-        close = getattr(vl._events, "close", None)
-        if close is not None:
-            close()
     if not stop.is_set():
         console_err.print("the virtual line has played its days; the dashboard stays up",
                           highlight=False)  # fmt: skip

@@ -111,6 +111,22 @@ def _virtual_line(
     )  # fmt: skip
 
 
+def played(vl: Any) -> Any:
+    """``vl.run()`` (the ground truth), then the line's event stream closed in this thread.
+
+    The stream is a generator that yields inside ``numpy.errstate`` (a context variable): left
+    open, it is closed at shutdown from another thread, where restoring numpy's error state
+    fails and Python prints "Exception ignored in: <generator ...>". So whichever thread plays
+    the line closes the stream itself, however the run ended (days played, stop, failure).
+    """
+    try:
+        return vl.run()
+    finally:
+        close = getattr(vl._events, "close", None)
+        if close is not None:
+            close()
+
+
 @app.command("virtual-line")
 def virtual_line(
     line_file: Annotated[Path, typer.Argument(help="Line file (YAML).", metavar="LINE.yaml")],
@@ -172,7 +188,7 @@ def virtual_line(
             highlight=False,
         )
         with _signals_set(vl.stop):
-            truth = vl.run()
+            truth = played(vl)
     _report_truth(truth, json_out)
 
 
@@ -272,7 +288,7 @@ def run_live(
 
             def play() -> None:
                 try:
-                    result["truth"] = vl.run()
+                    result["truth"] = played(vl)
                 finally:
                     done.set()
 

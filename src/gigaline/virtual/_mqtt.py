@@ -35,6 +35,10 @@ def client_for(
     return client, address
 
 
+# drop_connection and disconnect_cleanly stand again in gigaline.mes.connectors._mqtt, on
+# purpose: mes and virtual are siblings that must not import each other, and the only
+# layers below both are pure (no paho, no sockets): these small I/O helpers have no
+# shared home.
 def drop_connection(client: mqtt.Client) -> None:
     """Cut the TCP connection without DISCONNECT, as a network failure does (the broker then
     publishes the client's Will; paho reconnects by itself)."""

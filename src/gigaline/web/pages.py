@@ -559,18 +559,25 @@ def planner(request: Request, target_gwh: str | None = None) -> Response:
         return _error(request, user, exc)
 
 
-@router.post("/planner")
-async def planner_upload(request: Request) -> Response:
+async def _with_uploaded_line(request: Request, page: Callable[..., Response],
+                              no_file: Callable[[], tuple[Line, str]]) -> Response:  # fmt: skip
+    """A form posting a line file (engineer): ``page(request, user, line, source, target)``
+    on the uploaded line, or on what ``no_file`` gives (or raises) where none was sent."""
     _same_origin(request)
     user = _user(request, "engineer")
     try:
         line, source, form = await _uploaded(request)
         if line is None:
-            line, source = _reference()
-        return await run_in_threadpool(_plan, request, user, line, source,
+            line, source = no_file()
+        return await run_in_threadpool(page, request, user, line, source,
                                        str(form.get("target_gwh", "")))  # fmt: skip
     except GigalineError as exc:
         return _error(request, user, exc)
+
+
+@router.post("/planner")
+async def planner_upload(request: Request) -> Response:
+    return await _with_uploaded_line(request, _plan, _reference)
 
 
 # -- plan versus actual -----------------------------------------------------------------------
@@ -605,18 +612,13 @@ def plan_actual(request: Request, target_gwh: str | None = None) -> Response:
         return _error(request, user, exc)
 
 
+def _no_line_file() -> tuple[Line, str]:
+    raise FieldError("line_file", "", "a line file (YAML) of a stored line")
+
+
 @router.post("/plan-vs-actual")
 async def plan_actual_upload(request: Request) -> Response:
-    _same_origin(request)
-    user = _user(request, "engineer")
-    try:
-        line, source, form = await _uploaded(request)
-        if line is None:
-            raise FieldError("line_file", "", "a line file (YAML) of a stored line")
-        return await run_in_threadpool(_plan_actual, request, user, line, source,
-                                       str(form.get("target_gwh", "")))  # fmt: skip
-    except GigalineError as exc:
-        return _error(request, user, exc)
+    return await _with_uploaded_line(request, _plan_actual, _no_line_file)
 
 
 def runs(request: Request) -> Runs:

@@ -7,19 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from gigaline.mes.services import init_line
-from gigaline.mes.sql import SqlStore, open_store
+from gigaline.mes.sql import SqlStore
 from gigaline.model import Line
+
+from ._live import line_store
 
 
 @pytest.fixture
 def sqlite_store(tmp_path: Path, mini_line: Line) -> Iterator[SqlStore]:
-    s = open_store(f"sqlite:///{tmp_path / 'mes.db'}")
-    init_line(s, mini_line)
-    try:
+    with line_store(f"sqlite:///{tmp_path / 'mes.db'}", mini_line) as s:
         yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture
@@ -28,10 +25,8 @@ def pg_store(postgres_url: str, mini_line: Line) -> Iterator[SqlStore]:
     from tests.mes.conftest import _pg_schema_url
 
     url, drop = _pg_schema_url(postgres_url)
-    s = open_store(url)
-    init_line(s, mini_line)
     try:
-        yield s
+        with line_store(url, mini_line) as s:
+            yield s
     finally:
-        s.close()
         drop()

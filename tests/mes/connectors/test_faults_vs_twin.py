@@ -50,16 +50,15 @@ from gigaline.events.equipment import BDSEQ
 from gigaline.events.sparkplug import DataType, Metric, Payload, encode
 from gigaline.mes.connectors.connect import MesConnectors
 from gigaline.mes.generate import generate_events
-from gigaline.mes.services import init_line
 from gigaline.mes.services.totals import station_totals
-from gigaline.mes.sql import SqlStore, open_store
+from gigaline.mes.sql import SqlStore
 from gigaline.mes.synth import process_params
 from gigaline.model import Line, load_line
 from gigaline.model.naming import station_names
 from gigaline.virtual.faults import Faults
 from gigaline.virtual.line import VirtualLine
 
-from ._live import dead_letters
+from ._live import dead_letters, line_store
 
 pytestmark = pytest.mark.slow
 
@@ -130,12 +129,8 @@ class Running:
 
 @pytest.fixture
 def store(tmp_path: Path, line: Line) -> Iterator[SqlStore]:
-    s = open_store(f"sqlite:///{tmp_path / 'plant.db'}")
-    init_line(s, line)
-    try:
+    with line_store(f"sqlite:///{tmp_path / 'plant.db'}", line) as s:
         yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture

@@ -106,6 +106,10 @@ class _Client(mqtt.Client):
         return rc
 
 
+# drop_connection and disconnect_cleanly stand again in gigaline.virtual._mqtt, on
+# purpose: mes and virtual are siblings that must not import each other, and the only
+# layers below both are pure (no paho, no sockets): these small I/O helpers have no
+# shared home.
 def drop_connection(client: mqtt.Client) -> None:
     """Cut the TCP connection without DISCONNECT, as a network failure does (the broker then
     publishes the client's Will; paho reconnects by itself)."""
