@@ -109,14 +109,14 @@ def plan_vs_actual(
         lines = sorted({s.line for s in store.steps()})
         raise FieldError("line", line.name, "a line stored in this database: "
                          + (", ".join(repr(n) for n in lines) or "none is"))  # fmt: skip
-    latest = store.latest_time()
-    first = store.first_state_time()
-    if until is None:
+    if until is None:  # each bound read only when not given (each one index step a station)
+        latest = store.latest_time()
         if latest is None:
             raise FieldError("until", None, "a time: nothing is stored yet")
         until = latest + timedelta(microseconds=1)
     until = _utc(until)
     if since is None:
+        first = store.first_state_time()
         if first is None:
             raise FieldError("since", None, "a time: no state change is stored yet")
         since = first

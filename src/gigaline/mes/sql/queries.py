@@ -206,27 +206,32 @@ def latest_time(conn: Connection) -> datetime | None:
     Read as the newest of each station's newest, one step down each station's (station_id,
     ts) index: a plain ``max(ts)`` scans the whole table (seconds on 16 days of the reference
     line, for every floor page and every live update)."""
-    found = [_newest(conn, t.process_records), _newest(conn, t.machine_states)]
-    times = [x.replace(tzinfo=UTC) if x.tzinfo is None else x for x in found if x is not None]
+    found = [_per_station(conn, t.process_records, func.max),
+             _per_station(conn, t.machine_states, func.max)]  # fmt: skip
+    times = [_aware(x) for x in found if x is not None]
     return max(times) if times else None
 
 
-def _newest(conn: Connection, table: Any) -> datetime | None:
+def _aware(x: datetime) -> datetime:
+    return x.replace(tzinfo=UTC) if x.tzinfo is None else x
+
+
+def _per_station(conn: Connection, table: Any, agg: Any) -> datetime | None:
+    """``agg`` (max or min) of ``table.ts`` as the ``agg`` of each station's own, each one
+    step into the station's end of its (station_id, ts) index."""
     per_station = (
-        select(func.max(table.c.ts)).where(table.c.station_id == t.stations.c.id).scalar_subquery()
+        select(agg(table.c.ts)).where(table.c.station_id == t.stations.c.id).scalar_subquery()
     )
     each = select(per_station.label("ts")).select_from(t.stations).subquery()
-    found: datetime | None = conn.execute(select(func.max(each.c.ts))).scalar()
+    found: datetime | None = conn.execute(select(agg(each.c.ts))).scalar()
     return found
 
 
 def first_state_time(conn: Connection) -> datetime | None:
-    """The oldest ``ts`` of the machine states (aware UTC)."""
-    x = conn.execute(select(func.min(t.machine_states.c.ts))).scalar()
-    if x is None:
-        return None
-    found: datetime = x.replace(tzinfo=UTC) if x.tzinfo is None else x
-    return found
+    """The oldest ``ts`` of the machine states (aware UTC), as the oldest of each station's
+    oldest (the (station_id, ts) index: a plain ``min(ts)`` scans the whole table)."""
+    x = _per_station(conn, t.machine_states, func.min)
+    return None if x is None else _aware(x)
 
 
 def links(conn: Connection, names: Sequence[str], direction: str) -> list[Link]:
