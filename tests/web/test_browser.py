@@ -182,5 +182,17 @@ def test_holds_planner_twin_and_plan_versus_actual(
     assert _points(page, "chart-plan_actual") == 3 * len(cells)
     actual = float(page.inner_text("#actual-cells").replace(",", ""))
     assert actual > 0
+    # the per-step table fits its card (the chart's width) and the page no wider than the window
+    widths = page.evaluate("""() => {
+      const r = (s) => document.querySelector(s).getBoundingClientRect().right;
+      const wide = [...document.querySelectorAll('main *')]
+        .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+        .map((e) => e.tagName + '.' + e.className + '#' + e.id).slice(0, 5);
+      return {table: r('#pva-steps'), card: r('#chart-plan_actual'), wide: wide,
+              page: document.documentElement.scrollWidth,
+              window: document.documentElement.clientWidth};
+    }""")
+    assert widths["table"] <= widths["card"] + 0.5, widths
+    assert widths["page"] <= widths["window"], widths
     page.screenshot(path=str(shots / "plan-vs-actual.png"), full_page=True)
     page.context.close()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
@@ -131,6 +131,13 @@ def _user(request: Request, role: str) -> Principal:
     return user
 
 
+async def _user_async(request: Request, role: str) -> Principal:
+    """:func:`_user` from an ``async`` route: the token's lookup (a database read) runs in a
+    worker thread, never on the event loop that serves the live streams."""
+    user: Principal = await run_in_threadpool(_user, request, role)
+    return user
+
+
 def refused(request: Request, exc: _RefusedError) -> Response:
     """401: to the login page (back here afterwards); 403: a page naming the role needed."""
     if exc.status == 401:
@@ -181,6 +188,17 @@ def _int(name: str, raw: str | None, low: int, high: int) -> int | None:
 def _float(name: str, raw: str | None, low: float, high: float) -> float | None:
     value: float | None = _number(name, raw, float, low, high)
     return value
+
+
+def _time(name: str, raw: str | None) -> datetime | None:
+    """A time of a form field (ISO 8601; UTC unless it says otherwise); None when empty."""
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        when = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise FieldError(name, raw, "a time such as 2026-01-05T08:00:00Z") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def _hours(raw: str | None) -> float:
@@ -340,7 +358,7 @@ def _join(store: Any, hours: float, every: float, where: dict[str, str]) -> _Fee
 
 async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
                 **where: str) -> Response:  # fmt: skip
-    _user(request, "viewer")
+    await _user_async(request, "viewer")
     hours = _hours(hours_raw)
     every = _float("every", every_raw, 1.0, 60.0) or LIVE_EVERY_S
     store = get_store(request)
@@ -413,12 +431,7 @@ def spc_chart(request: Request, step: str = "", param: str = "", chart: str = "i
         "subgroup": subgroup or "5", "since": since or "",
     }  # fmt: skip
     try:
-        when = None
-        if since:
-            try:
-                when = datetime.fromisoformat(since.replace("Z", "+00:00"))
-            except ValueError:
-                raise FieldError("since", since, "a time such as 2026-01-05T08:00:00Z") from None
+        when = _time("since", since)
         ctx = views.spc_view(
             get_store(request), step, param, chart=chart, rules=rules,
             baseline=_int("baseline", baseline, 2, 1_000_000),
@@ -478,7 +491,7 @@ def holds(request: Request, target: str = "") -> Response:
 @router.post("/holds")
 async def hold_place(request: Request) -> Response:
     _same_origin(request)
-    user = _user(request, "operator")
+    user = await _user_async(request, "operator")
     form = await request.form()
     target, reason = str(form.get("target", "")).strip(), str(form.get("reason", ""))
     try:
@@ -504,7 +517,7 @@ def hold(request: Request, hold_id: str) -> Response:
 @router.post("/holds/{hold_id}/release")
 async def hold_release(request: Request, hold_id: str) -> Response:
     _same_origin(request)
-    user = _user(request, "operator")
+    user = await _user_async(request, "operator")
     form = await request.form()
     try:
         number = _int("hold_id", hold_id, 1, 2**31 - 1) or 0
@@ -560,31 +573,41 @@ def planner(request: Request, target_gwh: str | None = None) -> Response:
 
 
 async def _with_uploaded_line(request: Request, page: Callable[..., Response],
-                              no_file: Callable[[], tuple[Line, str]]) -> Response:  # fmt: skip
-    """A form posting a line file (engineer): ``page(request, user, line, source, target)``
-    on the uploaded line, or on what ``no_file`` gives (or raises) where none was sent."""
+                              no_file: Callable[[], tuple[Line, str]],
+                              names: tuple[str, ...]) -> Response:  # fmt: skip
+    """A form posting a line file (engineer): ``page(request, user, line, source, fields)``
+    (``fields``: the form's values of ``names``) on the uploaded line, or on what ``no_file``
+    gives (or raises) where none was sent."""
     _same_origin(request)
-    user = _user(request, "engineer")
+    user = await _user_async(request, "engineer")
     try:
         line, source, form = await _uploaded(request)
         if line is None:
             line, source = no_file()
-        return await run_in_threadpool(page, request, user, line, source,
-                                       str(form.get("target_gwh", "")))  # fmt: skip
+        fields = {k: str(form.get(k, "")) for k in names}
+        return await run_in_threadpool(page, request, user, line, source, fields)
     except GigalineError as exc:
         return _error(request, user, exc)
 
 
+def _plan_form(request: Request, user: Principal, line: Line, source: str,
+               fields: dict[str, str]) -> Response:  # fmt: skip
+    return _plan(request, user, line, source, fields["target_gwh"])
+
+
 @router.post("/planner")
 async def planner_upload(request: Request) -> Response:
-    return await _with_uploaded_line(request, _plan, _reference)
+    return await _with_uploaded_line(request, _plan_form, _reference, ("target_gwh",))
 
 
 # -- plan versus actual -----------------------------------------------------------------------
 
 
 def _plan_actual(request: Request, user: Principal, line: Line | None, source: str,
-                 target_raw: str | None) -> Response:  # fmt: skip
+                 fields: dict[str, str]) -> Response:  # fmt: skip
+    """The page for ``line`` (None: the server's line file named by ``line`` in the query,
+    or its only one) over the period of ``fields`` (since, until: the stored period where
+    empty) for the target of ``fields`` (target_gwh: the file's where empty)."""
     from gigaline.api.routes.plan import line_files
 
     known = line_files(request)
@@ -596,18 +619,25 @@ def _plan_actual(request: Request, user: Principal, line: Line | None, source: s
         source = f"the server's line file of {name!r}"
     ctx: dict[str, Any] = {"lines": sorted(known), "chosen": name, "source": source,
                            "may_upload": session.may(user, "engineer"),
-                           "target_raw": target_raw}  # fmt: skip
+                           "target_raw": fields.get("target_gwh"),
+                           "since_raw": fields.get("since"),
+                           "until_raw": fields.get("until")}  # fmt: skip
     if line is not None:
-        target = _float("target_gwh", target_raw, 0.001, 1000.0)
-        ctx.update(views.plan_actual_view(get_store(request), line, target))
+        target = _float("target_gwh", fields.get("target_gwh"), 0.001, 1000.0)
+        since, until = _time("since", fields.get("since")), _time("until", fields.get("until"))
+        ctx.update(views.plan_actual_view(get_store(request), line, target, since, until))
     return render(request, "plan_actual.html", user=user, **ctx)
 
 
+_PERIOD_FIELDS: Final = ("target_gwh", "since", "until")
+
+
 @router.get("/plan-vs-actual")
-def plan_actual(request: Request, target_gwh: str | None = None) -> Response:
+def plan_actual(request: Request) -> Response:
     user = _user(request, "viewer")
+    fields = {k: request.query_params.get(k, "") for k in _PERIOD_FIELDS}
     try:
-        return _plan_actual(request, user, None, "", target_gwh)
+        return _plan_actual(request, user, None, "", fields)
     except GigalineError as exc:
         return _error(request, user, exc)
 
@@ -618,7 +648,7 @@ def _no_line_file() -> tuple[Line, str]:
 
 @router.post("/plan-vs-actual")
 async def plan_actual_upload(request: Request) -> Response:
-    return await _with_uploaded_line(request, _plan_actual, _no_line_file)
+    return await _with_uploaded_line(request, _plan_actual, _no_line_file, _PERIOD_FIELDS)
 
 
 def runs(request: Request) -> Runs:
@@ -637,7 +667,7 @@ def twin(request: Request) -> Response:
 @router.post("/twin")
 async def twin_run(request: Request) -> Response:
     _same_origin(request)
-    user = _user(request, "engineer")
+    user = await _user_async(request, "engineer")
     try:
         line, source, form = await _uploaded(request)
         if line is None:

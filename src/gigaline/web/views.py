@@ -241,9 +241,16 @@ def planner_view(line: Line, target_gwh: float | None, source: str) -> dict[str,
             "file_gwh": plan.file_gwh_per_year}  # fmt: skip
 
 
-def plan_actual_view(store: Store, line: Line, target_gwh: float | None) -> dict[str, Any]:
-    """The plan of ``line`` per step against the stored period of the line of that name."""
+def plan_actual_view(
+    store: Store,
+    line: Line,
+    target_gwh: float | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    """The plan of ``line`` per step against the line of that name over [since, until)
+    (default: the stored period)."""
     from gigaline.mes.services.plan_actual import plan_vs_actual
 
-    res = plan_vs_actual(store, line, target_gwh=target_gwh)
+    res = plan_vs_actual(store, line, since, until, target_gwh=target_gwh)
     return {"pva": res, "charts": {"plan_actual": plan_actual_figure(res)}}
