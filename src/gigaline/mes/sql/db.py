@@ -3,10 +3,11 @@
 The database is named by a SQLAlchemy URL: ``--db`` on the command line, else the setting
 ``GIGALINE_DB`` (:class:`gigaline.settings.Settings`), else the SQLite file ``gigaline.db`` in
 the working directory. A bare path (``plant.db``) means a SQLite file. SQLite runs in WAL mode
-(readers never block the one writer) with ``synchronous=NORMAL`` (durable at each checkpoint; a
-crash can lose the last committed transactions but never corrupts the file,
-https://www.sqlite.org/wal.html). PostgreSQL is reached through psycopg 3
-(``postgresql+psycopg://...``).
+(readers never block the one writer) with ``synchronous=NORMAL``: a crash of the process loses
+nothing committed; a power loss or an operating-system crash never corrupts the file but can
+roll back what was committed since the log's last sync at a checkpoint
+(https://www.sqlite.org/wal.html; docs/mes.md says what that means for acknowledged messages).
+PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://...``).
 """
 
 from __future__ import annotations
