@@ -89,7 +89,11 @@ def test_sigterm_mid_stream_loses_nothing(mosquitto: Any, tmp_path: Path, mini_l
         for i in range(0, half, 50):
             outbox.put(events[i : i + 50])
             pub.notify()
-        assert mes.terminate() == 0, mes.lines  # mid-stream: the batch in hand is finished
+        # mid-stream: once the MES has stored some of the first half (on a loaded machine
+        # the signal could otherwise come before its first commit), not after the rest
+        with open_store(f"sqlite:///{db}", create=False) as store:
+            assert wait_until(lambda: counts(store)["events"] > 0, 60), mes.lines
+        assert mes.terminate() == 0, mes.lines  # the batch in hand is finished
         assert any("stopped:" in x for x in mes.lines), mes.lines
         with open_store(f"sqlite:///{db}", create=False) as store:
             first = counts(store)["events"]
