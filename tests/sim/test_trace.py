@@ -123,17 +123,18 @@ def _close_one_by_one(tally: TraceTally) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "days", "warmup"), [("merge-line.yaml", 0.7, 0.3), ("failure-clock.yaml", 0.3, 0.0)]
+    ("path", "days", "warmup", "early_s"),
+    [("merge-line.yaml", 0.7, 0.3, 0.0), ("failure-clock.yaml", 0.3, 0.0, 900.0)],
 )
 def test_vectorised_close_equals_the_loop_bit_for_bit(
-    path: str, days: float, warmup: float
+    path: str, days: float, warmup: float, early_s: float
 ) -> None:
     """Closing adds every server's and station's standing interval: the vectorised close
     gives the same state times as the loop over servers, to the last bit, also for a window
     that ends before the run does (intervals clipped at both ends)."""
     c = compile_line(load_line(LINES / path))
     run = Trace(c, days, warmup, 4)
-    start, end = warmup * 86400.0 + 600.0, (warmup + days) * 86400.0 - 900.0
+    start, end = warmup * 86400.0 + 600.0, (warmup + days) * 86400.0 - early_s
     a, b = TraceTally(c, start, end), TraceTally(c, start, end)
     for chunk in run:
         a.add(chunk)
@@ -141,7 +142,8 @@ def test_vectorised_close_equals_the_loop_bit_for_bit(
     open_s = a.state_s.copy()
     a.close()
     _close_one_by_one(b)
-    assert not np.array_equal(open_s, a.state_s)  # closing added something
+    if not early_s:  # the window ends with the run: closing adds the standing intervals
+        assert not np.array_equal(open_s, a.state_s)
     assert a.state_s.tobytes() == b.state_s.tobytes()
     assert a.station_s.tobytes() == b.station_s.tobytes()
     np.testing.assert_array_equal(a._vlast, b._vlast)
