@@ -57,8 +57,9 @@ from gigaline.model import Line, load_line
 from gigaline.model.naming import station_names
 from gigaline.virtual.faults import Faults
 from gigaline.virtual.line import VirtualLine
+from tests.mes.conftest import line_store
 
-from ._live import dead_letters, line_store
+from ._live import dead_letters
 
 pytestmark = pytest.mark.slow
 
