@@ -44,7 +44,7 @@ def script(n: int, seed: int = 1) -> list[tuple[str, int, str, str]]:
     rng = random.Random(seed)
     ts = T0
     last = dict.fromkeys(STATIONS, "idle")
-    out = []
+    out: list[tuple[str, int, str, str]] = []
     while len(out) < n:
         ts += rng.randint(1, 5_000)
         station = rng.choice(STATIONS)
@@ -59,7 +59,7 @@ def expected_states(
     changes: list[tuple[str, int, str, str]],
 ) -> list[tuple[str, int, str, str | None]]:
     """What the store must hold: each station's initial idle at T0, then every change."""
-    rows = [(s, T0, "idle", None) for s in STATIONS]
+    rows: list[tuple[str, int, str, str | None]] = [(s, T0, "idle", None) for s in STATIONS]
     rows += [(s, ts, state, reason or None) for s, ts, state, reason in changes]
     return sorted(rows, key=lambda r: (r[1], r[0]))
 
