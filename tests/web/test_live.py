@@ -279,4 +279,5 @@ def test_an_expired_session_ends_its_stream(plant: Plant) -> None:
         took, stream = asyncio.run(run())
         assert ttl_s - 0.5 < time.monotonic() - t0  # live until its session expired
         assert took < ttl_s + 5.0 + 2.0, took
+        assert stream.events[-1][1] == "logout"
         assert httpx.get(base + PATH, headers={"Cookie": cookie}).status_code == 401
