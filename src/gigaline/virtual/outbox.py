@@ -10,9 +10,6 @@ event the MES already has; the event id makes the repeat change nothing.
 
 Order matters to the MES (a unit must be stored before a unit that consumes it), so rows go
 out in the order they were put, on one connection, and are sent again in that order.
-Consecutive rows of the same topic go out as one message of NDJSON lines (at most
-:data:`GROUP_MAX` rows; the MES's subscriber reads a message of several lines as those events
-in order), acknowledged and deleted together: fewer messages, the same order.
 """
 
 from __future__ import annotations
@@ -33,12 +30,9 @@ from gigaline.events.equipment import events_topic
 from gigaline.virtual._mqtt import client_for, disconnect_cleanly, drop_connection
 from gigaline.virtual.faults import Faults, PublishFn
 
-__all__ = ["GROUP_MAX", "EventPublisher", "Outbox"]
+__all__ = ["EventPublisher", "Outbox"]
 
 log = logging.getLogger(__name__)
-
-#: Rows of one topic sent as one message at most (NDJSON lines; see the module docstring).
-GROUP_MAX = 100
 
 
 class Outbox:
@@ -157,8 +151,7 @@ class EventPublisher:
         raw: PublishFn = self._raw_publish
         self._publish = faults.wrap(raw) if faults is not None else raw
         self._lock = threading.Lock()
-        self._inflight: dict[int, list[int]] = {}  # mid -> the outbox seqs it carries
-        self._in_rows = 0  # rows in flight (the window counts rows)
+        self._inflight: dict[int, int] = {}  # mid -> outbox seq
         self._acked: list[int] = []
         self._cursor = 0  # last outbox seq handed to the client in this connection
         self._connected = threading.Event()
@@ -207,7 +200,6 @@ class EventPublisher:
             return
         with self._lock:
             self._inflight.clear()
-            self._in_rows = 0
             self._early.clear()
             self._cursor = 0  # send every unacknowledged row again, in order
         self._connected.set()
@@ -218,10 +210,9 @@ class EventPublisher:
 
     def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
         with self._lock:
-            seqs = self._inflight.pop(mid, None)
-            if seqs is not None:
-                self._acked.extend(seqs)
-                self._in_rows -= len(seqs)
+            seq = self._inflight.pop(mid, None)
+            if seq is not None:
+                self._acked.append(seq)
             else:
                 self._early.add(mid)
         self._wake.set()
@@ -248,11 +239,11 @@ class EventPublisher:
             if not self._connected.is_set():
                 continue
             with self._lock:
-                room = self.window - self._in_rows
+                room = self.window - len(self._inflight)
                 cursor = self._cursor
             if room <= 0:
                 continue
-            for seqs, topic, payload in _grouped(self.outbox.after(cursor, room)):
+            for seq, topic, payload in self.outbox.after(cursor, room):
                 if not self._connected.is_set():
                     break
                 # paho calls on_publish holding its own locks: publish without holding ours
@@ -261,12 +252,11 @@ class EventPublisher:
                     for mid in mids:
                         if mid in self._early:  # acknowledged before we noted it
                             self._early.discard(mid)
-                            self._acked.extend(seqs)
+                            self._acked.append(seq)
                         else:
-                            self._inflight[mid] = seqs
-                            self._in_rows += len(seqs)
-                    self._cursor = seqs[-1]
-                self.sent += len(seqs)
+                            self._inflight[mid] = seq
+                    self._cursor = seq
+                self.sent += 1
             self._resend_lost()
 
     def _resend_lost(self) -> None:
@@ -277,30 +267,11 @@ class EventPublisher:
             return
         self._checked = now
         with self._lock:
-            cursor, waiting = self._cursor, self._in_rows + len(self._acked)
+            cursor, waiting = self._cursor, len(self._inflight) + len(self._acked)
         lost = bool(cursor) and self.outbox.count_upto(cursor) > waiting
         if lost and self._suspect:  # two checks in a row, a second apart
             with self._lock:
                 self._inflight.clear()
-                self._in_rows = 0
                 self._cursor = 0
             lost = False
         self._suspect = lost
-
-
-def _grouped(rows: list[tuple[int, str, bytes]]) -> list[tuple[list[int], str, bytes]]:
-    """Consecutive rows of one topic as one message: (their seqs, topic, NDJSON payload)."""
-    out: list[tuple[list[int], str, bytes]] = []
-    seqs: list[int] = []
-    lines: list[bytes] = []
-    topic = ""
-    for seq, t, payload in rows:
-        if seqs and (t != topic or len(seqs) >= GROUP_MAX):
-            out.append((seqs, topic, b"\n".join(lines)))
-            seqs, lines = [], []
-        topic = t
-        seqs.append(seq)
-        lines.append(payload)
-    if seqs:
-        out.append((seqs, topic, b"\n".join(lines)))
-    return out
