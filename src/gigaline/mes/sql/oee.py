@@ -63,16 +63,24 @@ def station_timelines(
     names = list(stations)
     ids = {r[0]: r[1] for r in conn.execute(select(sn.c.id, sn.c.name).where(sn.c.name.in_(names)))}
     ts_col = type_coerce(ms.c.ts, String) if sqlite else ms.c.ts
-    standing: dict[int, tuple[datetime, str, str | None]] = {}
-    for sid in ids:
-        last = conn.execute(
-            select(ts_col, ms.c.state, ms.c.reason)
-            .where(ms.c.station_id == sid, ms.c.ts < a)
-            .order_by(ms.c.ts.desc(), ms.c.id.desc())
-            .limit(1)
-        ).first()
-        if last is not None:
-            standing[sid] = (_parse(conn, [last[0]])[0], last[1], last[2])
+    # the state standing at ``since`` of every station in one round trip: per station the id
+    # of its last change before ``since`` (a correlated subquery, an index range scan each)
+    m = ms.alias("m")
+    last_id = (
+        select(m.c.id)
+        .where(m.c.station_id == sn.c.id, m.c.ts < a)
+        .order_by(m.c.ts.desc(), m.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_ids = select(last_id).where(sn.c.id.in_(list(ids)))
+    before = conn.execute(
+        select(ms.c.station_id, ts_col, ms.c.state, ms.c.reason).where(ms.c.id.in_(last_ids))
+    ).all()
+    standing: dict[int, tuple[datetime, str, str | None]] = {
+        r[0]: (ts, r[2], r[3])
+        for r, ts in zip(before, _parse(conn, [r[1] for r in before]), strict=True)
+    }
     rows = conn.execute(
         select(ms.c.station_id, ts_col, ms.c.state, ms.c.reason)
         .where(ms.c.station_id.in_(list(ids)), ms.c.ts >= a, ms.c.ts < b)
