@@ -214,6 +214,13 @@ def _cut(
 
 def _add(out: _Elements, seg: _Segments, tl: StationTimeline, lo: float, hi: float) -> None:
     """Add one station's elements over [lo, hi) to ``out``: a run counts where it begins."""
+    _add_segments(out, seg, lo, hi)
+    i, j = np.searchsorted(tl.record_s, [lo, hi], side="left")
+    out.pq += int(j - i)
+    out.gq += int(np.count_nonzero(tl.record_ok[i:j]))
+
+
+def _add_segments(out: _Elements, seg: _Segments, lo: float, hi: float) -> None:
     for x, y, kind, begins in zip(seg.start, seg.end, seg.kind, seg.begins, strict=True):
         d = min(y, hi) - max(x, lo)
         if d <= 0:
@@ -228,9 +235,6 @@ def _add(out: _Elements, seg: _Segments, tl: StationTimeline, lo: float, hi: flo
             out.down[kind] += d
             if begins and x >= lo:
                 out.begins[kind] += 1
-    i, j = np.searchsorted(tl.record_s, [lo, hi], side="left")
-    out.pq += int(j - i)
-    out.gq += int(np.count_nonzero(tl.record_ok[i:j]))
 
 
 def _slice(tl: StationTimeline, lo: float, hi: float) -> StationTimeline:
@@ -257,13 +261,20 @@ def hour_elements(
     timeline over [a, b) and the planned stops (from before ``a``) of its line: what the
     hourly summaries hold."""
     seg = _cut(tl, a, b, stops, silence_s)
-    out = []
-    h = a
-    while h < b:
-        el = _Elements()
-        _add(el, seg, tl, h, h + HOUR_S)
-        out.append(el)
-        h += HOUR_S
+    n = round((b - a) / HOUR_S)
+    out = [_Elements() for _ in range(n)]
+    for x, y, kind, begins, entry in zip(seg.start, seg.end, seg.kind, seg.begins, seg.entry,
+                                         strict=True):  # fmt: skip
+        one = _Segments([x], [y], [kind], [entry], [begins])
+        for k in range(int((x - a) // HOUR_S), min(n, math.ceil((y - a) / HOUR_S))):
+            h = a + k * HOUR_S
+            _add_segments(out[k], one, h, h + HOUR_S)
+    edges = np.searchsorted(tl.record_s, a + HOUR_S * np.arange(n + 1), side="left")
+    good = np.concatenate([[0], np.cumsum(tl.record_ok, dtype=np.int64)])
+    for k, el in enumerate(out):
+        i, j = int(edges[k]), int(edges[k + 1])
+        el.pq += j - i
+        el.gq += int(good[j] - good[i])
     return out
 
 
