@@ -419,15 +419,16 @@ def live_oee(
     hs = _hour_sums(store, names, a, b, year, windows, silence_s) if summaries else None
     # the raw pieces of each station: the window less its stored hours, read by envelope
     pieces: dict[str, list[tuple[float, float]]] = {}
-    envelopes: dict[tuple[bool, float], list[tuple[str, float, float]]] = defaultdict(list)
+    # pieces ending together and beginning within the same 2 hours share one read
+    envelopes: dict[tuple[bool, float, int], list[tuple[str, float, float]]] = defaultdict(list)
     for n in names:
         pieces[n] = _gaps(hs.covered.get(n, []) if hs else [], a, b)
         for lo, hi in pieces[n]:
-            envelopes[(lo == a, hi)].append((n, lo, hi))
+            envelopes[(lo == a, hi, math.floor(lo / 7200.0))].append((n, lo, hi))
     stops_of: dict[str, list[tuple[float, float]]] = {}
     kind_of = {n: s for s, ns in top for n in ns}
     raw: dict[str, list[tuple[float, float, _Segments, StationTimeline]]] = defaultdict(list)
-    for (_, hi), wanted in envelopes.items():
+    for (_, hi, _), wanted in envelopes.items():
         lo = min(x for _, x, _ in wanted)
         got = store.station_timelines(
             list(dict.fromkeys(n for n, _, _ in wanted)),
