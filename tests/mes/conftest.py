@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +88,19 @@ def _postgres(store: SqlStore) -> bool:
     return store.engine.dialect.name == "postgresql"
 
 
-@pytest.fixture
-def store(db_url: str, mini_line: Line) -> Iterator[SqlStore]:
-    """A migrated store with the mini line's stations registered."""
-    s = open_store(db_url)
-    init_line(s, mini_line)
+@contextmanager
+def line_store(url: str, line: Line) -> Iterator[SqlStore]:
+    """A migrated store at ``url`` with ``line`` registered (its stations), closed afterwards."""
+    s = open_store(url)
+    init_line(s, line)
     try:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def store(db_url: str, mini_line: Line) -> Iterator[SqlStore]:
+    """A migrated store with the mini line's stations registered."""
+    with line_store(db_url, mini_line) as s:
+        yield s
