@@ -5,9 +5,9 @@ The example (also in docs/live.md), computed by hand from the standard's definit
 = GQ / PQ, PBT = POT - PDOT): the step ``assemble`` of two stations, PRI 60 s, two 8-hour
 shifts from midnight, window 2026-01-05 06:00 to 18:00 UTC (12 h), silence 3600 s.
 
-* assemble-1: running since 05:00; down (jam) 08:00-09:00; setup (changeover) 12:00-12:30;
-  stopped from 16:00 (inside the planned stop). 500 records, one every 61.2 s of its running
-  time, 10 NG.
+* assemble-1: running since 05:00 (a cell at 05:59:24, before the window: no silence at
+  06:00); down (jam) 08:00-09:00; setup (changeover) 12:00-12:30; stopped from 16:00
+  (inside the planned stop). 500 records, one every 61.2 s of its running time, 10 NG.
   POT 43,200; PDOT 7,200 (16:00-18:00); PBT 36,000; APT 36,000 - 3,600 - 1,800 = 30,600.
   A = 0.85, E = 60 x 500 / 30,600 = 0.980392, Q = 0.98, OEE = 490 x 60 / 36,000 = 0.816667.
 * assemble-2: no state before 10:00 (unqualified 06:00-10:00, 14,400 s); running from 10:00,
@@ -63,6 +63,7 @@ def example_events() -> list[dict[str, Any]]:
         ev.append(e)
 
     state("assemble-1", 5, "running")
+    record("assemble-1", 500, 5.99, ok=True)  # before the window: not silent at 06:00
     state("assemble-1", 8, "down", "jam")
     state("assemble-1", 9, "running")
     state("assemble-1", 12, "setup", "changeover")
@@ -126,7 +127,7 @@ def test_the_worked_example(example_store: Any) -> None:
     assert step.oee == pytest.approx(590 * 60 / 72000)
     pareto = [(c.state, c.reason, c.seconds, c.occurrences) for c in rep.pareto]
     assert pareto == [
-        ("unqualified", None, 14400, 1),
+        ("unqualified", None, 14400, 0),  # standing at the window's start: began before it
         ("unqualified", "silent while running", 10800, 1),
         ("blocked", "downstream full", 3600, 1),
         ("down", "jam", 3600, 1),

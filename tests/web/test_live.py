@@ -249,7 +249,7 @@ def test_a_revoked_token_ends_its_stream(served: tuple[str, Any], plant: Plant) 
             doomed, kept = Stream(client, cookie), Stream(client, other)
             await _until(lambda: doomed.tiles() and kept.tiles(), 20, "the first updates")
             revoke_token(plant.store, made.id, by="test")
-            took = await _until(lambda: _logged_out(doomed), 15, "the revoked stream ends")
+            took = await _until(lambda: _logged_out(doomed), 30, "the revoked stream ends")
             await asyncio.sleep(0.5)
             await kept.close()
             return took, doomed, kept
@@ -257,8 +257,9 @@ def test_a_revoked_token_ends_its_stream(served: tuple[str, Any], plant: Plant) 
     took, doomed, kept = asyncio.run(run())
     assert doomed.events[-1][1] == "logout"
     assert not any(e == "logout" for _, e, _ in kept.events)  # another token's stream goes on
-    # nothing new stored: the stream wakes every TOKEN_CHECK_S (5 s) to check its token
-    assert took < 5.0 + CHECK_S + 2.0, took
+    # nothing new stored: the stream wakes every TOKEN_CHECK_S (5 s) to check its token (the
+    # margin is for a loaded CI machine: it failed once at 2 s beside five other test runs)
+    assert took < 5.0 + CHECK_S + 8.0, took
     assert httpx.get(base + PATH, headers={"Cookie": cookie}).status_code == 401
 
 

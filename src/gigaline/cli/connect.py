@@ -11,12 +11,30 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
 from gigaline.cli._app import app, console_err
 from gigaline.cli.mes import DbOpt
+
+#: How often the hourly OEE summaries are brought up to date, and the most station-hours
+#: one pass stores (the 789 stations of the reference line make 789 an hour).
+SUMMARY_PERIOD_S = 60.0
+SUMMARY_HOURS_PER_PASS = 4000
+
+
+def _summarise_every(store: object, stop: threading.Event) -> None:
+    """Bring the hourly OEE summaries up to date every :data:`SUMMARY_PERIOD_S` until
+    ``stop``: a bounded pass each time; a failure is said and retried next time."""
+    from gigaline.mes.services.oee import SummaryStore, summarise
+
+    while not stop.wait(SUMMARY_PERIOD_S):
+        try:
+            summarise(cast(SummaryStore, store), max_hours=SUMMARY_HOURS_PER_PASS)
+        except Exception as exc:
+            console_err.print(f"OEE summaries: {exc} (retried in {SUMMARY_PERIOD_S:g} s)",
+                              highlight=False, markup=False)  # fmt: skip
 
 
 @app.command()
@@ -60,9 +78,13 @@ def connect(
                 console_err.print(f"connected to {broker}; host {host_id} online", highlight=False)
             else:
                 console_err.print(f"waiting for {broker} (retrying)", highlight=False)
+            summariser = threading.Thread(target=_summarise_every, args=(store, stop),
+                                          name="gigaline-oee-summaries", daemon=True)  # fmt: skip
+            summariser.start()
             while not stop.wait(0.5):
                 pass
             console_err.print("stopping: finishing the batch in hand", highlight=False)
+            summariser.join(timeout=30)
             mes.stop()
             c = mes.counts()
             console_err.print(

@@ -33,6 +33,7 @@ from gigaline.mes.ports import (
     Link,
     MeasureSeries,
     NewHold,
+    OeeHourSums,
     OeeLayout,
     OeeStep,
     PlacedHold,
@@ -488,19 +489,29 @@ class MemoryStore:
                 elif ts < b:
                     inside[sid].append((ts, row[3], row[4]))
             recs: dict[int, list[tuple[float, bool]]] = defaultdict(list)
+            last: dict[int, float] = {sid: st[0].timestamp() for sid, st in standing.items()}
             for r in self._records:
                 ts = _utc(r[5])
                 if r[3] in ids and a <= ts < b:
                     recs[r[3]].append((ts.timestamp(), r[6] == "OK"))
+                elif r[3] in ids and ts < a:
+                    last[r[3]] = max(last.get(r[3], -np.inf), ts.timestamp())
         out = {}
         for sid, name in ids.items():
             rows = sorted(recs.get(sid, ()))
             out[name] = StationTimeline(
                 name, standing.get(sid), inside.get(sid, []),
                 np.array([t for t, _ in rows], dtype=np.float64),
-                np.array([ok for _, ok in rows], dtype=np.bool_),
+                np.array([ok for _, ok in rows], dtype=np.bool_), last.get(sid),
             )  # fmt: skip
         return out
+
+    def oee_hour_sums(
+        self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
+        buckets: Sequence[tuple[float, float]],
+    ) -> OeeHourSums:  # fmt: skip
+        """None stored: a memory store keeps no hourly summaries (it is read raw)."""
+        return OeeHourSums({}, {}, {})
 
     # -- Tallies -------------------------------------------------------------------------
 

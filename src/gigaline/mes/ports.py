@@ -65,9 +65,13 @@ __all__ = [
     "MeasureReader",
     "MeasureSeries",
     "NewHold",
+    "OeeHour",
+    "OeeHourSums",
     "OeeLayout",
     "OeeReader",
+    "OeeStationStatus",
     "OeeStep",
+    "OeeSummaryBook",
     "PlacedHold",
     "RowsRefusedError",
     "StationRef",
@@ -375,6 +379,51 @@ class StationTimeline:
     states: list[tuple[datetime, str, str | None]]
     record_s: NDArray[np.float64] = field(repr=False)
     record_ok: NDArray[np.bool_] = field(repr=False)
+    #: UNIX seconds of the station's last message (state change or process record) before the
+    #: window's start (None: none, or not read): where a silence standing at the start began.
+    last_message_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OeeHour:
+    """The additive elements of live OEE of one station over one whole hour [hour_s,
+    hour_s + 3600) computed with one silence threshold (:mod:`gigaline.mes.services.oee`):
+    planned downtime, production time, unqualified downtime, produced and good quantities,
+    and per (state, reason) the downtime seconds and the runs that began in the hour."""
+
+    station: str
+    hour_s: int
+    silence_s: float
+    pdot_s: float
+    apt_s: float
+    unqualified_s: float
+    pq: int
+    gq: int
+    down: dict[tuple[str, str | None], tuple[float, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class OeeHourSums:
+    """Stored hourly summaries read for a window (:meth:`OeeReader.oee_hour_sums`).
+
+    ``covered``: per station, the stored whole hours as sorted disjoint [start, end) runs (UNIX
+    seconds); ``sums``: per (station, bucket index) the sums (pdot_s, apt_s, unqualified_s, pq,
+    gq) of its stored hours that lie wholly inside that bucket; ``down``: per (state, reason)
+    the seconds and begun runs summed over every stored hour of the stations asked."""
+
+    covered: dict[str, list[tuple[float, float]]]
+    sums: dict[tuple[str, int], tuple[float, float, float, int, int]]
+    down: dict[tuple[str, str | None], tuple[float, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class OeeStationStatus:
+    """What the summariser needs of a station: its write counter (bumped by every write of
+    its states or records), its first and last message times (UNIX seconds, None: none)."""
+
+    version: int
+    first_s: float | None
+    last_s: float | None
 
 
 # -- the doors ------------------------------------------------------------------------------
@@ -623,6 +672,37 @@ class OeeReader(Protocol):
     ) -> dict[str, StationTimeline]:
         """Per station of ``stations``: its :class:`StationTimeline` over [since, until)
         (state changes at ``since`` <= ts < ``until``, records with ``since`` <= ts < ``until``)."""
+        ...
+
+    def oee_hour_sums(
+        self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
+        buckets: Sequence[tuple[float, float]],
+    ) -> OeeHourSums:  # fmt: skip
+        """The stored hourly summaries (:class:`OeeHour`) of ``stations`` for ``silence_s``
+        with ``since_s`` <= hour < ``until_s``, summed per station and bucket (an hour counts
+        in a bucket [lo, hi) if it lies wholly inside it), read in one snapshot. A store that
+        keeps none answers with nothing covered."""
+        ...
+
+
+class OeeSummaryBook(Protocol):
+    """Where the hourly OEE summaries are kept (an optimisation of :class:`OeeReader`: a
+    window reads stored whole hours and computes the rest from the raw rows)."""
+
+    def oee_status(self, stations: Collection[str]) -> dict[str, OeeStationStatus]:
+        """Per station: its write counter and first and last message times."""
+        ...
+
+    def oee_covered(
+        self, stations: Collection[str], since_s: int, until_s: int, silence_s: float
+    ) -> dict[str, list[tuple[float, float]]]:
+        """Per station, its stored hours in [since_s, until_s) as disjoint runs."""
+        ...
+
+    def put_oee_hours(self, hours: Sequence[OeeHour], versions: Mapping[str, int]) -> int:
+        """Store ``hours`` of the stations whose write counter still equals ``versions`` (the
+        counter read before the rows they were computed from), in one transaction ordered
+        against the writes; hours already stored are kept. The number stored."""
         ...
 
 

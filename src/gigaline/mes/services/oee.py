@@ -16,39 +16,63 @@ bit. Per station, over the window [since, until) (``until`` never later than now
   ``idle``, ``maintenance``, ``stopped``, ``off``) and reason, plus **unqualified downtime**:
   time with no state known (nothing stored before it), and time while ``running`` more than
   ``silence_s`` (:attr:`gigaline.settings.Settings.oee_silence_s`) after the station's last
-  message in the window (a state change or a process record; the window's start counts as one).
+  message (a state change or a process record), wherever it is: before the window too (until
+  2026-12 the window's start counted as a message, which made an instant's silence depend on
+  the window).
 * **PQ**, produced quantity: process records ending in the window; **GQ**: the OK ones.
 * **PRI**, planned run time per item: from the line file (``gigaline mes init``; per cell, so
   undefined at steps whose records are per coil or batch).
 
 A step sums its stations (POT = stations x window), as the twin sums its machines; a line sums
 every station, its performance over the stations with a PRI (PRI weighted by PQ). The downtime
-Pareto ranks (state, reason) of the selection by time, with how often each began.
+Pareto ranks (state, reason) of the selection by time, with how often each began in the window:
+a *run* is a maximal stretch of one kind of time (a (state, reason), production, planned stop)
+from one state interval; it begins where the time just before it is of another kind or another
+state interval. A planned stop or a silence ends a run (a downtime that a planned stop
+interrupts begins again after it; each silence while running is a run of its own), and a run
+standing at the window's start is not counted (until 2026-12 the count was of the distinct state
+intervals overlapping the window, which does not add up over adjacent windows).
+
+Both definitions make every element additive over adjacent windows, so that the SQL store keeps
+hourly summaries (:func:`summarise`) and a window is its stored whole hours plus its edges and
+missing hours computed raw, with the same result (docs/live.md, "Cost, and the hourly
+summaries").
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
 from gigaline.errors import FieldError, NotFoundError
 from gigaline.kpi import effectiveness, oee_factors
-from gigaline.mes.ports import OeeReader, OeeStep, StationTimeline
+from gigaline.mes.ports import (
+    OeeHour,
+    OeeHourSums,
+    OeeReader,
+    OeeStep,
+    OeeSummaryBook,
+    StationTimeline,
+)
 from gigaline.mes.services.models import DowntimeCause, OeeReport, OeeRow, rfc3339
 
-__all__ = ["DEFAULT_WINDOW", "live_oee"]
+__all__ = ["DEFAULT_WINDOW", "SummaryStore", "live_oee", "summarise"]
 
 #: The window when ``since`` is not given: the last 24 hours before ``until``.
 DEFAULT_WINDOW = timedelta(hours=24)
 UNQUALIFIED = "unqualified"
+HOUR_S = 3600
 _PRODUCTION = "running"
+_SILENT = "silent while running"
+_SUMMARY_STATIONS = 200  # stations per batch of the summariser
 
 Key = tuple[str, str | None]  # (state, reason)
 Group = list[tuple[OeeStep, tuple[str, ...]]]  # steps and the stations of each taken
@@ -61,35 +85,59 @@ class _Segments:
     start: list[float] = field(default_factory=list)
     end: list[float] = field(default_factory=list)
     kind: list[Key | None] = field(default_factory=list)  # None: planned stop
-    entry: list[int] = field(default_factory=list)  # index of the state interval (occurrences)
+    entry: list[int] = field(default_factory=list)  # index of the state interval
+    begins: list[bool] = field(default_factory=list)  # a run of its kind begins at its start
 
 
 @dataclass
 class _Elements:
-    pot_s: float = 0.0
     pdot_s: float = 0.0
     apt_s: float = 0.0
     unqualified_s: float = 0.0
     pq: int = 0
     gq: int = 0
     down: dict[Key, float] = field(default_factory=lambda: defaultdict(float))
-    entries: dict[Key, set[tuple[str, int]]] = field(default_factory=lambda: defaultdict(set))
+    begins: dict[Key, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, other: _Elements) -> None:
+        self.pdot_s += other.pdot_s
+        self.apt_s += other.apt_s
+        self.unqualified_s += other.unqualified_s
+        self.pq += other.pq
+        self.gq += other.gq
+        for k, v in other.down.items():
+            self.down[k] += v
+        for k, n in other.begins.items():
+            self.begins[k] += n
+
+    def add_sums(self, sums: tuple[float, float, float, int, int]) -> None:
+        self.pdot_s += sums[0]
+        self.apt_s += sums[1]
+        self.unqualified_s += sums[2]
+        self.pq += sums[3]
+        self.gq += sums[4]
 
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _planned_stops(calendar_json: str | None, a: float, b: float) -> list[tuple[float, float]]:
-    """The calendar's planned stops inside [a, b), UNIX seconds."""
+def _planned_stops(
+    calendar_json: str | None, a: float, b: float, year: int | None = None
+) -> list[tuple[float, float]]:
+    """The calendar's planned stops inside [a, b), UNIX seconds, the calendar's day 0 on
+    1 January of ``year`` (default: the year of ``a``)."""
     if calendar_json is None:
         return []
     from gigaline.model import Calendar
     from gigaline.model.calendar import planned_stops
 
     cal = Calendar.model_validate_json(calendar_json)
-    year = datetime.fromtimestamp(a, UTC).year
+    if year is None:
+        year = datetime.fromtimestamp(a, UTC).year
     anchor = datetime(year, 1, 1, tzinfo=UTC).timestamp()
+    if b <= anchor:
+        return []
     flat = planned_stops(cal, b - anchor)
     out = []
     for s, e in flat.reshape(-1, 2):
@@ -102,21 +150,31 @@ def _planned_stops(calendar_json: str | None, a: float, b: float) -> list[tuple[
 def _cut(
     tl: StationTimeline, a: float, b: float, stops: list[tuple[float, float]], silence_s: float
 ) -> _Segments:
-    """Cut [a, b) into planned stops, production and downtime by (state, reason)."""
+    """Cut [a, b) into planned stops, production and downtime by (state, reason).
+
+    ``stops`` may begin before ``a``: a stop that holds just before ``a`` tells that a run
+    standing at ``a`` did not begin before it. Silence is window-independent: it runs from
+    ``silence_s`` after the station's last message, wherever that is (before the window:
+    :attr:`StationTimeline.last_message_s`)."""
     changes: list[tuple[float, str | None, str | None]] = [
         (a, tl.standing[1], tl.standing[2]) if tl.standing else (a, None, None)
     ]
     changes += [(ts.timestamp(), st, reason) for ts, st, reason in tl.states]
     change_t = [c[0] for c in changes]
-    messages = sorted({a, b, *change_t[1:], *tl.record_s.tolist()})
-    silent = [
-        (m + silence_s, n) for m, n in pairwise(messages)
-        if n - m > silence_s
-    ]  # fmt: skip
-    cuts = sorted({a, b, *change_t, *(x for ab in stops for x in ab),
-                   *(x for ab in silent for x in ab)})  # fmt: skip
-    stop_t = [x for ab in stops for x in ab]
+    last = tl.last_message_s
+    if last is None and tl.standing is not None:
+        last = tl.standing[0].timestamp()
+    before = [] if last is None else [last]
+    messages = sorted({*before, b, *change_t[1:], *tl.record_s.tolist()})
+    silent = []
+    for m, n in pairwise(messages):
+        lo = max(m + silence_s, a)
+        if n > lo:
+            silent.append((lo, n))
+    stops_in = [(max(x, a), y) for x, y in stops if y > a and x < b]
+    stop_t = [x for ab in stops_in for x in ab]
     silent_t = [x for ab in silent for x in ab]
+    cuts = sorted({a, b, *change_t, *stop_t, *silent_t})
     seg = _Segments()
     for x, y in pairwise(cuts):
         if y <= x or x < a or y > b:
@@ -128,7 +186,7 @@ def _cut(
         if bisect_right(stop_t, mid) % 2 == 1:
             kind = None
         elif state is None or (state == _PRODUCTION and bisect_right(silent_t, mid) % 2 == 1):
-            kind = (UNQUALIFIED, None if state is None else "silent while running")
+            kind = (UNQUALIFIED, None if state is None else _SILENT)
         else:
             kind = (state, reason)
         if seg.kind and seg.kind[-1] == kind and seg.entry[-1] == i and seg.end[-1] == x:
@@ -138,15 +196,32 @@ def _cut(
         seg.end.append(y)
         seg.kind.append(kind)
         seg.entry.append(i)
+        seg.begins.append(True)
+    if seg.start and seg.start[0] == a and seg.entry[0] == 0:
+        # the piece at the window's start continues what stood just before it, or not
+        prior: Key | None
+        if any(x < a <= y for x, y in stops):
+            prior = None
+        elif tl.standing is None:
+            prior = (UNQUALIFIED, None)
+        elif tl.standing[1] == _PRODUCTION and last is not None and a - last > silence_s:
+            prior = (UNQUALIFIED, _SILENT)
+        else:
+            prior = (tl.standing[1], tl.standing[2])
+        seg.begins[0] = prior != seg.kind[0]
     return seg
 
 
-def _add(
-    out: _Elements, name: str, seg: _Segments, tl: StationTimeline, lo: float, hi: float
-) -> None:
-    """Add one station's elements over [lo, hi) to ``out``."""
-    out.pot_s += hi - lo
-    for x, y, kind, entry in zip(seg.start, seg.end, seg.kind, seg.entry, strict=True):
+def _add(out: _Elements, seg: _Segments, tl: StationTimeline, lo: float, hi: float) -> None:
+    """Add one station's elements over [lo, hi) to ``out``: a run counts where it begins."""
+    _add_segments(out, seg, lo, hi)
+    i, j = np.searchsorted(tl.record_s, [lo, hi], side="left")
+    out.pq += int(j - i)
+    out.gq += int(np.count_nonzero(tl.record_ok[i:j]))
+
+
+def _add_segments(out: _Elements, seg: _Segments, lo: float, hi: float) -> None:
+    for x, y, kind, begins in zip(seg.start, seg.end, seg.kind, seg.begins, strict=True):
         d = min(y, hi) - max(x, lo)
         if d <= 0:
             continue
@@ -158,10 +233,49 @@ def _add(
             if kind[0] == UNQUALIFIED:
                 out.unqualified_s += d
             out.down[kind] += d
-            out.entries[kind].add((name, entry))
-    i, j = np.searchsorted(tl.record_s, [lo, hi], side="left")
-    out.pq += int(j - i)
-    out.gq += int(np.count_nonzero(tl.record_ok[i:j]))
+            if begins and x >= lo:
+                out.begins[kind] += 1
+
+
+def _slice(tl: StationTimeline, lo: float, hi: float) -> StationTimeline:
+    """The part [lo, hi) of a timeline read over a window that holds it."""
+    times = [ts.timestamp() for ts, _, _ in tl.states]
+    i, j = bisect_left(times, lo), bisect_left(times, hi)
+    r0, r1 = (int(k) for k in np.searchsorted(tl.record_s, [lo, hi], side="left"))
+    standing = tl.states[i - 1] if i else tl.standing
+    last = [tl.last_message_s] if tl.last_message_s is not None else []
+    if standing is not None:
+        last.append(standing[0].timestamp())
+    if r0:
+        last.append(float(tl.record_s[r0 - 1]))
+    return StationTimeline(
+        tl.station, standing, tl.states[i:j], tl.record_s[r0:r1], tl.record_ok[r0:r1],
+        max(last) if last else None,
+    )  # fmt: skip
+
+
+def hour_elements(
+    tl: StationTimeline, a: float, b: float, stops: list[tuple[float, float]], silence_s: float
+) -> list[_Elements]:
+    """The elements of each whole hour of [a, b) (both on the hour) of one station, from its
+    timeline over [a, b) and the planned stops (from before ``a``) of its line: what the
+    hourly summaries hold."""
+    seg = _cut(tl, a, b, stops, silence_s)
+    n = round((b - a) / HOUR_S)
+    out = [_Elements() for _ in range(n)]
+    for x, y, kind, begins, entry in zip(seg.start, seg.end, seg.kind, seg.begins, seg.entry,
+                                         strict=True):  # fmt: skip
+        one = _Segments([x], [y], [kind], [entry], [begins])
+        for k in range(int((x - a) // HOUR_S), min(n, math.ceil((y - a) / HOUR_S))):
+            h = a + k * HOUR_S
+            _add_segments(out[k], one, h, h + HOUR_S)
+    edges = np.searchsorted(tl.record_s, a + HOUR_S * np.arange(n + 1), side="left")
+    good = np.concatenate([[0], np.cumsum(tl.record_ok, dtype=np.int64)])
+    for k, el in enumerate(out):
+        i, j = int(edges[k]), int(edges[k + 1])
+        el.pq += j - i
+        el.gq += int(good[j] - good[i])
+    return out
 
 
 def _num(x: float) -> float | None:
@@ -239,10 +353,12 @@ def live_oee(
     *,
     silence_s: float | None = None,
     now: datetime | None = None,
+    summaries: bool = True,
 ) -> OeeReport:
     """OEE, its factors and the downtime Pareto of a station, a step or a line (default: the
     store's line) over [since, until) (default: the 24 h before now), per shift with
-    ``by="shift"``. Reads only."""
+    ``by="shift"``. Reads only: stored hourly summaries where they exist (``summaries``),
+    the raw states and records elsewhere, with the same result."""
     if sum(x is not None for x in (station, step, line)) > 1:
         raise FieldError("station", station or step, "give one of station, step and line")
     if by not in (None, "shift"):
@@ -293,21 +409,54 @@ def live_oee(
         parts = [("step", s.name, [(s, s.stations)]) for s in picked]
     a, b = start_dt.timestamp(), end_dt.timestamp()
     names = [n for s, ns in top for n in ns]
-    timelines = store.station_timelines(names, start_dt, end_dt)
-    cuts: dict[str, _Segments] = {}
-    stops_of: dict[tuple[str, bool], list[tuple[float, float]]] = {}
-    for s, ns in top:
-        exempt = s.kind == "dwell"
-        key = (s.line, exempt)
-        if key not in stops_of:
-            stops_of[key] = [] if exempt else _planned_stops(layout.calendars.get(s.line), a, b)
-        for n in ns:
-            cuts[n] = _cut(timelines[n], a, b, stops_of[key], silence_s)
+    windows: list[tuple[str | None, float, float]]
+    if by == "shift":
+        calendars = {s.line for s, _ in top}
+        windows = [*_shifts(layout.calendars.get(next(iter(calendars))), a, b)]
+    else:
+        windows = [(None, a, b)]
+    year = datetime.fromtimestamp(a, UTC).year
+    hs = _hour_sums(store, names, a, b, year, windows, silence_s) if summaries else None
+    # the raw pieces of each station: the window less its stored hours, read by envelope
+    pieces: dict[str, list[tuple[float, float]]] = {}
+    # pieces ending together and beginning within the same 2 hours share one read
+    envelopes: dict[tuple[bool, float, int], list[tuple[str, float, float]]] = defaultdict(list)
+    for n in names:
+        pieces[n] = _gaps(hs.covered.get(n, []) if hs else [], a, b)
+        for lo, hi in pieces[n]:
+            envelopes[(lo == a, hi, math.floor(lo / 7200.0))].append((n, lo, hi))
+    stops_of: dict[str, list[tuple[float, float]]] = {}
+    kind_of = {n: s for s, ns in top for n in ns}
+    raw: dict[str, list[tuple[float, float, _Segments, StationTimeline]]] = defaultdict(list)
+    for (_, hi, _), wanted in envelopes.items():
+        lo = min(x for _, x, _ in wanted)
+        got = store.station_timelines(
+            list(dict.fromkeys(n for n, _, _ in wanted)),
+            datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC),
+        )  # fmt: skip
+        for n, x, y in wanted:
+            s = kind_of[n]
+            if s.line not in stops_of:  # from just before a: what stood before the window
+                stops_of[s.line] = _planned_stops(layout.calendars.get(s.line), a - 1.0, b, year)
+            stops = [] if s.kind == "dwell" else stops_of[s.line]
+            tl = got[n] if (x, y) == (lo, hi) else _slice(got[n], x, y)
+            raw[n].append((x, y, _cut(tl, x, y, stops, silence_s), tl))
+
+    def elements(n: str, wi: int, lo: float, hi: float) -> _Elements:
+        el = _Elements()
+        for x, y, seg, tl in raw.get(n, ()):
+            if y > lo and x < hi:
+                _add(el, seg, tl, max(x, lo), min(y, hi))
+        if hs is not None and (n, wi) in hs.sums:
+            el.add_sums(hs.sums[(n, wi)])
+        return el
+
+    memo: dict[tuple[str, int], _Elements] = {}
 
     def figures(
-        scope: str, name: str, group: Group, lo: float,
+        scope: str, name: str, group: Group, wi: int, lo: float,
         hi: float, shift: str | None,
-    ) -> tuple[OeeRow, _Elements]:  # fmt: skip
+    ) -> OeeRow:  # fmt: skip
         total = _Elements()
         with_pri = _Elements()
         work = 0.0
@@ -315,16 +464,17 @@ def live_oee(
         pri_values = set()
         for s, ns in group:
             for n in ns:
-                el = _Elements()
-                _add(el, n, cuts[n], timelines[n], lo, hi)
-                _add(total, n, cuts[n], timelines[n], lo, hi)
+                el = memo.get((n, wi))
+                if el is None:
+                    el = memo[(n, wi)] = elements(n, wi, lo, hi)
+                total.add(el)
                 n_stations += 1
                 if s.pri_s is not None:
                     pri_values.add(s.pri_s)
                     with_pri.apt_s += el.apt_s
                     with_pri.pq += el.pq
                     work += s.pri_s * el.pq
-        total.pot_s = n_stations * (hi - lo)  # as the twin: machines x window
+        pot_s = n_stations * (hi - lo)  # as the twin: machines x window
         perf: float | None = None
         if len(group) == 1:  # one step: its PRI, exactly as the twin
             pri = group[0][0].pri_s
@@ -332,23 +482,60 @@ def live_oee(
             pri = work / with_pri.pq if with_pri.pq else (min(pri_values) if pri_values else None)
             if pri is not None:
                 perf = float(effectiveness(pri, float(with_pri.pq), with_pri.apt_s))
-        row = _row(scope, name, n_stations, total.pot_s, total, pri, perf, lo, hi, shift)
-        return row, total
+        return _row(scope, name, n_stations, pot_s, total, pri, perf, lo, hi, shift)
 
     rows: list[OeeRow] = []
-    if by == "shift":
-        calendars = {s.line for s, _ in top}
-        for label, lo, hi in _shifts(layout.calendars.get(next(iter(calendars))), a, b):
-            rows.append(figures(top_scope, top_name, top, lo, hi, label)[0])
-        whole = figures(top_scope, top_name, top, a, b, None)[1]
-    else:
-        first, whole = figures(top_scope, top_name, top, a, b, None)
-        rows.append(first)
-        rows.extend(figures(scope, name, group, a, b, None)[0] for scope, name, group in parts)
+    for wi, (label, lo, hi) in enumerate(windows):
+        rows.append(figures(top_scope, top_name, top, wi, lo, hi, label))
+    if by != "shift":
+        rows.extend(figures(scope, name, group, 0, a, b, None) for scope, name, group in parts)
+    whole = _Elements()  # the Pareto: the raw pieces and the stored hours of the window
+    for n in names:
+        for x, y, seg, tl in raw.get(n, ()):
+            _add(whole, seg, tl, x, y)
+    if hs is not None:
+        for k, (sec, begun) in hs.down.items():
+            whole.down[k] += sec
+            whole.begins[k] += begun
     return OeeReport(
         since=rfc3339(start_dt), until=rfc3339(end_dt), by=by, silence_s=float(silence_s),
         rows=rows, pareto=_pareto(whole),
     )  # fmt: skip
+
+
+def _gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[float, float]]:
+    """[a, b) less the disjoint sorted ``runs``."""
+    out, x = [], a
+    for lo, hi in runs:
+        lo, hi = max(lo, a), min(hi, b)
+        if hi <= lo:
+            continue
+        if lo > x:
+            out.append((x, lo))
+        x = max(x, hi)
+    if x < b:
+        out.append((x, b))
+    return out
+
+
+def _hour_sums(
+    store: OeeReader, names: list[str], a: float, b: float, year: int,
+    windows: list[tuple[str | None, float, float]], silence_s: float,
+) -> OeeHourSums | None:  # fmt: skip
+    """The stored hourly summaries usable for the window: its whole hours in the year of its
+    start (the calendar's day 0 is in that year), none by shift when a shift does not begin
+    and end on the hour."""
+    h1 = math.ceil(a / HOUR_S) * HOUR_S
+    h2 = min(math.floor(b / HOUR_S) * HOUR_S, datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
+    if h2 <= h1:
+        return None
+    for _, lo, hi in windows:
+        for x in (lo, hi):
+            if h1 < x < h2 and x % HOUR_S:
+                return None
+    return store.oee_hour_sums(
+        names, int(h1), int(h2), silence_s, [(lo, hi) for _, lo, hi in windows]
+    )
 
 
 def _pareto(el: _Elements) -> list[DowntimeCause]:
@@ -361,9 +548,96 @@ def _pareto(el: _Elements) -> list[DowntimeCause]:
         out.append(
             DowntimeCause(
                 state=state, reason=reason, seconds=seconds,
-                occurrences=len(el.entries[(state, reason)]),
+                occurrences=el.begins.get((state, reason), 0),
                 share=seconds / total if total else 0.0,
                 cumulative=running / total if total else 0.0,
             )
         )  # fmt: skip
     return out
+
+
+class SummaryStore(OeeReader, OeeSummaryBook, Protocol):
+    """A store that reads live OEE and keeps its hourly summaries."""
+
+
+def summarise(
+    store: SummaryStore,
+    until: datetime | None = None,
+    *,
+    silence_s: float | None = None,
+    max_hours: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Store the missing hourly summaries of every station: each whole hour from its first
+    message's hour that ended before both its latest message and ``until`` (default: now).
+    ``max_hours``: stop after about this many station-hours (a bounded pass; the next pass goes
+    on). ``progress(done, total)`` after each batch. The number of hours stored.
+
+    Each batch reads the stations' write counters before their rows and stores its hours only
+    for the stations whose counter is unchanged when it writes (a station written meanwhile is
+    summarised again by a later pass)."""
+    if silence_s is None:
+        from gigaline.settings import Settings
+
+        silence_s = Settings.load().oee_silence_s
+    end = (_utc(until) if until is not None else datetime.now(UTC)).timestamp()
+    layout = store.oee_layout()
+    step_of = {n: s for s in layout.steps for n in s.stations}
+    names = list(step_of)
+    if not names:
+        return 0
+    status = store.oee_status(names)
+    spans: dict[str, tuple[int, int]] = {}
+    for n, st in status.items():
+        if st.first_s is None or st.last_s is None:
+            continue
+        lo = math.floor(st.first_s / HOUR_S) * HOUR_S
+        hi = math.floor(min(st.last_s, end) / HOUR_S) * HOUR_S
+        if hi > lo:
+            spans[n] = (lo, hi)
+    if not spans:
+        return 0
+    covered = store.oee_covered(
+        list(spans), min(lo for lo, _ in spans.values()),
+        max(hi for _, hi in spans.values()), silence_s,
+    )  # fmt: skip
+    groups: dict[tuple[float, float], list[str]] = defaultdict(list)
+    for n, (lo, hi) in spans.items():
+        for x, y in _gaps(covered.get(n, []), lo, hi):
+            while x < y:  # by UTC day (so never across a year)
+                day_end = min(y, (math.floor(x / 86400) + 1) * 86400.0)
+                groups[(x, day_end)].append(n)
+                x = day_end
+    total = sum(int(y - x) // HOUR_S * len(ns) for (x, y), ns in groups.items())
+    if max_hours is not None:
+        total = min(total, max_hours)
+    done = stored = 0
+    for (x, y), ns in sorted(groups.items()):
+        for k in range(0, len(ns), _SUMMARY_STATIONS):
+            if done >= total:
+                return stored
+            batch = ns[k : k + _SUMMARY_STATIONS]
+            versions = {n: status[n].version for n in batch}
+            got = store.station_timelines(
+                batch, datetime.fromtimestamp(x, UTC), datetime.fromtimestamp(y, UTC)
+            )
+            year = datetime.fromtimestamp(x, UTC).year
+            stops_of: dict[str, list[tuple[float, float]]] = {}
+            hours: list[OeeHour] = []
+            for n in batch:
+                s = step_of[n]
+                if s.line not in stops_of:
+                    cal = layout.calendars.get(s.line)
+                    stops_of[s.line] = _planned_stops(cal, x - 1.0, y, year)
+                stops = [] if s.kind == "dwell" else stops_of[s.line]
+                for i, el in enumerate(hour_elements(got[n], x, y, stops, silence_s)):
+                    hours.append(OeeHour(
+                        n, int(x) + i * HOUR_S, float(silence_s), el.pdot_s, el.apt_s,
+                        el.unqualified_s, el.pq, el.gq,
+                        {key: (sec, el.begins.get(key, 0)) for key, sec in el.down.items()},
+                    ))  # fmt: skip
+            stored += store.put_oee_hours(hours, versions)
+            done += len(hours)
+            if progress is not None:
+                progress(min(done, total), total)
+    return stored

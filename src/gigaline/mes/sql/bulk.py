@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gigaline.mes.rows import COLUMNS, Parked, Row, Rows
 from gigaline.mes.sql import tables as t
+from gigaline.mes.sql.oee import invalidate
 
 __all__ = ["copy_rows", "insert_rows", "keep_earliest", "park", "settle_waiting", "write_rows"]
 
@@ -37,6 +38,13 @@ __all__ = ["copy_rows", "insert_rows", "keep_earliest", "park", "settle_waiting"
 def write_rows(conn: Connection, rows: Rows) -> None:
     """Write every row of ``rows`` on ``conn`` (inside the caller's transaction)."""
     postgres = conn.dialect.name == "postgresql"
+    earliest: dict[int, Any] = {}  # station id -> earliest state change or record written
+    for table_rows, sid_at, ts_at in ((rows.machine_states, 1, 2), (rows.process_records, 3, 5)):
+        for r in table_rows:
+            sid, ts = r[sid_at], r[ts_at]
+            if sid not in earliest or ts < earliest[sid]:
+                earliest[sid] = ts
+    invalidate(conn, earliest)  # first: the counters locked before anything is written
     for name, table_rows in rows.tables():
         if table_rows:
             if postgres:

@@ -8,17 +8,49 @@ the 20 GWh line is about a million records, and nothing else of them is needed.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Float, String, cast, func, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    Float,
+    String,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
 
-from gigaline.mes.ports import OeeLayout, OeeStep, StationTimeline
+from gigaline.mes.ports import (
+    OeeHour,
+    OeeHourSums,
+    OeeLayout,
+    OeeStationStatus,
+    OeeStep,
+    StationTimeline,
+)
 from gigaline.mes.sql import tables as t
 
-__all__ = ["oee_layout", "station_timelines"]
+__all__ = [
+    "drop_oee_hours",
+    "invalidate",
+    "oee_covered",
+    "oee_hour_sums",
+    "oee_layout",
+    "oee_status",
+    "put_oee_hours",
+    "station_timelines",
+]
 
 
 def _utc(value: datetime) -> datetime:
@@ -63,16 +95,37 @@ def station_timelines(
     names = list(stations)
     ids = {r[0]: r[1] for r in conn.execute(select(sn.c.id, sn.c.name).where(sn.c.name.in_(names)))}
     ts_col = type_coerce(ms.c.ts, String) if sqlite else ms.c.ts
-    standing: dict[int, tuple[datetime, str, str | None]] = {}
-    for sid in ids:
-        last = conn.execute(
-            select(ts_col, ms.c.state, ms.c.reason)
-            .where(ms.c.station_id == sid, ms.c.ts < a)
-            .order_by(ms.c.ts.desc(), ms.c.id.desc())
-            .limit(1)
-        ).first()
-        if last is not None:
-            standing[sid] = (_parse(conn, [last[0]])[0], last[1], last[2])
+    # the state standing at ``since`` of every station in one round trip: per station the id
+    # of its last change before ``since`` (a correlated subquery, an index range scan each)
+    m = ms.alias("m")
+    last_id = (
+        select(m.c.id)
+        .where(m.c.station_id == sn.c.id, m.c.ts < a)
+        .order_by(m.c.ts.desc(), m.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_ids = select(last_id).where(sn.c.id.in_(list(ids)))
+    before = conn.execute(
+        select(ms.c.station_id, ts_col, ms.c.state, ms.c.reason).where(ms.c.id.in_(last_ids))
+    ).all()
+    standing: dict[int, tuple[datetime, str, str | None]] = {
+        r[0]: (ts, r[2], r[3])
+        for r, ts in zip(before, _parse(conn, [r[1] for r in before]), strict=True)
+    }
+    p = pr.alias("p")
+    last_rec = (
+        select(func.max(p.c.ts)).where(p.c.station_id == sn.c.id, p.c.ts < a).scalar_subquery()
+    )
+    last_rec_col = type_coerce(last_rec, String) if sqlite else last_rec
+    rec_before = conn.execute(select(sn.c.id, last_rec_col).where(sn.c.id.in_(list(ids)))).all()
+    rec_before = [r for r in rec_before if r[1] is not None]
+    last_message: dict[int, float] = {
+        r[0]: ts.timestamp()
+        for r, ts in zip(rec_before, _parse(conn, [r[1] for r in rec_before]), strict=True)
+    }
+    for sid, (ts, _, _) in standing.items():
+        last_message[sid] = max(last_message.get(sid, -math.inf), ts.timestamp())
     rows = conn.execute(
         select(ms.c.station_id, ts_col, ms.c.state, ms.c.reason)
         .where(ms.c.station_id.in_(list(ids)), ms.c.ts >= a, ms.c.ts < b)
@@ -99,6 +152,224 @@ def station_timelines(
     for sid, name in ids.items():
         mine = station == sid
         out[name] = StationTimeline(
-            name, standing.get(sid), inside.get(sid, []), seconds[mine], ok[mine]
+            name,
+            standing.get(sid),
+            inside.get(sid, []),
+            seconds[mine],
+            ok[mine],
+            last_message.get(sid),
         )
     return out
+
+
+# -- hourly summaries (migration 0010) ---------------------------------------------------------
+
+
+def _station_ids(conn: Connection, stations: Collection[str]) -> dict[int, str]:
+    sn = t.stations
+    q = select(sn.c.id, sn.c.name).where(sn.c.name.in_(list(stations)))
+    return {r[0]: r[1] for r in conn.execute(q)}
+
+
+def _runs(hours: list[int]) -> list[tuple[float, float]]:
+    """Sorted hour starts as disjoint [start, end) runs."""
+    out: list[list[float]] = []
+    for h in hours:
+        if out and out[-1][1] == h:
+            out[-1][1] = h + 3600.0
+        else:
+            out.append([float(h), h + 3600.0])
+    return [(lo, hi) for lo, hi in out]
+
+
+def _covered(
+    conn: Connection, ids: dict[int, str], since_s: int, until_s: int, silence_s: float,
+    spans: dict[int, tuple[int, int, int]],
+) -> dict[str, list[tuple[float, float]]]:  # fmt: skip
+    """Runs of stored hours per station from (first, last, count) per station: one run when
+    they are contiguous, else the station's hours read."""
+    oh = t.oee_hours
+    out = {}
+    for sid, (first, last, count) in spans.items():
+        if (last - first) // 3600 + 1 == count:
+            out[ids[sid]] = [(float(first), last + 3600.0)]
+            continue
+        q = (
+            select(oh.c.hour_s)
+            .where(oh.c.station_id == sid, oh.c.silence_s == silence_s,
+                   oh.c.hour_s >= since_s, oh.c.hour_s < until_s)
+            .order_by(oh.c.hour_s)
+        )  # fmt: skip
+        out[ids[sid]] = _runs([int(h) for h in conn.execute(q).scalars()])
+    return out
+
+
+def _snapshot(conn: Connection) -> None:
+    """Make the reads that follow on ``conn`` one snapshot (PostgreSQL: repeatable read; a
+    SQLite read transaction is one already)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+
+def oee_hour_sums(
+    conn: Connection, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
+    buckets: Sequence[tuple[float, float]],
+) -> OeeHourSums:  # fmt: skip
+    """The stored hours of ``stations`` in [since_s, until_s), summed per station and bucket,
+    and their downtime by (state, reason), in one snapshot (``conn`` in a fresh transaction)."""
+    oh, od = t.oee_hours, t.oee_hour_downtime
+    _snapshot(conn)
+    ids = _station_ids(conn, stations)
+    # literal numbers (whole seconds, exactly equivalent for integer hours): the same SQL
+    # text in SELECT and GROUP BY, which PostgreSQL requires of a grouped expression
+    whens: list[tuple[Any, Any]] = [
+        ((oh.c.hour_s >= literal_column(str(math.ceil(lo))))
+         & (oh.c.hour_s <= literal_column(str(math.floor(hi) - 3600))), literal_column(str(k)))
+        for k, (lo, hi) in enumerate(buckets)
+    ]  # fmt: skip
+    bucket = (case(*whens, else_=literal_column("-1")) if whens else literal_column("-1")).label(
+        "bucket"
+    )
+    where = (
+        oh.c.station_id.in_(list(ids)), oh.c.silence_s == silence_s,
+        oh.c.hour_s >= since_s, oh.c.hour_s < until_s,
+    )  # fmt: skip
+    q = (
+        select(
+            oh.c.station_id, bucket, func.min(oh.c.hour_s), func.max(oh.c.hour_s),
+            func.count(), func.sum(oh.c.pdot_s), func.sum(oh.c.apt_s),
+            func.sum(oh.c.unqualified_s), func.sum(oh.c.pq), func.sum(oh.c.gq),
+        )
+        .where(*where)
+        .group_by(oh.c.station_id, *([bucket] if whens else []))
+    )  # fmt: skip
+    spans: dict[int, tuple[int, int, int]] = {}
+    sums: dict[tuple[str, int], tuple[float, float, float, int, int]] = {}
+    for r in conn.execute(q):
+        sid, k = r[0], int(r[1])
+        first, last, count = int(r[2]), int(r[3]), int(r[4])
+        if sid in spans:
+            f0, l0, c0 = spans[sid]
+            first, last, count = min(first, f0), max(last, l0), count + c0
+        spans[sid] = (first, last, count)
+        if k >= 0:
+            sums[(ids[sid], k)] = (float(r[5]), float(r[6]), float(r[7]), int(r[8]), int(r[9]))
+    covered = _covered(conn, ids, since_s, until_s, silence_s, spans)
+    qd = (
+        select(od.c.state, od.c.reason, func.sum(od.c.seconds), func.sum(od.c.begins))
+        .where(od.c.station_id.in_(list(ids)), od.c.silence_s == silence_s,
+               od.c.hour_s >= since_s, od.c.hour_s < until_s)
+        .group_by(od.c.state, od.c.reason)
+    )  # fmt: skip
+    down = {(r[0], r[1]): (float(r[2]), int(r[3])) for r in conn.execute(qd)}
+    return OeeHourSums(covered, sums, down)
+
+
+def oee_covered(
+    conn: Connection, stations: Collection[str], since_s: int, until_s: int, silence_s: float
+) -> dict[str, list[tuple[float, float]]]:
+    """Per station, its stored hours in [since_s, until_s) as runs."""
+    oh = t.oee_hours
+    ids = _station_ids(conn, stations)
+    q = (
+        select(oh.c.station_id, func.min(oh.c.hour_s), func.max(oh.c.hour_s), func.count())
+        .where(oh.c.station_id.in_(list(ids)), oh.c.silence_s == silence_s,
+               oh.c.hour_s >= since_s, oh.c.hour_s < until_s)
+        .group_by(oh.c.station_id)
+    )  # fmt: skip
+    spans = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(q)}
+    return _covered(conn, ids, since_s, until_s, silence_s, spans)
+
+
+def oee_status(conn: Connection, stations: Collection[str]) -> dict[str, OeeStationStatus]:
+    """Per station: its write counter, its first and last message (state change or record)."""
+    sqlite = conn.dialect.name == "sqlite"
+    sn, ms, pr = t.stations, t.machine_states, t.process_records
+    cols = []
+    for table in (ms, pr):
+        x = table.alias()
+        for fn in (func.min, func.max):
+            sub = select(fn(x.c.ts)).where(x.c.station_id == sn.c.id).scalar_subquery()
+            cols.append(type_coerce(sub, String) if sqlite else sub)
+    ids = _station_ids(conn, stations)
+    rows = conn.execute(select(sn.c.id, sn.c.oee_version, *cols).where(sn.c.id.in_(list(ids))))
+    out = {}
+    for r in rows:
+        firsts = [v for v in (r[2], r[4]) if v is not None]
+        lasts = [v for v in (r[3], r[5]) if v is not None]
+        first = min(ts.timestamp() for ts in _parse(conn, firsts)) if firsts else None
+        last = max(ts.timestamp() for ts in _parse(conn, lasts)) if lasts else None
+        out[ids[r[0]]] = OeeStationStatus(int(r[1]), first, last)
+    return out
+
+
+def put_oee_hours(conn: Connection, hours: Sequence[OeeHour], versions: Mapping[str, int]) -> int:
+    """Store ``hours`` of the stations whose counter still equals ``versions``, the counters
+    locked (``conn``: a write transaction, ordered after every write committed before it)."""
+    sn, oh, od = t.stations, t.oee_hours, t.oee_hour_downtime
+    ids = {v: k for k, v in _station_ids(conn, versions).items()}
+    q = select(sn.c.id, sn.c.oee_version).where(sn.c.id.in_(list(ids.values())))
+    if conn.dialect.name == "postgresql":
+        q = q.order_by(sn.c.id).with_for_update()
+    now = {r[0]: int(r[1]) for r in conn.execute(q)}
+    fresh = {n for n, v in versions.items() if n in ids and now.get(ids[n]) == v}
+    wanted = [h for h in hours if h.station in fresh]
+    if not wanted:
+        return 0
+    stored = set()
+    for n in {h.station for h in wanted}:
+        hs = [h.hour_s for h in wanted if h.station == n]
+        q2 = select(oh.c.hour_s, oh.c.silence_s).where(
+            oh.c.station_id == ids[n], oh.c.hour_s >= min(hs), oh.c.hour_s <= max(hs)
+        )
+        stored |= {(n, int(r[0]), float(r[1])) for r in conn.execute(q2)}
+    new = [h for h in wanted if (h.station, h.hour_s, h.silence_s) not in stored]
+    if not new:
+        return 0
+    conn.execute(
+        insert(oh),
+        [{"station_id": ids[h.station], "hour_s": h.hour_s, "silence_s": h.silence_s,
+          "pdot_s": h.pdot_s, "apt_s": h.apt_s, "unqualified_s": h.unqualified_s,
+          "pq": h.pq, "gq": h.gq} for h in new],
+    )  # fmt: skip
+    down = [
+        {"station_id": ids[h.station], "hour_s": h.hour_s, "silence_s": h.silence_s,
+         "state": state, "reason": reason, "seconds": sec, "begins": begun}
+        for h in new for (state, reason), (sec, begun) in h.down.items()
+    ]  # fmt: skip
+    if down:
+        conn.execute(insert(od), down)
+    return len(new)
+
+
+def invalidate(conn: Connection, earliest: Mapping[int, Any]) -> None:
+    """Bump the counters of the stations written (station id -> earliest time written, as the
+    bulk path binds it) and delete their summaries from that time's hour on: first thing in
+    the write's transaction, in station order (no deadlock between writers)."""
+    if not earliest:
+        return
+    sids = sorted(earliest)
+    sn, oh, od = t.stations, t.oee_hours, t.oee_hour_downtime
+    conn.execute(
+        update(sn).where(sn.c.id == bindparam("sid")).values(oee_version=sn.c.oee_version + 1),
+        [{"sid": s} for s in sids],
+    )
+    sqlite = conn.dialect.name == "sqlite"
+    params = []
+    for s in sids:
+        ts = earliest[s]
+        if sqlite:
+            ts = _parse(conn, [ts])[0]
+        params.append({"sid": s, "h": math.floor(_utc(ts).timestamp() / 3600.0) * 3600})
+    for table in (od, oh):
+        conn.execute(
+            delete(table).where(table.c.station_id == bindparam("sid"),
+                                table.c.hour_s >= bindparam("h")),
+            params,
+        )  # fmt: skip
+
+
+def drop_oee_hours(conn: Connection) -> None:
+    """Delete every hourly summary (the calendars, steps or PRI changed)."""
+    conn.execute(delete(t.oee_hour_downtime))
+    conn.execute(delete(t.oee_hours))

@@ -32,7 +32,10 @@ from gigaline.mes.ports import (
     Link,
     MeasureSeries,
     NewHold,
+    OeeHour,
+    OeeHourSums,
     OeeLayout,
+    OeeStationStatus,
     PlacedHold,
     RowsRefusedError,
     StationRef,
@@ -220,6 +223,7 @@ class SqlStore:
         self._stations: dict[str, StationRef] | None = None
         self._site: str | None = None
         self._revision_ok = False
+        self._oee_hours: bool | None = None
         self._access_ok = False
         self.row_time = _pg_time if self._postgres else _sqlite_time  # type: ignore[method-assign]
 
@@ -594,6 +598,42 @@ class SqlStore:
     ) -> dict[str, StationTimeline]:
         with self.engine.connect() as conn:
             return oee.station_timelines(conn, stations, since, until)
+
+    def oee_hour_sums(
+        self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
+        buckets: Sequence[tuple[float, float]],
+    ) -> OeeHourSums:  # fmt: skip
+        if not self._has_oee_hours():
+            return OeeHourSums({}, {}, {})
+        with self.engine.connect() as conn:
+            return oee.oee_hour_sums(conn, stations, since_s, until_s, silence_s, buckets)
+
+    def _has_oee_hours(self) -> bool:
+        """Whether the schema has the hourly summaries (migration 0010): an older database is
+        read raw."""
+        if self._oee_hours is None:
+            from sqlalchemy import inspect
+
+            self._oee_hours = inspect(self.engine).has_table("oee_hours")
+        return self._oee_hours
+
+    # -- OeeSummaryBook ------------------------------------------------------------------
+
+    def oee_status(self, stations: Collection[str]) -> dict[str, OeeStationStatus]:
+        with self.engine.connect() as conn:
+            return oee.oee_status(conn, stations)
+
+    def oee_covered(
+        self, stations: Collection[str], since_s: int, until_s: int, silence_s: float
+    ) -> dict[str, list[tuple[float, float]]]:
+        with self.engine.connect() as conn:
+            return oee.oee_covered(conn, stations, since_s, until_s, silence_s)
+
+    def put_oee_hours(self, hours: Sequence[OeeHour], versions: Mapping[str, int]) -> int:
+        self.require("ingest")
+        with self.engine.begin() as conn:
+            self._serialise(conn, hold=False)
+            return oee.put_oee_hours(conn, hours, versions)
 
     # -- Tallies -------------------------------------------------------------------------
 

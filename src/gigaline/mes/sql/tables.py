@@ -68,6 +68,8 @@ __all__ = [
     "lots",
     "machine_states",
     "metadata",
+    "oee_hour_downtime",
+    "oee_hours",
     "pending_events",
     "process_records",
     "sites",
@@ -137,6 +139,9 @@ stations = Table(
     Column("id", Integer, primary_key=True),
     Column("step_id", Integer, ForeignKey("steps.id"), nullable=False),
     Column("name", Name, nullable=False, unique=True),
+    # bumped by every write of the station's states or records (migration 0010): the
+    # summariser stores an hour of OEE only if it is unchanged since it read the rows
+    Column("oee_version", BigInteger, nullable=False, server_default="0"),
 )
 
 equipment = Table(
@@ -219,6 +224,35 @@ machine_states = Table(
     Column("state", String(32), nullable=False),
     Column("reason", String(256)),
     Index(None, "station_id", "ts"),
+)
+
+#: Live OEE per station and whole hour (migration 0010; gigaline.mes.services.oee): the
+#: additive elements of [hour_s, hour_s + 3600) for one silence threshold.
+oee_hours = Table(
+    "oee_hours",
+    metadata,
+    Column("station_id", Integer, primary_key=True),
+    Column("silence_s", Float, primary_key=True),
+    Column("hour_s", BigInteger, primary_key=True),
+    Column("pdot_s", Float, nullable=False),
+    Column("apt_s", Float, nullable=False),
+    Column("unqualified_s", Float, nullable=False),
+    Column("pq", Integer, nullable=False),
+    Column("gq", Integer, nullable=False),
+)
+
+#: The downtime of each summarised hour by (state, reason): seconds and runs begun in it.
+oee_hour_downtime = Table(
+    "oee_hour_downtime",
+    metadata,
+    Column("station_id", Integer, nullable=False),
+    Column("hour_s", BigInteger, nullable=False),
+    Column("silence_s", Float, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("reason", String(256)),
+    Column("seconds", Float, nullable=False),
+    Column("begins", Integer, nullable=False),
+    Index(None, "station_id", "silence_s", "hour_s"),
 )
 
 curves = Table(

@@ -45,7 +45,11 @@ def _get_or_add(conn: Connection, table: Table, key: dict[str, Any], extra: dict
 
 
 def register_line(conn: Connection, layout: LineLayout) -> int:
-    """Add the missing parts of ``layout``, replace its quality settings; stations added."""
+    """Add the missing parts of ``layout``, replace its quality settings; stations added.
+    Drops every hourly OEE summary (its calendar, steps or PRI may have changed)."""
+    from gigaline.mes.sql.oee import drop_oee_hours
+
+    drop_oee_hours(conn)
     added = 0
     site_id = _get_or_add(conn, t.sites, {"name": layout.site}, {})
     area_id = _get_or_add(conn, t.areas, {"site_id": site_id, "name": layout.area}, {})
