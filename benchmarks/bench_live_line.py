@@ -56,7 +56,7 @@ class Observer:
 
         self._decode = decode
         self.lock = threading.Lock()
-        self.ddata = self.json_events = 0
+        self.ddata = self.json_events = self.json_messages = 0
         self.history = 0  # JSON events from before the window's start (units already in WIP)
         self.first_s: float | None = None  # wall time of the first message
         self.twin_ms = 0  # the newest twin time published
@@ -80,15 +80,19 @@ class Observer:
                 else:  # arrival minus when the line's clock had it due (wall seconds)
                     due = self.clock0[0] + (ts - self.clock0[1]) / 1000.0 / self.speed
                     self.transport_lag_s.append(now - due)
-        elif msg.topic.endswith("/events"):
+        elif msg.topic.endswith("/events"):  # one event, or several as NDJSON lines
             try:
-                ts = _ms(orjson.loads(msg.payload)["ts"])
+                times = [_ms(orjson.loads(x)["ts"]) for x in msg.payload.split(b"\n") if x]
             except (ValueError, KeyError, TypeError):
                 return
+            if not times:
+                return
+            start_ms = START.timestamp() * 1000
             with self.lock:
-                self.json_events += 1
-                self.history += ts < START.timestamp() * 1000
-                self.twin_ms = max(self.twin_ms, ts)
+                self.json_events += len(times)
+                self.json_messages += 1
+                self.history += sum(ts < start_ms for ts in times)
+                self.twin_ms = max(self.twin_ms, *times)
 
 
 def _ms(ts: str) -> int:
@@ -192,6 +196,7 @@ def run_one(port: int, url: str, tmp: Path, speed: float, days: float) -> dict[s
         "history_events_before_start": observer.history,
         "published_ddata": observer.ddata,
         "published_json_events": observer.json_events,
+        "published_json_messages": observer.json_messages,
         "published_ddata_per_s": observer.ddata / line_wall,
         "published_json_events_per_s": observer.json_events / line_wall,
         "mes_events_committed": committed,

@@ -7,6 +7,7 @@ MQTT client subscribed at QoS 1, so the QoS of what it receives is the publisher
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +235,38 @@ def test_faults_drop_duplicate_reorder_are_seeded(mosquitto: Any) -> None:
     assert again.counts == c
     node.stop()
     spy.close()
+
+
+def test_batched_changes_go_out_in_one_ddata_per_device(mosquitto: Any) -> None:
+    """With ``batched``, what a device changed between two flushes is one DDATA, its changes
+    in the order made (a metric twice, each with its own time); nothing is sent before."""
+    spy = Spy(mosquitto.port, "spBv1.0/#")
+    node = EdgeNode(mosquitto.url, "S1", "line-1", DEVICES, start_ms=T0, batched=True)
+    node.start()
+    try:
+        assert node.wait_online()
+        assert spy.wait(lambda: len(spy.of("/DBIRTH/")) == 2)
+        a = node.aliases("stack-1")
+        node.update("stack-1", T0 + 1000, state="running", processed=1)
+        node.update("fill-1", T0 + 1500, state="down", stop_reason="jam")
+        node.update("stack-1", T0 + 2000, processed=2)
+        time.sleep(0.3)
+        assert spy.of("/DDATA/") == []  # held until the flush
+        assert node.flush() == 2
+        assert node.flush() == 0  # nothing held any more
+        assert spy.wait(lambda: len(spy.of("/DDATA/")) == 2)
+        by_device = {m.topic.rsplit("/", 1)[1]: decode(m.payload) for m in spy.of("/DDATA/")}
+        stack = [(m.alias, m.timestamp) for m in by_device["stack-1"].metrics]
+        # the first update's three metrics (State with its StopReason), then the second's
+        assert set(stack[:3]) == {
+            (a[STATE], T0 + 1000), (a[STOP_REASON], T0 + 1000),
+            (a["Counters/Processed"], T0 + 1000),
+        }  # fmt: skip
+        assert stack[3:] == [(a["Counters/Processed"], T0 + 2000)]
+        last = by_device["stack-1"].metrics[-1]
+        assert typed_value(last, DataType.UInt64) == 2
+        seqs = sorted(d.seq or 0 for d in by_device.values())
+        assert seqs == [3, 4]  # one seq per message, after the NBIRTH and two DBIRTHs
+    finally:
+        node.stop()
+        spy.close()

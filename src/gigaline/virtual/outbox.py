@@ -102,9 +102,11 @@ class Outbox:
             ).fetchall()
 
     def done(self, seqs: Iterable[int]) -> None:
-        """Forget acknowledged rows."""
+        """Forget acknowledged rows (one transaction: in autocommit each DELETE was one)."""
         with self._lock:
+            self._db.execute("BEGIN")
             self._db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
+            self._db.execute("COMMIT")
 
     def count_upto(self, seq: int) -> int:
         """Rows up to and including ``seq``."""

@@ -9,7 +9,9 @@ publishes what real equipment would:
 - NBIRTH (seq 0, ``bdSeq``, ``Node Control/Rebirth`` false), then a DBIRTH per station with
   every metric, its alias, data type, current value and the time that value was set;
 - DDATA by exception: only the metrics that changed, aliases only, each with its own time;
-  ``seq`` goes up by one per message, 255 -> 0;
+  ``seq`` goes up by one per message, 255 -> 0. With ``batched`` the changes a device makes
+  between two :meth:`EdgeNode.flush` calls go out in one DDATA, in the order they were made
+  (a metric may then appear more than once, each time with its own, later timestamp);
 - a rebirth request (NCMD ``Node Control/Rebirth`` true) stops data, sends NBIRTH and the
   DBIRTHs again (same ``bdSeq``);
 - :meth:`EdgeNode.stop` publishes NDEATH, then DISCONNECT (the death certificate).
@@ -103,6 +105,8 @@ class EdgeNode:
     ``start_ms``: the time the stations' initial values hold from [ms]; default now.
     ``primary_host``: wait for this host application's STATE online before births.
     ``faults``: a :class:`~gigaline.virtual.faults.Faults` in front of every publish.
+    ``batched``: :meth:`update` holds what changed until :meth:`flush`, which sends one DDATA
+    per device that changed (fewer messages: each costs the MQTT client a wake-up).
     """
 
     def __init__(
@@ -120,8 +124,12 @@ class EdgeNode:
         history_max: int = 200_000,
         bdseq_file: Path | None = None,
         faults: Faults | None = None,
+        batched: bool = False,
     ) -> None:
         self.group = check_id("group_id (site)", group)
+        self.batched = batched
+        #: per device, the changes held for the next flush (batched), in the order made
+        self._held: dict[str, list[tuple[int, Any, int]]] = {}
         self.edge_node = check_id("edge_node_id (line)", edge_node)
         self.primary_host = None if primary_host is None else check_id("host_id", primary_host)
         self.keepalive_s = keepalive_s
@@ -278,11 +286,29 @@ class EdgeNode:
                 changed.append((v.alias, value, v.ts))
             if changed and send:
                 self._remember(_Sent(time.time(), station, changed))
-                if self._online:
-                    self._send_data(station, changed, historical=False)
-                else:
+                if not self._online:
                     self._replay = True  # kept while offline: sent after the next births
+                elif self.batched:
+                    self._held.setdefault(station, []).extend(changed)
+                else:
+                    self._send_data(station, changed, historical=False)
         return len(changed)
+
+    def flush(self) -> int:
+        """Send what :meth:`update` held (``batched``): one DDATA per device that changed,
+        its changes in the order made. Returns the messages sent.
+
+        Held changes are also in the history: if the session was lost (or the host went
+        offline) since they were made, they are not sent here but with the replay after the
+        next births, as anything kept while offline is.
+        """
+        with self._lock:
+            held, self._held = self._held, {}
+            if not self._online:
+                return 0
+            for station, changed in held.items():
+                self._send_data(station, changed, historical=False)
+            return len(held)
 
     def rebirth(self) -> None:
         """Send the birth sequence again (what a rebirth request asks for)."""
