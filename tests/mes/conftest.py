@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,15 +91,22 @@ def _postgres(store: SqlStore) -> bool:
     return store.engine.dialect.name == "postgresql"
 
 
-@pytest.fixture
-def store(db_url: str, mini_line: Line) -> Iterator[SqlStore]:
-    """A migrated store with the mini line's stations registered."""
-    s = open_store(db_url)
-    init_line(s, mini_line)
+@contextmanager
+def line_store(url: str, line: Line) -> Iterator[SqlStore]:
+    """A migrated store at ``url`` with ``line`` registered (its stations), closed afterwards."""
+    s = open_store(url)
+    init_line(s, line)
     try:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def store(db_url: str, mini_line: Line) -> Iterator[SqlStore]:
+    """A migrated store with the mini line's stations registered."""
+    with line_store(db_url, mini_line) as s:
+        yield s
 
 
 @pytest.fixture(params=["sqlite", "postgres", "memory"])
@@ -113,12 +121,10 @@ def any_store(request: pytest.FixtureRequest, mini_line: Line, tmp_path: Path) -
     url = f"sqlite:///{tmp_path / 'mes.db'}"
     if request.param == "postgres":
         url, drop = _pg_schema_url(request.getfixturevalue("postgres_url"))
-    store = open_store(url)
     try:
-        init_line(store, mini_line)
-        yield store
+        with line_store(url, mini_line) as store:
+            yield store
     finally:
-        store.close()
         if drop is not None:
             drop()
 

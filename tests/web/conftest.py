@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,16 +75,12 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def server(plant: Plant) -> Iterator[str]:
-    """The dashboard and API on http://127.0.0.1:PORT (tokens required, as in production)."""
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on http://127.0.0.1:PORT until the block ends."""
     import uvicorn
 
-    from gigaline.web import create_app
-
     port = _free_port()
-    app = create_app(Settings(db=plant.url), store=plant.store)
-    app.state.line_files = {plant.line.name: plant.line}  # as `gigaline serve --line`
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             timeout_graceful_shutdown=2)  # fmt: skip
     srv = uvicorn.Server(config)
@@ -99,6 +96,17 @@ def server(plant: Plant) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(plant: Plant) -> Iterator[str]:
+    """The dashboard and API on http://127.0.0.1:PORT (tokens required, as in production)."""
+    from gigaline.web import create_app
+
+    app = create_app(Settings(db=plant.url), store=plant.store)
+    app.state.line_files = {plant.line.name: plant.line}  # as `gigaline serve --line`
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -164,3 +164,35 @@ def test_an_engineer_plans_and_simulates_an_uploaded_line(client: TestClient, pl
     assert "band-" in page  # OEE tiles with their band
     report = client.get(run_url + "/report")
     assert report.status_code == 200 and "Plotly" in report.text
+
+
+def test_the_timeline_built_without_validators_is_plotlys_own(plant: Plant) -> None:
+    """The state timeline's traces are plain JSON (plotly's validators took 5 s on a line's 8
+    hours): the same JSON as the validated ``go.Bar`` traces."""
+    import json
+    from collections import defaultdict
+
+    import plotly.graph_objects as go
+
+    from gigaline.mes.services.floor import floor
+    from gigaline.web import charts
+
+    f = floor(plant.store, hours=8.0, timeline_stations=60)
+    got = charts.timeline_figure(f)
+    by_state: dict[str, list[Any]] = defaultdict(list)
+    for s in f.timeline:
+        by_state[s.state].append(s)
+    fig = go.Figure()
+    for state in [s for s in charts.STATE_COLOURS if s in by_state]:
+        segs = by_state[state]
+        fig.add_trace(go.Bar(
+            orientation="h", name=state, y=[s.station for s in segs],
+            x=[s.duration_s * 1000 for s in segs], base=[s.start for s in segs],
+            marker={"color": charts.STATE_COLOURS[state]},
+            customdata=[[s.start, s.end, s.reason or ""] for s in segs],
+            hovertemplate="%{y}: " + state + " %{customdata[2]}<br>%{customdata[0]} to "
+            "%{customdata[1]}<extra></extra>",
+        ))  # fmt: skip
+    assert len(got["data"]) >= 2 and sum(len(t["x"]) for t in got["data"]) > 100
+    assert json.loads(json.dumps(got["data"])) == charts.figure_dict(fig)["data"]
+    assert got["layout"]["template"]["layout"]  # plotly_white, expanded for plotly.js

@@ -3,7 +3,8 @@
 ``gigaline run`` needs a broker between the virtual line and the MES. A plant runs Mosquitto
 (or another broker) and names it with ``--broker``; a laptop often has none. There, this
 module starts `amqtt <https://github.com/Yakifo/amqtt>`_ (MQTT 3.1.1, the maintained successor
-of hbmqtt) on the loopback address, in a thread of its own, for as long as the command runs.
+of hbmqtt) on the loopback address, in a process of its own, for as long as the command runs.
+It is for a demo on a laptop; its limits, measured, are in ``docs/live.md``.
 
 What the live line needs of a broker, and what this one gives:
 
@@ -13,7 +14,10 @@ What the live line needs of a broker, and what this one gives:
   while it was away. amqtt keeps no queue for an *anonymous* session, so the broker
   authenticates every client as a named local client instead: it listens on a loopback
   address only, and a client that can reach it is on this machine;
-- nothing on disk: the broker's sessions live as long as the process. Events are not lost with
+- QoS 1 to a subscriber kept until its PUBACK and sent again on reconnect, with at most
+  1,000 messages in flight to one session (:mod:`gigaline.virtual._broker_flow`: amqtt's
+  own delivery forgot a message after 5 s without PUBACK, or when the connection broke);
+- nothing on disk: the broker's sessions live as long as its process. Events are not lost with
   it, because the edge keeps its outbox (:mod:`gigaline.virtual.outbox`) until the broker
   acknowledged them.
 
@@ -24,22 +28,19 @@ embedded broker's.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ipaddress
-import logging
+import select
 import socket
-import threading
+import subprocess
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from gigaline.errors import GigalineError
 from gigaline.events.broker import BrokerAddress, parse_broker
 
 __all__ = ["BrokerError", "EmbeddedBroker", "broker_for_demo", "probe"]
 
-log = logging.getLogger(__name__)
 
 # MQTT 3.1.1 CONNECT (clean session, keep-alive 5 s, client id "gigaline-probe"), section 3.1.
 _CLIENT_ID = b"gigaline-probe"
@@ -86,18 +87,14 @@ def _read(sock: socket.socket, n: int) -> bytes:
     return data + b"\xff" * (n - len(data))
 
 
-@dataclass
-class _Running:
-    loop: asyncio.AbstractEventLoop
-    thread: threading.Thread
-    broker: Any
-
-
 class EmbeddedBroker:
-    """An amqtt broker on a loopback address, in a thread, as a context manager.
+    """An amqtt broker on a loopback address, in a process of its own, as a context manager.
 
-    ``port=0`` takes a free port; :attr:`url` says which. :meth:`stop` (or leaving the
-    ``with`` block) shuts the broker down and joins its thread.
+    Its own process: the twin's and the MES's work in ``gigaline run`` (Python threads, one
+    GIL) would otherwise starve the broker's event loop. ``port=0`` takes a free port;
+    :attr:`url` says which. :meth:`stop` (or leaving the ``with`` block) shuts the broker
+    down and waits for its process (:mod:`gigaline.virtual._broker_main`), which also ends
+    by itself when the one that started it dies (``kill -9``): it sees its stdin close.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -112,115 +109,56 @@ class EmbeddedBroker:
             )
         self.host = host
         self.port = port
-        self._running: _Running | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         """``mqtt://HOST:PORT`` of the running broker."""
         return f"mqtt://{self.host}:{self.port}"
 
-    def start(self, timeout_s: float = 10.0) -> EmbeddedBroker:
-        """Start the broker; return when it accepts connections."""
-        if self._running is not None:
+    def start(self, timeout_s: float = 30.0) -> EmbeddedBroker:
+        """Start the broker's process; return when the broker accepts connections."""
+        if self._process is not None:
             return self
         if self.port == 0:
             self.port = _free_port(self.host)
-        # amqtt logs every connection at INFO and a client's broken pipe at ERROR; the demo's
-        # terminal is for the plant, so only its errors reach the user (it warns, at shutdown,
-        # of messages still queued for sessions that went away).
-        logging.getLogger("amqtt").setLevel(logging.ERROR)
-        _quiet_asyncio()
-        loop = asyncio.new_event_loop()
-        loop.set_exception_handler(_log_quietly)
-        started = threading.Event()
-        failure: list[BaseException] = []
-        holder: list[Any] = []
-
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                holder.append(loop.run_until_complete(self._start_broker()))
-            except BaseException as exc:  # reported to the caller of start()
-                failure.append(exc)
-                started.set()
-                return
-            started.set()
-            loop.run_forever()
-
-        thread = threading.Thread(target=serve, name=_BROKER_THREAD, daemon=True)
-        thread.start()
-        if not started.wait(timeout_s) or failure:
-            reason = failure[0] if failure else f"no answer within {timeout_s:g} s"
-            raise BrokerError(f"embedded MQTT broker on {self.url} did not start: {reason}")
-        self._running = _Running(loop, thread, holder[0])
-        return self
-
-    async def _start_broker(self) -> Any:
-        from amqtt.broker import Broker  # imported here: only `gigaline run` needs it
-
-        config = {
-            "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-            "plugins": {"gigaline.virtual._broker_auth.LocalClients": {}},
-        }
-        broker = Broker(config)
-        await broker.start()
-        return broker
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gigaline.virtual._broker_main", self.host, str(self.port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        answer = b""
+        if select.select([process.stdout], [], [], timeout_s)[0]:
+            answer = process.stdout.readline().strip()
+        if answer == b"ready":
+            self._process = process
+            return self
+        reason = answer.decode(errors="replace") or (
+            f"its process ended (exit code {process.poll()})"
+            if process.poll() is not None
+            else f"no answer within {timeout_s:g} s"
+        )
+        process.kill()
+        process.communicate(timeout=5)
+        raise BrokerError(f"embedded MQTT broker on {self.url} did not start: {reason}")
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        """Shut the broker down (clients see their connection closed) and join its thread."""
-        running, self._running = self._running, None
-        if running is None:
+        """Shut the broker down (clients see their connection closed) and end its process."""
+        process, self._process = self._process, None
+        if process is None:
             return
-        shutdown = asyncio.run_coroutine_threadsafe(
-            _shutdown(running.broker, timeout_s), running.loop
-        )
-        with contextlib.suppress(Exception):
-            shutdown.result(timeout_s + 5)
-        running.loop.call_soon_threadsafe(running.loop.stop)
-        running.thread.join(timeout_s)
-        running.loop.close()
+        try:
+            process.communicate(timeout=timeout_s + 5)  # closes its stdin: it shuts down
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate(timeout=5)
 
     def __enter__(self) -> EmbeddedBroker:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-async def _shutdown(broker: Any, timeout_s: float) -> None:
-    """Shut the broker down, then cancel what it left running (client handlers whose peer
-    went away), so that the loop closes with no task pending."""
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(broker.shutdown(), timeout_s)
-    current = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not current]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
-_BROKER_THREAD = "gigaline-broker"
-
-
-def _log_quietly(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """The broker loop's unhandled exceptions: a client that went away mid-packet, or amqtt
-    tripping over its own subscription table as a client connects (the client reconnects).
-    Kept for debugging, not printed on the plant's terminal."""
-    log.debug("embedded broker: %s", context.get("message"), exc_info=context.get("exception"))
-
-
-class _NotFromTheBroker(logging.Filter):
-    """asyncio's own warnings about writes to closed sockets, when they come from the
-    broker's thread (a client disconnected while the broker was sending to it)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.threadName != _BROKER_THREAD
-
-
-def _quiet_asyncio() -> None:
-    logger = logging.getLogger("asyncio")
-    if not any(isinstance(f, _NotFromTheBroker) for f in logger.filters):
-        logger.addFilter(_NotFromTheBroker())
 
 
 def _free_port(host: str) -> int:

@@ -35,11 +35,12 @@ def mount(app: FastAPI) -> FastAPI:
     from fastapi.staticfiles import StaticFiles
 
     from gigaline.web.pages import exception_handlers, router
-    from gigaline.web.session import Sessions
+    from gigaline.web.session import ActiveTokens, Sessions
     from gigaline.web.twin import Runs
 
     settings = app.state.settings
     app.state.web_sessions = Sessions()
+    app.state.web_tokens = ActiveTokens()
     app.state.web_runs = Runs(queue=settings.api_sim_queue)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(str(STATIC))), name="static")

@@ -46,26 +46,38 @@ def _minute(ts: str) -> str:
     return ts[:16].replace("T", " ")
 
 
-def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, Any]:
-    """The state timeline: one row per station, one bar per stretch of a state."""
+def _timeline_traces(f: Floor, stations: list[str] | None) -> list[dict[str, Any]]:
+    """The bars of the state timeline as plotly.js traces, one per state: plain JSON, built
+    without plotly's validators (a line's 8 hours is thousands of stretches: 5 s of
+    validation on the reference line, for data that is already of the right types)."""
     keep = set(stations) if stations is not None else None
     by_state: dict[str, list[Any]] = defaultdict(list)
     for s in f.timeline:
         if keep is None or s.station in keep:
             by_state[s.state].append(s)
-    fig = go.Figure()
-    for state in [s for s in STATE_COLOURS if s in by_state]:
-        segs = by_state[state]
-        fig.add_trace(go.Bar(
-            orientation="h", name=state, y=[s.station for s in segs],
-            x=[s.duration_s * 1000 for s in segs], base=[s.start for s in segs],
-            marker={"color": STATE_COLOURS[state]},
-            customdata=[[s.start, s.end, s.reason or ""] for s in segs],
-            hovertemplate="%{y}: " + state + " %{customdata[2]}<br>%{customdata[0]} to "
+    return [
+        {
+            "base": [s.start for s in segs],
+            "customdata": [[s.start, s.end, s.reason or ""] for s in segs],
+            "hovertemplate": "%{y}: " + state + " %{customdata[2]}<br>%{customdata[0]} to "
             "%{customdata[1]}<extra></extra>",
-        ))  # fmt: skip
-    rows = len({s.station for seg in by_state.values() for s in seg})
+            "marker": {"color": STATE_COLOURS[state]},
+            "name": state,
+            "orientation": "h",
+            "x": [s.duration_s * 1000 for s in segs],
+            "y": [s.station for s in segs],
+            "type": "bar",
+        }
+        for state, segs in ((st, by_state[st]) for st in STATE_COLOURS if st in by_state)
+    ]
+
+
+def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, Any]:
+    """The state timeline: one row per station, one bar per stretch of a state."""
+    data = _timeline_traces(f, stations)
+    rows = len({y for trace in data for y in trace["y"]})
     height = max(240, 60 + 22 * rows)  # the legend under the time axis's two lines of labels
+    fig = go.Figure()
     fig.update_layout(
         **_LAYOUT, barmode="overlay",
         title=f"State timeline, {_minute(f.start)} to {_minute(f.end)} UTC",
@@ -73,7 +85,9 @@ def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, An
         yaxis={"autorange": "reversed", "type": "category"},
         height=height, legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
     )  # fmt: skip
-    return figure_dict(fig)
+    out = figure_dict(fig)
+    out["data"] = data
+    return out
 
 
 def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -298,51 +299,74 @@ def _known(store: Any, line: str | None = None, station: str | None = None) -> N
         raise NotFoundError("station", station, "station")
 
 
+def _message(store: Any, hours: float, where: dict[str, str]) -> str:
+    """The server-sent events of one live view: its tiles (HTML) and its charts (JSON)."""
+    ctx = views.floor_view(store, hours=hours, **where)
+    tiles = _env.get_template("_tiles.html").render(**where, **ctx)
+    charts = json.dumps(ctx["charts"], separators=(",", ":"))
+    return _sse("tiles", tiles) + _sse("charts", charts)
+
+
 class _Feed:
-    """One live view (the same page scope, window and period) computed once per period and
-    handed to every stream that shows it: a stream waits for the next version, so that many
-    clients on one page cost one computation a period, not one each (the 200 live clients of
-    docs/web.md "Performance"). Runs while it has streams; the last one leaving stops it."""
+    """One live view (the same page scope, window and period) computed once per period for
+    every stream that shows it, so that many clients on one page cost one computation a
+    period, not one each (the 200 live clients of docs/web.md "Performance").
+
+    A period starts when its computation starts (a computation longer than the period is
+    followed by the next at once). A message equal to the last one (nothing new was stored) is
+    not sent again. Streams pull the newest version when they are ready for it: a slow client
+    skips the versions it was too slow for and holds back nobody. Runs while it has streams;
+    the last one leaving, or a failed computation, ends it (its streams then join a new one).
+    """
 
     def __init__(self, store: Any, hours: float, every: float, where: dict[str, str]) -> None:
         self.store, self.hours, self.every, self.where = store, hours, every, where
         self.version = 0
         self.message = ""
         self.streams = 0
-        self.changed = asyncio.Condition()
+        self.computations = 0
+        self._published = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
+    def publish(self, message: str) -> None:
+        """Hand ``message`` to every stream waiting for a new version (unless it is the same)."""
+        if message == self.message:
+            return
+        self.message = message
+        self.version += 1
+        published, self._published = self._published, asyncio.Event()
+        published.set()
+
     async def run(self, key: tuple[Any, ...]) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self.streams > 0:
-                ctx = await run_in_threadpool(
-                    views.floor_view, self.store, hours=self.hours, **self.where
-                )
-                tiles = _env.get_template("_tiles.html").render(**self.where, **ctx)
-                charts = json.dumps(ctx["charts"], separators=(",", ":"))
-                async with self.changed:
-                    self.message = _sse("tiles", tiles) + _sse("charts", charts)
-                    self.version += 1
-                    self.changed.notify_all()
-                await asyncio.sleep(self.every)
+                started = loop.time()
+                message = await run_in_threadpool(_message, self.store, self.hours, self.where)
+                self.computations += 1
+                self.publish(message)
+                await asyncio.sleep(max(0.0, started + self.every - loop.time()))
+        except Exception:  # the database went away, say: streams join a new feed
+            _log.exception("live view %s failed", key)
         finally:
             if _FEEDS.get(key) is self:
                 del _FEEDS[key]
 
     async def next(self, seen: int) -> tuple[int, str]:
-        """The first version after ``seen`` (waiting for it) and its message."""
-        async with self.changed:
-            await self.changed.wait_for(lambda: self.version > seen)
-            return self.version, self.message
+        """The newest version after ``seen`` (waiting for one) and its message."""
+        while self.version <= seen:
+            await self._published.wait()
+        return self.version, self.message
 
 
 _FEEDS: dict[tuple[Any, ...], _Feed] = {}
+_log = logging.getLogger("gigaline.web")
 
 
 def _feed(store: Any, hours: float, every: float, where: dict[str, str]) -> tuple[Any, _Feed]:
     key = (id(store), hours, every, tuple(sorted(where.items())))
     feed = _FEEDS.get(key)
-    if feed is None or feed.task is None or feed.task.done():
+    if feed is None or (feed.task is not None and feed.task.done()):
         feed = _FEEDS[key] = _Feed(store, hours, every, where)
     return key, feed
 
@@ -358,11 +382,15 @@ def _join(store: Any, hours: float, every: float, where: dict[str, str]) -> _Fee
 
 async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
                 **where: str) -> Response:  # fmt: skip
-    await _user_async(request, "viewer")
+    """A live stream: the user checked in full once, here; then, before every message and
+    at least every :data:`session.TOKEN_CHECK_S` while nothing new comes, its session and token
+    (:func:`session.still_allowed`, no query of its own)."""
+    user = await _user_async(request, "viewer")
     hours = _hours(hours_raw)
     every = _float("every", every_raw, 1.0, 60.0) or LIVE_EVERY_S
     store = get_store(request)
     await run_in_threadpool(_known, store, **where)  # an unknown line or station: 404 now
+    idle_s = min(session.TOKEN_CHECK_S, every + 4.0)
 
     async def stream() -> AsyncIterator[str]:
         yield f"retry: {int(every * 1000)}\n\n"
@@ -373,14 +401,13 @@ async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
         try:
             while loop.time() < end and not await request.is_disconnected():
                 try:
-                    seen, message = await asyncio.wait_for(feed.next(seen), every + 60.0)
-                except TimeoutError:  # no new version: a slow database, or the view failed
+                    seen, message = await asyncio.wait_for(feed.next(seen), idle_s)
+                except TimeoutError:  # nothing new stored, a slow database, or the view failed
+                    message = ": idle\n\n"  # a comment: keeps proxies from closing the stream
                     if feed.task is not None and feed.task.done():
                         feed.streams -= 1
                         feed, seen = _join(store, hours, every, where), 0
-                    continue
-                user = await run_in_threadpool(session.current_user, request)
-                if user is None:  # logged out or revoked meanwhile
+                if not await session.still_allowed(request, user):  # logged out or revoked
                     yield _sse("logout", "")
                     return
                 yield message

@@ -7,32 +7,51 @@ cookie: 32 random bytes (:mod:`secrets`), ``HttpOnly`` (no script can read it),
 when the page came over HTTPS, ``Path=/``, for at most :data:`SESSION_HOURS`. Sessions are
 kept server-side, in memory: the cookie is only their key, and the server keeps the token's
 SHA-256, never the token. Every request looks the token up again, so a revoked token ends its
-sessions at once; a restart of the server ends them all (log in again). Roles are the API's:
+sessions at once; a restart of the server ends them all (log in again). A live stream
+(``/live/...``) is checked in full when it opens; while it runs, its session (logged out,
+expired) is checked in memory before every message, and its token against the active tokens
+that :class:`ActiveTokens` reads at most once every :data:`TOKEN_CHECK_S` for all the streams
+of the server (one query, not one per stream and message). Roles are the API's:
 viewer < operator < engineer < admin. In demo mode (loopback only) every request is the API's
 ``demo`` admin, as on the API.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from gigaline.api.deps import DEMO, get_settings, get_store
 from gigaline.mes.services.access import authenticate, has_role, token_hash
 from gigaline.mes.services.models import Principal
 
-__all__ = ["COOKIE", "SESSION_HOURS", "Sessions", "current_user", "may"]
+__all__ = [
+    "COOKIE",
+    "SESSION_HOURS",
+    "TOKEN_CHECK_S",
+    "ActiveTokens",
+    "Sessions",
+    "current_user",
+    "may",
+    "still_allowed",
+]
 
 COOKIE: Final = "gigaline_session"
 #: How long a session lasts [h]: a 12-hour shift (assumption: plants run two 12 h shifts).
 SESSION_HOURS: Final = 12.0
 #: Sessions kept at most; the oldest goes first (bounds the memory a flood of logins takes).
 MAX_SESSIONS: Final = 10_000
+#: How often the live streams' tokens are checked against the store [s]: a revoked token's
+#: streams end within this (assumption: prompt enough for a revocation, at one query for
+#: every stream of the server).
+TOKEN_CHECK_S: Final = 5.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,31 @@ class Sessions:
         )  # fmt: skip
 
 
+class ActiveTokens:
+    """The ids of the active tokens as the store had them at most :data:`TOKEN_CHECK_S` ago:
+    read once for every live stream of the server (the first stream to find them stale reads
+    them, the others wait for that read)."""
+
+    def __init__(self, every_s: float = TOKEN_CHECK_S) -> None:
+        self.every_s = every_s
+        self.reads = 0
+        self._ids: frozenset[int] = frozenset()
+        self._read_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def ids(self, store: Any) -> frozenset[int]:
+        if time.monotonic() - self._read_at < self.every_s:
+            return self._ids
+        async with self._lock:
+            if time.monotonic() - self._read_at >= self.every_s:
+                started = time.monotonic()
+                rows = await run_in_threadpool(store.tokens, False)
+                self._ids = frozenset(r.id for r in rows)
+                self._read_at = started
+                self.reads += 1
+        return self._ids
+
+
 def sessions(request: Request) -> Sessions:
     """The app's sessions (made by :func:`gigaline.web.mount`)."""
     book: Sessions = request.app.state.web_sessions
@@ -109,6 +153,19 @@ def current_user(request: Request) -> Principal | None:
         sessions(request).close(key)
         return None
     return Principal(name=row.name, role=row.role, token_id=row.id)
+
+
+async def still_allowed(request: Request, user: Principal) -> bool:
+    """Whether a live stream opened by ``user`` (checked in full then) may go on: its session is
+    still open and unexpired, and its token was still active at the last read of
+    :class:`ActiveTokens` (at most :data:`TOKEN_CHECK_S` ago)."""
+    if get_settings(request).api_demo:
+        return True
+    key = request.cookies.get(COOKIE)
+    if not key or sessions(request).token_sha256(key) is None:
+        return False
+    active: ActiveTokens = request.app.state.web_tokens
+    return user.token_id in await active.ids(get_store(request))
 
 
 def may(user: Principal | None, role: str) -> bool:

@@ -1,34 +1,19 @@
-"""Helpers of the live-connector tests: a SQLite store, the stored states, a scripted line."""
+"""Helpers of the live-connector tests: the stored states, a scripted line."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 
 from gigaline.events.equipment import MACHINE_STATES
-from gigaline.mes.services import init_line
-from gigaline.mes.sql import SqlStore, open_store
-from gigaline.model import Line
+from gigaline.mes.sql import SqlStore
 
 T0 = 1_764_316_800_000  # 2025-11-28T08:00:00Z [ms]
 STATIONS = ("stack-1", "fill-1", "fill-2")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@contextmanager
-def line_store(url: str, line: Line) -> Iterator[SqlStore]:
-    """A store at ``url`` with ``line`` registered (its stations), closed afterwards."""
-    s = open_store(url)
-    init_line(s, line)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def stored_states(store: SqlStore) -> list[tuple[str, int, str, str | None]]:
@@ -59,7 +44,7 @@ def script(n: int, seed: int = 1) -> list[tuple[str, int, str, str]]:
     rng = random.Random(seed)
     ts = T0
     last = dict.fromkeys(STATIONS, "idle")
-    out = []
+    out: list[tuple[str, int, str, str]] = []
     while len(out) < n:
         ts += rng.randint(1, 5_000)
         station = rng.choice(STATIONS)
@@ -74,7 +59,7 @@ def expected_states(
     changes: list[tuple[str, int, str, str]],
 ) -> list[tuple[str, int, str, str | None]]:
     """What the store must hold: each station's initial idle at T0, then every change."""
-    rows = [(s, T0, "idle", None) for s in STATIONS]
+    rows: list[tuple[str, int, str, str | None]] = [(s, T0, "idle", None) for s in STATIONS]
     rows += [(s, ts, state, reason or None) for s, ts, state, reason in changes]
     return sorted(rows, key=lambda r: (r[1], r[0]))
 

@@ -9,8 +9,7 @@ import pytest
 
 from gigaline.mes.sql import SqlStore
 from gigaline.model import Line
-
-from ._live import line_store
+from tests.mes.conftest import line_store
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
-"""The in-process broker of ``gigaline run``: what the live line needs of a broker, on amqtt.
+"""The embedded broker of ``gigaline run``: what the live line needs of a broker, on amqtt.
 
 MQTT 3.1.1 (OASIS 2014) requirements checked here, with the section: QoS 1 delivery (4.3.2),
 retained messages to a late subscriber (3.3.1.3), the Will of a client whose connection breaks
-(3.1.2.5), and the session state of a ``clean_session=False`` client kept across a reconnect
-with its QoS 1 messages queued (3.1.2.4). Then the Sparkplug host and edge of the MES run
-through it as they do through Mosquitto. No service is needed: the broker is in the test.
+(3.1.2.5), the session state of a ``clean_session=False`` client kept across a reconnect
+with its QoS 1 messages queued (3.1.2.4), and its unacknowledged messages sent again (4.4).
+Then the Sparkplug host and edge of the MES run through it as they do through Mosquitto.
+No service is needed: the test starts the broker (in a process of its own).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from gigaline.events.sparkplug import decode_state
 from gigaline.mes.sql import SqlStore
+from gigaline.virtual._broker_flow import WINDOW
 from gigaline.virtual.broker import BrokerError, EmbeddedBroker, broker_for_demo, probe
 from tests._mosquitto import free_port
 from tests._spy import Spy, wait_until
@@ -94,6 +96,53 @@ def test_a_persistent_session_gets_what_came_while_it_was_away(broker: EmbeddedB
     back, got = _client(broker.port, "mes-events", clean=False)  # no new SUBSCRIBE
     assert wait_until(lambda: len(got) == 50, 10)
     assert sorted(int(g[1]) for g in got) == list(range(50))
+    _close(back)
+    _close(pub)
+
+
+def test_unacknowledged_messages_come_again_and_at_most_a_window_is_in_flight(
+    broker: EmbeddedBroker,
+) -> None:
+    """QoS 1 to a persistent session that acknowledges late, as the MES does (after its
+    commit): at most WINDOW messages in flight; none forgotten after amqtt's own 5 s PUBACK
+    wait; all of them sent again (DUP) when the connection breaks before the PUBACKs
+    (MQTT 3.1.1 section 4.4), and the rest once they are acknowledged."""
+    n = WINDOW + 200
+    first: list[int] = []
+    again: list[tuple[int, bool]] = []
+
+    def subscriber(on_message: Any) -> mqtt.Client:
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, "mes-events", clean_session=False)
+        c.manual_ack_set(True)
+        c.on_message = on_message
+        c.connect("127.0.0.1", broker.port, 60)
+        c.loop_start()
+        return c
+
+    sub = subscriber(lambda _c, _u, m: first.append(int(m.payload)))
+    sub.subscribe("t/#", qos=1)
+    time.sleep(0.5)
+    pub, _ = _client(broker.port, "edge")
+    for i in range(n):
+        pub.publish("t/x", str(i).encode(), qos=1)
+    assert wait_until(lambda: len(first) >= WINDOW, 30)
+    time.sleep(6.0)  # no PUBACK for longer than amqtt's 5 s
+    assert sorted(first) == list(range(WINDOW))  # the window, in order, and no more
+    sock = sub.socket()
+    sub.loop_stop()
+    assert isinstance(sock, socket.socket)
+    sock.shutdown(socket.SHUT_RDWR)  # the connection breaks with every PUBACK owed
+    sock.close()
+
+    def ack(c: mqtt.Client, _u: Any, m: mqtt.MQTTMessage) -> None:
+        again.append((int(m.payload), bool(m.dup)))
+        c.ack(m.mid, m.qos)
+
+    back = subscriber(ack)
+    assert wait_until(lambda: len(again) >= n, 30)
+    time.sleep(0.5)
+    assert sorted(i for i, _ in again) == list(range(n))  # each once more, none lost
+    assert {i for i, dup in again if dup} == set(range(WINDOW))  # sent again, marked DUP
     _close(back)
     _close(pub)
 

@@ -55,10 +55,12 @@ from gigaline.mes.sql import SqlStore
 from gigaline.mes.synth import process_params
 from gigaline.model import Line, load_line
 from gigaline.model.naming import station_names
+from gigaline.virtual.broker import EmbeddedBroker
 from gigaline.virtual.faults import Faults
 from gigaline.virtual.line import VirtualLine
+from tests.mes.conftest import line_store
 
-from ._live import dead_letters, line_store
+from ._live import dead_letters
 
 pytestmark = pytest.mark.slow
 
@@ -453,3 +455,55 @@ def test_clock_skew(
     truth = run.truth()
     c = agree(store, truth, f"8. clock skew {skew_h:+g} h", line)
     _check(c)
+
+
+class _HeldSink:
+    """The event subscriber's sink, holding the first batch after :meth:`hold` until
+    :meth:`release`: a commit that takes long, with the batch unacknowledged meanwhile."""
+
+    def __init__(self, sink: Any) -> None:
+        self.sink = sink
+        self.armed = self.holding = False
+        self.in_hand, self.released = threading.Event(), threading.Event()
+
+    def hold(self) -> None:
+        self.armed = True
+
+    def release(self) -> None:
+        self.released.set()
+
+    def submit(self, events: Any) -> Any:
+        if self.armed and not self.holding:
+            self.holding = True
+            self.in_hand.set()
+            self.released.wait(60)
+        return self.sink.submit(events)
+
+
+def test_embedded_broker_and_a_broken_mes_connection(
+    store: SqlStore, tmp_path: Path, line: Line
+) -> None:
+    """``gigaline run``'s embedded broker (amqtt): the MES's event connection breaks while it
+    holds a batch it has not acknowledged for longer than amqtt's own 5 s PUBACK wait, with
+    everything published meanwhile in flight. amqtt alone forgot all of it (neither kept nor
+    sent again on reconnect); :mod:`gigaline.virtual._broker_flow` sends it again."""
+    with EmbeddedBroker() as broker:
+        mes = MesConnectors(store, broker.url, mqtt5=False)  # amqtt speaks MQTT 3.1.1
+        held = _HeldSink(mes.events.sink)
+        mes.events.sink = held  # type: ignore[assignment]
+        mes.start()
+        try:
+            assert mes.wait_connected(20)
+            run = Running(virtual_line(line, broker.url, tmp_path / "outbox.db"))
+            run.wait_twin_s(200)
+            held.hold()
+            assert held.in_hand.wait(30)
+            time.sleep(6.0)  # unacknowledged past amqtt's 5 s
+            mes.events.crash()
+            held.release()
+            truth = run.truth()
+            c = agree(store, truth, "embedded broker: MES connection breaks", line)
+        finally:
+            mes.stop()
+    _check(c)
+    assert mes.events.duplicate > 0  # what the first connection had committed came again
