@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 
 from gigaline.mes.generate import generate_events
+from gigaline.mes.memory import MemoryStore
+from gigaline.mes.rows import Rows
 from gigaline.mes.services import (
     init_line,
 )
 from gigaline.mes.sql import SqlStore, open_store
+from gigaline.mes.sql import tables as t
 from gigaline.model import Line, load_line
 
 LINES = Path(__file__).parent / "lines"
@@ -104,3 +107,35 @@ def store(db_url: str, mini_line: Line) -> Iterator[SqlStore]:
     """A migrated store with the mini line's stations registered."""
     with line_store(db_url, mini_line) as s:
         yield s
+
+
+@pytest.fixture(params=["sqlite", "postgres", "memory"])
+def any_store(request: pytest.FixtureRequest, mini_line: Line, tmp_path: Path) -> Iterator[Any]:
+    """The SQL store on SQLite and PostgreSQL, and the in-memory store."""
+    if request.param == "memory":
+        memory = MemoryStore()
+        init_line(memory, mini_line)
+        yield memory
+        return
+    drop = None
+    url = f"sqlite:///{tmp_path / 'mes.db'}"
+    if request.param == "postgres":
+        url, drop = _pg_schema_url(request.getfixturevalue("postgres_url"))
+    try:
+        with line_store(url, mini_line) as store:
+            yield store
+    finally:
+        if drop is not None:
+            drop()
+
+
+def write_genealogy(store: Any, lots: list[Any], units: list[Any], edges: list[Any]) -> None:
+    """Rows of the lots, units and genealogy tables written straight into ``store`` (no
+    ingestion checks: a stored cycle, a graph of any shape)."""
+    if isinstance(store, MemoryStore):
+        store.append(Rows(lots=lots, units=units, genealogy=edges))
+        return
+    with store.engine.begin() as conn:
+        for table, rows in ((t.lots, lots), (t.units, units), (t.genealogy, edges)):
+            names = [c.name for c in table.columns if c.name != "id" or table is not t.genealogy]
+            conn.execute(insert(table), [dict(zip(names, r, strict=True)) for r in rows])

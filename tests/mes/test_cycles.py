@@ -10,46 +10,16 @@ on a cycle already stored (written straight into the tables here).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
 
 from gigaline.mes.ingest import ingest
-from gigaline.mes.memory import MemoryStore
-from gigaline.mes.rows import Rows
-from gigaline.mes.services import counts, init_line, place_hold, trace, where_used
-from gigaline.mes.sql import open_store
-from gigaline.mes.sql import tables as t
-from gigaline.model import Line
+from gigaline.mes.services import counts, place_hold, trace, where_used
 
-from .conftest import _pg_schema_url
+from .conftest import write_genealogy
 from .test_ingest import LOT, PROCESS, proc
-
-
-@pytest.fixture(params=["sqlite", "postgres", "memory"])
-def any_store(request: pytest.FixtureRequest, mini_line: Line, tmp_path: Path) -> Iterator[Any]:
-    """The SQL store on SQLite and PostgreSQL, and the in-memory store."""
-    if request.param == "memory":
-        memory = MemoryStore()
-        init_line(memory, mini_line)
-        yield memory
-        return
-    drop = None
-    url = f"sqlite:///{tmp_path / 'mes.db'}"
-    if request.param == "postgres":
-        url, drop = _pg_schema_url(request.getfixturevalue("postgres_url"))
-    store = open_store(url)
-    try:
-        init_line(store, mini_line)
-        yield store
-    finally:
-        store.close()
-        if drop is not None:
-            drop()
 
 
 def _sheets(event_id: str, made_from: str) -> dict[str, Any]:
@@ -95,13 +65,7 @@ def _cycle_rows(any_store: Any) -> None:
     edges = [("L", "lot", "A", 1.0, ts, "e-A"), ("A", "unit", "B", 1.0, ts, "e-B"),
              ("B", "unit", "C", 1.0, ts, "e-C"), ("C", "unit", "A", 1.0, ts, "e-A")]  # fmt: skip
     lots = [("L", "cathode_active_material", 5.0, "kg", ts, "e-L")]
-    if isinstance(any_store, MemoryStore):
-        any_store.append(Rows(lots=lots, units=units, genealogy=edges))
-        return
-    with any_store.engine.begin() as conn:
-        for table, rows in ((t.lots, lots), (t.units, units), (t.genealogy, edges)):
-            names = [c.name for c in table.columns if c.name != "id" or table is not t.genealogy]
-            conn.execute(insert(table), [dict(zip(names, r, strict=True)) for r in rows])
+    write_genealogy(any_store, lots, units, edges)
 
 
 def test_queries_end_and_stay_right_on_a_stored_cycle(any_store: Any) -> None:

@@ -37,6 +37,7 @@ from gigaline.quality._estimate import (
     Subgroups,
     c4_of,
     d2_of,
+    d3_of,
     sigma_moving_range,
     sigma_uwave_r,
     sigma_uwave_sd,
@@ -431,7 +432,7 @@ def _subgroup_chart(model: _Model, data: Any) -> ControlChart:
             sizes=n,
         )
     else:
-        d3n = np.array([d3(int(v)) for v in n])
+        d3n = d3_of(n)
         disp = _make(
             "r",
             model,

@@ -7,8 +7,10 @@ see one shape. Times are RFC 3339 text in UTC (``2026-11-28T08:10:00Z``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "Trace",
     "WhereUsed",
     "rfc3339",
+    "rfc3339_all",
 ]
 
 
@@ -52,15 +55,47 @@ def rfc3339(value: datetime | None) -> str | None:
     """A stored timestamp (naive meaning UTC, or aware) as RFC 3339 text in UTC.
 
     ``2026-11-28T08:10:00Z``, with microseconds where there are any. A trace formats two per
-    record: the naive and the UTC cases (what the stores return) take one call each.
+    record and an SPC chart one per point: the naive case and every zone at UTC (``UTC``, and
+    the ``ZoneInfo("Etc/UTC")`` psycopg returns for a server at UTC) take one ``isoformat``
+    each, without converting (``astimezone`` and ``replace`` tripled the cost of 10,000 points).
     """
     if value is None:
         return None
+    text = value.isoformat()
     if value.tzinfo is None:
-        return value.isoformat() + "Z"
-    if value.tzinfo is UTC:
-        return value.replace(tzinfo=None).isoformat() + "Z"
+        return text + "Z"
+    if text.endswith("+00:00"):
+        return text[:-6] + "Z"
     return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_US = timedelta(microseconds=1)
+
+
+def rfc3339_all(values: Sequence[datetime | None]) -> list[str | None]:
+    """:func:`rfc3339` of each of ``values`` (the same text), formatted by numpy at once.
+
+    10,000 SPC points format in 40 % of the CPU time of a call per value (14.6 against 35.9
+    ms of the former :func:`rfc3339`, 2 Dec 2026, 2-core machine under load): each
+    time becomes its exact count of microseconds since the epoch (one subtraction, whatever
+    its zone), numpy writes the UTC text of them all, and whole seconds drop their fraction
+    (as ``isoformat`` does). A None, or naive times mixed with aware ones, take
+    :func:`rfc3339` one by one.
+    """
+    if not values or values[0] is None:
+        return [rfc3339(v) for v in values]
+    epoch = _NAIVE_EPOCH if values[0].tzinfo is None else _EPOCH
+    try:
+        us = np.fromiter(((v - epoch) // _US for v in values), np.int64, len(values))  # type: ignore[operator]
+    except TypeError:  # a None, or naive and aware together
+        return [rfc3339(v) for v in values]
+    text: list[str] = np.datetime_as_string(us.astype("datetime64[us]"), unit="us").tolist()
+    whole = np.flatnonzero(us % 1_000_000 == 0).tolist()
+    for i in whole:
+        text[i] = text[i][:-7]
+    return [x + "Z" for x in text]
 
 
 class _Result(BaseModel):

@@ -38,7 +38,7 @@ from gigaline.mes.ports import (
     NewHold,
 )
 from gigaline.mes.services.holds import check_by, new_hold_summary
-from gigaline.mes.services.models import Hold, rfc3339
+from gigaline.mes.services.models import Hold, rfc3339, rfc3339_all
 from gigaline.model.quality import ParameterSpec, QualitySpec
 from gigaline.quality import Capability, ControlChart, capability, control_chart
 
@@ -267,7 +267,7 @@ class SpcResult(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @cached_property
     def ts(self) -> list[str | None]:
-        return [rfc3339(x) for x in self.point_ts]
+        return rfc3339_all(self.point_ts)
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property

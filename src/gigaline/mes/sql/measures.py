@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, String, select, type_coerce
 
-from gigaline.mes.measures import latest_numbers, numbers
+from gigaline.mes.measures import latest_numbers, series_numbers
 from gigaline.mes.ports import MeasureSeries
 from gigaline.mes.sql import tables as t
 
@@ -49,47 +49,74 @@ def measure_series(
     if since is not None:
         utc = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
         q = q.where(pr.c.ts >= utc)
-    keys = (param,)
     truncated = False
-    rows: list[tuple[Any, Any, Any]]
     if last is None:
-        rows = [(r[0], r[1], numbers(r[2], keys)[0]) for r in conn.execute(q)]
-        rows = [r for r in rows if r[2] is not None]
+        units, ts, values = _columns(_rows(conn, q), param)
     else:
-        rows, truncated = _newest(conn, q, keys, last)
-    ts = [r[1] for r in rows]
+        units, ts, values, truncated = _newest(conn, q, param, last)
     if sqlite:  # naive UTC, as SQLAlchemy would return them
         ts = np.array(ts, dtype="datetime64[us]").tolist()
     return MeasureSeries(
         step=step,
         param=param,
-        units=[r[0] for r in rows],
+        units=units,
         ts=ts,
-        values=np.array([r[2] for r in rows], dtype=np.float64),
+        values=np.array(values, dtype=np.float64),
         truncated=truncated,
     )
 
 
+def _rows(conn: Connection, q: Any) -> Sequence[tuple[Any, ...]]:
+    """The rows of ``q``: on PostgreSQL the driver's own tuples (built in C), not SQLAlchemy's
+    row objects (a third of the client's time at 50,000 records)."""
+    if conn.dialect.name != "postgresql":
+        return conn.execute(q).all()  # type: ignore[no-any-return]
+    compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], param: str) -> tuple[list[Any], list[Any], list[Any]]:
+    """(units, times, values) of the rows (unit, ts, params) that hold ``param`` as a number."""
+    if not rows:
+        return [], [], []
+    units = [r[0] for r in rows]
+    ts = [r[1] for r in rows]
+    values = series_numbers([r[2] for r in rows], param)
+    if None in values:
+        keep = [i for i, v in enumerate(values) if v is not None]
+        units, ts = [units[i] for i in keep], [ts[i] for i in keep]
+        values = [values[i] for i in keep]
+    return units, ts, values
+
+
 def _newest(
-    conn: Connection, q: Any, keys: tuple[str], last: int
-) -> tuple[list[tuple[Any, Any, float]], bool]:
-    """The newest ``last`` rows of ``q`` holding the parameter, in time order, and whether
-    older ones exist: read newest first in pages (records without the parameter skipped)."""
+    conn: Connection, q: Any, param: str, last: int
+) -> tuple[list[Any], list[Any], list[Any], bool]:
+    """The newest ``last`` rows of ``q`` holding the parameter as (units, times, values) in
+    time order, and whether older ones exist: read newest first in pages (records without the
+    parameter skipped)."""
     pr = t.process_records
     desc = q.order_by(None).order_by(pr.c.ts.desc(), pr.c.id.desc())
-    out: list[tuple[Any, Any, float]] = []
+    units: list[Any] = []
+    ts: list[Any] = []
+    values: list[Any] = []
     offset, page = 0, last + 1
-    while len(out) <= last:
-        got = conn.execute(desc.limit(page).offset(offset)).all()
-        for r in got:
-            value = numbers(r[2], keys)[0]
-            if value is not None:
-                out.append((r[0], r[1], value))
+    while len(values) <= last:
+        got = _rows(conn, desc.limit(page).offset(offset))
+        more = _columns(got, param)
+        units += more[0]
+        ts += more[1]
+        values += more[2]
         if len(got) < page:
             break
         offset += page
-    truncated = len(out) > last
-    return out[:last][::-1], truncated
+    truncated = len(values) > last
+    return units[:last][::-1], ts[:last][::-1], values[:last][::-1], truncated
 
 
 def latest_cell_params(

@@ -16,7 +16,6 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import orjson
 from sqlalchemy import Connection, Engine, exists, or_, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
@@ -67,9 +66,6 @@ from gigaline.model.quality import QualitySpec
 from gigaline.settings import Settings
 
 __all__ = ["SqlStore", "open_store"]
-
-#: Bound parameters per lookup statement (SQLite allows 32,766, PostgreSQL 65,535).
-_CHUNK = 10_000
 
 try:  # psycopg's errors (raised through the raw connection by COPY), with their SQLSTATE
     from psycopg import DataError as _PgData
@@ -357,40 +353,9 @@ class SqlStore:
         *first: Any,
         conn: Connection | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Rows of ``sql`` whose ``key`` is one of ``values`` (bound parameters, chunked).
-
-        ``first``: values of the ``%s`` placeholders of ``sql`` itself, bound before them.
-
-        Driver-level SQL on the driver's own cursor: at 20,000 names a batch, SQLAlchemy's
-        expanding IN costs more than the query, and its row objects (one Python call per row)
-        cost more than the driver's ``fetchall`` of plain tuples (built in C). ``sql`` and
-        ``key`` are constants of this module; only values are bound. On PostgreSQL the names
-        travel as one JSON array (serialised in C by orjson; psycopg dumps a list parameter
-        element by element in Python, 3x the client time) that the server unpacks into the
-        array of an index scan.
-        """
-        items = list(dict.fromkeys(values))
-        if not items:
-            return []
-        glue = " WHERE " if where else " "
-        out: list[tuple[Any, ...]] = []
+        """:func:`gigaline.mes.sql.queries.among` on ``conn`` or a connection of its own."""
         with self.engine.connect() if conn is None else nullcontext(conn) as conn:
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            try:
-                if self._postgres:
-                    names = orjson.dumps(items).decode()
-                    sql_any = f"{key} = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))"
-                    cursor.execute(f"{sql}{glue}{sql_any}", (*first, names))
-                    return list(cursor.fetchall())
-                sql = sql.replace("%s", "?")
-                for i in range(0, len(items), _CHUNK):
-                    chunk = tuple(items[i : i + _CHUNK])
-                    marks = ",".join("?" * len(chunk))
-                    cursor.execute(f"{sql}{glue}{key} IN ({marks})", (*first, *chunk))
-                    out.extend(cursor.fetchall())
-            finally:
-                cursor.close()
-        return out
+            return queries.among(conn, sql, key, values, where, *first)
 
     def ready_pending(self) -> list[Waiting]:
         p = t.pending_events
