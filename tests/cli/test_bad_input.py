@@ -41,6 +41,7 @@ MES_COMMANDS: dict[str, list[str]] = {
     "spc": ["spc", "m1", "fill_mass_g", "--db", "{db}"],
     "grade": ["grade", "--db", "{db}"],
     "oee": ["oee", "--db", "{db}"],
+    "mes summarise": ["mes", "summarise", "--db", "{db}"],
     "serve": ["serve", "--db", "{db}", "--port", "1"],  # refused before a port is bound
     "token create": ["token", "create", "--role", "viewer", "--db", "{db}"],
     "token list": ["token", "list", "--db", "{db}"],

@@ -247,7 +247,7 @@ def test_a_revoked_token_ends_its_stream(served: tuple[str, Any], plant: Plant) 
         async with _client() as client:
             client.base_url = httpx.URL(base)
             doomed, kept = Stream(client, cookie), Stream(client, other)
-            await _until(lambda: doomed.tiles() and kept.tiles(), 20, "the first updates")
+            await _until(lambda: doomed.tiles() and kept.tiles(), 60, "the first updates")
             revoke_token(plant.store, made.id, by="test")
             took = await _until(lambda: _logged_out(doomed), 30, "the revoked stream ends")
             await asyncio.sleep(0.5)

@@ -93,7 +93,8 @@ def _summarise(store: Any, quiet: bool = False) -> int:
 def mes_summarise(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Store the missing hourly summaries of live OEE (every whole hour that ended before each
     station's latest message), so that OEE over long windows reads them instead of every
-    record; `gigaline ingest` and `gigaline connect` keep them up to date on their own."""
+    record; `gigaline connect` keeps them up to date on its own, after `gigaline ingest` run
+    this."""
     with open_db(db) as store:
         stored = _summarise(store, quiet=json_out)
     if json_out:
@@ -141,7 +142,6 @@ def ingest(
                 result = run_ingest(store, _lines(source), batch_size=batch_size,
                                     progress=lambda n: bar.advance(task, n),
                                     pause_gc=True, pending_timeout_s=timeout_s)  # fmt: skip
-        _summarise(store, quiet=json_out)
     if json_out:
         _print_json(result)
         return
