@@ -282,3 +282,64 @@ def test_an_expired_session_ends_its_stream(plant: Plant) -> None:
         assert took < ttl_s + 5.0 + 2.0, took
         assert stream.events[-1][1] == "logout"
         assert httpx.get(base + PATH, headers={"Cookie": cookie}).status_code == 401
+
+
+def test_servers_of_one_store_each_feed_their_own_streams(plant: Plant) -> None:
+    """Live views belong to their app and its event loop. Regression: the views were kept per
+    process and keyed by the store, so a second server of the same store (here, as in the
+    suite, two apps on one store; then the first app served again) joined a view whose
+    computation ran on another server's loop, or on a loop that had stopped: its streams got
+    no update at all ('bound to a different event loop'; CI, 2 Dec 2026)."""
+
+    async def first_update(base: str, cookie: str) -> str:
+        async with _client() as client:
+            client.base_url = httpx.URL(base)
+            stream = Stream(client, cookie)
+            try:
+                await _until(stream.tiles, 30, f"the first update from {base}")
+            finally:
+                await stream.close()
+            return stream.tiles()[0]
+
+    async def both(a: str, ca: str, b: str, cb: str) -> list[str]:
+        return list(await asyncio.gather(first_update(a, ca), first_update(b, cb)))
+
+    one, other = _app(plant), _app(plant)
+    with serving(one) as a, serving(other) as b:
+        ca, cb = _cookie(a, plant.tokens["viewer"]), _cookie(b, plant.tokens["viewer"])
+        tiles = asyncio.run(both(a, ca, b, cb))
+    assert all(STATION in t for t in tiles)
+    with serving(one) as a:
+        again = asyncio.run(first_update(a, _cookie(a, plant.tokens["viewer"])))
+    assert STATION in again
+
+
+def test_a_token_made_after_the_last_read_of_the_tokens_keeps_its_stream(
+    served: tuple[str, Any], plant: Plant
+) -> None:
+    """Regression (found when the test above ran after the slow-client test): a token created
+    less than the read interval after the server last read the active tokens was not in that
+    read, and its live stream was logged out at its first message."""
+    base, app = served
+    old = _cookie(base, plant.tokens["viewer"])
+    active = app.state.web_tokens
+
+    async def run() -> tuple[Stream, int]:
+        async with _client() as client:
+            client.base_url = httpx.URL(base)
+            first = Stream(client, old)
+            await _until(first.tiles, 30, "the first stream's update")
+            await active.ids(plant.store)  # a read of the tokens...
+            reads = active.reads
+            made = create_token(plant.store, "viewer", "made after a read", by="test")
+            cookie = await asyncio.to_thread(_cookie, base, made.token)  # ...just before this
+            new = Stream(client, cookie)
+            await _until(lambda: len(new.events) >= 1, 30, "the new stream's first event")
+            await asyncio.sleep(2 * CHECK_S)
+            await asyncio.gather(first.close(), new.close())
+            return new, active.reads - reads
+
+    new, reads = asyncio.run(run())
+    assert [e for _, e, _ in new.events][:1] == ["tiles"], new.events[:1]
+    assert "logout" not in [e for _, e, _ in new.events]
+    assert reads >= 1

@@ -41,6 +41,7 @@ def mount(app: FastAPI) -> FastAPI:
     settings = app.state.settings
     app.state.web_sessions = Sessions()
     app.state.web_tokens = ActiveTokens()
+    app.state.web_feeds = {}  # the live views (gigaline.web.pages.Feeds)
     app.state.web_runs = Runs(queue=settings.api_sim_queue)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(str(STATIC))), name="static")

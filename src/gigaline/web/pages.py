@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -337,7 +338,7 @@ class _Feed:
         published, self._published = self._published, asyncio.Event()
         published.set()
 
-    async def run(self, key: tuple[Any, ...]) -> None:
+    async def run(self, feeds: Feeds, key: tuple[Any, ...]) -> None:
         loop = asyncio.get_running_loop()
         try:
             while self.streams > 0:
@@ -349,8 +350,8 @@ class _Feed:
         except Exception:  # the database went away, say: streams join a new feed
             _log.exception("live view %s failed", key)
         finally:
-            if _FEEDS.get(key) is self:
-                del _FEEDS[key]
+            if feeds.get(key) is self:
+                del feeds[key]
 
     async def next(self, seen: int) -> tuple[int, str]:
         """The newest version after ``seen`` (waiting for one) and its message."""
@@ -359,24 +360,25 @@ class _Feed:
         return self.version, self.message
 
 
-_FEEDS: dict[tuple[Any, ...], _Feed] = {}
 _log = logging.getLogger("gigaline.web")
+Feeds = dict[tuple[Any, ...], _Feed]
+"""The live views of one app (``app.state.web_feeds``, made by :func:`gigaline.web.mount`)."""
 
 
-def _feed(store: Any, hours: float, every: float, where: dict[str, str]) -> tuple[Any, _Feed]:
-    key = (id(store), hours, every, tuple(sorted(where.items())))
-    feed = _FEEDS.get(key)
-    if feed is None or (feed.task is not None and feed.task.done()):
-        feed = _FEEDS[key] = _Feed(store, hours, every, where)
-    return key, feed
+def _join(feeds: Feeds, store: Any, hours: float, every: float, where: dict[str, str]) -> _Feed:
+    """The running feed of a view (started if there is none) with one more stream.
 
-
-def _join(store: Any, hours: float, every: float, where: dict[str, str]) -> _Feed:
-    """The running feed of a view (started if there is none) with one more stream."""
-    key, feed = _feed(store, hours, every, where)
+    A feed belongs to the event loop its computation runs on: one made on another loop (the
+    same app served again, as tests do, after its first server stopped with the feed's task
+    pending) is not joined, since its events and task would never wake this loop's streams.
+    """
+    key = (hours, every, tuple(sorted(where.items())))
+    loop = asyncio.get_running_loop()
+    feed = feeds.get(key)
+    if feed is None or feed.task is None or feed.task.done() or feed.task.get_loop() is not loop:
+        feed = feeds[key] = _Feed(store, hours, every, where)
+        feed.task = asyncio.create_task(feed.run(feeds, key))
     feed.streams += 1
-    if feed.task is None:
-        feed.task = asyncio.create_task(feed.run(key))
     return feed
 
 
@@ -384,7 +386,9 @@ async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
                 **where: str) -> Response:  # fmt: skip
     """A live stream: the user checked in full once, here; then, before every message and
     at least every :data:`session.TOKEN_CHECK_S` while nothing new comes, its session and token
-    (:func:`session.still_allowed`, no query of its own)."""
+    (:func:`session.still_allowed`: no query of its own, except once for a token newer than
+    the server's last read of the active tokens)."""
+    checked_at = time.monotonic()
     user = await _user_async(request, "viewer")
     hours = _hours(hours_raw)
     every = _float("every", every_raw, 1.0, 60.0) or LIVE_EVERY_S
@@ -396,7 +400,8 @@ async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
         yield f"retry: {int(every * 1000)}\n\n"
         loop = asyncio.get_running_loop()
         end = loop.time() + LIVE_FOR_S
-        feed = _join(store, hours, every, where)
+        feeds: Feeds = request.app.state.web_feeds
+        feed = _join(feeds, store, hours, every, where)
         seen = 0
         try:
             while loop.time() < end and not await request.is_disconnected():
@@ -406,8 +411,8 @@ async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
                     message = ": idle\n\n"  # a comment: keeps proxies from closing the stream
                     if feed.task is not None and feed.task.done():
                         feed.streams -= 1
-                        feed, seen = _join(store, hours, every, where), 0
-                if not await session.still_allowed(request, user):  # logged out or revoked
+                        feed, seen = _join(feeds, store, hours, every, where), 0
+                if not await session.still_allowed(request, user, checked_at):  # out or revoked
                     yield _sse("logout", "")
                     return
                 yield message

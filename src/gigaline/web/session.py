@@ -111,11 +111,13 @@ class ActiveTokens:
         self._read_at = float("-inf")
         self._lock = asyncio.Lock()
 
-    async def ids(self, store: Any) -> frozenset[int]:
-        if time.monotonic() - self._read_at < self.every_s:
+    async def ids(self, store: Any, read_after: float = float("-inf")) -> frozenset[int]:
+        """The active ids, read again if the last read is :attr:`every_s` old or began before
+        ``read_after`` (a :func:`time.monotonic` time)."""
+        if time.monotonic() - self._read_at < self.every_s and self._read_at >= read_after:
             return self._ids
         async with self._lock:
-            if time.monotonic() - self._read_at >= self.every_s:
+            if time.monotonic() - self._read_at >= self.every_s or self._read_at < read_after:
                 started = time.monotonic()
                 rows = await run_in_threadpool(store.tokens, False)
                 self._ids = frozenset(r.id for r in rows)
@@ -155,17 +157,23 @@ def current_user(request: Request) -> Principal | None:
     return Principal(name=row.name, role=row.role, token_id=row.id)
 
 
-async def still_allowed(request: Request, user: Principal) -> bool:
-    """Whether a live stream opened by ``user`` (checked in full then) may go on: its session is
-    still open and unexpired, and its token was still active at the last read of
-    :class:`ActiveTokens` (at most :data:`TOKEN_CHECK_S` ago)."""
+async def still_allowed(request: Request, user: Principal, checked_at: float) -> bool:
+    """Whether a live stream opened by ``user`` (checked in full at ``checked_at``, a
+    :func:`time.monotonic` time) may go on: its session is still open and unexpired, and its
+    token was still active at the last read of :class:`ActiveTokens` (at most
+    :data:`TOKEN_CHECK_S` ago). A token missing from a read older than the full check may be
+    newer than that read (created and used within :data:`TOKEN_CHECK_S`): the tokens are then
+    read again before the stream is refused."""
     if get_settings(request).api_demo:
         return True
     key = request.cookies.get(COOKIE)
     if not key or sessions(request).token_sha256(key) is None:
         return False
     active: ActiveTokens = request.app.state.web_tokens
-    return user.token_id in await active.ids(get_store(request))
+    store = get_store(request)
+    if user.token_id in await active.ids(store):
+        return True
+    return user.token_id in await active.ids(store, read_after=checked_at)
 
 
 def may(user: Principal | None, role: str) -> bool:
