@@ -5,8 +5,9 @@ pages interactive in under 500 ms p95 in Chromium; at least 200 concurrent live 
 server process.
 
 The dataset: ``gigaline mes init examples/abf-lfp-20gwh.yaml``, ``gigaline generate --days 16
---seed 1`` (the twin's trace, the line in steady state from the first second) and ``gigaline
-ingest`` (the bulk path: binary COPY) into the database ``gigaline_bench`` (or
+--seed 1`` (the twin's trace, the line in steady state from the first second), ``gigaline
+ingest`` (the bulk path: binary COPY) and ``gigaline mes summarise`` (the hourly OEE summaries
+that ``gigaline connect`` keeps in production) into the database ``gigaline_bench`` (or
 ``GIGALINE_BENCH_DB``) on the PostgreSQL server of ``GIGALINE_BENCH_PG_SERVER`` (default
 postgresql://postgres@127.0.0.1:5432). It is built once, its build times and sizes kept in
 ``out/bench/web-dataset-<database>.json``, and reused by ``--reuse`` while the database still
@@ -184,6 +185,9 @@ def build_dataset(days: float, seed: int, keep: Path | None) -> dict[str, Any]:
         )
         ing = _timed([gl, "ingest", str(ndjson), "--db", url, "--json"], stdout=subprocess.DEVNULL)
         print(f"  ingest: {ing['wall_s']:.0f} s, peak RSS {ing['max_rss_mb']:.0f} MB")
+        # the hourly OEE summaries, which `gigaline connect` keeps up in production
+        summ = _timed([gl, "mes", "summarise", "--db", url], stdout=subprocess.DEVNULL)
+        print(f"  summarise: {summ['wall_s']:.0f} s, peak RSS {summ['max_rss_mb']:.0f} MB")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     with psycopg.connect(SERVER + f"/{DB_NAME}", autocommit=True) as conn:
@@ -196,6 +200,7 @@ def build_dataset(days: float, seed: int, keep: Path | None) -> dict[str, Any]:
         "ndjson_bytes": size,
         "generate": gen,
         "ingest": ing,
+        "summarise": summ,
         "db_bytes": _db_bytes(DB_NAME),
         "counts": _counts(DB_NAME),
         "load": uptime(),
