@@ -569,7 +569,11 @@ def summarise(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Store the missing hourly summaries of every station: each whole hour from its first
-    message's hour that ended before both its latest message and ``until`` (default: now).
+    message's hour that ended before ``until`` (default: now), up to the end of the hour of
+    the latest message of any station (so a quiet station's hours too: an hour depends only on
+    the messages up to its end, and a message of it arriving later deletes it; until 2026-12
+    only the hours that ended before the station's own latest message, which left the quiet
+    stations' hours to be read raw by every window).
     ``max_hours``: stop after about this many station-hours (a bounded pass; the next pass goes
     on). ``progress(done, total)`` after each batch. The number of hours stored.
 
@@ -588,11 +592,14 @@ def summarise(
         return 0
     status = store.oee_status(names)
     spans: dict[str, tuple[int, int]] = {}
+    lasts = [st.last_s for st in status.values() if st.last_s is not None]
+    if not lasts:
+        return 0
+    hi = min(math.floor(end / HOUR_S), math.ceil(max(lasts) / HOUR_S)) * HOUR_S
     for n, st in status.items():
         if st.first_s is None or st.last_s is None:
             continue
         lo = math.floor(st.first_s / HOUR_S) * HOUR_S
-        hi = math.floor(min(st.last_s, end) / HOUR_S) * HOUR_S
         if hi > lo:
             spans[n] = (lo, hi)
     if not spans:
