@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +182,32 @@ def test_a_quiet_station_is_summarised_up_to_the_lines_last_message(store: Any) 
     assert hours["weld-1"] == [(float(t0), t0 + 36 * 3600.0)]
     _check(store, windows, 60.0)
     assert summarise(store, until=NOW, silence_s=60.0) == 8  # 36 h .. 44 h again
+    _check(store, windows, 60.0)
+
+
+def test_a_window_beginning_early_in_a_stored_hour(store: Any) -> None:
+    """A window beginning in the first half of a stored hour takes that hour less its part
+    before the window (read raw): the same as raw, also beginning exactly at, just before and
+    just after a state change (a run that begins there counts or not) and a millisecond after
+    the hour; a Pareto cause wholly before the window is not listed."""
+    summarise(store, until=NOW, silence_s=60.0)
+    with store.engine.connect() as conn:
+        changes = conn.execute(
+            select(t.machine_states.c.ts)
+            .join(t.stations, t.stations.c.id == t.machine_states.c.station_id)
+            .where(t.stations.c.name == "weld-1").order_by(t.machine_states.c.ts)
+        ).scalars().all()  # fmt: skip
+    changes = [ts if ts.tzinfo else ts.replace(tzinfo=UTC) for ts in changes]
+    early = [ts for ts in changes if T0 < ts < T0 + timedelta(hours=40) and ts.minute < 29][:6]
+    assert len(early) == 6
+    starts = [T0 + timedelta(hours=h, seconds=x) for h, x in ((3, 0.001), (7, 1.0), (20, 1799.0))]
+    for ts in early:
+        starts += [ts, ts - timedelta(microseconds=1), ts + timedelta(microseconds=1)]
+    windows = []
+    for i, a in enumerate(starts):
+        scope = [{"station": "weld-1"}, {"step": "weld"}, {}][i % 3]
+        for hours, by in ((1, None), (5, None), (26, "shift")):
+            windows.append({**scope, "since": a, "until": a + timedelta(hours=hours), "by": by})
     _check(store, windows, 60.0)
 
 

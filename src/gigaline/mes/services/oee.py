@@ -110,6 +110,15 @@ class _Elements:
         for k, n in other.begins.items():
             self.begins[k] += n
 
+    def sub(self, other: _Elements) -> None:
+        """Take away the elements of a part of the time added (down and begins left as they are:
+        the rows do not use them)."""
+        self.pdot_s -= other.pdot_s
+        self.apt_s -= other.apt_s
+        self.unqualified_s -= other.unqualified_s
+        self.pq -= other.pq
+        self.gq -= other.gq
+
     def add_sums(self, sums: tuple[float, float, float, int, int]) -> None:
         self.pdot_s += sums[0]
         self.apt_s += sums[1]
@@ -416,13 +425,23 @@ def live_oee(
     else:
         windows = [(None, a, b)]
     year = datetime.fromtimestamp(a, UTC).year
-    hs = _hour_sums(store, names, a, b, year, windows, silence_s) if summaries else None
+    # a window beginning in the first half of an hour: that hour stored less its part before
+    # the window (read raw: the shorter part)
+    h0 = math.floor(a / HOUR_S) * HOUR_S
+    lead = a - h0 < 0.5 * HOUR_S and a != h0 and h0 + HOUR_S <= b and summaries
+    hs = _hour_sums(store, names, a, b, year, windows, silence_s, lead) if summaries else None
     # the raw pieces of each station: the window less its stored hours, read by envelope
     pieces: dict[str, list[tuple[float, float]]] = {}
     # pieces ending together and beginning within the same 2 hours share one read
     envelopes: dict[tuple[bool, float, int], list[tuple[str, float, float]]] = defaultdict(list)
+    # stations whose hour h0 is stored whole: its part [h0, a) is taken away
+    minus: set[str] = set()
     for n in names:
-        pieces[n] = _gaps(hs.covered.get(n, []) if hs else [], a, b)
+        runs = hs.covered.get(n, []) if hs else []
+        pieces[n] = _gaps(runs, a, b)
+        if lead and any(x <= h0 and h0 + HOUR_S <= y for x, y in runs):
+            minus.add(n)
+            pieces[n].insert(0, (h0, a))
         for lo, hi in pieces[n]:
             envelopes[(lo == a, hi, math.floor(lo / 7200.0))].append((n, lo, hi))
     stops_of: dict[str, list[tuple[float, float]]] = {}
@@ -437,7 +456,8 @@ def live_oee(
         for n, x, y in wanted:
             s = kind_of[n]
             if s.line not in stops_of:  # from just before a: what stood before the window
-                stops_of[s.line] = _planned_stops(layout.calendars.get(s.line), a - 1.0, b, year)
+                first = min(a, h0) - 1.0
+                stops_of[s.line] = _planned_stops(layout.calendars.get(s.line), first, b, year)
             stops = [] if s.kind == "dwell" else stops_of[s.line]
             tl = got[n] if (x, y) == (lo, hi) else _slice(got[n], x, y)
             raw[n].append((x, y, _cut(tl, x, y, stops, silence_s), tl))
@@ -445,7 +465,12 @@ def live_oee(
     def elements(n: str, wi: int, lo: float, hi: float) -> _Elements:
         el = _Elements()
         for x, y, seg, tl in raw.get(n, ()):
-            if y > lo and x < hi:
+            if y <= a:  # the part before the window of its stored first hour (in the bucket
+                if lo == a:  # of the window that begins at a, if one does)
+                    before = _Elements()
+                    _add(before, seg, tl, x, y)
+                    el.sub(before)
+            elif y > lo and x < hi:
                 _add(el, seg, tl, max(x, lo), min(y, hi))
         if hs is not None and (n, wi) in hs.sums:
             el.add_sums(hs.sums[(n, wi)])
@@ -490,13 +515,20 @@ def live_oee(
     if by != "shift":
         rows.extend(figures(scope, name, group, 0, a, b, None) for scope, name, group in parts)
     whole = _Elements()  # the Pareto: the raw pieces and the stored hours of the window
+    before = _Elements()  # less the parts before the window of the stored hours h0
     for n in names:
         for x, y, seg, tl in raw.get(n, ()):
-            _add(whole, seg, tl, x, y)
+            _add(before if y <= a else whole, seg, tl, x, y)
     if hs is not None:
         for k, (sec, begun) in hs.down.items():
             whole.down[k] += sec
             whole.begins[k] += begun
+    for k, sec in before.down.items():
+        whole.down[k] -= sec
+        whole.begins[k] -= before.begins.get(k, 0)
+        if whole.down[k] < 1e-7 and not whole.begins[k]:  # all of it was before the window
+            del whole.down[k]
+            whole.begins.pop(k, None)
     return OeeReport(
         since=rfc3339(start_dt), until=rfc3339(end_dt), by=by, silence_s=float(silence_s),
         rows=rows, pareto=_pareto(whole),
@@ -520,22 +552,22 @@ def _gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[flo
 
 def _hour_sums(
     store: OeeReader, names: list[str], a: float, b: float, year: int,
-    windows: list[tuple[str | None, float, float]], silence_s: float,
+    windows: list[tuple[str | None, float, float]], silence_s: float, lead: bool = False,
 ) -> OeeHourSums | None:  # fmt: skip
     """The stored hourly summaries usable for the window: its whole hours in the year of its
     start (the calendar's day 0 is in that year), none by shift when a shift does not begin
-    and end on the hour."""
-    h1 = math.ceil(a / HOUR_S) * HOUR_S
+    and end on the hour. ``lead``: also the hour in which the window begins (in the first
+    window's bucket)."""
+    h1 = (math.floor if lead else math.ceil)(a / HOUR_S) * HOUR_S
     h2 = min(math.floor(b / HOUR_S) * HOUR_S, datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
     if h2 <= h1:
         return None
     for _, lo, hi in windows:
         for x in (lo, hi):
-            if h1 < x < h2 and x % HOUR_S:
+            if h1 < x < h2 and x % HOUR_S and x != a:
                 return None
-    return store.oee_hour_sums(
-        names, int(h1), int(h2), silence_s, [(lo, hi) for _, lo, hi in windows]
-    )
+    buckets = [(h1 if lo == a else lo, hi) for _, lo, hi in windows]
+    return store.oee_hour_sums(names, int(h1), int(h2), silence_s, buckets)
 
 
 def _pareto(el: _Elements) -> list[DowntimeCause]:
