@@ -224,6 +224,8 @@ def _cut(
 def _add(out: _Elements, seg: _Segments, tl: StationTimeline, lo: float, hi: float) -> None:
     """Add one station's elements over [lo, hi) to ``out``: a run counts where it begins."""
     _add_segments(out, seg, lo, hi)
+    if not len(tl.record_s):
+        return
     i, j = np.searchsorted(tl.record_s, [lo, hi], side="left")
     out.pq += int(j - i)
     out.gq += int(np.count_nonzero(tl.record_ok[i:j]))
@@ -446,7 +448,9 @@ def live_oee(
             envelopes[(lo == a, hi, math.floor(lo / 7200.0))].append((n, lo, hi))
     stops_of: dict[str, list[tuple[float, float]]] = {}
     kind_of = {n: s for s, ns in top for n in ns}
-    raw: dict[str, list[tuple[float, float, _Segments, StationTimeline]]] = defaultdict(list)
+    # per station its raw pieces: (start, end, cut, timeline, the elements of the whole piece)
+    raw: dict[str, list[tuple[float, float, _Segments, StationTimeline, _Elements]]]
+    raw = defaultdict(list)
     for (_, hi, _), wanted in envelopes.items():
         lo = min(x for _, x, _ in wanted)
         got = store.station_timelines(
@@ -460,16 +464,19 @@ def live_oee(
                 stops_of[s.line] = _planned_stops(layout.calendars.get(s.line), first, b, year)
             stops = [] if s.kind == "dwell" else stops_of[s.line]
             tl = got[n] if (x, y) == (lo, hi) else _slice(got[n], x, y)
-            raw[n].append((x, y, _cut(tl, x, y, stops, silence_s), tl))
+            seg = _cut(tl, x, y, stops, silence_s)
+            full = _Elements()
+            _add(full, seg, tl, x, y)
+            raw[n].append((x, y, seg, tl, full))
 
     def elements(n: str, wi: int, lo: float, hi: float) -> _Elements:
         el = _Elements()
-        for x, y, seg, tl in raw.get(n, ()):
+        for x, y, seg, tl, full in raw.get(n, ()):
             if y <= a:  # the part before the window of its stored first hour (in the bucket
                 if lo == a:  # of the window that begins at a, if one does)
-                    before = _Elements()
-                    _add(before, seg, tl, x, y)
-                    el.sub(before)
+                    el.sub(full)
+            elif lo <= x and y <= hi:
+                el.add(full)
             elif y > lo and x < hi:
                 _add(el, seg, tl, max(x, lo), min(y, hi))
         if hs is not None and (n, wi) in hs.sums:
@@ -517,8 +524,8 @@ def live_oee(
     whole = _Elements()  # the Pareto: the raw pieces and the stored hours of the window
     before = _Elements()  # less the parts before the window of the stored hours h0
     for n in names:
-        for x, y, seg, tl in raw.get(n, ()):
-            _add(before if y <= a else whole, seg, tl, x, y)
+        for _, y, _, _, full in raw.get(n, ()):
+            (before if y <= a else whole).add(full)
     if hs is not None:
         for k, (sec, begun) in hs.down.items():
             whole.down[k] += sec
