@@ -14,7 +14,8 @@ the schema cannot say:
   in the wrong field for the type is a :class:`SparkplugError`.
 
 Performance: both directions go straight through the protobuf runtime's C implementation
-(upb) with one Python object per metric; ``benchmarks/bench_sparkplug.py`` measures them
+(upb) with one Python object per metric (:func:`parse` makes none: a receiver's hot path reads
+the parsed message's fields itself); ``benchmarks/bench_sparkplug.py`` measures them
 against protobuf's own generic encode and decode of the same message.
 """
 
