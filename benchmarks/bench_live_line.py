@@ -135,7 +135,9 @@ def shortfalls(r: dict[str, Any]) -> list[str]:
     if r["line_unsent"]:
         problems.append(f"{r['line_unsent']:,} events were still in the line's outbox (not "
                         "acknowledged by the broker) when it stopped")  # fmt: skip
-    if r["mes_json_events_committed"] < r["line_json_events"]:
+    if r["line_json_events"] is None:
+        problems.append("the line did not say how many JSON events it put into its outbox")
+    elif r["mes_json_events_committed"] < r["line_json_events"]:
         problems.append(
             f"the MES committed {r['mes_json_events_committed']:,} of the "
             f"{r['line_json_events']:,} JSON events the line put into its outbox"
@@ -295,9 +297,9 @@ def main() -> None:
               f"twin s ({r['mes_lag_wall_s_max'] or 0:.2f} wall s at most); caught up "
               f"{r['catch_up_s']:.1f} s after the line stopped")  # fmt: skip
         print(f"{name}: the MES committed {r['mes_json_events_committed']:,} of the line's "
-              f"{r['line_json_events']:,} JSON events ({r['mes_events_committed']:,} events in "
-              f"all, {r['mes_events_per_s']:,.0f}/s); {r['line_unsent']:,} left unsent in the "
-              f"line's outbox; CPU: line {r['line_cpu_s']:.1f} s, connect "
+              f"{r['line_json_events'] or 0:,} JSON events ({r['mes_events_committed']:,} events "
+              f"in all, {r['mes_events_per_s']:,.0f}/s); {r['line_unsent'] or 0:,} left unsent "
+              f"in the line's outbox; CPU: line {r['line_cpu_s']:.1f} s, connect "
               f"{r['mes_connect_cpu_s']:.1f} s")  # fmt: skip
         for problem in r["shortfalls"]:
             print(f"FAIL {name}: {problem}")
