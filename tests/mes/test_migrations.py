@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from gigaline.mes.sql import SqlStore, open_store
 from gigaline.mes.sql.db import HEAD, downgrade, resolve_url, upgrade
@@ -130,3 +131,24 @@ def test_the_migrations_are_one_line_ending_at_head() -> None:
     assert script.get_heads() == [HEAD]
     revisions = [r.revision for r in script.walk_revisions()]
     assert len(revisions) == len(set(revisions))
+
+
+def test_postgresql_reads_an_spc_series_from_the_index_alone(store: SqlStore) -> None:
+    """The newest records of a step in (ts, id) order with their unit and parameters (the
+    read of ``measure_series(..., last=N)``): an index-only scan in key order, no table visit
+    and no sort (migration 0011; through (step_id, ts) it was an index scan, then a sort)."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("INCLUDE columns are PostgreSQL's")
+    with store.engine.connect() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = "\n".join(
+            conn.execute(
+                text(
+                    "EXPLAIN SELECT unit, ts, params FROM process_records WHERE step_id IN (1)"
+                    " AND params IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 11"
+                )
+            ).scalars()
+        )
+    assert "Index Only Scan Backward using ix_process_records_step_id_ts_id " in plan, plan
+    assert "Sort" not in plan, plan

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +150,67 @@ def test_summaries_change_nothing(store: Any, silence_s: float) -> None:
     _check(store, windows, silence_s)
 
 
+def test_a_quiet_station_is_summarised_up_to_the_lines_last_message(store: Any) -> None:
+    """A station silent since 30 h has its hours stored up to the hour of the line's last
+    message (not its own: every window read them raw); a late message in one of them deletes
+    them from its hour on, and every window still equals the raw computation."""
+    with store.engine.begin() as conn:
+        sid = conn.execute(
+            select(t.stations.c.id).where(t.stations.c.name == "weld-1")
+        ).scalar_one()
+        quiet = T0 + timedelta(hours=30)
+        for table in (t.process_records, t.machine_states):
+            conn.execute(delete(table).where(table.c.station_id == sid, table.c.ts >= quiet))
+    status = store.oee_status(["weld-1", "seal-1"])
+    assert status["weld-1"].last_s is not None and status["seal-1"].last_s is not None
+    assert status["weld-1"].last_s < quiet.timestamp() < status["seal-1"].last_s - 10 * 3600
+    summarise(store, until=NOW, silence_s=60.0)
+    t0 = int(T0.timestamp())
+    hours = store.oee_hour_sums(["weld-1", "seal-1"], t0, t0 + 9 * 86400, 60.0, []).covered
+    assert hours["weld-1"] == hours["seal-1"] == [(float(t0), t0 + 44 * 3600.0)]
+    rng = random.Random(7)
+    windows = [{**w, "station": "weld-1"} for w in _windows(rng, 6)] + _windows(rng, 4)
+    windows.append({"since": quiet - timedelta(minutes=20), "until": quiet + timedelta(hours=9),
+                    "by": None})  # fmt: skip
+    _check(store, windows, 60.0)
+    late = quiet + timedelta(hours=6, minutes=30)
+    jam = {"id": "late-3", "type": "state", "station": "weld-1", "ts": late.isoformat(),
+           "state": "down", "reason": "late jam"}  # fmt: skip
+    res = submit(store, [jam])
+    assert res.accepted == 1
+    hours = store.oee_hour_sums(["weld-1"], t0, t0 + 9 * 86400, 60.0, []).covered
+    assert hours["weld-1"] == [(float(t0), t0 + 36 * 3600.0)]
+    _check(store, windows, 60.0)
+    assert summarise(store, until=NOW, silence_s=60.0) == 8  # 36 h .. 44 h again
+    _check(store, windows, 60.0)
+
+
+def test_a_window_beginning_early_in_a_stored_hour(store: Any) -> None:
+    """A window beginning in the first half of a stored hour takes that hour less its part
+    before the window (read raw): the same as raw, also beginning exactly at, just before and
+    just after a state change (a run that begins there counts or not) and a millisecond after
+    the hour; a Pareto cause wholly before the window is not listed."""
+    summarise(store, until=NOW, silence_s=60.0)
+    with store.engine.connect() as conn:
+        changes = conn.execute(
+            select(t.machine_states.c.ts)
+            .join(t.stations, t.stations.c.id == t.machine_states.c.station_id)
+            .where(t.stations.c.name == "weld-1").order_by(t.machine_states.c.ts)
+        ).scalars().all()  # fmt: skip
+    changes = [ts if ts.tzinfo else ts.replace(tzinfo=UTC) for ts in changes]
+    early = [ts for ts in changes if T0 < ts < T0 + timedelta(hours=40) and ts.minute < 29][:6]
+    assert len(early) == 6
+    starts = [T0 + timedelta(hours=h, seconds=x) for h, x in ((3, 0.001), (7, 1.0), (20, 1799.0))]
+    for ts in early:
+        starts += [ts, ts - timedelta(microseconds=1), ts + timedelta(microseconds=1)]
+    windows = []
+    for i, a in enumerate(starts):
+        scope = [{"station": "weld-1"}, {"step": "weld"}, {}][i % 3]
+        for hours, by in ((1, None), (5, None), (26, "shift")):
+            windows.append({**scope, "since": a, "until": a + timedelta(hours=hours), "by": by})
+    _check(store, windows, 60.0)
+
+
 def test_a_write_counted_meanwhile_keeps_the_summariser_out(store: Any) -> None:
     """The summariser stores nothing of a station written after it read the counter."""
     status = store.oee_status(["seal-1"])["seal-1"]
@@ -182,10 +243,11 @@ def test_ingest_and_the_command_summarise(
     assert _hours(s) == 0
     s.close()
     assert main(["mes", "summarise", "--db", db]) == 0
-    assert "16 station-hours" in capsys.readouterr().out
+    assert "17 station-hours" in capsys.readouterr().out
     s = open_store(db)
-    # assemble-1: 05:00 .. its last message 16:00 (11 h); assemble-2: 10:00 .. 15:00 (5 h)
-    assert _hours(s) == 16
+    # assemble-1: 05:00 .. its last message 16:00 (11 h); assemble-2: 10:00 .. the line's
+    # last message 16:00 (6 h: quiet after 15:00, its hours summarised too)
+    assert _hours(s) == 17
     s.close()
     assert main(["mes", "summarise", "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"stored": 0}
@@ -194,4 +256,4 @@ def test_ingest_and_the_command_summarise(
     assert _hours(s) == 0
     s.close()
     assert main(["mes", "summarise", "--db", db]) == 0
-    assert "16 station-hours" in capsys.readouterr().out
+    assert "17 station-hours" in capsys.readouterr().out

@@ -110,6 +110,15 @@ class _Elements:
         for k, n in other.begins.items():
             self.begins[k] += n
 
+    def sub(self, other: _Elements) -> None:
+        """Take away the elements of a part of the time added (down and begins left as they are:
+        the rows do not use them)."""
+        self.pdot_s -= other.pdot_s
+        self.apt_s -= other.apt_s
+        self.unqualified_s -= other.unqualified_s
+        self.pq -= other.pq
+        self.gq -= other.gq
+
     def add_sums(self, sums: tuple[float, float, float, int, int]) -> None:
         self.pdot_s += sums[0]
         self.apt_s += sums[1]
@@ -215,6 +224,8 @@ def _cut(
 def _add(out: _Elements, seg: _Segments, tl: StationTimeline, lo: float, hi: float) -> None:
     """Add one station's elements over [lo, hi) to ``out``: a run counts where it begins."""
     _add_segments(out, seg, lo, hi)
+    if not len(tl.record_s):
+        return
     i, j = np.searchsorted(tl.record_s, [lo, hi], side="left")
     out.pq += int(j - i)
     out.gq += int(np.count_nonzero(tl.record_ok[i:j]))
@@ -416,18 +427,30 @@ def live_oee(
     else:
         windows = [(None, a, b)]
     year = datetime.fromtimestamp(a, UTC).year
-    hs = _hour_sums(store, names, a, b, year, windows, silence_s) if summaries else None
+    # a window beginning in the first half of an hour: that hour stored less its part before
+    # the window (read raw: the shorter part)
+    h0 = math.floor(a / HOUR_S) * HOUR_S
+    lead = a - h0 < 0.5 * HOUR_S and a != h0 and h0 + HOUR_S <= b and summaries
+    hs = _hour_sums(store, names, a, b, year, windows, silence_s, lead) if summaries else None
     # the raw pieces of each station: the window less its stored hours, read by envelope
     pieces: dict[str, list[tuple[float, float]]] = {}
     # pieces ending together and beginning within the same 2 hours share one read
     envelopes: dict[tuple[bool, float, int], list[tuple[str, float, float]]] = defaultdict(list)
+    # stations whose hour h0 is stored whole: its part [h0, a) is taken away
+    minus: set[str] = set()
     for n in names:
-        pieces[n] = _gaps(hs.covered.get(n, []) if hs else [], a, b)
+        runs = hs.covered.get(n, []) if hs else []
+        pieces[n] = _gaps(runs, a, b)
+        if lead and any(x <= h0 and h0 + HOUR_S <= y for x, y in runs):
+            minus.add(n)
+            pieces[n].insert(0, (h0, a))
         for lo, hi in pieces[n]:
             envelopes[(lo == a, hi, math.floor(lo / 7200.0))].append((n, lo, hi))
     stops_of: dict[str, list[tuple[float, float]]] = {}
     kind_of = {n: s for s, ns in top for n in ns}
-    raw: dict[str, list[tuple[float, float, _Segments, StationTimeline]]] = defaultdict(list)
+    # per station its raw pieces: (start, end, cut, timeline, the elements of the whole piece)
+    raw: dict[str, list[tuple[float, float, _Segments, StationTimeline, _Elements]]]
+    raw = defaultdict(list)
     for (_, hi, _), wanted in envelopes.items():
         lo = min(x for _, x, _ in wanted)
         got = store.station_timelines(
@@ -437,15 +460,24 @@ def live_oee(
         for n, x, y in wanted:
             s = kind_of[n]
             if s.line not in stops_of:  # from just before a: what stood before the window
-                stops_of[s.line] = _planned_stops(layout.calendars.get(s.line), a - 1.0, b, year)
+                first = min(a, h0) - 1.0
+                stops_of[s.line] = _planned_stops(layout.calendars.get(s.line), first, b, year)
             stops = [] if s.kind == "dwell" else stops_of[s.line]
             tl = got[n] if (x, y) == (lo, hi) else _slice(got[n], x, y)
-            raw[n].append((x, y, _cut(tl, x, y, stops, silence_s), tl))
+            seg = _cut(tl, x, y, stops, silence_s)
+            full = _Elements()
+            _add(full, seg, tl, x, y)
+            raw[n].append((x, y, seg, tl, full))
 
     def elements(n: str, wi: int, lo: float, hi: float) -> _Elements:
         el = _Elements()
-        for x, y, seg, tl in raw.get(n, ()):
-            if y > lo and x < hi:
+        for x, y, seg, tl, full in raw.get(n, ()):
+            if y <= a:  # the part before the window of its stored first hour (in the bucket
+                if lo == a:  # of the window that begins at a, if one does)
+                    el.sub(full)
+            elif lo <= x and y <= hi:
+                el.add(full)
+            elif y > lo and x < hi:
                 _add(el, seg, tl, max(x, lo), min(y, hi))
         if hs is not None and (n, wi) in hs.sums:
             el.add_sums(hs.sums[(n, wi)])
@@ -490,13 +522,20 @@ def live_oee(
     if by != "shift":
         rows.extend(figures(scope, name, group, 0, a, b, None) for scope, name, group in parts)
     whole = _Elements()  # the Pareto: the raw pieces and the stored hours of the window
+    before = _Elements()  # less the parts before the window of the stored hours h0
     for n in names:
-        for x, y, seg, tl in raw.get(n, ()):
-            _add(whole, seg, tl, x, y)
+        for _, y, _, _, full in raw.get(n, ()):
+            (before if y <= a else whole).add(full)
     if hs is not None:
         for k, (sec, begun) in hs.down.items():
             whole.down[k] += sec
             whole.begins[k] += begun
+    for k, sec in before.down.items():
+        whole.down[k] -= sec
+        whole.begins[k] -= before.begins.get(k, 0)
+        if whole.down[k] < 1e-7 and not whole.begins[k]:  # all of it was before the window
+            del whole.down[k]
+            whole.begins.pop(k, None)
     return OeeReport(
         since=rfc3339(start_dt), until=rfc3339(end_dt), by=by, silence_s=float(silence_s),
         rows=rows, pareto=_pareto(whole),
@@ -520,22 +559,22 @@ def _gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[flo
 
 def _hour_sums(
     store: OeeReader, names: list[str], a: float, b: float, year: int,
-    windows: list[tuple[str | None, float, float]], silence_s: float,
+    windows: list[tuple[str | None, float, float]], silence_s: float, lead: bool = False,
 ) -> OeeHourSums | None:  # fmt: skip
     """The stored hourly summaries usable for the window: its whole hours in the year of its
     start (the calendar's day 0 is in that year), none by shift when a shift does not begin
-    and end on the hour."""
-    h1 = math.ceil(a / HOUR_S) * HOUR_S
+    and end on the hour. ``lead``: also the hour in which the window begins (in the first
+    window's bucket)."""
+    h1 = (math.floor if lead else math.ceil)(a / HOUR_S) * HOUR_S
     h2 = min(math.floor(b / HOUR_S) * HOUR_S, datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
     if h2 <= h1:
         return None
     for _, lo, hi in windows:
         for x in (lo, hi):
-            if h1 < x < h2 and x % HOUR_S:
+            if h1 < x < h2 and x % HOUR_S and x != a:
                 return None
-    return store.oee_hour_sums(
-        names, int(h1), int(h2), silence_s, [(lo, hi) for _, lo, hi in windows]
-    )
+    buckets = [(h1 if lo == a else lo, hi) for _, lo, hi in windows]
+    return store.oee_hour_sums(names, int(h1), int(h2), silence_s, buckets)
 
 
 def _pareto(el: _Elements) -> list[DowntimeCause]:
@@ -569,7 +608,11 @@ def summarise(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Store the missing hourly summaries of every station: each whole hour from its first
-    message's hour that ended before both its latest message and ``until`` (default: now).
+    message's hour that ended before ``until`` (default: now), up to the end of the hour of
+    the latest message of any station (so a quiet station's hours too: an hour depends only on
+    the messages up to its end, and a message of it arriving later deletes it; until 2026-12
+    only the hours that ended before the station's own latest message, which left the quiet
+    stations' hours to be read raw by every window).
     ``max_hours``: stop after about this many station-hours (a bounded pass; the next pass goes
     on). ``progress(done, total)`` after each batch. The number of hours stored.
 
@@ -588,11 +631,14 @@ def summarise(
         return 0
     status = store.oee_status(names)
     spans: dict[str, tuple[int, int]] = {}
+    lasts = [st.last_s for st in status.values() if st.last_s is not None]
+    if not lasts:
+        return 0
+    hi = min(math.floor(end / HOUR_S), math.ceil(max(lasts) / HOUR_S)) * HOUR_S
     for n, st in status.items():
         if st.first_s is None or st.last_s is None:
             continue
         lo = math.floor(st.first_s / HOUR_S) * HOUR_S
-        hi = math.floor(min(st.last_s, end) / HOUR_S) * HOUR_S
         if hi > lo:
             spans[n] = (lo, hi)
     if not spans:

@@ -31,7 +31,7 @@ def measure_series(
     conn: Connection, step: str, param: str, since: datetime | None, last: int | None = None
 ) -> MeasureSeries:
     """Values of ``param`` recorded at ``step`` (from ``since`` on), ordered by time; with
-    ``last``, the newest ``last`` of them, read newest first down the (step_id, ts) index (a
+    ``last``, the newest ``last`` of them, read newest first down the (step_id, ts, id) index (a
     long series is then not read whole: 16 days of the reference line's stacking are a million
     records)."""
     pr = t.process_records

@@ -196,7 +196,9 @@ process_records = Table(
     Column("reason", String(256)),  # the contract's MAX_TEXT (migration 0007; was 128)
     Column("params", Text),
     Index(None, "unit", "ts"),  # trace: one range scan per unit
-    Index(None, "step_id", "ts"),  # SPC: a step's series in time order (migration 0009)
+    # SPC: a step's series in (ts, id) order, read from the index alone on PostgreSQL
+    # (migration 0011; was (step_id, ts) of 0009)
+    Index(None, "step_id", "ts", "id", postgresql_include=["unit", "params"]),
     Index(None, "station_id", "ts"),  # OEE, floor pages: a station's window (migration 0009)
 )
 
