@@ -44,3 +44,25 @@ def test_the_outbox_publisher_keeps_its_own_window(tmp_path: Any) -> None:
     pub = EventPublisher("mqtt://127.0.0.1:1", box, window=1_000)
     assert pub._client._max_inflight_messages == 0 and pub.window == 1_000
     box.close()
+
+
+def test_a_stale_acknowledgement_never_acknowledges_a_later_row(tmp_path: Any) -> None:
+    """After a reconnect paho sends its unacknowledged messages again and their PUBACKs come
+    for ids the publisher no longer tracks. Regression: such an id stayed noted as 'acknowledged
+    early', and the row that got the same id when the ids wrapped was deleted from the outbox
+    without its own PUBACK (a loss, if that message never reached the broker)."""
+    from gigaline.virtual.outbox import EventPublisher, Outbox
+
+    box = Outbox(tmp_path / "outbox.db", "S")
+    pub = EventPublisher("mqtt://127.0.0.1:1", box, window=1_000)
+    pub._on_publish(None, None, 42, None, None)  # a PUBACK of a message sent before a reconnect
+    pub._note(1, [7])  # a row of the same pass whose ack comes later
+    pub._on_publish(None, None, 7, None, None)
+    pub._forget_early()  # the pass ends
+    pub._note(2, [42])  # much later, a row gets id 42 again
+    assert pub._acked == [1]
+    assert pub._inflight == {42: 2}
+    pub._on_publish(None, None, 8, None, None)  # a row's ack before it is noted (same pass)
+    pub._note(3, [8])
+    assert pub._acked == [1, 3]
+    box.close()

@@ -254,17 +254,30 @@ class EventPublisher:
                 if not self._connected.is_set():
                     break
                 # paho calls on_publish holding its own locks: publish without holding ours
-                mids = self._send(topic, payload)
-                with self._lock:
-                    for mid in mids:
-                        if mid in self._early:  # acknowledged before we noted it
-                            self._early.discard(mid)
-                            self._acked.append(seq)
-                        else:
-                            self._inflight[mid] = seq
-                    self._cursor = seq
+                self._note(seq, self._send(topic, payload))
                 self.sent += 1
+            self._forget_early()
             self._resend_lost()
+
+    def _note(self, seq: int, mids: list[int]) -> None:
+        """Row ``seq`` went out as ``mids``: in flight, or acknowledged already."""
+        with self._lock:
+            for mid in mids:
+                if mid in self._early:  # acknowledged before we noted it
+                    self._early.discard(mid)
+                    self._acked.append(seq)
+                else:
+                    self._inflight[mid] = seq
+            self._cursor = seq
+
+    def _forget_early(self) -> None:
+        """Drop the acknowledgements that no row of this pass claimed: a row's own comes
+        before :meth:`_note` or goes to its entry in flight, so these are of messages that
+        paho sent again after a reconnect (their rows are sent again under new ids). Kept,
+        one would acknowledge the row that gets its id when the ids wrap (65,535 later)
+        without that row's PUBACK."""
+        with self._lock:
+            self._early.clear()
 
     def _resend_lost(self) -> None:
         """Rows handed out but neither in flight nor acknowledged (a publish that never
