@@ -20,7 +20,10 @@ from gigaline.events.sparkplug import (
     decode_state,
     encode,
     encode_state,
+    metric_of,
+    parse,
     parse_topic,
+    payload_of,
     state_topic,
     typed_value,
 )
@@ -208,3 +211,17 @@ def test_state_payloads() -> None:
     ):
         with pytest.raises(SparkplugError):
             decode_state(bad)
+
+
+def test_parse_then_payload_of_is_decode() -> None:
+    msg = pb.Payload(timestamp=5, seq=0)
+    msg.metrics.add(alias=0, string_value="a")  # alias 0 is an alias; no timestamp: None
+    msg.metrics.add(name="n", timestamp=7, datatype=DataType.Int8, int_value=0xFF)
+    msg.metrics.add(alias=3, is_null=True, is_historical=True)
+    data = msg.SerializeToString()
+    parsed = parse(data)
+    assert payload_of(parsed) == decode(data)
+    assert [metric_of(m) for m in parsed.metrics] == decode(data).metrics
+    assert decode(data).metrics[0].alias == 0 and decode(data).metrics[0].timestamp is None
+    with pytest.raises(SparkplugError, match="not a Sparkplug B payload"):
+        parse(b"\xff\xff\xff")

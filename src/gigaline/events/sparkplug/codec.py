@@ -14,7 +14,8 @@ the schema cannot say:
   in the wrong field for the type is a :class:`SparkplugError`.
 
 Performance: both directions go straight through the protobuf runtime's C implementation
-(upb) with one Python object per metric; ``benchmarks/bench_sparkplug.py`` measures them
+(upb) with one Python object per metric (:func:`parse` makes none: a receiver's hot path reads
+the parsed message's fields itself); ``benchmarks/bench_sparkplug.py`` measures them
 against protobuf's own generic encode and decode of the same message.
 """
 
@@ -38,6 +39,9 @@ __all__ = [
     "SparkplugError",
     "decode",
     "encode",
+    "metric_of",
+    "parse",
+    "payload_of",
     "typed_value",
     "value_reader",
 ]
@@ -238,39 +242,50 @@ def decode(data: bytes) -> Payload:
     parse as protobuf but break Sparkplug's rules (no ``seq``, unknown alias, ...) are the
     receiver's to judge: they depend on the message type and the session.
     """
+    return payload_of(parse(data))
+
+
+def parse(data: bytes) -> pb.Payload:
+    """The protobuf message of ``data``, without a :class:`Metric` per metric (a receiver's
+    hot path reads the fields it needs; :func:`payload_of` and :func:`metric_of` turn the
+    message or one metric into what :func:`decode` gives). :class:`SparkplugError` as
+    :func:`decode`."""
     msg = pb.Payload()
     try:
         msg.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError) as exc:
         raise SparkplugError(f"not a Sparkplug B payload: {exc}") from exc
-    out = Payload(
+    return msg
+
+
+def payload_of(msg: pb.Payload) -> Payload:
+    """The :class:`Payload` of a parsed message (:func:`parse`): what :func:`decode` gives."""
+    return Payload(
         timestamp=msg.timestamp if msg.HasField("timestamp") else None,
         seq=msg.seq if msg.HasField("seq") else None,
         uuid=msg.uuid if msg.HasField("uuid") else None,
         body=msg.body if msg.HasField("body") else None,
+        metrics=[metric_of(m) for m in msg.metrics],
     )
-    append = out.metrics.append
-    # Hot path (a host decodes every message): one Metric per metric, positional arguments,
-    # and HasField only where the default is a legal value (alias 0). An empty name, a zero
-    # timestamp or the Unknown (0) datatype carry nothing, so they read as absent.
-    for m in msg.metrics:
-        kind = m.WhichOneof("value")
-        alias = m.alias
-        append(
-            Metric(
-                m.name or None,
-                alias if alias or m.HasField("alias") else None,
-                m.timestamp or None,
-                m.datatype or None,
-                None,
-                m.is_historical,
-                m.is_transient,
-                m.is_null,
-                kind,
-                None if kind is None else getattr(m, kind),
-            )
-        )
-    return out
+
+
+def metric_of(m: pb.Payload.Metric) -> Metric:
+    """The :class:`Metric` of one parsed metric. An empty name, a zero timestamp or the
+    Unknown (0) datatype carry nothing, so they read as absent; alias 0 is an alias."""
+    kind = m.WhichOneof("value")
+    alias = m.alias
+    return Metric(
+        m.name or None,
+        alias if alias or m.HasField("alias") else None,
+        m.timestamp or None,
+        m.datatype or None,
+        None,
+        m.is_historical,
+        m.is_transient,
+        m.is_null,
+        kind,
+        None if kind is None else getattr(m, kind),
+    )
 
 
 def typed_value(metric: Metric, datatype: int) -> MetricValue:

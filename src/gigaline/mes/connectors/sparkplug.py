@@ -60,15 +60,18 @@ from gigaline.events.sparkplug import (
     SparkplugError,
     Topic,
     check_id,
-    decode,
     decode_state,
     encode,
     encode_state,
+    metric_of,
+    parse,
     parse_topic,
+    payload_of,
     state_topic,
     typed_value,
     value_reader,
 )
+from gigaline.events.sparkplug import sparkplug_b_pb2 as pb
 from gigaline.mes.connectors._mqtt import disconnect_cleanly, drop_connection, mqtt_client
 from gigaline.mes.connectors._reasons import ReasonHistory
 from gigaline.mes.connectors.sink import Batcher, DeadLetter, Sink
@@ -309,13 +312,14 @@ class HostApplication:
             return
         if topic.message_type in ("NCMD", "DCMD"):
             return  # commands: ours, or another host's
+        raw = bytes(msg.payload)
         try:
-            payload = decode(bytes(msg.payload))
+            parsed = parse(raw)
         except SparkplugError as exc:
-            self._dead(bytes(msg.payload), msg.topic, str(exc))
+            self._dead(raw, where, str(exc))
             return
         with self._lock:
-            events, letters = self._handle(topic, payload, bytes(msg.payload), where)
+            events, letters = self._handle(topic, parsed, raw, where)
         if events or letters:
             self.stats["events"] += len(events)
             self.stats["dead_letters"] += len(letters)
@@ -332,27 +336,27 @@ class HostApplication:
     # -- Sparkplug sessions ------------------------------------------------------------
 
     def _handle(
-        self, topic: Topic, payload: Payload, raw: bytes, where: str
+        self, topic: Topic, parsed: pb.Payload, raw: bytes, where: str
     ) -> tuple[list[bytes], list[DeadLetter]]:
         key = (topic.group, topic.edge_node)
         node = self._nodes.setdefault(key, _Node())
         kind = topic.message_type
         if kind == "NDEATH":
-            self._on_ndeath(node, payload)
+            self._on_ndeath(node, payload_of(parsed))
             return [], []
         if kind == "NBIRTH":
-            self._on_nbirth(node, payload)
+            self._on_nbirth(node, payload_of(parsed))
             return [], []
         if not node.online:
             self._rebirth(topic, node, f"{kind} before NBIRTH")
             return [], []
-        self._track_seq(topic, node, payload.seq)
+        self._track_seq(topic, node, parsed.seq if parsed.HasField("seq") else None)
         if kind == "NDATA":
             return [], []
         assert topic.device is not None
         device = node.devices.setdefault(topic.device, _Device())
         if kind == "DBIRTH":
-            return self._on_dbirth(topic, device, payload, raw, where)
+            return self._on_dbirth(topic, device, parsed, raw, where)
         if not device.known:
             return [], [DeadLetter(raw, self._unknown_station(topic.device), where)]
         if kind == "DDEATH":
@@ -363,7 +367,7 @@ class HostApplication:
         if not device.online:
             self._rebirth(topic, node, f"DDATA of {topic.device} before its DBIRTH")
             return [], []
-        return self._apply(topic, device, payload, raw, where, node)
+        return self._apply(topic, device, parsed, raw, where, node)
 
     def _on_nbirth(self, node: _Node, payload: Payload) -> None:
         bdseq = None
@@ -397,7 +401,7 @@ class HostApplication:
                 m.stale = True
 
     def _on_dbirth(
-        self, topic: Topic, device: _Device, payload: Payload, raw: bytes, where: str
+        self, topic: Topic, device: _Device, parsed: pb.Payload, raw: bytes, where: str
     ) -> tuple[list[bytes], list[DeadLetter]]:
         name = topic.device or ""
         if self._stations is not None:
@@ -411,7 +415,7 @@ class HostApplication:
         device.metrics.clear()
         device.by_alias.clear()
         problems: list[str] = []
-        for m in payload.metrics:
+        for m in payload_of(parsed).metrics:
             if m.name is None or m.datatype is None:
                 problems.append(f"DBIRTH metric {m.name or m.alias!r}: no name or no datatype")
                 continue
@@ -423,7 +427,7 @@ class HostApplication:
             device.metrics[m.name] = state
             if m.alias is not None:
                 device.by_alias[m.alias] = state
-        events, letters = self._apply(topic, device, payload, raw, where, None)
+        events, letters = self._apply(topic, device, parsed, raw, where, None)
         if problems:
             letters.append(DeadLetter(raw, "; ".join(problems), where))
         return events, letters
@@ -432,42 +436,49 @@ class HostApplication:
         self,
         topic: Topic,
         device: _Device,
-        payload: Payload,
+        parsed: pb.Payload,
         raw: bytes,
         where: str,
         node: _Node | None,
     ) -> tuple[list[bytes], list[DeadLetter]]:
-        """Read a birth's or a data message's metrics: events, live values, problems."""
+        """Read a birth's or a data message's metrics: events, live values, problems.
+
+        The hot path of the host: the parsed message's fields are read as they are, as
+        :func:`~gigaline.events.sparkplug.metric_of` reads them (an empty name, a zero
+        timestamp: absent; alias 0 only when set), without a ``Metric`` per metric."""
         problems: list[str] = []
         states: list[tuple[int, str]] = []
         reasons: dict[int, str] = {}  # StopReason of this message by timestamp
         unknown = False
-        metrics = payload.metrics
+        metrics = parsed.metrics
         self.stats["metrics"] += len(metrics)
         by_alias, by_name = device.by_alias, device.metrics
-        default_ts = payload.timestamp or 0
+        default_ts = parsed.timestamp
+        value: Any
         for m in metrics:
             alias = m.alias
-            known = by_alias.get(alias) if alias is not None else None
-            if known is None and m.name is not None:
-                known = by_name.get(m.name)
+            known = by_alias.get(alias) if alias or m.HasField("alias") else None
             if known is None:
-                unknown = unknown or node is not None
-                continue
-            v = m.raw
+                name = m.name
+                if name:
+                    known = by_name.get(name)
+                if known is None:
+                    unknown = unknown or node is not None
+                    continue
             # typed_value's answer without the call, where it is the raw value as it is: the
             # type's own field, not null, no sign to extend, an unsigned value that fits
-            if (
-                m.kind == known.field and not m.is_null and (not known.limit or v < known.limit)  # type: ignore[operator]
-            ):
-                value = v
-            else:
+            kind = m.WhichOneof("value")
+            fast = kind == known.field and not m.is_null
+            if fast:
+                value = None if kind is None else getattr(m, kind)
+                fast = not known.limit or value < known.limit
+            if not fast:
                 try:
-                    value = typed_value(m, known.datatype)
+                    value = typed_value(metric_of(m), known.datatype)
                 except SparkplugError as exc:
                     problems.append(f"metric {known.name!r}: {exc}")
                     continue
-            ts = m.timestamp if m.timestamp is not None else default_ts
+            ts = m.timestamp or default_ts
             role = known.role
             if role:
                 if role == _STATE:
