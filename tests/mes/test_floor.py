@@ -124,6 +124,39 @@ def test_record_tallies_are_what_the_timelines_records_add_up_to(floor_store: St
     assert floor_store.station_record_tallies([], START, END) == {}
 
 
+def _without_times(f: Any, drawn: int) -> list[dict[str, Any]]:
+    rows = [s.model_dump() for s in f.stations]
+    for i, r in enumerate(rows):
+        if i >= drawn:
+            r["state_s"] = {}
+    return rows
+
+
+def test_floor_without_state_times_shows_the_same_but_the_undrawn_times(
+    floor_store: Store,
+) -> None:
+    """Without ``state_times`` (the plant and line pages) only the drawn stations' changes are
+    read: the same states, counts and timeline; the undrawn stations' ``state_s`` is empty."""
+    for until in (END, datetime(2026, 3, 2, 9, 10, tzinfo=UTC), None):
+        full = floor(floor_store, hours=2, until=until, timeline_stations=1)
+        cut = floor(floor_store, hours=2, until=until, timeline_stations=1, state_times=False)
+        assert len(full.stations) > 1 and full.stations[0].state_s
+        assert cut.timeline == full.timeline and (cut.start, cut.end) == (full.start, full.end)
+        assert [s.model_dump() for s in cut.stations] == _without_times(full, 1)
+        assert [s.state_s for s in cut.stations[1:]] == [{}] * (len(cut.stations) - 1)
+
+
+def test_floor_without_state_times_on_a_busy_half_day(stores: list[Store]) -> None:
+    for store in stores:
+        for drawn in (0, 3):
+            full = floor(store, hours=4, timeline_stations=drawn)
+            cut = floor(store, hours=4, timeline_stations=drawn, state_times=False)
+            assert sum(s.records for s in full.stations) > 100
+            assert {s.state for s in full.stations} - {"unknown"}
+            assert cut.timeline == full.timeline
+            assert [s.model_dump() for s in cut.stations] == _without_times(full, drawn)
+
+
 def test_floor_window_ends_at_the_newest_stored_data(floor_store: Store) -> None:
     f = floor(floor_store, hours=1, station="c_coat-1")
     assert f.end == "2026-03-02T11:00:00.000001Z"  # the last state change, included

@@ -124,7 +124,7 @@ def floor_view(
     store = cast(Store, _ReadOnce(store))
     since, until = window(store, hours)
     f = floor(store, hours=hours, until=until, line=line, station=station,
-              timeline_stations=TIMELINE_STATIONS)  # fmt: skip
+              timeline_stations=TIMELINE_STATIONS, state_times=station is not None)  # fmt: skip
     lines = _steps(f)
     # OEE of the page's scope and one level down: the plant's lines, a line's steps, a station
     oee: dict[str, OeeRow] = {}
