@@ -21,6 +21,12 @@ transport's share. After the line stops, ``catch_up_s`` is how long the MES took
 last of it. Rates: DDATA and JSON events per second as published, and events committed per
 second.
 
+Ground truth against what the MES committed: the line says how many JSON events (process,
+lot, curve) it put into its outbox and how many the broker had not acknowledged when it
+stopped (``json_events``, ``unsent``); the MES must hold every one of them (its events other
+than ``state``: each database starts empty) and the newest time published. Where it does not,
+the benchmark says so (``FAIL``) and exits with status 1.
+
 Run: ``python benchmarks/bench_live_line.py [--speed 100] [--days 0.02] [--db both]``.
 """
 
@@ -104,13 +110,41 @@ def _mes_latest_ms(store: Any) -> int:
     return 0 if latest is None else int(latest.timestamp() * 1000)
 
 
-def _mes_events(store: Any) -> int:
+def _mes_events(store: Any, json_only: bool = False) -> int:
+    """Events the MES committed (only those of the JSON channel: all but ``state``)."""
     from sqlalchemy import func, select
 
     from gigaline.mes.sql import tables as t
 
+    query = select(func.count()).select_from(t.events)
+    if json_only:
+        query = query.where(t.events.c.type != "state")
     with store.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.events)).scalar_one())
+        return int(conn.execute(query).scalar_one())
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a running process used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def shortfalls(r: dict[str, Any]) -> list[str]:
+    """What the MES did not commit of what the line published (empty: everything)."""
+    problems = []
+    if r["line_unsent"]:
+        problems.append(f"{r['line_unsent']:,} events were still in the line's outbox (not "
+                        "acknowledged by the broker) when it stopped")  # fmt: skip
+    if r["line_json_events"] is None:
+        problems.append("the line did not say how many JSON events it put into its outbox")
+    elif r["mes_json_events_committed"] < r["line_json_events"]:
+        problems.append(
+            f"the MES committed {r['mes_json_events_committed']:,} of the "
+            f"{r['line_json_events']:,} JSON events the line put into its outbox"
+        )
+    if not r["mes_caught_up"]:
+        problems.append("the MES never held the newest time the line published")
+    return problems
 
 
 def run_one(port: int, url: str, tmp: Path, speed: float, days: float) -> dict[str, Any]:
@@ -178,7 +212,11 @@ def run_one(port: int, url: str, tmp: Path, speed: float, days: float) -> dict[s
                 time.sleep(0.5)
             catch_up = max(0.0, settled_at - t_end)
             cpu1 = os.times()
+            mes_cpu = _cpu_s(mes.pid)  # from its start (mes init ran apart), before SIGTERM
             committed = _mes_events(store)
+            committed_json = _mes_events(store, json_only=True)
+            with observer.lock:
+                caught_up = _mes_latest_ms(store) >= observer.twin_ms
     finally:
         stop_process(mes, signal.SIGTERM, 60)
         mes_log.close()
@@ -199,7 +237,11 @@ def run_one(port: int, url: str, tmp: Path, speed: float, days: float) -> dict[s
         "published_json_messages": observer.json_messages,
         "published_ddata_per_s": observer.ddata / line_wall,
         "published_json_events_per_s": observer.json_events / line_wall,
+        "line_json_events": truth.get("json_events"),
+        "line_unsent": truth.get("unsent"),
         "mes_events_committed": committed,
+        "mes_json_events_committed": committed_json,
+        "mes_caught_up": caught_up,
         "mes_events_per_s": committed / (line_wall + catch_up),
         "mes_lag_twin_s": quantiles(lags) if lags else {},
         "mes_lag_wall_s_p99": (quantiles(lags).get("p99_ms", 0.0) / 1000.0 / speed)
@@ -210,8 +252,10 @@ def run_one(port: int, url: str, tmp: Path, speed: float, days: float) -> dict[s
         # arrival at the observer vs the line's own schedule (first DDATA + twin time / speed):
         # the line's lag behind its clock plus the transport's
         "observer_lag_behind_schedule": quantiles(observer.transport_lag_s),
-        "children_cpu_s": (cpu1.children_user + cpu1.children_system)
+        # the line is the only child that ended between the two readings
+        "line_cpu_s": (cpu1.children_user + cpu1.children_system)
         - (cpu0.children_user + cpu0.children_system),
+        "mes_connect_cpu_s": mes_cpu,
     }
     return out
 
@@ -228,6 +272,9 @@ def main() -> None:
         for name, url in databases(tmp, args.db):
             out[name] = run_one(port, url, tmp, args.speed, args.days)
     out["load_after"] = load()
+    failed = {name: shortfalls(out[name]) for name in ("sqlite", "postgresql") if name in out}
+    for name, problems in failed.items():
+        out[name]["shortfalls"] = problems
     print(json.dumps(out, indent=2, default=str))
     print(f"\nload {out['load_before']['load_1min']} -> {out['load_after']['load_1min']} on "
           f"{out['load_before']['cores']} cores; {REFERENCE_LINE.name} at {args.speed:g}x for "
@@ -249,6 +296,15 @@ def main() -> None:
               f"p99 {lag.get('p99_ms', 0) / 1000:.1f} / max {lag.get('max_ms', 0) / 1000:.1f} "
               f"twin s ({r['mes_lag_wall_s_max'] or 0:.2f} wall s at most); caught up "
               f"{r['catch_up_s']:.1f} s after the line stopped")  # fmt: skip
+        print(f"{name}: the MES committed {r['mes_json_events_committed']:,} of the line's "
+              f"{r['line_json_events'] or 0:,} JSON events ({r['mes_events_committed']:,} events "
+              f"in all, {r['mes_events_per_s']:,.0f}/s); {r['line_unsent'] or 0:,} left unsent "
+              f"in the line's outbox; CPU: line {r['line_cpu_s']:.1f} s, connect "
+              f"{r['mes_connect_cpu_s']:.1f} s")  # fmt: skip
+        for problem in r["shortfalls"]:
+            print(f"FAIL {name}: {problem}")
+    if any(failed.values()):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

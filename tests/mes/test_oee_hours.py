@@ -229,7 +229,8 @@ def test_ingest_and_the_command_summarise(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`gigaline ingest` stores no summaries; `gigaline mes summarise` fills what is missing
-    (nothing the second time; every hour again after `gigaline mes init` dropped them)."""
+    (nothing the second time); `gigaline mes init` again keeps them with the same line file
+    and drops them when the line's calendar changed (its planned stops are in them)."""
     import json
 
     from gigaline.cli import main
@@ -252,6 +253,14 @@ def test_ingest_and_the_command_summarise(
     assert main(["mes", "summarise", "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"stored": 0}
     assert main(["mes", "init", str(examples / "oee-example.yaml"), "--db", db]) == 0
+    s = open_store(db)
+    assert _hours(s) == 17
+    s.close()
+    changed = tmp_path / "oee-example.yaml"
+    text = (examples / "oee-example.yaml").read_text()
+    assert "hours_per_shift: 8}" in text
+    changed.write_text(text.replace("hours_per_shift: 8}", "hours_per_shift: 7}"))
+    assert main(["mes", "init", str(changed), "--db", db]) == 0
     s = open_store(db)
     assert _hours(s) == 0
     s.close()

@@ -201,6 +201,12 @@ def _report_truth(truth: Any, json_out: bool) -> None:
         f"{truth.max_lag_s:.3f} s behind",
         highlight=False,
     )
+    if truth.unsent:
+        console_err.print(
+            f"warning: {truth.unsent:,} events not acknowledged by the broker when the line "
+            "stopped; they stay in the outbox and go out at its next start (the same --outbox)",
+            highlight=False,
+        )
 
 
 def _agree(truth: Any, totals: Any) -> list[str]:

@@ -1,14 +1,26 @@
-"""The MQTT client of the virtual equipment: paho-mqtt 2, callback API 2, from a broker URL."""
+"""The MQTT client of the virtual equipment: paho-mqtt 2, callback API 2, from a broker URL.
+
+PUBACKs of MQTT 3.1.1 are read without paho's decoder (:class:`_Client`): it builds a
+``ReasonCode`` and a ``Properties`` object for each one (a 3.1.1 PUBACK carries neither, only
+the message id), which was the larger part of the outbox publisher's CPU at the reference
+line's rates (``benchmarks/bench_live_line.py``). What paho does with the acknowledgement
+(``on_publish``, its own bookkeeping) is unchanged.
+"""
 
 from __future__ import annotations
 
 import socket
 import ssl
+import struct
 import time
 from contextlib import suppress
+from typing import Literal
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from gigaline.events.broker import BrokerAddress, parse_broker
 
@@ -20,7 +32,7 @@ def client_for(
 ) -> tuple[mqtt.Client, BrokerAddress]:
     """A paho client set up for ``broker`` (credentials, TLS, quick reconnects)."""
     address = parse_broker(broker) if isinstance(broker, str) else broker
-    client = mqtt.Client(
+    client = _Client(
         callback_api_version=CallbackAPIVersion.VERSION2,
         client_id=client_id,
         clean_session=clean_session,
@@ -33,6 +45,25 @@ def client_for(
     # Equipment reconnects fast: the broker restarting must not cost minutes of data.
     client.reconnect_delay_set(min_delay=1, max_delay=5)
     return client, address
+
+
+#: What a 3.1.1 PUBACK means, handed to ``on_publish`` for every one (paho made new ones each).
+_PUBACK_REASON = ReasonCode(PacketTypes.PUBACK)
+_PUBACK_PROPERTIES = Properties(PacketTypes.PUBACK)  # type: ignore[no-untyped-call]
+
+
+class _Client(mqtt.Client):
+    """paho's client with MQTT 3.1.1 PUBACKs read directly (see the module docstring)."""
+
+    def _handle_pubackcomp(self, cmd: Literal["PUBACK", "PUBCOMP"]) -> MQTTErrorCode:
+        packet = self._in_packet["packet"]
+        if cmd != "PUBACK" or self._protocol == MQTTProtocolVersion.MQTTv5 or len(packet) != 2:
+            return super()._handle_pubackcomp(cmd)  # paho's own path (and its errors)
+        (mid,) = struct.unpack("!H", packet)
+        with self._out_message_mutex:
+            if mid in self._out_messages:
+                return self._do_on_publish(mid, _PUBACK_REASON, _PUBACK_PROPERTIES)
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
 
 
 # drop_connection and disconnect_cleanly stand again in gigaline.mes.connectors._mqtt, on

@@ -43,7 +43,9 @@ event ids). ``Sparkplug bdSeq`` goes on from the file beside the outbox.
 The ground truth (:class:`Truth`) is counted from the events played: per station the units
 processed, good and NG whose records end inside the window, and the seconds in each state
 from the window's start (the state its birth gave, ``idle`` where the stream says none) to its
-end. It is what the MES must hold after taking the line in.
+end. It is what the MES must hold after taking the line in. It also says how many JSON events
+the run put into its outbox (``json_events``) and how many outbox rows the broker had not
+acknowledged when the line stopped (``unsent``: kept in the outbox file for its next start).
 """
 
 from __future__ import annotations
@@ -134,6 +136,11 @@ class Truth:
     out_of_order: int = 0
     max_lag_s: float = 0.0
     wall_s: float = 0.0
+    #: JSON events (process, lot, curve) this run put into its outbox
+    json_events: int = 0
+    #: outbox rows the broker had not acknowledged when the line stopped (kept in the outbox
+    #: file for its next start; 0 when everything was delivered)
+    unsent: int = 0
     #: the checkpoint a resumed run went on from (None: played from the start)
     resumed_from: str | None = None
     stations: dict[str, StationTruth] = field(default_factory=dict)
@@ -147,6 +154,8 @@ class Truth:
             "out_of_order": self.out_of_order,
             "max_lag_s": round(self.max_lag_s, 4),
             "wall_s": round(self.wall_s, 3),
+            "json_events": self.json_events,
+            "unsent": self.unsent,
             "resumed_from": self.resumed_from,
             "stations": {k: v.as_dict() for k, v in sorted(self.stations.items())},
         }
@@ -313,6 +322,7 @@ class VirtualLine:
             self.truth.max_lag_s = self.clock.max_lag_s
             self.node.stop()
             self.publisher.stop()
+            self.truth.unsent = len(box)
             box.close()
             if self.server is not None:
                 self.server.stop()
@@ -420,6 +430,7 @@ class VirtualLine:
             return last
         if send:
             self._batch.append(event)
+            self.truth.json_events += 1
         if kind == "process" and station in self.step_of:
             if self.start_ms <= ts < self.end_ms:
                 self._counted[station] += 1

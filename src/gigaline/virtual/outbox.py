@@ -115,6 +115,11 @@ class Outbox:
                 self._db.execute("SELECT count(*) FROM outbox WHERE seq <= ?", (seq,)).fetchone()[0]
             )
 
+    def empty(self) -> bool:
+        """No row waiting (one index look-up: ``len`` counts every row)."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is None
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
@@ -143,7 +148,9 @@ class EventPublisher:
         self._client, self.address = client_for(
             broker, client_id or f"gigaline-outbox-{outbox.site}", clean_session=True
         )
-        self._client.max_inflight_messages_set(window)
+        # the window is ours (rows handed out and not acknowledged): paho's own limit scans
+        # every message it holds on each PUBACK to find one to send, 1,000 per acknowledgement
+        self._client.max_inflight_messages_set(0)
         self._client.max_queued_messages_set(0)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -179,7 +186,7 @@ class EventPublisher:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             self._wake.set()
-            if len(self.outbox) == 0:
+            if self.outbox.empty():  # every 20 ms: counting tens of thousands of rows cost
                 return True
             time.sleep(0.02)
         return False
@@ -247,17 +254,30 @@ class EventPublisher:
                 if not self._connected.is_set():
                     break
                 # paho calls on_publish holding its own locks: publish without holding ours
-                mids = self._send(topic, payload)
-                with self._lock:
-                    for mid in mids:
-                        if mid in self._early:  # acknowledged before we noted it
-                            self._early.discard(mid)
-                            self._acked.append(seq)
-                        else:
-                            self._inflight[mid] = seq
-                    self._cursor = seq
+                self._note(seq, self._send(topic, payload))
                 self.sent += 1
+            self._forget_early()
             self._resend_lost()
+
+    def _note(self, seq: int, mids: list[int]) -> None:
+        """Row ``seq`` went out as ``mids``: in flight, or acknowledged already."""
+        with self._lock:
+            for mid in mids:
+                if mid in self._early:  # acknowledged before we noted it
+                    self._early.discard(mid)
+                    self._acked.append(seq)
+                else:
+                    self._inflight[mid] = seq
+            self._cursor = seq
+
+    def _forget_early(self) -> None:
+        """Drop the acknowledgements that no row of this pass claimed: a row's own comes
+        before :meth:`_note` or goes to its entry in flight, so these are of messages that
+        paho sent again after a reconnect (their rows are sent again under new ids). Kept,
+        one would acknowledge the row that gets its id when the ids wrap (65,535 later)
+        without that row's PUBACK."""
+        with self._lock:
+            self._early.clear()
 
     def _resend_lost(self) -> None:
         """Rows handed out but neither in flight nor acknowledged (a publish that never

@@ -86,7 +86,9 @@ def test_virtual_line_plays_the_stream_and_says_goodbye(
     t0 = datetime.fromisoformat(start.replace("Z", "+00:00"))
     a, b = ms_of(t0), ms_of(t0 + timedelta(days=days))
     expected: dict[str, list[int]] = {}
+    json_events = 0  # what goes through the outbox: every event but the stations' states
     for e in generate_events(line, days, seed, start=t0, prefix="x"):
+        json_events += e["type"] != "state"
         ts = ms_of(datetime.fromisoformat(e["ts"].replace("Z", "+00:00")))
         if e["type"] == "process" and a <= ts < b:
             n = expected.setdefault(e["station"], [0, 0])
@@ -94,6 +96,8 @@ def test_virtual_line_plays_the_stream_and_says_goodbye(
             n[1] += e["result"] == "NG"
     got = {s: [t["processed"], t["ng"]] for s, t in truth["stations"].items() if t["processed"]}
     assert got == expected
+    # every JSON event went into the outbox, and the broker acknowledged all before the end
+    assert json_events > 0 and (truth["json_events"], truth["unsent"]) == (json_events, 0)
     for t in truth["stations"].values():
         assert sum(t["seconds"].values()) == pytest.approx(_window_s(days), abs=1e-3)
     assert spy.wait(lambda: bool(spy.of("/NDEATH/")))  # the death certificate at the end

@@ -45,15 +45,20 @@ def _get_or_add(conn: Connection, table: Table, key: dict[str, Any], extra: dict
 
 
 def register_line(conn: Connection, layout: LineLayout) -> int:
-    """Add the missing parts of ``layout``, replace its quality settings; stations added.
-    Drops every hourly OEE summary (its calendar, steps or PRI may have changed)."""
+    """Add the missing parts of ``layout``, replace its quality settings and calendar and its
+    steps' planned run times; stations added. Drops every hourly OEE summary when the line's
+    calendar changed (its planned stops are in them; a summary holds no planned run time, and
+    a step's kind and a station's step never change here), so that running ``gigaline mes
+    init`` again with the same line file keeps them."""
     from gigaline.mes.sql.oee import drop_oee_hours
 
-    drop_oee_hours(conn)
     added = 0
     site_id = _get_or_add(conn, t.sites, {"name": layout.site}, {})
     area_id = _get_or_add(conn, t.areas, {"site_id": site_id, "name": layout.area}, {})
     line_id = _get_or_add(conn, t.lines, {"area_id": area_id, "name": layout.line}, {})
+    calendar = conn.execute(select(t.lines.c.calendar).where(t.lines.c.id == line_id)).scalar()
+    if calendar != layout.calendar_json:
+        drop_oee_hours(conn)
     conn.execute(
         update(t.lines)
         .where(t.lines.c.id == line_id)
