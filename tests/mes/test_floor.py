@@ -8,7 +8,8 @@ where-used, which they must equal.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ from gigaline.mes.services import (
 from gigaline.mes.sql import open_store
 from gigaline.model import Line
 
-from .conftest import mini_events
+from .conftest import empty_database, mini_events
 
 
 def _state(i: int, ts: str, station: str, state: str, reason: str | None = None) -> dict[str, Any]:
@@ -61,11 +62,16 @@ START = datetime(2026, 3, 2, 8, tzinfo=UTC)
 END = datetime(2026, 3, 2, 10, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def floor_store(request: pytest.FixtureRequest, mini_line: Line, tmp_path: Any) -> Iterator[Store]:
-    store: Store = (
-        MemoryStore() if request.param == "memory" else open_store(f"sqlite:///{tmp_path / 'f.db'}")
-    )
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def floor_store(request: pytest.FixtureRequest, mini_line: Line, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "memory":
+        yield from _filled(MemoryStore(), mini_line)
+        return
+    for url in empty_database(request, tmp_path, request.param == "sqlite", "f.db"):
+        yield from _filled(open_store(url), mini_line)
+
+
+def _filled(store: Store, mini_line: Line) -> Iterator[Store]:
     init_line(store, mini_line)
     assert submit(store, EVENTS).accepted == len(EVENTS)
     try:
@@ -97,6 +103,58 @@ def test_floor_times_states_and_downtime_by_subtraction(floor_store: Store) -> N
     ]
     # every station's times add up to the window
     assert all(sum(s.state_s.values()) == pytest.approx(7200) for s in f.stations)
+
+
+def test_record_tallies_are_what_the_timelines_records_add_up_to(floor_store: Store) -> None:
+    """The floor counts records with ``station_record_tallies`` (the database counts them)
+    and reads its timelines without records: the same counts as the records read."""
+    stations = ["c_coat-1", "c_mix-1"]
+    for since, until in ((START, END), (START - timedelta(hours=1), END + timedelta(hours=2))):
+        full = floor_store.station_timelines(stations, since, until)
+        bare = floor_store.station_timelines(stations, since, until, records=False)
+        tallies = floor_store.station_record_tallies(stations, since, until)
+        assert set(tallies) == {n for n, t in full.items() if len(t.record_s)} == {"c_coat-1"}
+        t, got = full["c_coat-1"], tallies["c_coat-1"]
+        assert (got.records, got.ok) == (len(t.record_s), int(t.record_ok.sum()))
+        assert got.last_s == pytest.approx(float(t.record_s.max()), abs=1e-6)
+        for n in stations:  # the same states, no records
+            assert (bare[n].standing, bare[n].states) == (full[n].standing, full[n].states)
+            assert len(bare[n].record_s) == len(bare[n].record_ok) == 0
+    assert tallies["c_coat-1"].records == 8  # the 07:40 record too: the window is wider
+    assert floor_store.station_record_tallies([], START, END) == {}
+
+
+def _without_times(f: Any, drawn: int) -> list[dict[str, Any]]:
+    rows = [s.model_dump() for s in f.stations]
+    for i, r in enumerate(rows):
+        if i >= drawn:
+            r["state_s"] = {}
+    return rows
+
+
+def test_floor_without_state_times_shows_the_same_but_the_undrawn_times(
+    floor_store: Store,
+) -> None:
+    """Without ``state_times`` (the plant and line pages) only the drawn stations' changes are
+    read: the same states, counts and timeline; the undrawn stations' ``state_s`` is empty."""
+    for until in (END, datetime(2026, 3, 2, 9, 10, tzinfo=UTC), None):
+        full = floor(floor_store, hours=2, until=until, timeline_stations=1)
+        cut = floor(floor_store, hours=2, until=until, timeline_stations=1, state_times=False)
+        assert len(full.stations) > 1 and full.stations[0].state_s
+        assert cut.timeline == full.timeline and (cut.start, cut.end) == (full.start, full.end)
+        assert [s.model_dump() for s in cut.stations] == _without_times(full, 1)
+        assert [s.state_s for s in cut.stations[1:]] == [{}] * (len(cut.stations) - 1)
+
+
+def test_floor_without_state_times_on_a_busy_half_day(stores: list[Store]) -> None:
+    for store in stores:
+        for drawn in (0, 3):
+            full = floor(store, hours=4, timeline_stations=drawn)
+            cut = floor(store, hours=4, timeline_stations=drawn, state_times=False)
+            assert sum(s.records for s in full.stations) > 100
+            assert {s.state for s in full.stations} - {"unknown"}
+            assert cut.timeline == full.timeline
+            assert [s.model_dump() for s in cut.stations] == _without_times(full, drawn)
 
 
 def test_floor_window_ends_at_the_newest_stored_data(floor_store: Store) -> None:

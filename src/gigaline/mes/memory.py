@@ -37,6 +37,7 @@ from gigaline.mes.ports import (
     OeeLayout,
     OeeStep,
     PlacedHold,
+    RecordTally,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -472,9 +473,20 @@ class MemoryStore:
             steps.sort(key=lambda s: (order.index(s.line), s.position))
             return OeeLayout(dict(self._calendars), steps)
 
-    def station_timelines(
+    def station_record_tallies(
         self, stations: Collection[str], since: datetime, until: datetime
-    ) -> dict[str, StationTimeline]:
+    ) -> dict[str, RecordTally]:
+        got = self.station_timelines(stations, since, until)
+        return {
+            n: RecordTally(len(tl.record_s), int(tl.record_ok.sum()), float(tl.record_s.max()))
+            for n, tl in got.items()
+            if len(tl.record_s)
+        }
+
+    def station_timelines(
+        self, stations: Collection[str], since: datetime, until: datetime, *,
+        records: bool = True,
+    ) -> dict[str, StationTimeline]:  # fmt: skip
         a, b = _utc(since), _utc(until)
         with self._lock:
             ids = {self._stations[n].station_id: n for n in stations if n in self._stations}
@@ -493,7 +505,8 @@ class MemoryStore:
             for r in self._records:
                 ts = _utc(r[5])
                 if r[3] in ids and a <= ts < b:
-                    recs[r[3]].append((ts.timestamp(), r[6] == "OK"))
+                    if records:
+                        recs[r[3]].append((ts.timestamp(), r[6] == "OK"))
                 elif r[3] in ids and ts < a:
                     last[r[3]] = max(last.get(r[3], -np.inf), ts.timestamp())
         out = {}

@@ -73,6 +73,7 @@ __all__ = [
     "OeeStep",
     "OeeSummaryBook",
     "PlacedHold",
+    "RecordTally",
     "RowsRefusedError",
     "StationRef",
     "StationTimeline",
@@ -385,6 +386,16 @@ class StationTimeline:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordTally:
+    """The process records of one station over a window: how many, how many OK, and the end
+    time of the newest (UNIX seconds)."""
+
+    records: int
+    ok: int
+    last_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class OeeHour:
     """The additive elements of live OEE of one station over one whole hour [hour_s,
     hour_s + 3600) computed with one silence threshold (:mod:`gigaline.mes.services.oee`):
@@ -668,10 +679,20 @@ class OeeReader(Protocol):
         ...
 
     def station_timelines(
-        self, stations: Collection[str], since: datetime, until: datetime
-    ) -> dict[str, StationTimeline]:
+        self, stations: Collection[str], since: datetime, until: datetime, *,
+        records: bool = True,
+    ) -> dict[str, StationTimeline]:  # fmt: skip
         """Per station of ``stations``: its :class:`StationTimeline` over [since, until)
-        (state changes at ``since`` <= ts < ``until``, records with ``since`` <= ts < ``until``)."""
+        (state changes at ``since`` <= ts < ``until``, records with ``since`` <= ts < ``until``;
+        without ``records``, no records: their arrays are empty)."""
+        ...
+
+    def station_record_tallies(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, RecordTally]:
+        """Per station of ``stations`` with records in [since, until): how many, how many OK
+        and the newest one's time (what a timeline's records add up to, without reading
+        them)."""
         ...
 
     def oee_hour_sums(

@@ -90,21 +90,23 @@ class _ReadOnce:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._read: tuple[datetime, datetime, dict[str, StationTimeline]] | None = None
+        self._read: tuple[datetime, datetime, bool, dict[str, StationTimeline]] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
     def station_timelines(
-        self, stations: Collection[str], since: datetime, until: datetime
-    ) -> dict[str, StationTimeline]:
+        self, stations: Collection[str], since: datetime, until: datetime, *,
+        records: bool = True,
+    ) -> dict[str, StationTimeline]:  # fmt: skip
         names = list(stations)
         if self._read is not None:
-            a, b, read = self._read
-            if a == since and b == until and all(n in read for n in names):
+            a, b, with_records, read = self._read
+            if (a == since and b == until and (with_records or not records)
+                    and all(n in read for n in names)):  # fmt: skip
                 return {n: read[n] for n in names}
-        got = self._store.station_timelines(names, since, until)
-        self._read = (since, until, got)
+        got = self._store.station_timelines(names, since, until, records=records)
+        self._read = (since, until, records, got)
         return got
 
 
@@ -122,7 +124,7 @@ def floor_view(
     store = cast(Store, _ReadOnce(store))
     since, until = window(store, hours)
     f = floor(store, hours=hours, until=until, line=line, station=station,
-              timeline_stations=TIMELINE_STATIONS)  # fmt: skip
+              timeline_stations=TIMELINE_STATIONS, state_times=station is not None)  # fmt: skip
     lines = _steps(f)
     # OEE of the page's scope and one level down: the plant's lines, a line's steps, a station
     oee: dict[str, OeeRow] = {}

@@ -81,12 +81,16 @@ def floor(
     line: str | None = None,
     station: str | None = None,
     timeline_stations: int | None = None,
+    state_times: bool = True,
 ) -> Floor:
     """Stations' states, time per state, counts and state timeline over a window.
 
     ``line`` or ``station`` narrow it to one line or one station (NotFoundError if unknown).
     ``timeline_stations``: the timeline of the first so many stations only (in route order;
     a plant's full timeline is hundreds of thousands of stretches that no chart shows).
+    Without ``state_times``, the time per state (``state_s``) of the stations whose timeline
+    is not drawn is left empty and their state changes are not read, only the state standing
+    at the window's end (what the plant and line pages show of them).
     """
     since, end = window(store, hours, until)
     steps = store.oee_layout().steps
@@ -99,14 +103,20 @@ def floor(
         picked = [(s, n) for s, n in picked if n == station]
         if not picked:
             raise NotFoundError("station", station, "station")
-    timelines = store.station_timelines([n for _, n in picked], since, end)
+    names = [n for _, n in picked]
+    cut = len(names) if timeline_stations is None or state_times else timeline_stations
+    # the states read, the records counted by the store (a plant's 8 hours is ~350,000)
+    timelines = store.station_timelines(names[:cut], since, end, records=False)
+    if cut < len(names):  # the state standing at the end: an empty window [end, end)
+        timelines.update(store.station_timelines(names[cut:], end, end, records=False))
+    tallies = store.station_record_tallies(names, since, end)
     out: list[StationFloor] = []
     timeline: list[StateSegment] = []
     for i, (step, name) in enumerate(picked):
         t = timelines[name]
         state_s: dict[str, float] = defaultdict(float)
         drawn = timeline_stations is None or i < timeline_stations
-        for state, reason, a, b in _segments(t, since, end):
+        for state, reason, a, b in _segments(t, since, end) if i < cut else ():
             d = (b - a).total_seconds()
             state_s[state] += d
             if drawn:
@@ -115,7 +125,8 @@ def floor(
                                  end=rfc3339(b), duration_s=d)
                 )  # fmt: skip
         last = t.states[-1] if t.states else t.standing
-        records, ok = len(t.record_s), int(t.record_ok.sum())
+        tally = tallies.get(name)
+        records, ok = (tally.records, tally.ok) if tally is not None else (0, 0)
         q = quality_rate(float(ok), float(records))
         out.append(
             StationFloor(
@@ -125,8 +136,8 @@ def floor(
                 since=rfc3339(last[0]) if last is not None else None,
                 state_s=dict(state_s), records=records, ok=ok, ng=records - ok,
                 quality_rate=None if q != q else q,
-                last_record=rfc3339(datetime.fromtimestamp(float(t.record_s.max()), UTC))
-                if records else None,
+                last_record=rfc3339(datetime.fromtimestamp(tally.last_s, UTC))
+                if tally is not None else None,
             )
         )  # fmt: skip
     return Floor(

@@ -36,6 +36,7 @@ from gigaline.mes.ports import (
     OeeLayout,
     OeeStationStatus,
     PlacedHold,
+    RecordTally,
     RowsRefusedError,
     StationRef,
     StationTimeline,
@@ -559,10 +560,17 @@ class SqlStore:
             return oee.oee_layout(conn)
 
     def station_timelines(
-        self, stations: Collection[str], since: datetime, until: datetime
-    ) -> dict[str, StationTimeline]:
+        self, stations: Collection[str], since: datetime, until: datetime, *,
+        records: bool = True,
+    ) -> dict[str, StationTimeline]:  # fmt: skip
         with self.engine.connect() as conn:
-            return oee.station_timelines(conn, stations, since, until)
+            return oee.station_timelines(conn, stations, since, until, records)
+
+    def station_record_tallies(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, RecordTally]:
+        with self.engine.connect() as conn:
+            return oee.station_record_tallies(conn, stations, since, until)
 
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
