@@ -133,12 +133,11 @@ def test_the_migrations_are_one_line_ending_at_head() -> None:
     assert len(revisions) == len(set(revisions))
 
 
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # INCLUDE is PostgreSQL's
 def test_postgresql_reads_an_spc_series_from_the_index_alone(store: SqlStore) -> None:
     """The newest records of a step in (ts, id) order with their unit and parameters (the
     read of ``measure_series(..., last=N)``): an index-only scan in key order, no table visit
     and no sort (migration 0011; through (step_id, ts) it was an index scan, then a sort)."""
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("INCLUDE columns are PostgreSQL's")
     with store.engine.connect() as conn:
         conn.execute(text("SET LOCAL enable_seqscan = off"))
         conn.execute(text("SET LOCAL enable_bitmapscan = off"))

@@ -14,22 +14,13 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Connection,
-    DateTime,
-    Float,
-    Integer,
-    LargeBinary,
-    Table,
-    bindparam,
-    delete,
-)
+from sqlalchemy import Connection, Table, bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gigaline.mes.rows import COLUMNS, Parked, Row, Rows
 from gigaline.mes.sql import tables as t
+from gigaline.mes.sql.fastrows import copy_rows, insert_rows
 from gigaline.mes.sql.oee import invalidate
 
 __all__ = ["copy_rows", "insert_rows", "keep_earliest", "park", "settle_waiting", "write_rows"]
@@ -102,51 +93,6 @@ def settle_waiting(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
     p = t.pending_events
     stmt = delete(p).where(p.c.site == bindparam("s"), p.c.id == bindparam("i"))
     conn.execute(stmt, [{"s": site, "i": event_id} for site, event_id in keys])
-
-
-def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:
-    """SQLite fast path: one executemany of a prepared INSERT on the driver cursor."""
-    marks = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # names from COLUMNS
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
-
-
-def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:
-    """PostgreSQL fast path: binary COPY FROM STDIN through psycopg 3.
-
-    Binary COPY skips text formatting and parsing of every value (measured here: about half
-    the time of text COPY for process records, whose two timestamps dominate).
-    """
-    from psycopg import sql
-
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    types = [_pg_type(t.metadata.tables[table].c[name].type) for name in columns]
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
-
-
-def _pg_type(column_type: Any) -> str:
-    """The PostgreSQL type name psycopg dumps a value of a column as, in binary COPY."""
-    if isinstance(column_type, DateTime):
-        return "timestamptz"
-    if isinstance(column_type, Float):
-        return "float8"
-    if isinstance(column_type, LargeBinary):
-        return "bytea"
-    if isinstance(column_type, BigInteger):
-        return "int8"
-    if isinstance(column_type, Integer):
-        return "int4"
-    return "text"  # String / Text: varchar and text share their binary form
 
 
 def _insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -43,6 +43,7 @@ from gigaline.mes.ports import (
     StationTimeline,
 )
 from gigaline.mes.sql import tables as t
+from gigaline.mes.sql.fastrows import copy_rows
 
 __all__ = [
     "drop_oee_hours",
@@ -396,8 +397,6 @@ def put_oee_hours(conn: Connection, hours: Sequence[OeeHour], versions: Mapping[
         if not rows:
             continue
         if conn.dialect.name == "postgresql":  # binary COPY: ~700,000 rows a day of a line
-            from gigaline.mes.sql.bulk import copy_rows
-
             copy_rows(conn, table.name, cols, rows)  # type: ignore[arg-type]
         else:
             conn.execute(insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
