@@ -28,8 +28,11 @@ line keeps up, and batches grow (and cost less per event) only when it falls beh
 event is in the outbox (committed) before it is published, as before; a checkpoint is written
 only after everything played before it is in the outbox.
 
-The stream must come in time order (the twin's trace does); an event earlier than the one
-before it is played at once, never dropped, and counted in :attr:`Truth.out_of_order`.
+The stream must come in time order (the twin's trace does, but for the histories of the cells
+in process at the start, written when each cell first moves, and a few events stamped before
+the one played last); an event earlier than the one before it is played at once, never
+dropped, and counted in :attr:`Truth.out_of_order`. It does not count in the clock's lag
+(:attr:`Truth.max_lag_s`), which says how far the line fell behind its own schedule.
 
 Resume. With a ``run_id`` the line records in its outbox file how far it has played (a
 checkpoint a few seconds behind, :data:`CHECKPOINT_LAG_S`, so that what was in flight at a crash
@@ -399,17 +402,20 @@ class VirtualLine:
     def _play(self, event: Event, last: int, send: bool = True) -> int:
         """Play one event; with ``send`` false (a resumed run's past) count it only."""
         ts = _ms(event["ts"])
-        if ts < last:
-            self.truth.out_of_order += 1
-        else:
+        in_order = ts >= last
+        if in_order:
             last = ts
+        else:
+            self.truth.out_of_order += 1
         if send:
             if self._batch_n == 0:
                 self._flush_by = time.monotonic() + FLUSH_S
             elif self._batch_n >= BATCH_MAX or time.monotonic() >= self._flush_by:
                 self._flush()
                 self._flush_by = time.monotonic() + FLUSH_S
-            if self.speed is not None and ts >= self.start_ms:  # history: at once
+            # history and an event earlier than the one before it: at once, without the clock
+            # (asked, it would report the event's age as the line's lag behind its schedule)
+            if self.speed is not None and ts >= self.start_ms and in_order:
                 if self._batch_n and self.clock.due(ts / 1000.0) > self._flush_by:
                     self._flush()  # the wait would hold the batch too long: send it first
                     self._flush_by = self.clock.due(ts / 1000.0) + FLUSH_S
