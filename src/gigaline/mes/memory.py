@@ -38,6 +38,7 @@ from gigaline.mes.ports import (
     OeeStep,
     PlacedHold,
     RecordTally,
+    StationEdge,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -482,6 +483,16 @@ class MemoryStore:
             for n, tl in got.items()
             if len(tl.record_s)
         }
+
+    def station_edges(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationEdge]:
+        out = {}
+        for n, tl in self.station_timelines(stations, since, until).items():
+            bare = replace(tl, record_s=tl.record_s[:0], record_ok=tl.record_ok[:0])
+            first = float(tl.record_s[0]) if len(tl.record_s) else None
+            out[n] = StationEdge(bare, first, len(tl.record_s), int(tl.record_ok.sum()))
+        return out
 
     def station_timelines(
         self, stations: Collection[str], since: datetime, until: datetime, *,

@@ -75,6 +75,7 @@ __all__ = [
     "PlacedHold",
     "RecordTally",
     "RowsRefusedError",
+    "StationEdge",
     "StationRef",
     "StationTimeline",
     "StepInfo",
@@ -386,6 +387,20 @@ class StationTimeline:
 
 
 @dataclass(frozen=True, slots=True)
+class StationEdge:
+    """What one station reported about a short window (live OEE's edges: the parts of a
+    window its stored hours do not cover), its records counted by the store: ``timeline``
+    without records (empty arrays; its state changes and last message as
+    :meth:`OeeReader.station_timelines` gives them), the end time of the window's first record
+    (UNIX seconds, None: no record), and how many records and OK records the window holds."""
+
+    timeline: StationTimeline
+    first_record_s: float | None
+    records: int
+    ok: int
+
+
+@dataclass(frozen=True, slots=True)
 class RecordTally:
     """The process records of one station over a window: how many, how many OK, and the end
     time of the newest (UNIX seconds)."""
@@ -685,6 +700,14 @@ class OeeReader(Protocol):
         """Per station of ``stations``: its :class:`StationTimeline` over [since, until)
         (state changes at ``since`` <= ts < ``until``, records with ``since`` <= ts < ``until``;
         without ``records``, no records: their arrays are empty)."""
+        ...
+
+    def station_edges(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationEdge]:
+        """Per station of ``stations``: its :class:`StationEdge` over [since, until): what
+        :meth:`station_timelines` gives less the records, of which only the first one's time,
+        their count and their OK count (no record need leave the store)."""
         ...
 
     def station_record_tallies(

@@ -99,12 +99,16 @@ class _Elements:
     down: dict[Key, float] = field(default_factory=lambda: defaultdict(float))
     begins: dict[Key, int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, other: _Elements) -> None:
+    def add(self, other: _Elements, pareto: bool = True) -> None:
+        """Add ``other``; without ``pareto``, not its downtime by cause (the rows do not use
+        it: the Pareto is summed apart)."""
         self.pdot_s += other.pdot_s
         self.apt_s += other.apt_s
         self.unqualified_s += other.unqualified_s
         self.pq += other.pq
         self.gq += other.gq
+        if not pareto:
+            return
         for k, v in other.down.items():
             self.down[k] += v
         for k, n in other.begins.items():
@@ -157,14 +161,16 @@ def _planned_stops(
 
 
 def _cut(
-    tl: StationTimeline, a: float, b: float, stops: list[tuple[float, float]], silence_s: float
-) -> _Segments:
+    tl: StationTimeline, a: float, b: float, stops: list[tuple[float, float]], silence_s: float,
+    record_s: list[float] | None = None,
+) -> _Segments:  # fmt: skip
     """Cut [a, b) into planned stops, production and downtime by (state, reason).
 
     ``stops`` may begin before ``a``: a stop that holds just before ``a`` tells that a run
     standing at ``a`` did not begin before it. Silence is window-independent: it runs from
     ``silence_s`` after the station's last message, wherever that is (before the window:
-    :attr:`StationTimeline.last_message_s`)."""
+    :attr:`StationTimeline.last_message_s`). ``record_s``: the records' times when not the
+    timeline's."""
     changes: list[tuple[float, str | None, str | None]] = [
         (a, tl.standing[1], tl.standing[2]) if tl.standing else (a, None, None)
     ]
@@ -174,7 +180,8 @@ def _cut(
     if last is None and tl.standing is not None:
         last = tl.standing[0].timestamp()
     before = [] if last is None else [last]
-    messages = sorted({*before, b, *change_t[1:], *tl.record_s.tolist()})
+    records = tl.record_s.tolist() if record_s is None else record_s
+    messages = sorted({*before, b, *change_t[1:], *records})
     silent = []
     for m, n in pairwise(messages):
         lo = max(m + silence_s, a)
@@ -432,10 +439,8 @@ def live_oee(
     h0 = math.floor(a / HOUR_S) * HOUR_S
     lead = a - h0 < 0.5 * HOUR_S and a != h0 and h0 + HOUR_S <= b and summaries
     hs = _hour_sums(store, names, a, b, year, windows, silence_s, lead) if summaries else None
-    # the raw pieces of each station: the window less its stored hours, read by envelope
+    # the raw pieces of each station: the window less its stored hours
     pieces: dict[str, list[tuple[float, float]]] = {}
-    # pieces ending together and beginning within the same 2 hours share one read
-    envelopes: dict[tuple[bool, float, int], list[tuple[str, float, float]]] = defaultdict(list)
     # stations whose hour h0 is stored whole: its part [h0, a) is taken away
     minus: set[str] = set()
     for n in names:
@@ -444,30 +449,17 @@ def live_oee(
         if lead and any(x <= h0 and h0 + HOUR_S <= y for x, y in runs):
             minus.add(n)
             pieces[n].insert(0, (h0, a))
-        for lo, hi in pieces[n]:
-            envelopes[(lo == a, hi, math.floor(lo / 7200.0))].append((n, lo, hi))
     stops_of: dict[str, list[tuple[float, float]]] = {}
+
+    def stops(s: OeeStep) -> list[tuple[float, float]]:
+        if s.line not in stops_of:  # from just before a: what stood before the window
+            first = min(a, h0) - 1.0
+            stops_of[s.line] = _planned_stops(layout.calendars.get(s.line), first, b, year)
+        return [] if s.kind == "dwell" else stops_of[s.line]
+
     kind_of = {n: s for s, ns in top for n in ns}
-    # per station its raw pieces: (start, end, cut, timeline, the elements of the whole piece)
-    raw: dict[str, list[tuple[float, float, _Segments, StationTimeline, _Elements]]]
-    raw = defaultdict(list)
-    for (_, hi, _), wanted in envelopes.items():
-        lo = min(x for _, x, _ in wanted)
-        got = store.station_timelines(
-            list(dict.fromkeys(n for n, _, _ in wanted)),
-            datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC),
-        )  # fmt: skip
-        for n, x, y in wanted:
-            s = kind_of[n]
-            if s.line not in stops_of:  # from just before a: what stood before the window
-                first = min(a, h0) - 1.0
-                stops_of[s.line] = _planned_stops(layout.calendars.get(s.line), first, b, year)
-            stops = [] if s.kind == "dwell" else stops_of[s.line]
-            tl = got[n] if (x, y) == (lo, hi) else _slice(got[n], x, y)
-            seg = _cut(tl, x, y, stops, silence_s)
-            full = _Elements()
-            _add(full, seg, tl, x, y)
-            raw[n].append((x, y, seg, tl, full))
+    bounds = sorted({x for _, lo, hi in windows for x in (lo, hi)})
+    raw = _read_raw(store, pieces, a, lambda n: stops(kind_of[n]), bounds, silence_s)
 
     def elements(n: str, wi: int, lo: float, hi: float) -> _Elements:
         el = _Elements()
@@ -476,8 +468,9 @@ def live_oee(
                 if lo == a:  # of the window that begins at a, if one does)
                     el.sub(full)
             elif lo <= x and y <= hi:
-                el.add(full)
+                el.add(full, pareto=False)
             elif y > lo and x < hi:
+                assert tl is not None  # a piece read counted lies wholly inside its bucket
                 _add(el, seg, tl, max(x, lo), min(y, hi))
         if hs is not None and (n, wi) in hs.sums:
             el.add_sums(hs.sums[(n, wi)])
@@ -499,7 +492,7 @@ def live_oee(
                 el = memo.get((n, wi))
                 if el is None:
                     el = memo[(n, wi)] = elements(n, wi, lo, hi)
-                total.add(el)
+                total.add(el, pareto=False)
                 n_stations += 1
                 if s.pri_s is not None:
                     pri_values.add(s.pri_s)
@@ -540,6 +533,62 @@ def live_oee(
         since=rfc3339(start_dt), until=rfc3339(end_dt), by=by, silence_s=float(silence_s),
         rows=rows, pareto=_pareto(whole),
     )  # fmt: skip
+
+
+#: A piece of a station's window read raw: (start, end, its cut, its timeline (None: its
+#: records counted by the store), the elements of the whole piece).
+_Piece = tuple[float, float, _Segments, StationTimeline | None, _Elements]
+
+
+def _read_raw(
+    store: OeeReader, pieces: dict[str, list[tuple[float, float]]], a: float,
+    stops: Callable[[str], list[tuple[float, float]]], bounds: list[float], silence_s: float,
+) -> dict[str, list[_Piece]]:  # fmt: skip
+    """Read and cut the raw ``pieces`` of each station (those its stored hours do not cover)
+    of the window beginning at ``a``.
+
+    A piece shorter than the silence threshold (by a second: the sums of floats) that no
+    bucket boundary (``bounds``) cuts is read counted (:meth:`OeeReader.station_edges`): in
+    it no silence begins after its first message, and only its whole is added to a bucket,
+    so its first record's time and its counts give exactly what its records would. The
+    others are read whole (:meth:`OeeReader.station_timelines`), those ending together and
+    beginning within the same 2 hours in one read."""
+    counted: dict[tuple[float, float], list[str]] = defaultdict(list)
+    envelopes: dict[tuple[bool, float, int], list[tuple[str, float, float]]] = defaultdict(list)
+    for n, ps in pieces.items():
+        for lo, hi in ps:
+            k = bisect_right(bounds, lo)
+            if hi - lo < silence_s - 1.0 and (k == len(bounds) or bounds[k] >= hi):
+                counted[(lo, hi)].append(n)
+            else:
+                envelopes[(lo == a, hi, math.floor(lo / 7200.0))].append((n, lo, hi))
+    raw: dict[str, list[_Piece]] = defaultdict(list)
+    for (x, y), ns in counted.items():
+        edges = store.station_edges(
+            ns, datetime.fromtimestamp(x, UTC), datetime.fromtimestamp(y, UTC)
+        )
+        for n in ns:
+            e = edges[n]
+            first = [] if e.first_record_s is None else [e.first_record_s]
+            seg = _cut(e.timeline, x, y, stops(n), silence_s, first)
+            full = _Elements(pq=e.records, gq=e.ok)
+            _add_segments(full, seg, x, y)
+            raw[n].append((x, y, seg, None, full))
+    for (_, hi, _), wanted in envelopes.items():
+        lo = min(x for _, x, _ in wanted)
+        got = store.station_timelines(
+            list(dict.fromkeys(n for n, _, _ in wanted)),
+            datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC),
+        )  # fmt: skip
+        for n, x, y in wanted:
+            tl = got[n] if (x, y) == (lo, hi) else _slice(got[n], x, y)
+            seg = _cut(tl, x, y, stops(n), silence_s)
+            full = _Elements()
+            _add(full, seg, tl, x, y)
+            raw[n].append((x, y, seg, tl, full))
+    for read in raw.values():
+        read.sort(key=lambda p: p[0])
+    return raw
 
 
 def _gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[float, float]]:

@@ -38,6 +38,7 @@ from gigaline.mes.ports import (
     PlacedHold,
     RecordTally,
     RowsRefusedError,
+    StationEdge,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -565,6 +566,12 @@ class SqlStore:
     ) -> dict[str, StationTimeline]:  # fmt: skip
         with self.engine.connect() as conn:
             return oee.station_timelines(conn, stations, since, until, records)
+
+    def station_edges(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationEdge]:
+        with self.engine.connect() as conn:
+            return oee.station_edges(conn, stations, since, until)
 
     def station_record_tallies(
         self, stations: Collection[str], since: datetime, until: datetime
