@@ -347,3 +347,33 @@ def test_station_edges_are_the_timelines_counted(store: Any) -> None:
             assert e.first_record_s == (float(tl.record_s[0]) if len(tl.record_s) else None)
         counted.append(sum(e.records for e in edges.values()))
     assert counted[0] > 0 and counted[1] > 0 and counted[3] == 0  # the stop: no records
+
+
+def test_hour_sums_by_step_add_up_the_stations(store: Any) -> None:
+    """Read ``by_step`` (a line's rows), the stored hours are summed per (line, step, bucket)
+    by the database: the same as the stations' sums added up, counts exactly, and the same
+    stored runs; hours in no bucket (the planned stop between the shifts) count in none."""
+    summarise(store, until=NOW, silence_s=60.0)
+    names = ["weld-1", "fill-1", "fill-2", "seal-1"]
+    t0 = int(T0.timestamp())
+    h = 3600
+    buckets = [(t0 + 1800.0, t0 + 10.0 * h), (t0 + 10.0 * h, t0 + 20.0 * h),
+               (t0 + 24.0 * h, t0 + 34.0 * h)]  # fmt: skip
+    per = store.oee_hour_sums(names, t0, t0 + 40 * h, 60.0, buckets)
+    got = store.oee_hour_sums(names, t0, t0 + 40 * h, 60.0, buckets, by_step=True)
+    assert got.sums == {} and per.step_sums == {}
+    assert got.covered == per.covered and got.down == per.down
+    step_of = {"weld-1": "weld", "fill-1": "fill", "fill-2": "fill", "seal-1": "seal"}
+    want: dict[tuple[str, str, int], list[float]] = {}
+    for (n, k), sums in per.sums.items():
+        acc = want.setdefault(("traced line", step_of[n], k), [0.0] * 5)
+        for i, v in enumerate(sums):
+            acc[i] += v
+    assert (
+        set(got.step_sums)
+        == set(want)
+        == {("traced line", s, k) for s in ("weld", "fill", "seal") for k in range(3)}
+    )
+    for key, sums in got.step_sums.items():
+        assert sums[3:] == tuple(int(v) for v in want[key][3:])  # pq, gq
+        assert sums[:3] == pytest.approx(want[key][:3], rel=1e-12, abs=1e-9)

@@ -435,11 +435,16 @@ class OeeHourSums:
     ``covered``: per station, the stored whole hours as sorted disjoint [start, end) runs (UNIX
     seconds); ``sums``: per (station, bucket index) the sums (pdot_s, apt_s, unqualified_s, pq,
     gq) of its stored hours that lie wholly inside that bucket; ``down``: per (state, reason)
-    the seconds and begun runs summed over every stored hour of the stations asked."""
+    the seconds and begun runs summed over every stored hour of the stations asked;
+    ``step_sums`` (read ``by_step`` instead of ``sums``): per (line, step, bucket index) the
+    sums of the stations asked of that step."""
 
     covered: dict[str, list[tuple[float, float]]]
     sums: dict[tuple[str, int], tuple[float, float, float, int, int]]
     down: dict[tuple[str, str | None], tuple[float, int]]
+    step_sums: dict[tuple[str, str, int], tuple[float, float, float, int, int]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -720,12 +725,12 @@ class OeeReader(Protocol):
 
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
-        buckets: Sequence[tuple[float, float]],
+        buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
     ) -> OeeHourSums:  # fmt: skip
         """The stored hourly summaries (:class:`OeeHour`) of ``stations`` for ``silence_s``
         with ``since_s`` <= hour < ``until_s``, summed per station and bucket (an hour counts
-        in a bucket [lo, hi) if it lies wholly inside it), read in one snapshot. A store that
-        keeps none answers with nothing covered."""
+        in a bucket [lo, hi) if it lies wholly inside it; ``by_step``: per step and bucket),
+        read in one snapshot. A store that keeps none answers with nothing covered."""
         ...
 
 

@@ -438,7 +438,13 @@ def live_oee(
     # the window (read raw: the shorter part)
     h0 = math.floor(a / HOUR_S) * HOUR_S
     lead = a - h0 < 0.5 * HOUR_S and a != h0 and h0 + HOUR_S <= b and summaries
-    hs = _hour_sums(store, names, a, b, year, windows, silence_s, lead) if summaries else None
+    # a line's stored hours summed per step by the store: its rows are of steps and the line
+    by_step = station is None and step is None
+    hs = (
+        _hour_sums(store, names, a, b, year, windows, silence_s, lead, by_step)
+        if summaries
+        else None
+    )
     # the raw pieces of each station: the window less its stored hours
     pieces: dict[str, list[tuple[float, float]]] = {}
     # stations whose hour h0 is stored whole: its part [h0, a) is taken away
@@ -488,17 +494,22 @@ def live_oee(
         n_stations = 0
         pri_values = set()
         for s, ns in group:
+            step = _Elements()  # its stations taken, then its stored hours (by_step)
             for n in ns:
                 el = memo.get((n, wi))
                 if el is None:
                     el = memo[(n, wi)] = elements(n, wi, lo, hi)
-                total.add(el, pareto=False)
+                step.add(el, pareto=False)
                 n_stations += 1
-                if s.pri_s is not None:
-                    pri_values.add(s.pri_s)
-                    with_pri.apt_s += el.apt_s
-                    with_pri.pq += el.pq
-                    work += s.pri_s * el.pq
+            stored = hs.step_sums.get((s.line, s.name, wi)) if hs is not None else None
+            if stored is not None:
+                step.add_sums(stored)
+            total.add(step, pareto=False)
+            if s.pri_s is not None and ns:
+                pri_values.add(s.pri_s)
+                with_pri.apt_s += step.apt_s
+                with_pri.pq += step.pq
+                work += s.pri_s * step.pq  # PQ summed exactly (integers), then weighted
         pot_s = n_stations * (hi - lo)  # as the twin: machines x window
         perf: float | None = None
         if len(group) == 1:  # one step: its PRI, exactly as the twin
@@ -609,11 +620,12 @@ def _gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[flo
 def _hour_sums(
     store: OeeReader, names: list[str], a: float, b: float, year: int,
     windows: list[tuple[str | None, float, float]], silence_s: float, lead: bool = False,
+    by_step: bool = False,
 ) -> OeeHourSums | None:  # fmt: skip
     """The stored hourly summaries usable for the window: its whole hours in the year of its
     start (the calendar's day 0 is in that year), none by shift when a shift does not begin
     and end on the hour. ``lead``: also the hour in which the window begins (in the first
-    window's bucket)."""
+    window's bucket). ``by_step``: summed per step, not per station."""
     h1 = (math.floor if lead else math.ceil)(a / HOUR_S) * HOUR_S
     h2 = min(math.floor(b / HOUR_S) * HOUR_S, datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
     if h2 <= h1:
@@ -623,7 +635,7 @@ def _hour_sums(
             if h1 < x < h2 and x % HOUR_S and x != a:
                 return None
     buckets = [(h1 if lo == a else lo, hi) for _, lo, hi in windows]
-    return store.oee_hour_sums(names, int(h1), int(h2), silence_s, buckets)
+    return store.oee_hour_sums(names, int(h1), int(h2), silence_s, buckets, by_step=by_step)
 
 
 def _pareto(el: _Elements) -> list[DowntimeCause]:

@@ -323,11 +323,13 @@ def _snapshot(conn: Connection) -> None:
 
 def oee_hour_sums(
     conn: Connection, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
-    buckets: Sequence[tuple[float, float]],
+    buckets: Sequence[tuple[float, float]], by_step: bool = False,
 ) -> OeeHourSums:  # fmt: skip
-    """The stored hours of ``stations`` in [since_s, until_s), summed per station and bucket,
-    and their downtime by (state, reason), in one snapshot (``conn`` in a fresh transaction)."""
-    oh, od = t.oee_hours, t.oee_hour_downtime
+    """The stored hours of ``stations`` in [since_s, until_s), summed per station and bucket
+    (``by_step``: per step and bucket, the database adding up the stations: a line of 789
+    stations by shift over 16 days is 48 buckets), and their downtime by (state, reason), in
+    one snapshot (``conn`` in a fresh transaction)."""
+    oh, od, sn = t.oee_hours, t.oee_hour_downtime, t.stations
     _snapshot(conn)
     ids = _station_ids(conn, stations)
     # literal numbers (whole seconds, exactly equivalent for integer hours): the same SQL
@@ -344,26 +346,53 @@ def oee_hour_sums(
         _among(conn, oh.c.station_id, ids), oh.c.silence_s == silence_s,
         oh.c.hour_s >= since_s, oh.c.hour_s < until_s,
     )  # fmt: skip
-    q = (
-        select(
-            oh.c.station_id, bucket, func.min(oh.c.hour_s), func.max(oh.c.hour_s),
-            func.count(), func.sum(oh.c.pdot_s), func.sum(oh.c.apt_s),
-            func.sum(oh.c.unqualified_s), func.sum(oh.c.pq), func.sum(oh.c.gq),
-        )
-        .where(*where)
-        .group_by(oh.c.station_id, *([bucket] if whens else []))
-    )  # fmt: skip
+    figures = (func.sum(oh.c.pdot_s), func.sum(oh.c.apt_s), func.sum(oh.c.unqualified_s),
+               func.sum(oh.c.pq), func.sum(oh.c.gq))  # fmt: skip
+    span = (func.min(oh.c.hour_s), func.max(oh.c.hour_s), func.count())
     spans: dict[int, tuple[int, int, int]] = {}
     sums: dict[tuple[str, int], tuple[float, float, float, int, int]] = {}
-    for r in conn.execute(q):
-        sid, k = r[0], int(r[1])
-        first, last, count = int(r[2]), int(r[3]), int(r[4])
-        if sid in spans:
-            f0, l0, c0 = spans[sid]
-            first, last, count = min(first, f0), max(last, l0), count + c0
-        spans[sid] = (first, last, count)
-        if k >= 0:
-            sums[(ids[sid], k)] = (float(r[5]), float(r[6]), float(r[7]), int(r[8]), int(r[9]))
+    step_sums: dict[tuple[str, str, int], tuple[float, float, float, int, int]] = {}
+    if by_step:  # one scan: per station and bucket, then its spans and the steps' sums
+        per = (
+            select(oh.c.station_id, bucket, *(x.label(f"x{i}") for i, x in enumerate(span)),
+                   *(x.label(f"s{i}") for i, x in enumerate(figures)))
+            .where(*where)
+            .group_by(oh.c.station_id, *([bucket] if whens else []))
+            .cte("per")
+        )  # fmt: skip
+        zero: Any = literal_column("0")
+        spans_q = select(
+            zero.label("kind"), per.c.station_id, literal_column("-1"), func.min(per.c.x0),
+            func.max(per.c.x1), func.sum(per.c.x2), *(zero for _ in figures),
+        ).group_by(per.c.station_id)  # fmt: skip
+        steps_q = (
+            select(literal_column("1"), sn.c.step_id, per.c.bucket, zero, zero, zero,
+                   *(func.sum(per.c[f"s{i}"]) for i in range(len(figures))))
+            .join(sn, sn.c.id == per.c.station_id)
+            .where(per.c.bucket >= 0)
+            .group_by(sn.c.step_id, per.c.bucket)
+        )  # fmt: skip
+        steps = _step_names(conn)
+        for r in conn.execute(spans_q.union_all(steps_q)):
+            if r[0] == 0:
+                spans[r[1]] = (int(r[3]), int(r[4]), int(r[5]))
+            else:
+                step_sums[(*steps[r[1]], int(r[2]))] = _sums(r[6:])
+    else:
+        q = (
+            select(oh.c.station_id, bucket, *span, *figures)
+            .where(*where)
+            .group_by(oh.c.station_id, *([bucket] if whens else []))
+        )
+        for r in conn.execute(q):
+            sid, k = r[0], int(r[1])
+            first, last, count = int(r[2]), int(r[3]), int(r[4])
+            if sid in spans:
+                f0, l0, c0 = spans[sid]
+                first, last, count = min(first, f0), max(last, l0), count + c0
+            spans[sid] = (first, last, count)
+            if k >= 0:
+                sums[(ids[sid], k)] = _sums(r[5:])
     covered = _covered(conn, ids, since_s, until_s, silence_s, spans)
     qd = (
         select(od.c.state, od.c.reason, func.sum(od.c.seconds), func.sum(od.c.begins))
@@ -372,7 +401,18 @@ def oee_hour_sums(
         .group_by(od.c.state, od.c.reason)
     )  # fmt: skip
     down = {(r[0], r[1]): (float(r[2]), int(r[3])) for r in conn.execute(qd)}
-    return OeeHourSums(covered, sums, down)
+    return OeeHourSums(covered, sums, down, step_sums)
+
+
+def _sums(r: Sequence[Any]) -> tuple[float, float, float, int, int]:
+    return float(r[0]), float(r[1]), float(r[2]), int(r[3]), int(r[4])
+
+
+def _step_names(conn: Connection) -> dict[int, tuple[str, str]]:
+    """Step id -> (line, step)."""
+    st, ln = t.steps, t.lines
+    q = select(st.c.id, ln.c.name, st.c.name).join(ln, ln.c.id == st.c.line_id)
+    return {r[0]: (r[1], r[2]) for r in conn.execute(q)}
 
 
 def oee_covered(
