@@ -192,6 +192,13 @@ def _cut(
     silent_t = [x for ab in silent for x in ab]
     cuts = sorted({a, b, *change_t, *stop_t, *silent_t})
     seg = _Segments()
+    if len(changes) == 1 and not stops_in and (changes[0][1] != _PRODUCTION or not silent):
+        # one state all through, no planned stop, no silence while running: one piece (the
+        # loop below would give the same, at several times the cost: most edges are so)
+        _, state0, reason0 = changes[0]
+        whole: Key = (UNQUALIFIED, None) if state0 is None else (state0, reason0)
+        seg = _Segments([a], [b], [whole], [0], [True])
+        cuts = []
     for x, y in pairwise(cuts):
         if y <= x or x < a or y > b:
             continue
