@@ -98,3 +98,56 @@ def test_bins_on_the_clocks_minutes(monkeypatch: Any) -> None:
     down, idle = (list(charts.STATE_COLOURS).index(s) for s in ("down", "idle"))
     # bin 0: down 30 s, idle 10 s of the 40 s known; bin 1: idle 30 s, then nothing known
     assert heat["z"][0][:3] == [down, idle, None] and heat["customdata"][0][:2] == [75, 100]
+
+
+@pytest.mark.parametrize("max_bars", [0, 10_000])
+def test_the_layout_is_plotlys_own(monkeypatch: Any, max_bars: int) -> None:
+    """The timeline's layout is built as plain JSON: the same as plotly's own figure JSON."""
+    import plotly.graph_objects as go
+
+    monkeypatch.setattr(charts, "MAX_BARS", max_bars)
+    got = charts.timeline_figure(_floor(SEGMENTS))
+    height = got["layout"]["height"]
+    fig = go.Figure()
+    fig.update_layout(
+        template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        barmode="overlay", title=got["layout"]["title"]["text"],
+        xaxis={"type": "date", "title": "time (UTC)", "range": [START, END]},
+        yaxis={"autorange": "reversed", "type": "category"}, height=height,
+        legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
+    )  # fmt: skip
+    assert got["layout"] == charts.figure_dict(fig)["layout"]
+
+
+def test_the_pareto_is_plotlys_own() -> None:
+    """The downtime Pareto is built as plain JSON: the same as the validated plotly figure
+    (the code it replaced)."""
+    import plotly.graph_objects as go
+
+    from gigaline.mes.services.models import DowntimeCause, OeeReport
+
+    causes = [
+        DowntimeCause(state="down", reason="jam", seconds=5400.0, occurrences=3, share=0.6,
+                      cumulative=0.6),
+        DowntimeCause(state="blocked", reason=None, seconds=3600.0, occurrences=11, share=0.4,
+                      cumulative=1.0),
+    ]  # fmt: skip
+    report = OeeReport(since=START, until=END, by=None, silence_s=600.0, rows=[], pareto=causes)
+    labels = ["down: jam", "blocked"]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=labels, y=[1.5, 1.0], name="downtime [h]",
+        marker={"color": [charts.STATE_COLOURS["down"], charts.STATE_COLOURS["blocked"]]},
+        customdata=[3, 11],
+        hovertemplate="%{x}<br>%{y:.2f} h, began %{customdata} times<extra></extra>",
+    ))  # fmt: skip
+    fig.add_trace(go.Scatter(x=labels, y=[60.0, 100.0], yaxis="y2", name="cumulative [%]",
+                             mode="lines+markers", line={"color": "black"}))  # fmt: skip
+    fig.update_layout(
+        template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        title="Downtime Pareto (ISO 22400-2: planned busy time not producing)",
+        yaxis={"title": "hours"}, showlegend=False,
+        yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105],
+                "tickmode": "linear", "dtick": 25, "showgrid": False},
+    )  # fmt: skip
+    assert charts.pareto_figure(report) == charts.figure_dict(fig)

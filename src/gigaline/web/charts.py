@@ -8,6 +8,7 @@ is :func:`gigaline.mes.spc_plot.spc_figure`, the same figure ``gigaline spc --pl
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import defaultdict
@@ -144,10 +145,12 @@ def _binned_timeline(
     total = held.sum(axis=2)
     share = np.rint(100 * np.take_along_axis(held, top[:, :, None], axis=2)[:, :, 0]
                     / np.where(total > 0, total, 1))  # fmt: skip
-    z = [[int(top[r, c]) if total[r, c] > 0 else None for c in range(bins)]
-         for r in range(len(stations))]  # fmt: skip
-    cd = [[int(share[r, c]) if total[r, c] > 0 else None for c in range(bins)]
-          for r in range(len(stations))]  # fmt: skip
+    empty = total == 0  # nothing known of the bin: null, drawn blank
+    z_cells = top.astype(object)
+    z_cells[empty] = None
+    share_cells = share.astype(np.int64).astype(object)
+    share_cells[empty] = None
+    z, cd = z_cells.tolist(), share_cells.tolist()
     n = len(names)
     scale = []  # one flat colour per state index (zmin -0.5 .. zmax n - 0.5)
     for i, s in enumerate(names):
@@ -157,7 +160,7 @@ def _binned_timeline(
     heat = {
         "type": "heatmap", "x": [_iso_s(origin + (c + 0.5) * width) for c in range(bins)],
         "y": stations, "z": z, "customdata": cd, "zmin": -0.5, "zmax": n - 0.5,
-        "colorscale": scale, "showscale": False, "xgap": 0, "ygap": 1,
+        "colorscale": scale, "showscale": False,  # no gaps: plotly.js draws them cell by cell
         "meta": {"states": names, "bin_s": width},
         "hovertemplate": "%{y}: %{text}<extra></extra>", "name": "state",
     }  # fmt: skip
@@ -184,15 +187,26 @@ def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, An
         data = _timeline_traces(f, stations)
         rows = len({y for trace in data for y in trace["y"]})
     height = max(240, 60 + 22 * rows)  # the legend under the time axis's two lines of labels
+    # the layout as plotly's JSON of it (tests/web/test_timeline_binned.py checks it is),
+    # without a go.Figure: plotly's validators and encoder took 60 ms of each page's view
+    layout = {
+        "template": _template(), "margin": _LAYOUT["margin"], "barmode": "overlay",
+        "title": {"text": title},
+        "xaxis": {"type": "date", "title": {"text": "time (UTC)"}, "range": [f.start, f.end]},
+        "yaxis": {"autorange": "reversed", "type": "category"},
+        "height": height, "legend": {"orientation": "h", "y": -75 / (height - 80),
+                                     "yanchor": "top"},
+    }  # fmt: skip
+    return {"data": data, "layout": layout}
+
+
+@functools.cache
+def _template() -> dict[str, Any]:
+    """The layout template (``plotly_white``) as plotly's JSON expands it for plotly.js
+    (shared by every figure built here: read only)."""
     fig = go.Figure()
-    fig.update_layout(
-        **_LAYOUT, barmode="overlay", title=title,
-        xaxis={"type": "date", "title": "time (UTC)", "range": [f.start, f.end]},
-        yaxis={"autorange": "reversed", "type": "category"},
-        height=height, legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
-    )  # fmt: skip
-    out = figure_dict(fig)
-    out["data"] = data
+    fig.update_layout(template=_LAYOUT["template"])
+    out: dict[str, Any] = figure_dict(fig)["layout"]["template"]
     return out
 
 
@@ -209,26 +223,29 @@ def _duration(seconds: int) -> str:
 
 def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
     """The downtime Pareto of live OEE: hours by state and reason, longest first, with the
-    cumulative share."""
+    cumulative share. Plain JSON, the same as plotly's own (tests/web/test_pages.py): the
+    validators took 90 ms of a floor page's view."""
     causes = report.pareto[:top]
     labels = [f"{c.state}: {c.reason}" if c.reason else c.state for c in causes]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(
-        x=labels, y=[c.seconds / 3600 for c in causes], name="downtime [h]",
-        marker={"color": [STATE_COLOURS.get(c.state, "#999") for c in causes]},
-        customdata=[c.occurrences for c in causes],
-        hovertemplate="%{x}<br>%{y:.2f} h, began %{customdata} times<extra></extra>",
-    ))  # fmt: skip
-    fig.add_trace(go.Scatter(x=labels, y=[100 * c.cumulative for c in causes], yaxis="y2",
-                             name="cumulative [%]", mode="lines+markers",
-                             line={"color": "black"}))  # fmt: skip
-    fig.update_layout(
-        **_LAYOUT, title="Downtime Pareto (ISO 22400-2: planned busy time not producing)",
-        yaxis={"title": "hours"}, showlegend=False,
-        yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105],
-                "tickmode": "linear", "dtick": 25, "showgrid": False},
-    )  # fmt: skip
-    return figure_dict(fig)
+    bar = {
+        "customdata": [c.occurrences for c in causes],
+        "hovertemplate": "%{x}<br>%{y:.2f} h, began %{customdata} times<extra></extra>",
+        "marker": {"color": [STATE_COLOURS.get(c.state, "#999") for c in causes]},
+        "name": "downtime [h]", "x": labels, "y": [c.seconds / 3600 for c in causes],
+        "type": "bar",
+    }  # fmt: skip
+    line = {
+        "line": {"color": "black"}, "mode": "lines+markers", "name": "cumulative [%]",
+        "x": labels, "y": [100 * c.cumulative for c in causes], "yaxis": "y2", "type": "scatter",
+    }  # fmt: skip
+    layout = {
+        "template": _template(), "margin": _LAYOUT["margin"],
+        "title": {"text": "Downtime Pareto (ISO 22400-2: planned busy time not producing)"},
+        "yaxis": {"title": {"text": "hours"}}, "showlegend": False,
+        "yaxis2": {"title": {"text": "cumulative %"}, "overlaying": "y", "side": "right",
+                   "range": [0, 105], "tickmode": "linear", "dtick": 25, "showgrid": False},
+    }  # fmt: skip
+    return {"data": [bar, line], "layout": layout}
 
 
 def genealogy_figure(g: Genealogy) -> dict[str, Any]:
