@@ -95,9 +95,28 @@ _env.filters.update(num=_num, pct=_pct, duration=_duration, band=_band,
 _env.globals.update(version=__version__, state_colours=STATE_COLOURS)
 
 
+#: The trace types of plotly.js's cartesian bundle (static/vendor/VENDORED.md), which pages
+#: load: a third of the full bundle's bytes to parse on every page. A page with a chart of
+#: another type (the SPC chart's WebGL scatter above 1,000 points) loads the full bundle.
+CARTESIAN_TRACES: Final = frozenset({
+    "bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+    "image", "pie", "scatter", "scatterternary", "violin",
+})  # fmt: skip
+
+
+def plotly_bundle(charts: dict[str, Any] | None) -> str:
+    """The plotly.js bundle (a file of static/vendor/) that draws every chart of a page."""
+    for fig in (charts or {}).values():
+        for trace in (fig or {}).get("data", ()):
+            if trace.get("type", "scatter") not in CARTESIAN_TRACES:
+                return "plotly.min.js"
+    return "plotly-cartesian.min.js"
+
+
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """The template ``name`` with the page's user and the request in its context."""
     user = context.pop("user", None)
+    context.setdefault("plotly_js", plotly_bundle(context.get("charts")))
     html = _env.get_template(name).render(request=request, user=user, path=request.url.path,
                                           **context)  # fmt: skip
     return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
