@@ -225,3 +225,17 @@ def test_binned_timeline_draws_and_names_its_cells(
     hover = page.evaluate("() => document.querySelector('#chart-timeline .hovertext').textContent")
     assert re.search(r"-\d+: [a-z]+ \d{1,3} % of \d\d:\d\d:\d\d-\d\d:\d\d:\d\d", hover), hover
     page.screenshot(path=str(shots / "plant-binned.png"), full_page=True)
+
+
+def test_a_page_does_not_draw_again_the_view_it_shows(
+    browser: Any, server: str, plant: Plant
+) -> None:
+    """The live stream's first message is the view the page was rendered from (the same
+    computation, one id): the page skips it instead of drawing tiles and charts again."""
+    page = _login(browser, server, plant.tokens["viewer"], path="/plant?every=1")
+    assert _points(page, "chart-timeline") > 0
+    view = page.get_attribute("#tiles", "data-view")
+    assert view
+    page.wait_for_function("Number(document.getElementById('tiles').dataset.same || 0) >= 1")
+    assert page.get_attribute("#tiles", "data-updates") is None  # nothing drawn again
+    assert page.get_attribute("#tiles", "data-view") == view

@@ -305,8 +305,9 @@ def station_page(request: Request, station: str) -> Response:
     return _floor_page(request, "station.html", live, station=station)
 
 
-def _sse(event: str, data: str) -> str:
-    return f"event: {event}\n" + "".join(f"data: {part}\n" for part in data.split("\n")) + "\n"
+def _sse(event: str, data: str, event_id: str | None = None) -> str:
+    head = f"event: {event}\n" + (f"id: {event_id}\n" if event_id is not None else "")
+    return head + "".join(f"data: {part}\n" for part in data.split("\n")) + "\n"
 
 
 def _known(store: Any, line: str | None = None, station: str | None = None) -> None:
@@ -332,7 +333,9 @@ def _message(
     ctx = floor_views.get(store, hours=hours, **where)
     tiles = _env.get_template("_tiles.html").render(**where, **ctx)
     charts = json.dumps(ctx["charts"], separators=(",", ":"))
-    return _sse("tiles", tiles) + _sse("charts", charts)
+    # the id of the view's computation: a page already showing it does not draw it again
+    view_id = ctx.get("view_id")
+    return _sse("tiles", tiles, view_id) + _sse("charts", charts, view_id)
 
 
 class _Feed:

@@ -185,7 +185,8 @@ class FloorViews:
         self.computed = 0  # views computed (not given again): for tests and benchmarks
 
     def get(self, store: Store, *, hours: float, **where: str) -> dict[str, Any]:
-        """The view's context (a new dict each time: callers may add to it)."""
+        """The view's context (a new dict each time: callers may add to it), with its
+        ``view_id``: the same while the same computation is given."""
         key = (hours, tuple(sorted(where.items())))
         latest = store.latest_time()
         now = time.monotonic()
@@ -196,11 +197,14 @@ class FloorViews:
         until = latest + timedelta(microseconds=1) if latest is not None else None
         ctx = floor_view(store, hours=hours, until=until, **where)
         with self._lock:
+            self.computed += 1
+            # which computation this is: a page and a live message showing the same one
+            # carry the same id, so the page does not draw again what it already shows
+            ctx["view_id"] = f"{id(self):x}-{self.computed}"
             self._views[key] = (now, latest, ctx)
             self._views.move_to_end(key)
             while len(self._views) > self.size:
                 self._views.popitem(last=False)
-            self.computed += 1
         return dict(ctx)
 
 

@@ -45,11 +45,21 @@
 
   function live(el) {
     const source = new EventSource(el.dataset.live);
+    // a message of the view the page already shows (the same computation: its event id)
+    // is not drawn again; the page's own view id is in data-view
+    function shown(e) {
+      const same = e.lastEventId !== "" && e.lastEventId === el.dataset.view;
+      if (same && e.type === "charts") { el.dataset.same = String(Number(el.dataset.same || "0") + 1); }
+      return same;
+    }
     source.addEventListener("tiles", function (e) {
+      if (shown(e)) { return; }
       el.innerHTML = e.data;
       el.dataset.updates = String(Number(el.dataset.updates || "0") + 1);
     });
     source.addEventListener("charts", function (e) {
+      if (shown(e)) { return; }
+      el.dataset.view = e.lastEventId;
       const charts = JSON.parse(e.data);
       Object.keys(charts).forEach(function (name) { draw("chart-" + name, charts[name]); });
     });
