@@ -122,6 +122,13 @@ def test_spc_on_stored_data_equals_control_chart(
     cap = capability(data, lsl=25.0, usl=27.0, target=26.0)  # the spec stored with the line
     assert res.capability is not None and res.capability.cpk == pytest.approx(cap.cpk, rel=1e-14)
     assert res.point_units[0] == units[:n]
+    # each point's units and time as the chart was built before 3 Dec 2026: a list per point
+    points = m // n
+    assert len(res.point_units) == points
+    assert list(res.point_units) == [res.series.units[i * n : (i + 1) * n] for i in range(points)]
+    assert res.point_units[-1] == res.point_units[points - 1] == units[m - n : m]
+    assert res.point_units[1:3] == [units[n : 2 * n], units[2 * n : 3 * n]]
+    assert res.point_ts == [res.series.ts[(i + 1) * n - 1] for i in range(points)]
 
 
 def test_since_and_rules(loaded: tuple[str, SqlStore], day: list[dict[str, Any]]) -> None:
