@@ -441,6 +441,40 @@ def test_the_imr_figure_draws_spec_limits_a_moving_range_panel_and_units(
     assert points.mode == "lines+markers"
 
 
+@pytest.mark.parametrize("chart", ["imr", "xbar_r", "ewma", "cusum"])
+def test_level_lines_are_drawn_from_their_two_ends(
+    loaded: tuple[str, SqlStore], chart: str
+) -> None:
+    """A centre line, limit or zone edge that is level over the chart is a trace of its two
+    ends (first and last point's time) at its value; one that varies (EWMA start-up) keeps a
+    value per point, as every line did before 3 Dec 2026."""
+    from gigaline.mes import spc_plot
+
+    _, store = loaded
+    res = run_spc(store, "fill", "fill_mass_g", chart=chart, raise_alarms=False)
+    fig = spc_plot.spc_figure(res)
+    ends = (res.point_ts[0], res.point_ts[-1])
+    by_name = {tr.name: tr for tr in fig.data}
+    view = res.view
+    lines = {"+h": np.full(res.points, view.h), "-h": np.full(res.points, -(view.h or 0))}
+    if chart != "cusum":
+        se = (view.ucl - view.center) / view.nsigmas
+        lines = {"UCL": view.ucl, "centre": view.center, "LCL": view.lcl,
+                 "zone A": view.center + 3 * se, "zone C": view.center + se}  # fmt: skip
+    for name, level in lines.items():
+        tr = by_name[name]
+        if chart == "ewma" and name != "centre":  # the limits widen over the first points
+            assert len(tr.x) == res.points and tr.x[0] == ends[0]
+            np.testing.assert_array_equal(tr.y, level)
+        else:
+            assert (tuple(tr.x), tuple(tr.y)) == (ends, (level[0], level[0])), name
+    (points,) = [tr for tr in fig.data if tr.name == "points"] or [by_name["C+ (upper sum)"]]
+    assert len(points.x) == res.points  # the points themselves are all there
+    if chart in ("imr", "xbar_r"):
+        disp = spc_plot._DISPERSION[chart]
+        assert len(by_name[f"{disp} UCL"].x) == 2 and len(by_name[disp].x) == res.points
+
+
 def test_a_large_chart_draws_with_webgl_and_marks_only_flagged_points(
     loaded: tuple[str, SqlStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
