@@ -133,6 +133,21 @@ def test_the_migrations_are_one_line_ending_at_head() -> None:
     assert len(revisions) == len(set(revisions))
 
 
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgresql_sessions_are_at_utc(store: SqlStore) -> None:
+    """Every session of the store is at ``UTC`` (not the server's zone, nor ``Etc/UTC``): its
+    times come back with ``timezone.utc`` (psycopg's fast path; a ``ZoneInfo`` made reading an
+    SPC series' times twice as slow), also after the pool hands the connection out again."""
+    from datetime import UTC  # datetime.timezone.utc
+
+    for _ in range(2):
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SHOW TimeZone")).scalar() == "UTC"
+            got = conn.execute(text("SELECT TIMESTAMPTZ '2026-01-05 12:00:00+02'")).scalar()
+            conn.rollback()
+        assert got.tzinfo is UTC and got.hour == 10
+
+
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # INCLUDE is PostgreSQL's
 def test_postgresql_reads_an_spc_series_from_the_index_alone(store: SqlStore) -> None:
     """The newest records of a step in (ts, id) order with their unit and parameters (the
