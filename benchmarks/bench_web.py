@@ -22,7 +22,9 @@ small query): each figure is also given as a ratio to the baseline's p95.
 Pages: Chromium (Debian's, ``/usr/bin/chromium``, through Playwright; never ``playwright
 install``), logged in, each page loaded ``--page-repeats`` times; interactive = the load event
 has fired, every chart holder of the page has been drawn by Plotly with its data and htmx has
-settled; the time is ``performance.now()`` then, from the start of the navigation.
+settled; the time is ``performance.now()`` then, from the start of the navigation, printed with
+the time the page's last byte was received (``responseEnd``: the server's part and the transfer).
+``--only-pages`` picks pages by label (``--only`` picks API requests).
 
 Live: ``--clients`` server-sent event streams (``/live/...``, a mix of plant, line and station
 pages, ``every=1`` s) on the one server process while the line is fed: each second a batch of
@@ -433,7 +435,12 @@ def pages(tg: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def bench_pages(base: str, token: str, tg: dict[str, Any], repeats: int) -> list[dict[str, Any]]:
+_RESPONSE_END = "() => performance.getEntriesByType('navigation')[0].responseEnd"
+
+
+def bench_pages(
+    base: str, token: str, tg: dict[str, Any], repeats: int, only: str | None = None
+) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
     out = []
@@ -447,17 +454,23 @@ def bench_pages(base: str, token: str, tg: dict[str, Any], repeats: int) -> list
         page.click("button[type=submit]")
         page.wait_for_url(re.compile(r".*/holds$"))
         for label, path in pages(tg):
-            ms = []
+            if only and not re.search(only, label):
+                continue
+            ms, served = [], []
             for i in range(repeats + 1):
                 page.goto(base + path, wait_until="commit")
                 handle = page.wait_for_function(_READY, polling=10)
                 if i:  # the first load warms the browser's cache of the static files
                     ms.append(float(handle.json_value()))
-            row = {"page": label, "path": path, **summary(ms)}
+                    served.append(float(page.evaluate(_RESPONSE_END)))
+            # the page's last byte received: the server's part (and the transfer) of the time
+            row = {"page": label, "path": path, **summary(ms), "response_end_ms": summary(served)}
             out.append(row)
+            got = row["response_end_ms"]
             print(
                 f"  {label:12s} p50 {row['p50_ms']:8.1f}  p95 {row['p95_ms']:8.1f}  "
-                f"max {row['max_ms']:8.1f} ms  (n={len(ms)})"
+                f"max {row['max_ms']:8.1f} ms  (n={len(ms)}); page received p50 "
+                f"{got['p50_ms']:.1f}, p95 {got['p95_ms']:.1f} ms"
             )
         browser.close()
     return out
@@ -665,6 +678,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=TARGET_CLIENTS, help="live clients")
     ap.add_argument("--updates", type=int, default=10, help="fed updates during the live run")
     ap.add_argument("--only", help="API requests whose label matches this regular expression")
+    ap.add_argument("--only-pages", help="pages whose label matches this regular expression")
     ap.add_argument("--skip", nargs="*", default=[], choices=["api", "pages", "live"])
     ap.add_argument("--keep-ndjson", type=Path, help="keep the generated events here")
     args = ap.parse_args()
@@ -693,7 +707,9 @@ def main() -> None:
             result["api"] = bench_api(base, pid, tokens["viewer"], tg, args.repeats, args.only)
         if "pages" not in args.skip:
             print(f"pages in Chromium, time to interactive ({uptime()})")
-            result["pages"] = bench_pages(base, tokens["viewer"], tg, args.page_repeats)
+            result["pages"] = bench_pages(
+                base, tokens["viewer"], tg, args.page_repeats, args.only_pages
+            )
         if "live" not in args.skip:
             print(f"live clients on one server process ({uptime()})")
             result["live"] = bench_live(

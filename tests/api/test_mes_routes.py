@@ -159,6 +159,44 @@ def test_spc_reads_without_writing_and_raises_alarms_on_request(loaded: Api) -> 
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "param"
 
 
+_SPC_ASKED = [
+    {},
+    {"chart": "xbar_r"},
+    {"chart": "xbar_s", "subgroup_size": 3, "rules": "western_electric"},
+    {"chart": "ewma", "baseline": 10},
+    {"chart": "xbar_r", "baseline": 8},
+    {"chart": "cusum"},
+    {"limit": 40},
+    {"chart": "xbar_r", "limit": 7},
+]
+
+
+def _spc_report_json(res: sv.SpcResult) -> bytes:
+    """The answer's JSON as it was built before 3 Dec 2026 (the reference): the result dumped
+    to plain data, the zones added, the whole validated into an SpcReport and serialised as
+    FastAPI serialises a response model (``dump_json``)."""
+    from pydantic import TypeAdapter
+
+    from gigaline.mes.services.spc import SpcReport, SpcZones
+
+    report = SpcReport.model_validate({**res.model_dump(), "zones": SpcZones.of(res.view)})
+    return TypeAdapter(SpcReport).dump_json(report, by_alias=True)
+
+
+@pytest.mark.parametrize("asked", _SPC_ASKED, ids=lambda q: ",".join(map(str, q.values())))
+def test_spc_answer_is_byte_for_byte_the_reference(loaded: Api, asked: dict[str, Any]) -> None:
+    """The SPC answer's bytes equal those of the reference path (above) for every chart kind,
+    with and without a baseline, cut by a limit or not."""
+    r = loaded.get("/api/v1/spc/fill/fill_mass_g", params=asked)
+    assert r.status_code == 200, r.text
+    opts = {"subgroup_size": 5, "limit": 10_000, **asked}
+    res = sv.run_spc(loaded.store, "fill", "fill_mass_g", raise_alarms=False, **opts)
+    assert r.content == _spc_report_json(res)
+    body = r.json()
+    assert body["points"] == len(body["ts"]) == len(body["statistics"]) > 2
+    assert body["truncated"] is ("limit" in asked)  # a day holds more than 40 points
+
+
 def test_grades_and_module_matches(loaded: Api) -> None:
     before = loaded.get("/api/v1/counts").json()
     grades = loaded.get("/api/v1/grades").json()

@@ -133,6 +133,21 @@ def test_the_migrations_are_one_line_ending_at_head() -> None:
     assert len(revisions) == len(set(revisions))
 
 
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgresql_sessions_are_at_utc(store: SqlStore) -> None:
+    """Every session of the store is at ``UTC`` (not the server's zone, nor ``Etc/UTC``): its
+    times come back with ``timezone.utc`` (psycopg's fast path; a ``ZoneInfo`` made reading an
+    SPC series' times twice as slow), also after the pool hands the connection out again."""
+    from datetime import UTC  # datetime.timezone.utc
+
+    for _ in range(2):
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SHOW TimeZone")).scalar() == "UTC"
+            got = conn.execute(text("SELECT TIMESTAMPTZ '2026-01-05 12:00:00+02'")).scalar()
+            conn.rollback()
+        assert got.tzinfo is UTC and got.hour == 10
+
+
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # INCLUDE is PostgreSQL's
 def test_postgresql_reads_an_spc_series_from_the_index_alone(store: SqlStore) -> None:
     """The newest records of a step in (ts, id) order with their unit and parameters (the
@@ -151,3 +166,24 @@ def test_postgresql_reads_an_spc_series_from_the_index_alone(store: SqlStore) ->
         )
     assert "Index Only Scan Backward using ix_process_records_step_id_ts_id " in plan, plan
     assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # INCLUDE is PostgreSQL's
+def test_postgresql_counts_a_stations_window_from_the_index_alone(store: SqlStore) -> None:
+    """Records of some stations in a window, counted with their OK count and newest time (the
+    read of ``station_record_tallies``, and of ``station_timelines``' records): an index-only
+    scan (migration 0012; through the bare (station_id, ts) each record was a table visit)."""
+    with store.engine.connect() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = "\n".join(
+            conn.execute(
+                text(
+                    "EXPLAIN SELECT station_id, count(*), sum(CASE WHEN result = 'OK' THEN 1"
+                    " ELSE 0 END), max(ts) FROM process_records WHERE station_id = ANY("
+                    "ARRAY[1, 2]) AND ts >= '2026-01-05T06:00:00Z' AND ts < "
+                    "'2026-01-05T14:00:00Z' GROUP BY station_id"
+                )
+            ).scalars()
+        )
+    assert "Index Only Scan using ix_process_records_station_id_ts " in plan, plan

@@ -122,6 +122,13 @@ def test_spc_on_stored_data_equals_control_chart(
     cap = capability(data, lsl=25.0, usl=27.0, target=26.0)  # the spec stored with the line
     assert res.capability is not None and res.capability.cpk == pytest.approx(cap.cpk, rel=1e-14)
     assert res.point_units[0] == units[:n]
+    # each point's units and time as the chart was built before 3 Dec 2026: a list per point
+    points = m // n
+    assert len(res.point_units) == points
+    assert list(res.point_units) == [res.series.units[i * n : (i + 1) * n] for i in range(points)]
+    assert res.point_units[-1] == res.point_units[points - 1] == units[m - n : m]
+    assert res.point_units[1:3] == [units[n : 2 * n], units[2 * n : 3 * n]]
+    assert res.point_ts == [res.series.ts[(i + 1) * n - 1] for i in range(points)]
 
 
 def test_since_and_rules(loaded: tuple[str, SqlStore], day: list[dict[str, Any]]) -> None:
@@ -432,6 +439,40 @@ def test_the_imr_figure_draws_spec_limits_a_moving_range_panel_and_units(
     assert all(isinstance(tr, go.Scatter) for tr in fig.data)  # a small chart: SVG, markers
     (points,) = [tr for tr in fig.data if tr.name == "points"]
     assert points.mode == "lines+markers"
+
+
+@pytest.mark.parametrize("chart", ["imr", "xbar_r", "ewma", "cusum"])
+def test_level_lines_are_drawn_from_their_two_ends(
+    loaded: tuple[str, SqlStore], chart: str
+) -> None:
+    """A centre line, limit or zone edge that is level over the chart is a trace of its two
+    ends (first and last point's time) at its value; one that varies (EWMA start-up) keeps a
+    value per point, as every line did before 3 Dec 2026."""
+    from gigaline.mes import spc_plot
+
+    _, store = loaded
+    res = run_spc(store, "fill", "fill_mass_g", chart=chart, raise_alarms=False)
+    fig = spc_plot.spc_figure(res)
+    ends = (res.point_ts[0], res.point_ts[-1])
+    by_name = {tr.name: tr for tr in fig.data}
+    view = res.view
+    lines = {"+h": np.full(res.points, view.h), "-h": np.full(res.points, -(view.h or 0))}
+    if chart != "cusum":
+        se = (view.ucl - view.center) / view.nsigmas
+        lines = {"UCL": view.ucl, "centre": view.center, "LCL": view.lcl,
+                 "zone A": view.center + 3 * se, "zone C": view.center + se}  # fmt: skip
+    for name, level in lines.items():
+        tr = by_name[name]
+        if chart == "ewma" and name != "centre":  # the limits widen over the first points
+            assert len(tr.x) == res.points and tr.x[0] == ends[0]
+            np.testing.assert_array_equal(tr.y, level)
+        else:
+            assert (tuple(tr.x), tuple(tr.y)) == (ends, (level[0], level[0])), name
+    (points,) = [tr for tr in fig.data if tr.name == "points"] or [by_name["C+ (upper sum)"]]
+    assert len(points.x) == res.points  # the points themselves are all there
+    if chart in ("imr", "xbar_r"):
+        disp = spc_plot._DISPERSION[chart]
+        assert len(by_name[f"{disp} UCL"].x) == 2 and len(by_name[disp].x) == res.points
 
 
 def test_a_large_chart_draws_with_webgl_and_marks_only_flagged_points(

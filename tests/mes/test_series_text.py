@@ -55,6 +55,13 @@ def test_series_numbers_is_numbers_of_each() -> None:
                 keys = rnd.sample(["a", "b", "x_mm"], rnd.randint(0, 3))
                 texts.append(orjson.dumps({k: rnd.choice(kinds) for k in keys}).decode())
         assert series_numbers(texts, "x_mm") == [numbers(t, ("x_mm",))[0] for t in texts]
+    # every value a float (the usual series), or all but one
+    floats = [orjson.dumps({"x_mm": rnd.uniform(-1, 1), "a": 1}).decode() for _ in range(50)]
+    for odd in (None, '{"x_mm": 3}', '{"x_mm": true}', '{"a": 2.5}', '{"x_mm": "1.5"}', "{}"):
+        texts = floats if odd is None else [*floats[:20], odd, *floats[20:]]
+        got = series_numbers(texts, "x_mm")
+        assert got == [numbers(t, ("x_mm",))[0] for t in texts]
+        assert [type(v) for v in got] == [type(numbers(t, ("x_mm",))[0]) for t in texts]
 
 
 @pytest.mark.parametrize(

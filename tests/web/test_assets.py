@@ -26,16 +26,36 @@ def _table() -> dict[str, tuple[str, str]]:
 
 def test_vendored_scripts_are_the_versions_and_bytes_named() -> None:
     rows = _table()
-    assert set(rows) == {"htmx.min.js", "plotly.min.js"}
+    assert set(rows) == {"htmx.min.js", "plotly.min.js", "plotly-cartesian.min.js"}
     for name, (_, sha) in rows.items():
         data = (VENDOR / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == sha, name
         assert (VENDOR / name.replace(".min.js", ".LICENSE")).is_file()
-    head = (VENDOR / "plotly.min.js").read_bytes()[:200].decode()
-    assert f"plotly.js v{rows['plotly.min.js'][0]}" in head
-    # the figures the server makes (plotly.py) are for this plotly.js
-    assert rows["plotly.min.js"][0] == get_plotlyjs_version()
+    for name, kind in (
+        ("plotly.min.js", ""),
+        ("plotly-cartesian.min.js", "(cartesian - minified) "),
+    ):
+        version = rows[name][0]
+        assert f"plotly.js {kind}v{version}" in (VENDOR / name).read_bytes()[:200].decode()
+        # the figures the server makes (plotly.py) are for this plotly.js
+        assert version == get_plotlyjs_version()
     assert 'version:"2.0.11"' in (VENDOR / "htmx.min.js").read_text()
+
+
+def test_a_page_loads_the_bundle_that_draws_its_charts() -> None:
+    """The cartesian bundle registers every trace type the pages take it for; a chart of
+    another type (the SPC chart's WebGL scatter) makes the page load the full bundle."""
+    from gigaline.web.pages import CARTESIAN_TRACES, plotly_bundle
+
+    text = (VENDOR / "plotly-cartesian.min.js").read_text(encoding="utf-8")
+    for kind in CARTESIAN_TRACES:
+        assert f'name:"{kind}"' in text, kind
+    assert 'name:"scattergl"' not in text
+    assert plotly_bundle(None) == "plotly-cartesian.min.js"
+    timeline = {"data": [{"type": "heatmap"}, {"type": "bar"}], "layout": {}}
+    assert plotly_bundle({"timeline": timeline, "pareto": None}) == "plotly-cartesian.min.js"
+    spc = {"data": [{"type": "scattergl"}], "layout": {}}
+    assert plotly_bundle({"spc": spc}) == "plotly.min.js"
 
 
 def test_no_page_loads_anything_from_another_server() -> None:

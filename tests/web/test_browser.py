@@ -196,3 +196,46 @@ def test_holds_planner_twin_and_plan_versus_actual(
     assert widths["page"] <= widths["window"], widths
     page.screenshot(path=str(shots / "plan-vs-actual.png"), full_page=True)
     page.context.close()
+
+
+def test_binned_timeline_draws_and_names_its_cells(
+    browser: Any, server: str, plant: Plant, shots: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above MAX_BARS stretches the timeline is one heatmap of state indexes: web.js writes
+    each cell's hover text from the trace's meta (state, share of the bin, the bin's span)."""
+    import re
+
+    from gigaline.web import charts
+
+    monkeypatch.setattr(charts, "MAX_BARS", 0)  # the mini plant's few stretches, binned
+    page = _login(browser, server, plant.tokens["viewer"])
+    assert _points(page, "chart-timeline") > 0
+    heat = page.evaluate("""() => { const t = document.getElementById('chart-timeline').data[0];
+        return {type: t.type, rows: t.z.length, cols: t.z[0].length, text: t.text}; }""")
+    assert heat["type"] == "heatmap" and heat["rows"] == 18 and heat["cols"] >= 8 * 60
+    cells = [c for row in heat["text"] for c in row if c != "nothing known"]
+    assert cells and all(
+        re.fullmatch(r"[a-z]+ \d{1,3} % of \d\d:\d\d:\d\d-\d\d:\d\d:\d\d", c) for c in cells
+    ), cells[:5]
+    chart = page.locator("#chart-timeline")
+    box = chart.bounding_box()
+    assert box is not None
+    chart.hover(position={"x": box["width"] * 0.6, "y": 80})
+    page.wait_for_selector("#chart-timeline .hovertext")
+    hover = page.evaluate("() => document.querySelector('#chart-timeline .hovertext').textContent")
+    assert re.search(r"-\d+: [a-z]+ \d{1,3} % of \d\d:\d\d:\d\d-\d\d:\d\d:\d\d", hover), hover
+    page.screenshot(path=str(shots / "plant-binned.png"), full_page=True)
+
+
+def test_a_page_does_not_draw_again_the_view_it_shows(
+    browser: Any, server: str, plant: Plant
+) -> None:
+    """The live stream's first message is the view the page was rendered from (the same
+    computation, one id): the page skips it instead of drawing tiles and charts again."""
+    page = _login(browser, server, plant.tokens["viewer"], path="/plant?every=1")
+    assert _points(page, "chart-timeline") > 0
+    view = page.get_attribute("#tiles", "data-view")
+    assert view
+    page.wait_for_function("Number(document.getElementById('tiles').dataset.same || 0) >= 1")
+    assert page.get_attribute("#tiles", "data-updates") is None  # nothing drawn again
+    assert page.get_attribute("#tiles", "data-view") == view

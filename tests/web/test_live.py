@@ -209,7 +209,7 @@ def test_a_slow_stream_skips_to_the_newest_version() -> None:
     """A stream that was busy while versions were published gets the newest one, not each."""
 
     async def run() -> tuple[list[int], tuple[int, str]]:
-        feed = pages._Feed(None, 8.0, 1.0, {})
+        feed = pages._Feed(None, 8.0, 1.0, {}, views.FloorViews())
         got: list[int] = []
 
         async def fast() -> None:

@@ -196,3 +196,13 @@ def test_the_timeline_built_without_validators_is_plotlys_own(plant: Plant) -> N
     assert len(got["data"]) >= 2 and sum(len(t["x"]) for t in got["data"]) > 100
     assert json.loads(json.dumps(got["data"])) == charts.figure_dict(fig)["data"]
     assert got["layout"]["template"]["layout"]  # plotly_white, expanded for plotly.js
+
+
+def test_pages_load_the_plotly_bundle_their_charts_need(client: TestClient, plant: Plant) -> None:
+    """The cartesian bundle (a third of the full one) where it draws every chart (the choice
+    for a WebGL chart: tests/web/test_assets.py)."""
+    _login(client, plant.tokens["viewer"])
+    for page in ("/plant", "/holds", "/spc/chart?step=fill&param=fill_mass_g"):
+        html = client.get(page).text
+        assert 'src="/static/vendor/plotly-cartesian.min.js"' in html, page
+        assert 'src="/static/vendor/plotly.min.js"' not in html, page

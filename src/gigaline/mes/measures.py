@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import repeat
 
 import orjson
 
@@ -60,10 +61,13 @@ def series_numbers(texts: Sequence[str | None], key: str) -> list[float | None]:
             objs = orjson.loads("[" + ",".join(texts) + "]")  # type: ignore[arg-type]  # no None
             if len(objs) != len(texts):
                 raise ValueError("not one JSON value a text")
-            got = [obj.get(key) for obj in objs]
+            # dict.get mapped (a TypeError if an element is not an object): no bytecode a text
+            got = list(map(dict.get, objs, repeat(key)))
             del objs
     except (ValueError, AttributeError, TypeError):
         return [numbers(t, (key,))[0] for t in texts]
+    if set(map(type, got)) <= {float}:  # the usual series: every value a float, as it is
+        return got
     # orjson makes exact ints and floats; a bool is neither
     return [v if type(v) is float else float(v) if type(v) is int else None for v in got]
 

@@ -79,7 +79,7 @@ def spc_figure(res: SpcResult) -> Any:
         fig.add_trace(scatter(x=x, y=ch.lower, mode=mode, name="-C- (lower sum)"))
         assert ch.h is not None
         for y, name in ((ch.h, "+h"), (-ch.h, "-h")):
-            fig.add_trace(scatter(x=x, y=[y] * n, mode="lines", name=name,
+            fig.add_trace(scatter(**_level_xy(x, np.full(n, y)), mode="lines", name=name,
                                   line={"color": "firebrick", "dash": "dash"}))  # fmt: skip
         y_flag: np.ndarray = np.where(np.abs(ch.upper) >= np.abs(ch.lower), ch.upper, ch.lower)
     else:
@@ -88,13 +88,13 @@ def spc_figure(res: SpcResult) -> Any:
         bands = [(-3, None), (-2, "A"), (-1, "B"), (1, "C"), (2, "B"), (3, "A")]
         for k, zone in bands:
             fig.add_trace(scatter(
-                x=x, y=center + k * se, mode="lines", line={"width": 0}, hoverinfo="skip",
+                **_level_xy(x, center + k * se), mode="lines", line={"width": 0}, hoverinfo="skip",
                 fill="tonexty" if zone else None, fillcolor=_ZONE_COLOURS.get(zone or "A"),
                 name=f"zone {zone}" if zone else "", showlegend=zone is not None and k > 0,
             ), **row)  # fmt: skip
         for level, name, dash in ((ch.ucl, "UCL", "dash"), (ch.center, "centre", "solid"),
                               (ch.lcl, "LCL", "dash")):  # fmt: skip
-            fig.add_trace(scatter(x=x, y=level, mode="lines", name=name,
+            fig.add_trace(scatter(**_level_xy(x, level), mode="lines", name=name,
                                   line={"color": "black" if name == "centre" else "firebrick",
                                         "dash": dash, "width": 1.5}), **row)  # fmt: skip
         fig.add_trace(scatter(x=x, y=ch.statistics, mode="lines" if many else "lines+markers",
@@ -156,9 +156,10 @@ def spc_figure(res: SpcResult) -> Any:
                               marker={"size": 4}), row=2, col=1)  # fmt: skip
         for level, name, dash in ((mr_chart.ucl, f"{label} UCL", "dash"),
                                   (mr_chart.center, f"{label} centre", "solid")):  # fmt: skip
-            fig.add_trace(scatter(x=mr_x, y=np.broadcast_to(level, mr_y.shape), mode="lines",
-                                  name=name, line={"color": "firebrick" if dash == "dash"
-                                                   else "black", "dash": dash, "width": 1}),
+            colour = "firebrick" if dash == "dash" else "black"
+            fig.add_trace(scatter(**_level_xy(mr_x, np.broadcast_to(level, mr_y.shape)),
+                                  mode="lines", name=name,
+                                  line={"color": colour, "dash": dash, "width": 1}),
                           row=2, col=1)  # fmt: skip
         fig.update_yaxes(title_text=y_title, row=1, col=1)
         fig.update_yaxes(title_text=f"{label}{in_unit}", row=2, col=1)
@@ -166,6 +167,16 @@ def spc_figure(res: SpcResult) -> Any:
     else:
         fig.update_layout(xaxis_title="time (UTC)", yaxis_title=y_title)
     return fig
+
+
+def _level_xy(x: list[Any], level: np.ndarray) -> dict[str, Any]:
+    """A centre line, limit or zone edge as a trace's ``x`` and ``y``: its two ends where it is
+    level over the whole chart (the same line drawn, from 2 points instead of one per point:
+    11 of an I-MR chart's 14 traces are such lines, 3/4 of the page's figure and most of what
+    the browser drew), every point where it varies (EWMA start-up, variable subgroups)."""
+    if x and bool(np.all(level == level[0])):
+        return {"x": [x[0], x[-1]], "y": [float(level[0])] * 2}
+    return {"x": x, "y": level}
 
 
 def _dispersion(res: SpcResult) -> tuple[list[Any], Any] | None:

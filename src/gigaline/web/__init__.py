@@ -34,14 +34,16 @@ def mount(app: FastAPI) -> FastAPI:
 
     from fastapi.staticfiles import StaticFiles
 
-    from gigaline.web.pages import exception_handlers, router
+    from gigaline.web.pages import LIVE_EVERY_S, exception_handlers, router
     from gigaline.web.session import ActiveTokens, Sessions
     from gigaline.web.twin import Runs
+    from gigaline.web.views import FloorViews
 
     settings = app.state.settings
     app.state.web_sessions = Sessions()
     app.state.web_tokens = ActiveTokens()
     app.state.web_feeds = {}  # the live views (gigaline.web.pages.Feeds)
+    app.state.web_views = FloorViews(reuse_s=LIVE_EVERY_S)  # computed once for pages and feeds
     app.state.web_runs = Runs(queue=settings.api_sim_queue)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(str(STATIC))), name="static")

@@ -8,10 +8,14 @@ is :func:`gigaline.mes.spc_plot.spc_figure`, the same figure ``gigaline spc --pl
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -20,7 +24,13 @@ from gigaline.mes.services.models import Floor, Genealogy, OeeReport
 from gigaline.mes.services.plan_actual import PlanVsActual
 
 __all__ = [
-    "STATE_COLOURS", "figure_dict", "genealogy_figure", "pareto_figure", "plan_actual_figure",
+    "MAX_BARS",
+    "STATE_COLOURS",
+    "bin_width_s",
+    "figure_dict",
+    "genealogy_figure",
+    "pareto_figure",
+    "plan_actual_figure",
     "timeline_figure",
 ]  # fmt: skip
 
@@ -72,46 +82,170 @@ def _timeline_traces(f: Floor, stations: list[str] | None) -> list[dict[str, Any
     ]
 
 
+#: Above this many stretches the timeline is drawn binned (:func:`_binned_timeline`): plotly.js
+#: takes about a second and a half to draw 8,000 bars, and a page carrying them weighs 1.3 MB.
+MAX_BARS = 1500
+#: The bin widths a binned timeline may take [s]: the first that gives at most
+#: :data:`MAX_BINS` bins over the window (an 8-hour window: 1-minute bins).
+BIN_WIDTHS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200,
+                86400)  # fmt: skip
+MAX_BINS = 600
+
+
+def _epoch_s(ts: str) -> float:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+
+
+def _iso_s(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def bin_width_s(window_s: float) -> int:
+    """The bin width of a binned timeline over a window of ``window_s`` seconds."""
+    for w in BIN_WIDTHS_S:
+        if window_s / w <= MAX_BINS:
+            return w
+    return math.ceil(window_s / MAX_BINS)
+
+
+def _binned_timeline(
+    f: Floor, stations: list[str]
+) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+    """The state timeline as one heatmap: per station (row) and bin of :func:`bin_width_s`
+    (column), the state that held longest in the bin (z: its index in :data:`STATE_COLOURS`,
+    customdata: its share of the bin's known time in %, null where nothing is known), bins on
+    whole multiples of their width (minutes of the clock), and one empty bar per state for
+    the legend. ``static/web.js`` writes each cell's hover text (state, share, the bin's start
+    and end) from ``meta``: one name per state sent, not one per cell."""
+    t0, t1 = _epoch_s(f.start), _epoch_s(f.end)
+    width = bin_width_s(t1 - t0)
+    origin = math.floor(t0 / width) * width  # bins on whole minutes (hours...) of the clock
+    bins = max(1, math.ceil((t1 - origin) / width))
+    names = list(STATE_COLOURS)
+    code = {s: i for i, s in enumerate(names)}
+    row = {s: i for i, s in enumerate(stations)}
+    held = np.zeros((len(stations), bins, len(names)))
+    for seg in f.timeline:
+        r = row.get(seg.station)
+        if r is None:
+            continue
+        a = max(_epoch_s(seg.start) if seg.start else t0, t0) - origin
+        b = min(_epoch_s(seg.end) if seg.end else t1, t1) - origin
+        if b <= a:
+            continue
+        k = code.get(seg.state, code[UNKNOWN])
+        i, j = int(a // width), min(int(b // width), bins - 1)
+        if i == j:
+            held[r, i, k] += b - a
+            continue
+        held[r, i, k] += (i + 1) * width - a
+        held[r, i + 1 : j, k] += width
+        held[r, j, k] += b - j * width
+    top = held.argmax(axis=2)
+    total = held.sum(axis=2)
+    share = np.rint(100 * np.take_along_axis(held, top[:, :, None], axis=2)[:, :, 0]
+                    / np.where(total > 0, total, 1))  # fmt: skip
+    empty = total == 0  # nothing known of the bin: null, drawn blank
+    z_cells = top.astype(object)
+    z_cells[empty] = None
+    share_cells = share.astype(np.int64).astype(object)
+    share_cells[empty] = None
+    z, cd = z_cells.tolist(), share_cells.tolist()
+    n = len(names)
+    scale = []  # one flat colour per state index (zmin -0.5 .. zmax n - 0.5)
+    for i, s in enumerate(names):
+        scale += [[i / n, STATE_COLOURS[s]], [(i + 1) / n, STATE_COLOURS[s]]]
+    present = [s for s in names if any(seg.state == s for seg in f.timeline
+                                                  if seg.station in row)]  # fmt: skip
+    heat = {
+        "type": "heatmap", "x": [_iso_s(origin + (c + 0.5) * width) for c in range(bins)],
+        "y": stations, "z": z, "customdata": cd, "zmin": -0.5, "zmax": n - 0.5,
+        "colorscale": scale, "showscale": False,  # no gaps: plotly.js draws them cell by cell
+        "meta": {"states": names, "bin_s": width},
+        "hovertemplate": "%{y}: %{text}<extra></extra>", "name": "state",
+    }  # fmt: skip
+    legend = [
+        {"type": "bar", "x": [None], "y": [None], "name": s, "showlegend": True,
+         "marker": {"color": STATE_COLOURS[s]}, "hoverinfo": "skip"}
+        for s in present
+    ]  # fmt: skip
+    return [heat, *legend], width
+
+
 def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, Any]:
-    """The state timeline: one row per station, one bar per stretch of a state."""
-    data = _timeline_traces(f, stations)
-    rows = len({y for trace in data for y in trace["y"]})
+    """The state timeline: one row per station, one bar per stretch of a state; above
+    :data:`MAX_BARS` stretches, binned (each cell the state that held longest in its bin)."""
+    keep = set(stations) if stations is not None else None
+    shown = [s for s in f.timeline if keep is None or s.station in keep]
+    title = f"State timeline, {_minute(f.start)} to {_minute(f.end)} UTC"
+    if len(shown) > MAX_BARS:
+        order = stations if stations is not None else list(dict.fromkeys(s.station for s in shown))
+        data, width = _binned_timeline(f, order)
+        rows = len(order)
+        title += f" (each cell: the state that held longest in its {_duration(width)})"
+    else:
+        data = _timeline_traces(f, stations)
+        rows = len({y for trace in data for y in trace["y"]})
     height = max(240, 60 + 22 * rows)  # the legend under the time axis's two lines of labels
+    # the layout as plotly's JSON of it (tests/web/test_timeline_binned.py checks it is),
+    # without a go.Figure: plotly's validators and encoder took 60 ms of each page's view
+    layout = {
+        "template": _template(), "margin": _LAYOUT["margin"], "barmode": "overlay",
+        "title": {"text": title},
+        "xaxis": {"type": "date", "title": {"text": "time (UTC)"}, "range": [f.start, f.end]},
+        "yaxis": {"autorange": "reversed", "type": "category"},
+        "height": height, "legend": {"orientation": "h", "y": -75 / (height - 80),
+                                     "yanchor": "top"},
+    }  # fmt: skip
+    return {"data": data, "layout": layout}
+
+
+@functools.cache
+def _template() -> dict[str, Any]:
+    """The layout template (``plotly_white``) as plotly's JSON expands it for plotly.js
+    (shared by every figure built here: read only)."""
     fig = go.Figure()
-    fig.update_layout(
-        **_LAYOUT, barmode="overlay",
-        title=f"State timeline, {_minute(f.start)} to {_minute(f.end)} UTC",
-        xaxis={"type": "date", "title": "time (UTC)", "range": [f.start, f.end]},
-        yaxis={"autorange": "reversed", "type": "category"},
-        height=height, legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
-    )  # fmt: skip
-    out = figure_dict(fig)
-    out["data"] = data
+    fig.update_layout(template=_LAYOUT["template"])
+    out: dict[str, Any] = figure_dict(fig)["layout"]["template"]
     return out
+
+
+def _duration(seconds: int) -> str:
+    """A bin width in words: ``1 minute``, ``5 minutes``, ``30 s``, ``1 hour``."""
+    if seconds % 3600 == 0:
+        h = seconds // 3600
+        return "hour" if h == 1 else f"{h} hours"
+    if seconds % 60 == 0:
+        m = seconds // 60
+        return "minute" if m == 1 else f"{m} minutes"
+    return f"{seconds} s"
 
 
 def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
     """The downtime Pareto of live OEE: hours by state and reason, longest first, with the
-    cumulative share."""
+    cumulative share. Plain JSON, the same as plotly's own (tests/web/test_pages.py): the
+    validators took 90 ms of a floor page's view."""
     causes = report.pareto[:top]
     labels = [f"{c.state}: {c.reason}" if c.reason else c.state for c in causes]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(
-        x=labels, y=[c.seconds / 3600 for c in causes], name="downtime [h]",
-        marker={"color": [STATE_COLOURS.get(c.state, "#999") for c in causes]},
-        customdata=[c.occurrences for c in causes],
-        hovertemplate="%{x}<br>%{y:.2f} h, began %{customdata} times<extra></extra>",
-    ))  # fmt: skip
-    fig.add_trace(go.Scatter(x=labels, y=[100 * c.cumulative for c in causes], yaxis="y2",
-                             name="cumulative [%]", mode="lines+markers",
-                             line={"color": "black"}))  # fmt: skip
-    fig.update_layout(
-        **_LAYOUT, title="Downtime Pareto (ISO 22400-2: planned busy time not producing)",
-        yaxis={"title": "hours"}, showlegend=False,
-        yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105],
-                "tickmode": "linear", "dtick": 25, "showgrid": False},
-    )  # fmt: skip
-    return figure_dict(fig)
+    bar = {
+        "customdata": [c.occurrences for c in causes],
+        "hovertemplate": "%{x}<br>%{y:.2f} h, began %{customdata} times<extra></extra>",
+        "marker": {"color": [STATE_COLOURS.get(c.state, "#999") for c in causes]},
+        "name": "downtime [h]", "x": labels, "y": [c.seconds / 3600 for c in causes],
+        "type": "bar",
+    }  # fmt: skip
+    line = {
+        "line": {"color": "black"}, "mode": "lines+markers", "name": "cumulative [%]",
+        "x": labels, "y": [100 * c.cumulative for c in causes], "yaxis": "y2", "type": "scatter",
+    }  # fmt: skip
+    layout = {
+        "template": _template(), "margin": _LAYOUT["margin"],
+        "title": {"text": "Downtime Pareto (ISO 22400-2: planned busy time not producing)"},
+        "yaxis": {"title": {"text": "hours"}}, "showlegend": False,
+        "yaxis2": {"title": {"text": "cumulative %"}, "overlaying": "y", "side": "right",
+                   "range": [0, 105], "tickmode": "linear", "dtick": 25, "showgrid": False},
+    }  # fmt: skip
+    return {"data": [bar, line], "layout": layout}
 
 
 def genealogy_figure(g: Genealogy) -> dict[str, Any]:

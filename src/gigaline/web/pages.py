@@ -95,9 +95,28 @@ _env.filters.update(num=_num, pct=_pct, duration=_duration, band=_band,
 _env.globals.update(version=__version__, state_colours=STATE_COLOURS)
 
 
+#: The trace types of plotly.js's cartesian bundle (static/vendor/VENDORED.md), which pages
+#: load: a third of the full bundle's bytes to parse on every page. A page with a chart of
+#: another type (the SPC chart's WebGL scatter above 1,000 points) loads the full bundle.
+CARTESIAN_TRACES: Final = frozenset({
+    "bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+    "image", "pie", "scatter", "scatterternary", "violin",
+})  # fmt: skip
+
+
+def plotly_bundle(charts: dict[str, Any] | None) -> str:
+    """The plotly.js bundle (a file of static/vendor/) that draws every chart of a page."""
+    for fig in (charts or {}).values():
+        for trace in (fig or {}).get("data", ()):
+            if trace.get("type", "scatter") not in CARTESIAN_TRACES:
+                return "plotly.min.js"
+    return "plotly-cartesian.min.js"
+
+
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """The template ``name`` with the page's user and the request in its context."""
     user = context.pop("user", None)
+    context.setdefault("plotly_js", plotly_bundle(context.get("charts")))
     html = _env.get_template(name).render(request=request, user=user, path=request.url.path,
                                           **context)  # fmt: skip
     return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
@@ -263,7 +282,7 @@ def _floor_page(request: Request, template: str, live: str, **where: str) -> Res
     try:
         hours = _hours(request.query_params.get("hours"))
         every = _float("every", request.query_params.get("every"), 1.0, 60.0) or LIVE_EVERY_S
-        ctx: dict[str, Any] = views.floor_view(get_store(request), hours=hours, **where)
+        ctx = _floor_views(request).get(get_store(request), hours=hours, **where)
     except GigalineError as exc:
         return _error(request, user, exc)
     ctx.update(where, live_url=f"{live}?hours={hours:g}&every={every:g}")
@@ -286,8 +305,9 @@ def station_page(request: Request, station: str) -> Response:
     return _floor_page(request, "station.html", live, station=station)
 
 
-def _sse(event: str, data: str) -> str:
-    return f"event: {event}\n" + "".join(f"data: {part}\n" for part in data.split("\n")) + "\n"
+def _sse(event: str, data: str, event_id: str | None = None) -> str:
+    head = f"event: {event}\n" + (f"id: {event_id}\n" if event_id is not None else "")
+    return head + "".join(f"data: {part}\n" for part in data.split("\n")) + "\n"
 
 
 def _known(store: Any, line: str | None = None, station: str | None = None) -> None:
@@ -300,12 +320,22 @@ def _known(store: Any, line: str | None = None, station: str | None = None) -> N
         raise NotFoundError("station", station, "station")
 
 
-def _message(store: Any, hours: float, where: dict[str, str]) -> str:
+def _floor_views(request: Request) -> views.FloorViews:
+    """The app's floor views: shared by its pages and live streams."""
+    got: views.FloorViews = request.app.state.web_views
+    return got
+
+
+def _message(
+    floor_views: views.FloorViews, store: Any, hours: float, where: dict[str, str]
+) -> str:  # fmt: skip
     """The server-sent events of one live view: its tiles (HTML) and its charts (JSON)."""
-    ctx = views.floor_view(store, hours=hours, **where)
+    ctx = floor_views.get(store, hours=hours, **where)
     tiles = _env.get_template("_tiles.html").render(**where, **ctx)
     charts = json.dumps(ctx["charts"], separators=(",", ":"))
-    return _sse("tiles", tiles) + _sse("charts", charts)
+    # the id of the view's computation: a page already showing it does not draw it again
+    view_id = ctx.get("view_id")
+    return _sse("tiles", tiles, view_id) + _sse("charts", charts, view_id)
 
 
 class _Feed:
@@ -320,8 +350,12 @@ class _Feed:
     the last one leaving, or a failed computation, ends it (its streams then join a new one).
     """
 
-    def __init__(self, store: Any, hours: float, every: float, where: dict[str, str]) -> None:
+    def __init__(
+        self, store: Any, hours: float, every: float, where: dict[str, str],
+        floor_views: views.FloorViews,
+    ) -> None:  # fmt: skip
         self.store, self.hours, self.every, self.where = store, hours, every, where
+        self.floor_views = floor_views
         self.version = 0
         self.message = ""
         self.streams = 0
@@ -343,7 +377,9 @@ class _Feed:
         try:
             while self.streams > 0:
                 started = loop.time()
-                message = await run_in_threadpool(_message, self.store, self.hours, self.where)
+                message = await run_in_threadpool(
+                    _message, self.floor_views, self.store, self.hours, self.where
+                )
                 self.computations += 1
                 self.publish(message)
                 await asyncio.sleep(max(0.0, started + self.every - loop.time()))
@@ -365,7 +401,10 @@ Feeds = dict[tuple[Any, ...], _Feed]
 """The live views of one app (``app.state.web_feeds``, made by :func:`gigaline.web.mount`)."""
 
 
-def _join(feeds: Feeds, store: Any, hours: float, every: float, where: dict[str, str]) -> _Feed:
+def _join(
+    feeds: Feeds, store: Any, hours: float, every: float, where: dict[str, str],
+    floor_views: views.FloorViews,
+) -> _Feed:  # fmt: skip
     """The running feed of a view (started if there is none) with one more stream.
 
     A feed belongs to the event loop its computation runs on: one made on another loop (the
@@ -376,7 +415,7 @@ def _join(feeds: Feeds, store: Any, hours: float, every: float, where: dict[str,
     loop = asyncio.get_running_loop()
     feed = feeds.get(key)
     if feed is None or feed.task is None or feed.task.done() or feed.task.get_loop() is not loop:
-        feed = feeds[key] = _Feed(store, hours, every, where)
+        feed = feeds[key] = _Feed(store, hours, every, where, floor_views)
         feed.task = asyncio.create_task(feed.run(feeds, key))
     feed.streams += 1
     return feed
@@ -401,7 +440,8 @@ async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
         loop = asyncio.get_running_loop()
         end = loop.time() + LIVE_FOR_S
         feeds: Feeds = request.app.state.web_feeds
-        feed = _join(feeds, store, hours, every, where)
+        floor_views = _floor_views(request)
+        feed = _join(feeds, store, hours, every, where, floor_views)
         seen = 0
         try:
             while loop.time() < end and not await request.is_disconnected():
@@ -411,7 +451,7 @@ async def _live(request: Request, hours_raw: str | None, every_raw: str | None,
                     message = ": idle\n\n"  # a comment: keeps proxies from closing the stream
                     if feed.task is not None and feed.task.done():
                         feed.streams -= 1
-                        feed, seen = _join(feeds, store, hours, every, where), 0
+                        feed, seen = _join(feeds, store, hours, every, where, floor_views), 0
                 if not await session.still_allowed(request, user, checked_at):  # out or revoked
                     yield _sse("logout", "")
                     return

@@ -8,10 +8,12 @@ routes of :mod:`gigaline.web.pages` only parse the request, check the role and r
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import threading
+import time
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from gigaline.mes.ports import StationTimeline, Store
@@ -31,6 +33,7 @@ from gigaline.web.charts import (
 )
 
 __all__ = [
+    "FloorViews",
     "Step",
     "cell_view",
     "floor_view",
@@ -116,13 +119,15 @@ def floor_view(
     hours: float,
     line: str | None = None,
     station: str | None = None,
+    until: datetime | None = None,
 ) -> dict[str, Any]:
     """The plant (no ``line``), a line, or one station: state tiles, OEE tiles with their
-    factors (live OEE over the same window), timeline, downtime Pareto, counters.
+    factors (live OEE over the same window), timeline, downtime Pareto, counters; over the
+    ``hours`` up to ``until`` (default: just after the newest stored data).
 
     The stations' timelines of the window are read once, for the floor and its OEE both."""
     store = cast(Store, _ReadOnce(store))
-    since, until = window(store, hours)
+    since, until = window(store, hours, until)
     f = floor(store, hours=hours, until=until, line=line, station=station,
               timeline_stations=TIMELINE_STATIONS, state_times=station is not None)  # fmt: skip
     lines = _steps(f)
@@ -158,6 +163,49 @@ def floor_view(
         },
         "timeline_cut": max(0, len(shown) - TIMELINE_STATIONS),
     }
+
+
+class FloorViews:
+    """The floor views of one app (``app.state.web_views``), each computed once for every page
+    and live stream that shows it while nothing newer is stored.
+
+    A view (page scope and window) computed less than ``reuse_s`` ago is given again while the
+    store's newest time (:meth:`latest_time`, one index step per station) is what it was
+    then: a plant page opened while another is open, or a live stream's period, costs that one
+    query instead of the view's computation. Anything stored since with a newer time makes the
+    next ask compute the view again; an event stored late with an older time than the newest
+    shows within ``reuse_s``, as on a live page. At most ``size`` views are kept (the least
+    recently computed go first). Thread-safe: pages run in the server's thread pool."""
+
+    def __init__(self, reuse_s: float = 5.0, size: int = 64) -> None:
+        self.reuse_s, self.size = reuse_s, size
+        self._views: OrderedDict[tuple[Any, ...], tuple[float, datetime | None, dict[str, Any]]]
+        self._views = OrderedDict()
+        self._lock = threading.Lock()
+        self.computed = 0  # views computed (not given again): for tests and benchmarks
+
+    def get(self, store: Store, *, hours: float, **where: str) -> dict[str, Any]:
+        """The view's context (a new dict each time: callers may add to it), with its
+        ``view_id``: the same while the same computation is given."""
+        key = (hours, tuple(sorted(where.items())))
+        latest = store.latest_time()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._views.get(key)
+        if hit is not None and now - hit[0] < self.reuse_s and hit[1] == latest:
+            return dict(hit[2])
+        until = latest + timedelta(microseconds=1) if latest is not None else None
+        ctx = floor_view(store, hours=hours, until=until, **where)
+        with self._lock:
+            self.computed += 1
+            # which computation this is: a page and a live message showing the same one
+            # carry the same id, so the page does not draw again what it already shows
+            ctx["view_id"] = f"{id(self):x}-{self.computed}"
+            self._views[key] = (now, latest, ctx)
+            self._views.move_to_end(key)
+            while len(self._views) > self.size:
+                self._views.popitem(last=False)
+        return dict(ctx)
 
 
 def spc_index(store: Store) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: The schema revision this gigaline writes (the last migration).
-HEAD = "0011"
+HEAD = "0012"
 _MIGRATIONS = "gigaline.mes.sql:migrations"
 _ALLOWED = "allowed: sqlite:///FILE, a SQLite file path, or postgresql+psycopg://USER@HOST/DB"
 #: The first 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html).
@@ -145,14 +145,35 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _pg_utc(dbapi_conn: Any, _record: Any) -> None:
+    """Each PostgreSQL session at ``UTC`` (committed at once: a rolled-back ``SET`` is undone).
+
+    The store's times are UTC. A session at ``UTC`` (not ``Etc/UTC``, the usual server default,
+    nor the server's local zone) gets its ``timestamptz`` values from psycopg with
+    ``datetime.timezone.utc``, whose offset costs nothing, instead of a ``ZoneInfo``: half the
+    client's time of reading 50,000 SPC records' times (20 -> 11 ms, 3 Dec 2026); and a naive
+    time written is taken as UTC whatever the server's zone.
+    """
+    autocommit = dbapi_conn.autocommit
+    dbapi_conn.autocommit = True
+    try:
+        cur = dbapi_conn.cursor()
+        cur.execute("SET TIME ZONE 'UTC'")
+        cur.close()
+    finally:
+        dbapi_conn.autocommit = autocommit
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (already resolved), with SQLite in WAL mode."""
+    """An engine for ``url`` (already resolved): SQLite in WAL mode, PostgreSQL sessions at UTC."""
     if url.startswith("sqlite"):
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_S}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    event.listen(engine, "connect", _pg_utc)
+    return engine
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -84,9 +85,8 @@ def _columns(rows: Sequence[tuple[Any, ...]], param: str) -> tuple[list[Any], li
     """(units, times, values) of the rows (unit, ts, params) that hold ``param`` as a number."""
     if not rows:
         return [], [], []
-    units = [r[0] for r in rows]
-    ts = [r[1] for r in rows]
-    values = series_numbers([r[2] for r in rows], param)
+    units, ts, texts = (list(map(itemgetter(i), rows)) for i in range(3))  # no bytecode a row
+    values = series_numbers(texts, param)
     if None in values:
         keep = [i for i, v in enumerate(values) if v is not None]
         units, ts = [units[i] for i in keep], [ts[i] for i in keep]

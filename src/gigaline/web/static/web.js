@@ -4,9 +4,35 @@
 (function () {
   const config = { responsive: true, displaylogo: false };
 
+  // A binned state timeline (a heatmap of state indexes, the share of the bin in customdata)
+  // carries the states' names and the bin width once, in its meta: each cell's hover text
+  // ("running 83 % of 06:02:00-06:03:00") is written here rather than sent per cell.
+  function hhmmss(ms) { return new Date(ms).toISOString().slice(11, 19); }
+
+  function named(fig) {
+    (fig.data || []).forEach(function (t) {
+      const m = t.meta;
+      if (t.type === "heatmap" && m && m.states && Array.isArray(t.z) && !t.text) {
+        const half = m.bin_s * 500;
+        const span = t.x.map(function (x) {
+          const c = Date.parse(x);
+          return hhmmss(c - half) + "-" + hhmmss(c + half);
+        });
+        t.text = t.z.map(function (row, r) {
+          return row.map(function (i, c) {
+            return i === null ? "nothing known" :
+              m.states[i] + " " + t.customdata[r][c] + " % of " + span[c];
+          });
+        });
+      }
+    });
+    return fig;
+  }
+
   function draw(id, fig) {
     const div = document.getElementById(id);
     if (fig && div && window.Plotly) {
+      named(fig);
       window.Plotly.react(div, fig.data || [], fig.layout || {}, config);
     }
   }
@@ -19,11 +45,21 @@
 
   function live(el) {
     const source = new EventSource(el.dataset.live);
+    // a message of the view the page already shows (the same computation: its event id)
+    // is not drawn again; the page's own view id is in data-view
+    function shown(e) {
+      const same = e.lastEventId !== "" && e.lastEventId === el.dataset.view;
+      if (same && e.type === "charts") { el.dataset.same = String(Number(el.dataset.same || "0") + 1); }
+      return same;
+    }
     source.addEventListener("tiles", function (e) {
+      if (shown(e)) { return; }
       el.innerHTML = e.data;
       el.dataset.updates = String(Number(el.dataset.updates || "0") + 1);
     });
     source.addEventListener("charts", function (e) {
+      if (shown(e)) { return; }
+      el.dataset.view = e.lastEventId;
       const charts = JSON.parse(e.data);
       Object.keys(charts).forEach(function (name) { draw("chart-" + name, charts[name]); });
     });

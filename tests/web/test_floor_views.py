@@ -1,0 +1,75 @@
+"""The floor views of one app: computed once for the pages and live streams that show them,
+again as soon as anything newer is stored, and after ``reuse_s`` in any case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gigaline.mes.ingest import ingest, submit
+from gigaline.mes.services import init_line
+from gigaline.mes.sql import SqlStore, open_store
+from gigaline.web import views
+from tests.mes.conftest import mini_events, mini_line  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def store(mini_line: Any, tmp_path: Path) -> Iterator[SqlStore]:  # noqa: F811
+    s = open_store(f"sqlite:///{tmp_path / 'plant.db'}")
+    init_line(s, mini_line)
+    assert ingest(s, mini_events(mini_line, days=0.1, seed=5)).rejected == 0
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def _view(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in ctx.items() if k != "view_id"}
+
+
+def _state(store: SqlStore, n: int, station: str, state: str, after_s: float) -> None:
+    latest = store.latest_time()
+    assert latest is not None
+    ts = (latest + timedelta(seconds=after_s)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    event = {"id": f"fv-{n}", "type": "state", "ts": ts, "station": station, "state": state}
+    assert submit(store, [event]).accepted == 1
+
+
+def test_a_view_is_computed_once_until_something_newer_is_stored(store: SqlStore) -> None:
+    fv = views.FloorViews(reuse_s=3600.0)
+    first = fv.get(store, hours=2.0, station="stack-1")
+    assert _view(first) == views.floor_view(store, hours=2.0, station="stack-1")
+    again = fv.get(store, hours=2.0, station="stack-1")
+    assert fv.computed == 1 and again == first  # its view_id too: the same computation
+    again["live_url"] = "/x"  # a caller adds to its copy: the kept view is not changed
+    assert "live_url" not in fv.get(store, hours=2.0, station="stack-1")
+    fv.get(store, hours=2.0, line="mini MES test line")  # another scope: a view of its own
+    fv.get(store, hours=3.0, station="stack-1")  # another window too
+    assert fv.computed == 3
+
+    _state(store, 1, "stack-1", "down", after_s=60.0)  # newer than anything stored
+    now = fv.get(store, hours=2.0, station="stack-1")
+    assert fv.computed == 4
+    assert now["floor"].stations[0].state == "down" and now["view_id"] != first["view_id"]
+    assert _view(now) == views.floor_view(store, hours=2.0, station="stack-1")
+
+
+def test_a_view_older_than_reuse_s_is_computed_again(store: SqlStore) -> None:
+    fv = views.FloorViews(reuse_s=0.0)
+    fv.get(store, hours=2.0, station="stack-1")
+    fv.get(store, hours=2.0, station="stack-1")
+    assert fv.computed == 2
+
+
+def test_at_most_size_views_are_kept(store: SqlStore) -> None:
+    fv = views.FloorViews(reuse_s=3600.0, size=2)
+    for hours in (1.0, 2.0, 3.0):
+        fv.get(store, hours=hours, station="stack-1")
+    fv.get(store, hours=3.0, station="stack-1")  # kept
+    fv.get(store, hours=1.0, station="stack-1")  # the oldest, dropped: computed again
+    assert fv.computed == 4 and len(fv._views) == 2

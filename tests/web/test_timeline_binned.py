@@ -1,0 +1,153 @@
+"""The binned state timeline: above MAX_BARS stretches, one heatmap cell per station and bin,
+coloured by the state that held longest in the bin (worked by hand below)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gigaline.mes.services.models import Floor, StateSegment
+from gigaline.web import charts
+
+START, END = "2026-01-05T06:00:00Z", "2026-01-05T14:00:00Z"  # 8 h: 480 bins of 60 s
+
+
+def _seg(station: str, state: str, a: str, b: str, reason: str | None = None) -> StateSegment:
+    from datetime import datetime
+
+    da = datetime.fromisoformat(f"2026-01-05T{a}+00:00")
+    db = datetime.fromisoformat(f"2026-01-05T{b}+00:00")
+    return StateSegment(station=station, state=state, reason=reason, start=f"2026-01-05T{a}Z",
+                        end=f"2026-01-05T{b}Z", duration_s=(db - da).total_seconds())  # fmt: skip
+
+
+def _floor(segments: list[StateSegment], start: str = START, end: str = END) -> Floor:
+    return Floor(start=start, end=end, window_s=8 * 3600.0, stations=[], timeline=segments)
+
+
+SEGMENTS = [
+    _seg("stack-1", "running", "06:00:00", "06:00:40"),
+    _seg("stack-1", "down", "06:00:40", "06:02:10", "jam"),
+    _seg("stack-1", "running", "06:02:10", "14:00:00"),
+    _seg("stack-2", "idle", "05:00:00", "06:30:00"),  # began before the window: clipped
+    _seg("stack-2", "blocked", "06:30:00", "06:30:30"),  # half a bin, alone in it
+]
+
+
+def test_bin_widths() -> None:
+    assert charts.bin_width_s(8 * 3600) == 60
+    assert charts.bin_width_s(24 * 3600) == 300  # 288 bins
+    assert charts.bin_width_s(600) == 1
+    assert charts.bin_width_s(16 * 86400) == 3600  # 384 bins
+
+
+def test_binned_cells_by_hand(monkeypatch: Any) -> None:
+    monkeypatch.setattr(charts, "MAX_BARS", 0)  # bin even these few stretches
+    fig = charts.timeline_figure(_floor(SEGMENTS), ["stack-1", "stack-2", "stack-3"])
+    heat, *legend = fig["data"]
+    assert heat["type"] == "heatmap" and heat["y"] == ["stack-1", "stack-2", "stack-3"]
+    assert len(heat["x"]) == 480 and heat["x"][0] == "2026-01-05T06:00:30Z"
+    run, down, idle, blocked = (list(charts.STATE_COLOURS).index(s)
+                                for s in ("running", "down", "idle", "blocked"))  # fmt: skip
+    z, share = heat["z"], heat["customdata"]
+    # stack-1: bin 0 running 40 s + down 20 s; bin 1 down 60 s; bin 2 down 10 s + running 50 s
+    assert z[0][:4] == [run, down, run, run] and share[0][:4] == [67, 100, 83, 100]
+    assert z[0][-1] == run and share[0][-1] == 100
+    # stack-2: idle from the window's start to 06:30 (bins 0-29), blocked 30 s of bin 30,
+    # then nothing known: null (drawn empty), not a state
+    assert z[1][:30] == [idle] * 30 and z[1][30] == blocked and share[1][30] == 100
+    assert z[1][31:] == [None] * 449 and share[1][31] is None
+    assert z[2] == [None] * 480  # a station with no stretch in the window
+    # web.js writes each cell's hover text from these
+    assert heat["meta"] == {"states": list(charts.STATE_COLOURS), "bin_s": 60}
+    assert [t["name"] for t in legend] == ["running", "idle", "blocked", "down"]
+    assert "held longest in its minute" in fig["layout"]["title"]["text"]
+
+
+def test_few_stretches_stay_bars() -> None:
+    fig = charts.timeline_figure(_floor(SEGMENTS))
+    assert {t["type"] for t in fig["data"]} == {"bar"}
+    assert sum(len(t["x"]) for t in fig["data"]) == len(SEGMENTS)
+
+
+@pytest.mark.parametrize("n", [charts.MAX_BARS, charts.MAX_BARS + 1])
+def test_the_switch(n: int) -> None:
+    segs = [_seg("s-1", "running" if i % 2 else "idle", f"06:{i // 60:02d}:{i % 60:02d}",
+                 f"06:{(i + 1) // 60:02d}:{(i + 1) % 60:02d}") for i in range(n)]  # fmt: skip
+    kinds = {t["type"] for t in charts.timeline_figure(_floor(segs))["data"]}
+    assert kinds == ({"bar"} if n <= charts.MAX_BARS else {"heatmap", "bar"})
+
+
+def test_bins_on_the_clocks_minutes(monkeypatch: Any) -> None:
+    """A window starting at 06:00:20 (windows end at the newest data): bins still start on
+    whole minutes; the first holds the 40 s known of it."""
+    monkeypatch.setattr(charts, "MAX_BARS", 0)
+    segs = [
+        _seg("s-1", "down", "06:00:20", "06:00:50"),
+        _seg("s-1", "idle", "06:00:50", "06:01:30"),
+    ]
+    fig = charts.timeline_figure(
+        _floor(segs, "2026-01-05T06:00:20Z", "2026-01-05T14:00:20Z"), ["s-1"]
+    )
+    heat = fig["data"][0]
+    assert len(heat["x"]) == 481 and heat["x"][:2] == [
+        "2026-01-05T06:00:30Z",
+        "2026-01-05T06:01:30Z",
+    ]
+    down, idle = (list(charts.STATE_COLOURS).index(s) for s in ("down", "idle"))
+    # bin 0: down 30 s, idle 10 s of the 40 s known; bin 1: idle 30 s, then nothing known
+    assert heat["z"][0][:3] == [down, idle, None] and heat["customdata"][0][:2] == [75, 100]
+
+
+@pytest.mark.parametrize("max_bars", [0, 10_000])
+def test_the_layout_is_plotlys_own(monkeypatch: Any, max_bars: int) -> None:
+    """The timeline's layout is built as plain JSON: the same as plotly's own figure JSON."""
+    import plotly.graph_objects as go
+
+    monkeypatch.setattr(charts, "MAX_BARS", max_bars)
+    got = charts.timeline_figure(_floor(SEGMENTS))
+    height = got["layout"]["height"]
+    fig = go.Figure()
+    fig.update_layout(
+        template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        barmode="overlay", title=got["layout"]["title"]["text"],
+        xaxis={"type": "date", "title": "time (UTC)", "range": [START, END]},
+        yaxis={"autorange": "reversed", "type": "category"}, height=height,
+        legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
+    )  # fmt: skip
+    assert got["layout"] == charts.figure_dict(fig)["layout"]
+
+
+def test_the_pareto_is_plotlys_own() -> None:
+    """The downtime Pareto is built as plain JSON: the same as the validated plotly figure
+    (the code it replaced)."""
+    import plotly.graph_objects as go
+
+    from gigaline.mes.services.models import DowntimeCause, OeeReport
+
+    causes = [
+        DowntimeCause(state="down", reason="jam", seconds=5400.0, occurrences=3, share=0.6,
+                      cumulative=0.6),
+        DowntimeCause(state="blocked", reason=None, seconds=3600.0, occurrences=11, share=0.4,
+                      cumulative=1.0),
+    ]  # fmt: skip
+    report = OeeReport(since=START, until=END, by=None, silence_s=600.0, rows=[], pareto=causes)
+    labels = ["down: jam", "blocked"]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=labels, y=[1.5, 1.0], name="downtime [h]",
+        marker={"color": [charts.STATE_COLOURS["down"], charts.STATE_COLOURS["blocked"]]},
+        customdata=[3, 11],
+        hovertemplate="%{x}<br>%{y:.2f} h, began %{customdata} times<extra></extra>",
+    ))  # fmt: skip
+    fig.add_trace(go.Scatter(x=labels, y=[60.0, 100.0], yaxis="y2", name="cumulative [%]",
+                             mode="lines+markers", line={"color": "black"}))  # fmt: skip
+    fig.update_layout(
+        template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        title="Downtime Pareto (ISO 22400-2: planned busy time not producing)",
+        yaxis={"title": "hours"}, showlegend=False,
+        yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105],
+                "tickmode": "linear", "dtick": 25, "showgrid": False},
+    )  # fmt: skip
+    assert charts.pareto_figure(report) == charts.figure_dict(fig)
