@@ -377,3 +377,24 @@ def test_hour_sums_by_step_add_up_the_stations(store: Any) -> None:
     for key, sums in got.step_sums.items():
         assert sums[3:] == tuple(int(v) for v in want[key][3:])  # pq, gq
         assert sums[:3] == pytest.approx(want[key][:3], rel=1e-12, abs=1e-9)
+
+
+def test_live_oee_runs_with_the_collector_paused(store: Any) -> None:
+    """The cyclic garbage collector is paused while live OEE computes (its full collections
+    were the p95 of the line's request) and runs again afterwards, also after an error."""
+    import gc
+
+    seen = []
+
+    class Probe(_Spy):
+        def oee_layout(self) -> Any:
+            seen.append(gc.isenabled())
+            return self._store.oee_layout()
+
+    assert gc.isenabled()
+    live_oee(Probe(store), since=T0, until=T0 + timedelta(hours=3), silence_s=60.0, now=NOW)
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(Exception, match="station"):
+        live_oee(Probe(store), station="nowhere", since=T0, until=T0 + timedelta(hours=1),
+                 silence_s=60.0, now=NOW)  # fmt: skip
+    assert seen == [False, False] and gc.isenabled()

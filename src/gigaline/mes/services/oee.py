@@ -54,6 +54,7 @@ import numpy as np
 
 from gigaline.errors import FieldError, NotFoundError
 from gigaline.kpi import effectiveness, oee_factors
+from gigaline.mes.measures import collector_paused
 from gigaline.mes.ports import (
     OeeHour,
     OeeHourSums,
@@ -367,6 +368,10 @@ def _shifts(calendar_json: str | None, a: float, b: float) -> list[tuple[str, fl
     return out
 
 
+# tens of thousands of small objects made and freed: the collector's full collections during
+# it were the p95 of the line's request (in-process, 1 day: 129 -> 77 ms); the few hundred
+# objects in cycles (SQLAlchemy's statements) are collected once it runs again
+@collector_paused()
 def live_oee(
     store: OeeReader,
     station: str | None = None,
