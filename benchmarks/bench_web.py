@@ -20,10 +20,14 @@ an admin token. Each request is timed by the client (httpx, one connection, sequ
 small query): each figure is also given as a ratio to the baseline's p95.
 
 Pages: Chromium (Debian's, ``/usr/bin/chromium``, through Playwright; never ``playwright
-install``), logged in, each page loaded ``--page-repeats`` times; interactive = the load event
-has fired, every chart holder of the page has been drawn by Plotly with its data and htmx has
-settled; the time is ``performance.now()`` then, from the start of the navigation, printed with
-the time the page's last byte was received (``responseEnd``: the server's part and the transfer).
+install``), logged in, each page loaded ``--page-repeats`` times (the plant and line pages
+twice: as they are, where a load may be given the view a load less than 5 s before computed
+while nothing newer was stored, and "computed", each load with a window of its own, so that
+the server computes every view, as on a line that stores data all the time); interactive =
+the load event has fired, every chart holder of the page has been drawn by Plotly with its
+data and htmx has settled; the time is ``performance.now()`` then, from the start of the
+navigation, printed with the time the page's last byte was received (``responseEnd``: the
+server's part and the transfer).
 ``--only-pages`` picks pages by label (``--only`` picks API requests).
 
 Live: ``--clients`` server-sent event streams (``/live/...``, a mix of plant, line and station
@@ -427,7 +431,11 @@ def pages(tg: dict[str, Any]) -> list[tuple[str, str]]:
     step, param = tg["spc"]
     return [
         ("plant", "/plant"),
+        # a window of its own for every load ({n}: the load's number): the server computes
+        # the view each time instead of giving again the one a load before computed
+        ("plant, computed", "/plant?hours=8.{n:04d}"),
         ("line", f"/lines/{quote(tg['line'])}"),
+        ("line, computed", f"/lines/{quote(tg['line'])}?hours=8.{{n:04d}}"),
         ("station", f"/stations/{quote(tg['station'])}"),
         ("SPC chart", f"/spc/chart?step={step}&param={quote(param)}"),
         ("cell", f"/cells/{quote(tg['cell'])}"),
@@ -458,7 +466,7 @@ def bench_pages(
                 continue
             ms, served = [], []
             for i in range(repeats + 1):
-                page.goto(base + path, wait_until="commit")
+                page.goto(base + path.replace("{n:04d}", f"{i:04d}"), wait_until="commit")
                 handle = page.wait_for_function(_READY, polling=10)
                 if i:  # the first load warms the browser's cache of the static files
                     ms.append(float(handle.json_value()))

@@ -22,6 +22,7 @@ from gigaline.errors import FieldError, NotFoundError
 from gigaline.kpi import quality_rate
 from gigaline.mes.ports import OeeReader, StationTimeline, Tallies
 from gigaline.mes.services.models import Floor, StateSegment, StationFloor, rfc3339
+from gigaline.model.naming import station_order
 
 __all__ = ["MAX_HOURS", "UNKNOWN", "FloorStore", "floor", "window"]
 
@@ -98,7 +99,7 @@ def floor(
         steps = [s for s in steps if s.line == line]
         if not steps:
             raise NotFoundError("line", line, "line")
-    picked = [(s, n) for s in steps for n in sorted(s.stations)]
+    picked = [(s, n) for s in steps for n in sorted(s.stations, key=station_order)]
     if station is not None:
         picked = [(s, n) for s, n in picked if n == station]
         if not picked:
