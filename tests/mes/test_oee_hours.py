@@ -266,3 +266,135 @@ def test_ingest_and_the_command_summarise(
     s.close()
     assert main(["mes", "summarise", "--db", db]) == 0
     assert "17 station-hours" in capsys.readouterr().out
+
+
+class _Spy:
+    """The store, noting the windows whose records cross to Python (station_timelines)."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.read: list[tuple[float, float]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def station_timelines(self, stations: Any, since: Any, until: Any, **kw: Any) -> Any:
+        self.read.append((since.timestamp(), until.timestamp()))
+        return self._store.station_timelines(stations, since, until, **kw)
+
+
+def _edge_windows(rng: random.Random) -> list[dict[str, Any]]:
+    """Windows whose edges fall mid-hour (in the first and in the second half), mid-shift,
+    at exact hours, a microsecond off the hour, in the nightly planned stop (hours with no
+    records) and inside one hour, by shift and not, for a station, a step and the line."""
+    h = 3600.0
+    starts = [5 * h + 17 * 60, 6 * h + 41 * 60 + 0.5, 3 * h, 7 * h + 1e-6, 8 * h - 1e-6,
+              20 * h + 1234.5, 21 * h, 22 * h + 59 * 60, 13 * h + 5 * 60]  # fmt: skip
+    ends = [11 * h + 43 * 60, 9 * h + 3 * 60, 15 * h, 21 * h + 1800.0, 23 * h, 24 * h + 600.0,
+            30 * h + 1e-6, 34 * h - 1e-6, 13 * h + 55 * 60, 40 * h + 2 * 60 + 0.25]  # fmt: skip
+    out = []
+    for lo in starts:
+        for hi in rng.sample(ends, 3):
+            if hi <= lo:
+                continue
+            scope = rng.choice([{"station": "weld-1"}, {"step": "fill"}, {}, {}])
+            for by in (None, "shift"):
+                out.append({**scope, "since": T0 + timedelta(seconds=lo),
+                            "until": T0 + timedelta(seconds=hi), "by": by})  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("silence_s", [60.0, 7200.0])
+def test_edges_counted_by_the_store_change_nothing(store: Any, silence_s: float) -> None:
+    """A window's edges shorter than the silence threshold (the parts its stored hours do not
+    cover) are read counted: of their records only the first one's time and the counts leave
+    the store, and the result equals the raw computation (on SQLite and PostgreSQL). With
+    every hour stored and a threshold of 2 h no record of any edge is read; with 60 s only
+    those of edges under 59 s are not (until 2026-12 every edge's records were read)."""
+    summarise(store, until=NOW, silence_s=silence_s)
+    windows = _edge_windows(random.Random(5))
+    assert len(windows) > 40
+    spy = _Spy(store)
+    for w in windows:
+        kw = {**w, "silence_s": silence_s, "now": NOW}
+        spy.read.clear()
+        got = live_oee(spy, **kw)
+        _same(got, live_oee(store, summaries=False, **kw))
+        long = [(x, y) for x, y in spy.read if y - x >= silence_s - 1.0]
+        assert spy.read == long, (w, spy.read)
+        if silence_s == 7200.0:
+            assert spy.read == [], w
+
+
+def test_station_edges_are_the_timelines_counted(store: Any) -> None:
+    """``station_edges`` is ``station_timelines`` less the records, of which it gives the
+    first one's time, their count and their OK count: for windows on and off the hour, in a
+    planned stop and before any data."""
+    names = ["weld-1", "fill-1", "fill-2", "seal-1"]
+    h = timedelta(hours=1)
+    counted = []
+    for lo, hi in [(T0 - h, T0 + h / 3), (T0 + 5.29 * h, T0 + 5.71 * h), (T0 + 3 * h, T0 + 4 * h),
+                   (T0 + 20.2 * h, T0 + 21 * h), (T0 + 30 * h, T0 + 31.99 * h)]:  # fmt: skip
+        edges = store.station_edges(names, lo, hi)
+        lines = store.station_timelines(names, lo, hi)
+        assert set(edges) == set(lines) == set(names)
+        for n in names:
+            e, tl = edges[n], lines[n]
+            assert (e.timeline.standing, e.timeline.states, e.timeline.last_message_s) == (
+                tl.standing, tl.states, tl.last_message_s)  # fmt: skip
+            assert len(e.timeline.record_s) == len(e.timeline.record_ok) == 0
+            assert (e.records, e.ok) == (len(tl.record_s), int(tl.record_ok.sum()))
+            assert e.first_record_s == (float(tl.record_s[0]) if len(tl.record_s) else None)
+        counted.append(sum(e.records for e in edges.values()))
+    assert counted[0] > 0 and counted[1] > 0 and counted[3] == 0  # the stop: no records
+
+
+def test_hour_sums_by_step_add_up_the_stations(store: Any) -> None:
+    """Read ``by_step`` (a line's rows), the stored hours are summed per (line, step, bucket)
+    by the database: the same as the stations' sums added up, counts exactly, and the same
+    stored runs; hours in no bucket (the planned stop between the shifts) count in none."""
+    summarise(store, until=NOW, silence_s=60.0)
+    names = ["weld-1", "fill-1", "fill-2", "seal-1"]
+    t0 = int(T0.timestamp())
+    h = 3600
+    buckets = [(t0 + 1800.0, t0 + 10.0 * h), (t0 + 10.0 * h, t0 + 20.0 * h),
+               (t0 + 24.0 * h, t0 + 34.0 * h)]  # fmt: skip
+    per = store.oee_hour_sums(names, t0, t0 + 40 * h, 60.0, buckets)
+    got = store.oee_hour_sums(names, t0, t0 + 40 * h, 60.0, buckets, by_step=True)
+    assert got.sums == {} and per.step_sums == {}
+    assert got.covered == per.covered and got.down == per.down
+    step_of = {"weld-1": "weld", "fill-1": "fill", "fill-2": "fill", "seal-1": "seal"}
+    want: dict[tuple[str, str, int], list[float]] = {}
+    for (n, k), sums in per.sums.items():
+        acc = want.setdefault(("traced line", step_of[n], k), [0.0] * 5)
+        for i, v in enumerate(sums):
+            acc[i] += v
+    assert (
+        set(got.step_sums)
+        == set(want)
+        == {("traced line", s, k) for s in ("weld", "fill", "seal") for k in range(3)}
+    )
+    for key, sums in got.step_sums.items():
+        assert sums[3:] == tuple(int(v) for v in want[key][3:])  # pq, gq
+        assert sums[:3] == pytest.approx(want[key][:3], rel=1e-12, abs=1e-9)
+
+
+def test_live_oee_runs_with_the_collector_paused(store: Any) -> None:
+    """The cyclic garbage collector is paused while live OEE computes (its full collections
+    were the p95 of the line's request) and runs again afterwards, also after an error."""
+    import gc
+
+    seen = []
+
+    class Probe(_Spy):
+        def oee_layout(self) -> Any:
+            seen.append(gc.isenabled())
+            return self._store.oee_layout()
+
+    assert gc.isenabled()
+    live_oee(Probe(store), since=T0, until=T0 + timedelta(hours=3), silence_s=60.0, now=NOW)
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(Exception, match="station"):
+        live_oee(Probe(store), station="nowhere", since=T0, until=T0 + timedelta(hours=1),
+                 silence_s=60.0, now=NOW)  # fmt: skip
+    assert seen == [False, False] and gc.isenabled()

@@ -38,6 +38,7 @@ from gigaline.mes.ports import (
     OeeStep,
     PlacedHold,
     RecordTally,
+    StationEdge,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -483,6 +484,16 @@ class MemoryStore:
             if len(tl.record_s)
         }
 
+    def station_edges(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationEdge]:
+        out = {}
+        for n, tl in self.station_timelines(stations, since, until).items():
+            bare = replace(tl, record_s=tl.record_s[:0], record_ok=tl.record_ok[:0])
+            first = float(tl.record_s[0]) if len(tl.record_s) else None
+            out[n] = StationEdge(bare, first, len(tl.record_s), int(tl.record_ok.sum()))
+        return out
+
     def station_timelines(
         self, stations: Collection[str], since: datetime, until: datetime, *,
         records: bool = True,
@@ -521,7 +532,7 @@ class MemoryStore:
 
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
-        buckets: Sequence[tuple[float, float]],
+        buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
     ) -> OeeHourSums:  # fmt: skip
         """None stored: a memory store keeps no hourly summaries (it is read raw)."""
         return OeeHourSums({}, {}, {})

@@ -75,6 +75,7 @@ __all__ = [
     "PlacedHold",
     "RecordTally",
     "RowsRefusedError",
+    "StationEdge",
     "StationRef",
     "StationTimeline",
     "StepInfo",
@@ -386,6 +387,20 @@ class StationTimeline:
 
 
 @dataclass(frozen=True, slots=True)
+class StationEdge:
+    """What one station reported about a short window (live OEE's edges: the parts of a
+    window its stored hours do not cover), its records counted by the store: ``timeline``
+    without records (empty arrays; its state changes and last message as
+    :meth:`OeeReader.station_timelines` gives them), the end time of the window's first record
+    (UNIX seconds, None: no record), and how many records and OK records the window holds."""
+
+    timeline: StationTimeline
+    first_record_s: float | None
+    records: int
+    ok: int
+
+
+@dataclass(frozen=True, slots=True)
 class RecordTally:
     """The process records of one station over a window: how many, how many OK, and the end
     time of the newest (UNIX seconds)."""
@@ -420,11 +435,16 @@ class OeeHourSums:
     ``covered``: per station, the stored whole hours as sorted disjoint [start, end) runs (UNIX
     seconds); ``sums``: per (station, bucket index) the sums (pdot_s, apt_s, unqualified_s, pq,
     gq) of its stored hours that lie wholly inside that bucket; ``down``: per (state, reason)
-    the seconds and begun runs summed over every stored hour of the stations asked."""
+    the seconds and begun runs summed over every stored hour of the stations asked;
+    ``step_sums`` (read ``by_step`` instead of ``sums``): per (line, step, bucket index) the
+    sums of the stations asked of that step."""
 
     covered: dict[str, list[tuple[float, float]]]
     sums: dict[tuple[str, int], tuple[float, float, float, int, int]]
     down: dict[tuple[str, str | None], tuple[float, int]]
+    step_sums: dict[tuple[str, str, int], tuple[float, float, float, int, int]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -687,6 +707,14 @@ class OeeReader(Protocol):
         without ``records``, no records: their arrays are empty)."""
         ...
 
+    def station_edges(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationEdge]:
+        """Per station of ``stations``: its :class:`StationEdge` over [since, until): what
+        :meth:`station_timelines` gives less the records, of which only the first one's time,
+        their count and their OK count (no record need leave the store)."""
+        ...
+
     def station_record_tallies(
         self, stations: Collection[str], since: datetime, until: datetime
     ) -> dict[str, RecordTally]:
@@ -697,12 +725,12 @@ class OeeReader(Protocol):
 
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
-        buckets: Sequence[tuple[float, float]],
+        buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
     ) -> OeeHourSums:  # fmt: skip
         """The stored hourly summaries (:class:`OeeHour`) of ``stations`` for ``silence_s``
         with ``since_s`` <= hour < ``until_s``, summed per station and bucket (an hour counts
-        in a bucket [lo, hi) if it lies wholly inside it), read in one snapshot. A store that
-        keeps none answers with nothing covered."""
+        in a bucket [lo, hi) if it lies wholly inside it; ``by_step``: per step and bucket),
+        read in one snapshot. A store that keeps none answers with nothing covered."""
         ...
 
 

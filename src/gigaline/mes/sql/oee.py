@@ -40,6 +40,7 @@ from gigaline.mes.ports import (
     OeeStationStatus,
     OeeStep,
     RecordTally,
+    StationEdge,
     StationTimeline,
 )
 from gigaline.mes.sql import tables as t
@@ -53,6 +54,7 @@ __all__ = [
     "oee_layout",
     "oee_status",
     "put_oee_hours",
+    "station_edges",
     "station_record_tallies",
     "station_timelines",
 ]
@@ -91,6 +93,11 @@ def _among(conn: Connection, col: Any, values: Collection[Any]) -> Any:
     return col.in_(list(values))
 
 
+def _as_read(conn: Connection, col: Any) -> Any:
+    """A time column as :func:`_parse` reads it (SQLite: its text)."""
+    return type_coerce(col, String) if conn.dialect.name == "sqlite" else col
+
+
 def _parse(conn: Connection, values: list[object]) -> list[datetime]:
     if conn.dialect.name == "sqlite":  # text: parsed at once, naive UTC
         return [_utc(v) for v in np.array(values, dtype="datetime64[us]").tolist()]
@@ -127,6 +134,66 @@ def station_record_tallies(
     }
 
 
+def _before(
+    conn: Connection, stations: Collection[str], a: datetime
+) -> tuple[dict[int, str], dict[int, tuple[datetime, str, str | None]], dict[int, float]]:
+    """Per station (by id) of ``stations``: the state standing at ``a`` and the time of its
+    last message (state change or record) before ``a``, in one query: per station the id of
+    its last change before ``a`` and the end of its last record before ``a``, correlated
+    subqueries (an index range scan each, on ``(station_id, ts)``)."""
+    sn, ms, pr = t.stations, t.machine_states, t.process_records
+    m, p = ms.alias("m"), pr.alias("p")
+    last_id = (
+        select(m.c.id)
+        .where(m.c.station_id == sn.c.id, m.c.ts < a)
+        .order_by(m.c.ts.desc(), m.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_rec = select(func.max(p.c.ts)).where(p.c.station_id == sn.c.id, p.c.ts < a)
+    inner = (
+        select(
+            sn.c.id, sn.c.name, last_id.label("state_id"), last_rec.scalar_subquery().label("rec")
+        )
+        .where(_among(conn, sn.c.name, list(stations)))
+        .subquery("s")
+    )
+    rows = conn.execute(
+        select(inner.c.id, inner.c.name, _as_read(conn, inner.c.rec), _as_read(conn, ms.c.ts),
+               ms.c.state, ms.c.reason)
+        .select_from(inner.outerjoin(ms, ms.c.id == inner.c.state_id))
+    ).all()  # fmt: skip
+    ids = {r[0]: r[1] for r in rows}
+    recs = [r for r in rows if r[2] is not None]
+    last_message: dict[int, float] = {
+        r[0]: ts.timestamp() for r, ts in zip(recs, _parse(conn, [r[2] for r in recs]), strict=True)
+    }
+    held = [r for r in rows if r[3] is not None]
+    standing: dict[int, tuple[datetime, str, str | None]] = {
+        r[0]: (ts, r[4], r[5])
+        for r, ts in zip(held, _parse(conn, [r[3] for r in held]), strict=True)
+    }
+    for sid, (ts, _, _) in standing.items():
+        last_message[sid] = max(last_message.get(sid, -math.inf), ts.timestamp())
+    return ids, standing, last_message
+
+
+def _changes(
+    conn: Connection, ids: Collection[int], a: datetime, b: datetime
+) -> dict[int, list[tuple[datetime, str, str | None]]]:
+    """Per station id, its state changes in [a, b) in time order."""
+    ms = t.machine_states
+    rows = conn.execute(
+        select(ms.c.station_id, _as_read(conn, ms.c.ts), ms.c.state, ms.c.reason)
+        .where(_among(conn, ms.c.station_id, ids), ms.c.ts >= a, ms.c.ts < b)
+        .order_by(ms.c.station_id, ms.c.ts, ms.c.id)
+    ).all()
+    inside: dict[int, list[tuple[datetime, str, str | None]]] = defaultdict(list)
+    for r, ts in zip(rows, _parse(conn, [r[1] for r in rows]), strict=True):
+        inside[r[0]].append((ts, r[2], r[3]))
+    return inside
+
+
 def station_timelines(
     conn: Connection, stations: Collection[str], since: datetime, until: datetime,
     records: bool = True,
@@ -135,53 +202,9 @@ def station_timelines(
     (with ``records``) the records' end times and results in [since, until)."""
     a, b = _utc(since), _utc(until)
     sqlite = conn.dialect.name == "sqlite"
-    sn, ms, pr = t.stations, t.machine_states, t.process_records
-    names = list(stations)
-    ids = {
-        r[0]: r[1]
-        for r in conn.execute(select(sn.c.id, sn.c.name).where(_among(conn, sn.c.name, names)))
-    }
-    ts_col = type_coerce(ms.c.ts, String) if sqlite else ms.c.ts
-    # the state standing at ``since`` of every station in one round trip: per station the id
-    # of its last change before ``since`` (a correlated subquery, an index range scan each)
-    m = ms.alias("m")
-    last_id = (
-        select(m.c.id)
-        .where(m.c.station_id == sn.c.id, m.c.ts < a)
-        .order_by(m.c.ts.desc(), m.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    last_ids = select(last_id).where(_among(conn, sn.c.id, ids))
-    before = conn.execute(
-        select(ms.c.station_id, ts_col, ms.c.state, ms.c.reason).where(ms.c.id.in_(last_ids))
-    ).all()
-    standing: dict[int, tuple[datetime, str, str | None]] = {
-        r[0]: (ts, r[2], r[3])
-        for r, ts in zip(before, _parse(conn, [r[1] for r in before]), strict=True)
-    }
-    p = pr.alias("p")
-    last_rec = (
-        select(func.max(p.c.ts)).where(p.c.station_id == sn.c.id, p.c.ts < a).scalar_subquery()
-    )
-    last_rec_col = type_coerce(last_rec, String) if sqlite else last_rec
-    rec_before = conn.execute(select(sn.c.id, last_rec_col).where(_among(conn, sn.c.id, ids))).all()
-    rec_before = [r for r in rec_before if r[1] is not None]
-    last_message: dict[int, float] = {
-        r[0]: ts.timestamp()
-        for r, ts in zip(rec_before, _parse(conn, [r[1] for r in rec_before]), strict=True)
-    }
-    for sid, (ts, _, _) in standing.items():
-        last_message[sid] = max(last_message.get(sid, -math.inf), ts.timestamp())
-    rows = conn.execute(
-        select(ms.c.station_id, ts_col, ms.c.state, ms.c.reason)
-        .where(_among(conn, ms.c.station_id, ids), ms.c.ts >= a, ms.c.ts < b)
-        .order_by(ms.c.station_id, ms.c.ts, ms.c.id)
-    ).all()
-    times = _parse(conn, [r[1] for r in rows])
-    inside: dict[int, list[tuple[datetime, str, str | None]]] = defaultdict(list)
-    for r, ts in zip(rows, times, strict=True):
-        inside[r[0]].append((ts, r[2], r[3]))
+    pr = t.process_records
+    ids, standing, last_message = _before(conn, stations, a)
+    inside = _changes(conn, ids, a, b)
     rec_ts = type_coerce(pr.c.ts, String) if sqlite else cast(func.extract("epoch", pr.c.ts), Float)
     recs = (
         conn.execute(
@@ -193,11 +216,7 @@ def station_timelines(
         else []
     )
     station = np.array([r[0] for r in recs], dtype=np.int64)
-    if sqlite:
-        us = np.array([r[1] for r in recs], dtype="datetime64[us]").astype(np.int64)
-        seconds = us / 1e6
-    else:
-        seconds = np.array([r[1] for r in recs], dtype=np.float64)
+    seconds = _seconds(sqlite, [r[1] for r in recs])
     ok = np.array([r[2] == "OK" for r in recs], dtype=np.bool_)
     out = {}
     for sid, name in ids.items():  # the records in station order: each station's a slice
@@ -209,6 +228,47 @@ def station_timelines(
             name, standing.get(sid), inside.get(sid, []), seconds[i:j], ok[i:j],
             last_message.get(sid),
         )  # fmt: skip
+    return out
+
+
+def _seconds(sqlite: bool, values: list[Any]) -> np.ndarray:
+    """Record end times as UNIX seconds: SQLite's text parsed by numpy, PostgreSQL's epoch
+    seconds as they are (both the correctly rounded double of the microsecond time)."""
+    if sqlite:
+        return np.array(values, dtype="datetime64[us]").astype(np.int64) / 1e6
+    return np.array(values, dtype=np.float64)
+
+
+def station_edges(
+    conn: Connection, stations: Collection[str], since: datetime, until: datetime
+) -> dict[str, StationEdge]:
+    """Per station: its timeline over [since, until) without records, and of its records
+    there the first one's end time, their count and OK count, from the database (one grouped
+    query: the records of live OEE's edges never cross to Python)."""
+    a, b = _utc(since), _utc(until)
+    sqlite = conn.dialect.name == "sqlite"
+    pr = t.process_records
+    ids, standing, last_message = _before(conn, stations, a)
+    inside = _changes(conn, ids, a, b)
+    first = (
+        type_coerce(func.min(pr.c.ts), String) if sqlite
+        else cast(func.extract("epoch", func.min(pr.c.ts)), Float)
+    )  # fmt: skip
+    rows = conn.execute(
+        select(pr.c.station_id, func.count(), func.count().filter(pr.c.result == "OK"), first)
+        .where(_among(conn, pr.c.station_id, ids), pr.c.ts >= a, pr.c.ts < b)
+        .group_by(pr.c.station_id)
+    ).all()
+    seconds = _seconds(sqlite, [r[3] for r in rows]).tolist()
+    tally = {r[0]: (int(r[1]), int(r[2]), s) for r, s in zip(rows, seconds, strict=True)}
+    no_s, no_ok = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.bool_)
+    out = {}
+    for sid, name in ids.items():
+        n, ok, first_s = tally.get(sid, (0, 0, None))
+        tl = StationTimeline(
+            name, standing.get(sid), inside.get(sid, []), no_s, no_ok, last_message.get(sid)
+        )
+        out[name] = StationEdge(tl, first_s, n, ok)
     return out
 
 
@@ -263,11 +323,13 @@ def _snapshot(conn: Connection) -> None:
 
 def oee_hour_sums(
     conn: Connection, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
-    buckets: Sequence[tuple[float, float]],
+    buckets: Sequence[tuple[float, float]], by_step: bool = False,
 ) -> OeeHourSums:  # fmt: skip
-    """The stored hours of ``stations`` in [since_s, until_s), summed per station and bucket,
-    and their downtime by (state, reason), in one snapshot (``conn`` in a fresh transaction)."""
-    oh, od = t.oee_hours, t.oee_hour_downtime
+    """The stored hours of ``stations`` in [since_s, until_s), summed per station and bucket
+    (``by_step``: per step and bucket, the database adding up the stations: a line of 789
+    stations by shift over 16 days is 48 buckets), and their downtime by (state, reason), in
+    one snapshot (``conn`` in a fresh transaction)."""
+    oh, od, sn = t.oee_hours, t.oee_hour_downtime, t.stations
     _snapshot(conn)
     ids = _station_ids(conn, stations)
     # literal numbers (whole seconds, exactly equivalent for integer hours): the same SQL
@@ -284,26 +346,53 @@ def oee_hour_sums(
         _among(conn, oh.c.station_id, ids), oh.c.silence_s == silence_s,
         oh.c.hour_s >= since_s, oh.c.hour_s < until_s,
     )  # fmt: skip
-    q = (
-        select(
-            oh.c.station_id, bucket, func.min(oh.c.hour_s), func.max(oh.c.hour_s),
-            func.count(), func.sum(oh.c.pdot_s), func.sum(oh.c.apt_s),
-            func.sum(oh.c.unqualified_s), func.sum(oh.c.pq), func.sum(oh.c.gq),
-        )
-        .where(*where)
-        .group_by(oh.c.station_id, *([bucket] if whens else []))
-    )  # fmt: skip
+    figures = (func.sum(oh.c.pdot_s), func.sum(oh.c.apt_s), func.sum(oh.c.unqualified_s),
+               func.sum(oh.c.pq), func.sum(oh.c.gq))  # fmt: skip
+    span = (func.min(oh.c.hour_s), func.max(oh.c.hour_s), func.count())
     spans: dict[int, tuple[int, int, int]] = {}
     sums: dict[tuple[str, int], tuple[float, float, float, int, int]] = {}
-    for r in conn.execute(q):
-        sid, k = r[0], int(r[1])
-        first, last, count = int(r[2]), int(r[3]), int(r[4])
-        if sid in spans:
-            f0, l0, c0 = spans[sid]
-            first, last, count = min(first, f0), max(last, l0), count + c0
-        spans[sid] = (first, last, count)
-        if k >= 0:
-            sums[(ids[sid], k)] = (float(r[5]), float(r[6]), float(r[7]), int(r[8]), int(r[9]))
+    step_sums: dict[tuple[str, str, int], tuple[float, float, float, int, int]] = {}
+    if by_step:  # one scan: per station and bucket, then its spans and the steps' sums
+        per = (
+            select(oh.c.station_id, bucket, *(x.label(f"x{i}") for i, x in enumerate(span)),
+                   *(x.label(f"s{i}") for i, x in enumerate(figures)))
+            .where(*where)
+            .group_by(oh.c.station_id, *([bucket] if whens else []))
+            .cte("per")
+        )  # fmt: skip
+        zero: Any = literal_column("0")
+        spans_q = select(
+            zero.label("kind"), per.c.station_id, literal_column("-1"), func.min(per.c.x0),
+            func.max(per.c.x1), func.sum(per.c.x2), *(zero for _ in figures),
+        ).group_by(per.c.station_id)  # fmt: skip
+        steps_q = (
+            select(literal_column("1"), sn.c.step_id, per.c.bucket, zero, zero, zero,
+                   *(func.sum(per.c[f"s{i}"]) for i in range(len(figures))))
+            .join(sn, sn.c.id == per.c.station_id)
+            .where(per.c.bucket >= 0)
+            .group_by(sn.c.step_id, per.c.bucket)
+        )  # fmt: skip
+        steps = _step_names(conn)
+        for r in conn.execute(spans_q.union_all(steps_q)):
+            if r[0] == 0:
+                spans[r[1]] = (int(r[3]), int(r[4]), int(r[5]))
+            else:
+                step_sums[(*steps[r[1]], int(r[2]))] = _sums(r[6:])
+    else:
+        q = (
+            select(oh.c.station_id, bucket, *span, *figures)
+            .where(*where)
+            .group_by(oh.c.station_id, *([bucket] if whens else []))
+        )
+        for r in conn.execute(q):
+            sid, k = r[0], int(r[1])
+            first, last, count = int(r[2]), int(r[3]), int(r[4])
+            if sid in spans:
+                f0, l0, c0 = spans[sid]
+                first, last, count = min(first, f0), max(last, l0), count + c0
+            spans[sid] = (first, last, count)
+            if k >= 0:
+                sums[(ids[sid], k)] = _sums(r[5:])
     covered = _covered(conn, ids, since_s, until_s, silence_s, spans)
     qd = (
         select(od.c.state, od.c.reason, func.sum(od.c.seconds), func.sum(od.c.begins))
@@ -312,7 +401,18 @@ def oee_hour_sums(
         .group_by(od.c.state, od.c.reason)
     )  # fmt: skip
     down = {(r[0], r[1]): (float(r[2]), int(r[3])) for r in conn.execute(qd)}
-    return OeeHourSums(covered, sums, down)
+    return OeeHourSums(covered, sums, down, step_sums)
+
+
+def _sums(r: Sequence[Any]) -> tuple[float, float, float, int, int]:
+    return float(r[0]), float(r[1]), float(r[2]), int(r[3]), int(r[4])
+
+
+def _step_names(conn: Connection) -> dict[int, tuple[str, str]]:
+    """Step id -> (line, step)."""
+    st, ln = t.steps, t.lines
+    q = select(st.c.id, ln.c.name, st.c.name).join(ln, ln.c.id == st.c.line_id)
+    return {r[0]: (r[1], r[2]) for r in conn.execute(q)}
 
 
 def oee_covered(

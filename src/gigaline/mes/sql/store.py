@@ -38,6 +38,7 @@ from gigaline.mes.ports import (
     PlacedHold,
     RecordTally,
     RowsRefusedError,
+    StationEdge,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -566,6 +567,12 @@ class SqlStore:
         with self.engine.connect() as conn:
             return oee.station_timelines(conn, stations, since, until, records)
 
+    def station_edges(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, StationEdge]:
+        with self.engine.connect() as conn:
+            return oee.station_edges(conn, stations, since, until)
+
     def station_record_tallies(
         self, stations: Collection[str], since: datetime, until: datetime
     ) -> dict[str, RecordTally]:
@@ -574,12 +581,12 @@ class SqlStore:
 
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
-        buckets: Sequence[tuple[float, float]],
+        buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
     ) -> OeeHourSums:  # fmt: skip
         if not self._has_oee_hours():
             return OeeHourSums({}, {}, {})
         with self.engine.connect() as conn:
-            return oee.oee_hour_sums(conn, stations, since_s, until_s, silence_s, buckets)
+            return oee.oee_hour_sums(conn, stations, since_s, until_s, silence_s, buckets, by_step)
 
     def _has_oee_hours(self) -> bool:
         """Whether the schema has the hourly summaries (migration 0010): an older database is
