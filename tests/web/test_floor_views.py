@@ -73,3 +73,21 @@ def test_at_most_size_views_are_kept(store: SqlStore) -> None:
     fv.get(store, hours=3.0, station="stack-1")  # kept
     fv.get(store, hours=1.0, station="stack-1")  # the oldest, dropped: computed again
     assert fv.computed == 4 and len(fv._views) == 2
+
+
+def test_the_floor_timeline_is_what_validated_stretches_give(store: SqlStore) -> None:
+    """The drawn stretches are made without validation and their times formatted at once:
+    the same as a validated StateSegment of each, its times by rfc3339 one by one."""
+    from datetime import datetime
+
+    from gigaline.mes.services.floor import floor
+    from gigaline.mes.services.models import StateSegment, rfc3339
+
+    f = floor(store, hours=2.0, timeline_stations=5, state_times=False)
+    assert len(f.timeline) > 20
+    for seg in f.timeline:
+        again = StateSegment.model_validate(seg.model_dump())
+        assert again == seg and type(seg.duration_s) is float
+        for text in (seg.start, seg.end):
+            assert text is not None
+            assert rfc3339(datetime.fromisoformat(text.replace("Z", "+00:00"))) == text

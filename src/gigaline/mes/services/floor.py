@@ -21,7 +21,7 @@ from typing import Protocol
 from gigaline.errors import FieldError, NotFoundError
 from gigaline.kpi import quality_rate
 from gigaline.mes.ports import OeeReader, StationTimeline, Tallies
-from gigaline.mes.services.models import Floor, StateSegment, StationFloor, rfc3339
+from gigaline.mes.services.models import Floor, StateSegment, StationFloor, rfc3339, rfc3339_all
 from gigaline.model.naming import station_order
 
 __all__ = ["MAX_HOURS", "UNKNOWN", "FloorStore", "floor", "window"]
@@ -112,7 +112,7 @@ def floor(
         timelines.update(store.station_timelines(names[cut:], end, end, records=False))
     tallies = store.station_record_tallies(names, since, end)
     out: list[StationFloor] = []
-    timeline: list[StateSegment] = []
+    drawn_segments: list[tuple[str, str, str | None, datetime, datetime, float]] = []
     for i, (step, name) in enumerate(picked):
         t = timelines[name]
         state_s: dict[str, float] = defaultdict(float)
@@ -121,10 +121,7 @@ def floor(
             d = (b - a).total_seconds()
             state_s[state] += d
             if drawn:
-                timeline.append(
-                    StateSegment(station=name, state=state, reason=reason, start=rfc3339(a),
-                                 end=rfc3339(b), duration_s=d)
-                )  # fmt: skip
+                drawn_segments.append((name, state, reason, a, b, d))
         last = t.states[-1] if t.states else t.standing
         tally = tallies.get(name)
         records, ok = (tally.records, tally.ok) if tally is not None else (0, 0)
@@ -141,6 +138,15 @@ def floor(
                 if tally is not None else None,
             )
         )  # fmt: skip
+    # the drawn stretches' times formatted at once, the stretches made without validating
+    # again what is already of its types (a line's 8 hours: 8,390 stretches, about half the
+    # floor's own time when made one by one)
+    times = rfc3339_all([x for seg in drawn_segments for x in (seg[3], seg[4])])
+    timeline = [
+        StateSegment.model_construct(station=name, state=state, reason=reason,
+                                     start=times[2 * k], end=times[2 * k + 1], duration_s=d)
+        for k, (name, state, reason, _, _, d) in enumerate(drawn_segments)
+    ]  # fmt: skip
     return Floor(
         start=rfc3339(since) or "", end=rfc3339(end) or "",
         window_s=(end - since).total_seconds(), stations=out, timeline=timeline,
