@@ -148,22 +148,25 @@ def test_postgresql_sessions_are_at_utc(store: SqlStore) -> None:
         assert got.tzinfo is UTC and got.hour == 10
 
 
+def _plan(store: SqlStore, sql: str) -> str:
+    """PostgreSQL's plan of ``sql`` with sequential and bitmap scans off: which index, if any,
+    answers it alone (on a small test database the planner would scan the table)."""
+    with store.engine.connect() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+        return "\n".join(conn.execute(text("EXPLAIN " + sql)).scalars())
+
+
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # INCLUDE is PostgreSQL's
 def test_postgresql_reads_an_spc_series_from_the_index_alone(store: SqlStore) -> None:
     """The newest records of a step in (ts, id) order with their unit and parameters (the
     read of ``measure_series(..., last=N)``): an index-only scan in key order, no table visit
     and no sort (migration 0011; through (step_id, ts) it was an index scan, then a sort)."""
-    with store.engine.connect() as conn:
-        conn.execute(text("SET LOCAL enable_seqscan = off"))
-        conn.execute(text("SET LOCAL enable_bitmapscan = off"))
-        plan = "\n".join(
-            conn.execute(
-                text(
-                    "EXPLAIN SELECT unit, ts, params FROM process_records WHERE step_id IN (1)"
-                    " AND params IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 11"
-                )
-            ).scalars()
-        )
+    plan = _plan(
+        store,
+        "SELECT unit, ts, params FROM process_records WHERE step_id IN (1)"
+        " AND params IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 11",
+    )
     assert "Index Only Scan Backward using ix_process_records_step_id_ts_id " in plan, plan
     assert "Sort" not in plan, plan
 
@@ -173,17 +176,10 @@ def test_postgresql_counts_a_stations_window_from_the_index_alone(store: SqlStor
     """Records of some stations in a window, counted with their OK count and newest time (the
     read of ``station_record_tallies``, and of ``station_timelines``' records): an index-only
     scan (migration 0012; through the bare (station_id, ts) each record was a table visit)."""
-    with store.engine.connect() as conn:
-        conn.execute(text("SET LOCAL enable_seqscan = off"))
-        conn.execute(text("SET LOCAL enable_bitmapscan = off"))
-        plan = "\n".join(
-            conn.execute(
-                text(
-                    "EXPLAIN SELECT station_id, count(*), sum(CASE WHEN result = 'OK' THEN 1"
-                    " ELSE 0 END), max(ts) FROM process_records WHERE station_id = ANY("
-                    "ARRAY[1, 2]) AND ts >= '2026-01-05T06:00:00Z' AND ts < "
-                    "'2026-01-05T14:00:00Z' GROUP BY station_id"
-                )
-            ).scalars()
-        )
+    plan = _plan(
+        store,
+        "SELECT station_id, count(*), sum(CASE WHEN result = 'OK' THEN 1 ELSE 0 END), max(ts)"
+        " FROM process_records WHERE station_id = ANY(ARRAY[1, 2]) AND ts >= "
+        "'2026-01-05T06:00:00Z' AND ts < '2026-01-05T14:00:00Z' GROUP BY station_id",
+    )
     assert "Index Only Scan using ix_process_records_station_id_ts " in plan, plan
