@@ -91,3 +91,28 @@ def test_the_floor_timeline_is_what_validated_stretches_give(store: SqlStore) ->
         for text in (seg.start, seg.end):
             assert text is not None
             assert rfc3339(datetime.fromisoformat(text.replace("Z", "+00:00"))) == text
+
+
+@pytest.mark.parametrize("max_bars", [0, 10_000])
+@pytest.mark.parametrize("where", [{}, {"line": "mini MES test line"}, {"station": "stack-1"}])
+def test_the_view_draws_from_the_stretches_what_the_floor_timeline_gives(
+    store: SqlStore, monkeypatch: Any, max_bars: int, where: dict[str, str]
+) -> None:
+    """The view's timeline, drawn from the stretches as columns (no StateSegment each), is the
+    chart of the floor's own timeline, binned or as bars; the tiles are the floor's."""
+    from gigaline.mes.services.floor import floor
+    from gigaline.web import charts
+
+    monkeypatch.setattr(charts, "MAX_BARS", max_bars)
+    latest = store.latest_time()
+    assert latest is not None
+    until = latest + timedelta(microseconds=1)
+    ctx = views.floor_view(store, hours=2.0, until=until, **where)  # type: ignore[arg-type]
+    f = floor(store, hours=2.0, until=until, timeline_stations=views.TIMELINE_STATIONS,
+              state_times="station" in where, **where)  # type: ignore[arg-type]  # fmt: skip
+    assert len(f.timeline) > (1 if "station" in where else 20)
+    shown = [s.station for s in f.stations][: views.TIMELINE_STATIONS]
+    assert ctx["charts"]["timeline"] == charts.timeline_figure(f, shown)
+    kinds = {t["type"] for t in ctx["charts"]["timeline"]["data"]}
+    assert kinds == ({"heatmap", "bar"} if max_bars == 0 else {"bar"})
+    assert ctx["floor"].stations == f.stations and ctx["floor"].timeline == []

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from gigaline.mes.ports import StationTimeline, Store
 from gigaline.mes.services import hold_contents, list_holds, run_spc, trace
-from gigaline.mes.services.floor import floor, window
+from gigaline.mes.services.floor import floor_stretches, window
 from gigaline.mes.services.models import Floor, OeeRow, StationFloor
 from gigaline.mes.services.oee import live_oee
 from gigaline.mes.services.trace import genealogy_graph
@@ -125,11 +125,16 @@ def floor_view(
     factors (live OEE over the same window), timeline, downtime Pareto, counters; over the
     ``hours`` up to ``until`` (default: just after the newest stored data).
 
-    The stations' timelines of the window are read once, for the floor and its OEE both."""
+    The stations' timelines of the window are read once, for the floor and its OEE both. The
+    context's ``floor`` carries no ``timeline``: the chart is drawn from the stretches as
+    columns (:func:`gigaline.mes.services.floor.floor_stretches`), the same chart as from the
+    floor's own timeline without an object per stretch."""
     store = cast(Store, _ReadOnce(store))
     since, until = window(store, hours, until)
-    f = floor(store, hours=hours, until=until, line=line, station=station,
-              timeline_stations=TIMELINE_STATIONS, state_times=station is not None)  # fmt: skip
+    f, stretches = floor_stretches(
+        store, hours=hours, until=until, line=line, station=station,
+        timeline_stations=TIMELINE_STATIONS, state_times=station is not None,
+    )  # fmt: skip
     lines = _steps(f)
     # OEE of the page's scope and one level down: the plant's lines, a line's steps, a station
     oee: dict[str, OeeRow] = {}
@@ -158,7 +163,7 @@ def floor_view(
         "oee": oee,
         "pareto": [c for rep in reports for c in rep.pareto],
         "charts": {
-            "timeline": timeline_figure(f, shown[:TIMELINE_STATIONS]),
+            "timeline": timeline_figure(f, shown[:TIMELINE_STATIONS], stretches),
             "pareto": pareto_figure(reports[0]) if len(reports) == 1 else None,
         },
         "timeline_cut": max(0, len(shown) - TIMELINE_STATIONS),
