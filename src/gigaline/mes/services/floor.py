@@ -181,6 +181,12 @@ def floor_stretches(
     if cut < len(names):  # the state standing at the end: an empty window [end, end)
         timelines.update(store.station_timelines(names[cut:], end, end, records=False))
     tallies = store.station_record_tallies(names, since, end)
+    counts = [(t.records, t.ok) if t is not None else (0, 0) for t in map(tallies.get, names)]
+    # the quality rates at once (one numpy call per station was a tenth of the floor's time)
+    rates: list[float] = quality_rate(
+        np.array([ok for _, ok in counts], np.float64),
+        np.array([n for n, _ in counts], np.float64),
+    ).tolist()
     out: list[StationFloor] = []
     # the drawn stretches, as columns
     names_drawn: list[str] = []
@@ -205,8 +211,8 @@ def floor_stretches(
                 durations.append(d)
         last = t.states[-1] if t.states else t.standing
         tally = tallies.get(name)
-        records, ok = (tally.records, tally.ok) if tally is not None else (0, 0)
-        q = quality_rate(float(ok), float(records))
+        records, ok = counts[i]
+        q = rates[i]
         out.append(
             StationFloor(
                 station=name, step=step.name, line=step.line, position=step.position,
