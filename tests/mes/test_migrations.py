@@ -183,3 +183,18 @@ def test_postgresql_counts_a_stations_window_from_the_index_alone(store: SqlStor
         "'2026-01-05T06:00:00Z' AND ts < '2026-01-05T14:00:00Z' GROUP BY station_id",
     )
     assert "Index Only Scan using ix_process_records_station_id_ts " in plan, plan
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # INCLUDE is PostgreSQL's
+def test_postgresql_reads_the_standing_state_from_the_index_alone(store: SqlStore) -> None:
+    """A station's last state change before a time, ties broken by id, with its state and
+    reason (the read of live OEE's edges, ``_before``): one backward index-only step, no sort
+    (migration 0013; through (station_id, ts) PostgreSQL sorted the station's earlier changes
+    to break the ties)."""
+    plan = _plan(
+        store,
+        "SELECT ts, state, reason FROM machine_states WHERE station_id = 1"
+        " AND ts < '2026-01-05T06:00:00Z' ORDER BY ts DESC, id DESC LIMIT 1",
+    )
+    assert "Index Only Scan Backward using ix_machine_states_station_id_ts " in plan, plan
+    assert "Sort" not in plan, plan
