@@ -747,4 +747,5 @@ def roll_up_steps(conn: Connection, silence_s: float, since_s: int) -> int:
     conn.execute(insert(osd).from_select(down_cols, down))
     hour_cols = ["step_id", "silence_s", "hour_s", "stations", "pdot_s", "apt_s",
                  "unqualified_s", "pq", "gq"]  # fmt: skip
-    return int(conn.execute(insert(osh).from_select(hour_cols, complete)).rowcount or 0)
+    put = insert(osh).from_select(hour_cols, complete).returning(osh.c.hour_s)
+    return len(conn.execute(put).all())
