@@ -134,15 +134,17 @@ def test_the_migrations_are_one_line_ending_at_head() -> None:
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgresql_sessions_are_at_utc(store: SqlStore) -> None:
+def test_postgresql_sessions_are_at_utc_without_jit(store: SqlStore) -> None:
     """Every session of the store is at ``UTC`` (not the server's zone, nor ``Etc/UTC``): its
     times come back with ``timezone.utc`` (psycopg's fast path; a ``ZoneInfo`` made reading an
-    SPC series' times twice as slow), also after the pool hands the connection out again."""
+    SPC series' times twice as slow), also after the pool hands the connection out again; and
+    without JIT compilation (half a second compiling the steps' roll-up of a day)."""
     from datetime import UTC  # datetime.timezone.utc
 
     for _ in range(2):
         with store.engine.connect() as conn:
             assert conn.execute(text("SHOW TimeZone")).scalar() == "UTC"
+            assert conn.execute(text("SHOW jit")).scalar() == "off"
             got = conn.execute(text("SELECT TIMESTAMPTZ '2026-01-05 12:00:00+02'")).scalar()
             conn.rollback()
         assert got.tzinfo is UTC and got.hour == 10

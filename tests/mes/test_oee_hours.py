@@ -428,6 +428,7 @@ def test_step_hours_are_the_stations_summed_and_kept_valid(store: Any) -> None:
     step hour summed over another number of stations than the step has now."""
     summarise(store, until=NOW, silence_s=60.0)
     got = _step_hours(store)
+    assert store.roll_up_oee_steps(60.0, 0) == 0  # all stored already
     assert {k[0] for k in got} == {"weld", "fill", "seal"}
     assert len(got) == 3 * 44 and {k[1] for k in got} == {3600 * i for i in range(44)}
     oh, sn, st = t.oee_hours, t.stations, t.steps
@@ -454,10 +455,11 @@ def test_step_hours_are_the_stations_summed_and_kept_valid(store: Any) -> None:
     assert submit(store, [jam]).accepted == 1
     after = _step_hours(store)
     assert {k for k in got if k not in after} == {("fill", 3600 * i) for i in range(30, 44)}
+    assert store.roll_up_oee_steps(60.0, 0) == 0  # fill-2's hours from 30 h not stored yet
     window = {"since": T0 + timedelta(hours=2, minutes=7), "until": T0 + timedelta(hours=41),
               "silence_s": 60.0, "now": NOW}  # fmt: skip
     _same(live_oee(store, **window), live_oee(store, summaries=False, **window))
-    assert summarise(store, until=NOW, silence_s=60.0) > 0
+    assert summarise(store, until=NOW, silence_s=60.0) == 14  # and fill's 14 rolled up
     again = _step_hours(store)
     assert set(again) == set(got) and again[("fill", 3600 * 30)] != got[("fill", 3600 * 30)]
     _same(live_oee(store, **window), live_oee(store, summaries=False, **window))

@@ -44,7 +44,7 @@ from gigaline.mes.ports import (
     StationTimeline,
 )
 from gigaline.mes.sql import tables as t
-from gigaline.mes.sql.fastrows import copy_rows
+from gigaline.mes.sql.fastrows import copy_rows, fetch_rows
 
 __all__ = [
     "drop_oee_hours",
@@ -102,7 +102,9 @@ def _as_read(conn: Connection, col: Any) -> Any:
 def _parse(conn: Connection, values: list[object]) -> list[datetime]:
     if conn.dialect.name == "sqlite":  # text: parsed at once, naive UTC
         return [_utc(v) for v in np.array(values, dtype="datetime64[us]").tolist()]
-    return [_utc(v) for v in values]  # type: ignore[arg-type]
+    # PostgreSQL sessions are at UTC (gigaline.mes.sql.db): psycopg gives datetime.UTC already
+    times: list[datetime] = values  # type: ignore[assignment]
+    return [v if v.tzinfo is UTC else _utc(v) for v in times]
 
 
 def station_record_tallies(
@@ -192,14 +194,15 @@ def _changes(
 ) -> dict[int, list[tuple[datetime, str, str | None]]]:
     """Per station id, its state changes in [a, b) in time order."""
     ms = t.machine_states
-    rows = conn.execute(
+    rows = fetch_rows(  # a line's hour is about 12,000 changes
+        conn,
         select(ms.c.station_id, _as_read(conn, ms.c.ts), ms.c.state, ms.c.reason)
         .where(_among(conn, ms.c.station_id, ids), ms.c.ts >= a, ms.c.ts < b)
-        .order_by(ms.c.station_id, ms.c.ts, ms.c.id)
-    ).all()
+        .order_by(ms.c.station_id, ms.c.ts, ms.c.id),
+    )
     inside: dict[int, list[tuple[datetime, str, str | None]]] = defaultdict(list)
-    for r, ts in zip(rows, _parse(conn, [r[1] for r in rows]), strict=True):
-        inside[r[0]].append((ts, r[2], r[3]))
+    for (sid, _, state, reason), ts in zip(rows, _parse(conn, [r[1] for r in rows]), strict=True):
+        inside[sid].append((ts, state, reason))
     return inside
 
 
@@ -744,4 +747,5 @@ def roll_up_steps(conn: Connection, silence_s: float, since_s: int) -> int:
     conn.execute(insert(osd).from_select(down_cols, down))
     hour_cols = ["step_id", "silence_s", "hour_s", "stations", "pdot_s", "apt_s",
                  "unqualified_s", "pq", "gq"]  # fmt: skip
-    return int(conn.execute(insert(osh).from_select(hour_cols, complete)).rowcount or 0)
+    put = insert(osh).from_select(hour_cols, complete).returning(osh.c.hour_s)
+    return len(conn.execute(put).all())
