@@ -180,7 +180,7 @@ class SpcResult(BaseModel):
     parameter_spec: ParameterSpec | None = Field(exclude=True)
     capability_detail: Capability | None = Field(exclude=True)
     point_units: Sequence[list[str]] = Field(exclude=True)
-    point_ts: list[datetime] = Field(exclude=True)
+    point_ts: Sequence[datetime] = Field(exclude=True)
     alarms_stored: int = Field(default=0, exclude=True)
     new_hold: Hold | None = Field(default=None, exclude=True)
     point_limit: int | None = Field(default=None, exclude=True)
@@ -507,7 +507,7 @@ def _raise_alarms(
     ch: ChartView = res["view"]
     rules: str = res["rule_set"]
     point_units: Sequence[list[str]] = res["point_units"]
-    point_ts: list[datetime] = res["point_ts"]
+    point_ts: Sequence[datetime] = res["point_ts"]
     spec: ParameterSpec | None = res["parameter_spec"]
     now = datetime.now(UTC)
     alarms: list[Alarm] = []
