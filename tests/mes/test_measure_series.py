@@ -169,3 +169,18 @@ def test_times_are_the_datetimes_they_hold() -> None:
         Times(np.empty(0, np.int64), UTC) == []
         and rfc3339_all(Times(np.empty(0, np.int64), UTC)) == []
     )
+
+
+def test_a_unit_holding_the_separator_is_read_row_by_row(store: SqlStore) -> None:
+    _write(store, [f'{{"x_mm":{i}.25}}' for i in range(40)])
+    pr = t.process_records
+    with store.engine.begin() as conn:
+        conn.execute(pr.update().where(pr.c.event_id == "E7").values(unit="U\x1fseven"))
+        if conn.dialect.name == "postgresql":
+            q = select(pr.c.unit, pr.c.ts, pr.c.params).order_by(pr.c.ts, pr.c.id)
+            assert m._aggregated(conn, q, "x_mm", False) is None
+            assert m._aggregated(conn, q.where(pr.c.event_id != "E7"), "x_mm", False)
+    for last in (None, 39):
+        new = _read(store, None, last, rows=False)
+        _same(new, _read(store, None, last, rows=True))
+        assert "U\x1fseven" in new.units
