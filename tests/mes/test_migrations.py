@@ -134,15 +134,17 @@ def test_the_migrations_are_one_line_ending_at_head() -> None:
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgresql_sessions_are_at_utc(store: SqlStore) -> None:
+def test_postgresql_sessions_are_at_utc_without_jit(store: SqlStore) -> None:
     """Every session of the store is at ``UTC`` (not the server's zone, nor ``Etc/UTC``): its
     times come back with ``timezone.utc`` (psycopg's fast path; a ``ZoneInfo`` made reading an
-    SPC series' times twice as slow), also after the pool hands the connection out again."""
+    SPC series' times twice as slow), also after the pool hands the connection out again; and
+    without JIT compilation (half a second compiling the steps' roll-up of a day)."""
     from datetime import UTC  # datetime.timezone.utc
 
     for _ in range(2):
         with store.engine.connect() as conn:
             assert conn.execute(text("SHOW TimeZone")).scalar() == "UTC"
+            assert conn.execute(text("SHOW jit")).scalar() == "off"
             got = conn.execute(text("SELECT TIMESTAMPTZ '2026-01-05 12:00:00+02'")).scalar()
             conn.rollback()
         assert got.tzinfo is UTC and got.hour == 10
@@ -183,3 +185,18 @@ def test_postgresql_counts_a_stations_window_from_the_index_alone(store: SqlStor
         "'2026-01-05T06:00:00Z' AND ts < '2026-01-05T14:00:00Z' GROUP BY station_id",
     )
     assert "Index Only Scan using ix_process_records_station_id_ts " in plan, plan
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # INCLUDE is PostgreSQL's
+def test_postgresql_reads_the_standing_state_from_the_index_alone(store: SqlStore) -> None:
+    """A station's last state change before a time, ties broken by id, with its state and
+    reason (the read of live OEE's edges, ``_before``): one backward index-only step, no sort
+    (migration 0013; through (station_id, ts) PostgreSQL sorted the station's earlier changes
+    to break the ties)."""
+    plan = _plan(
+        store,
+        "SELECT ts, state, reason FROM machine_states WHERE station_id = 1"
+        " AND ts < '2026-01-05T06:00:00Z' ORDER BY ts DESC, id DESC LIMIT 1",
+    )
+    assert "Index Only Scan Backward using ix_machine_states_station_id_ts " in plan, plan
+    assert "Sort" not in plan, plan

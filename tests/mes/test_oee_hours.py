@@ -128,6 +128,12 @@ def test_summaries_change_nothing(store: Any, silence_s: float) -> None:
         for table in (t.oee_hours, t.oee_hour_downtime):
             conn.execute(delete(table).where(table.c.hour_s.in_([h, h + 7200])))
             conn.execute(delete(table).where(table.c.station_id == 1, table.c.hour_s >= h))
+    _check(store, windows, silence_s)  # the step hours still there (summed before)
+    with store.engine.begin() as conn:  # and gone as a write would have taken them
+        for step_table in (t.oee_step_hours, t.oee_step_hour_downtime):
+            conn.execute(delete(step_table).where(step_table.c.hour_s.in_([h, h + 7200])))
+            conn.execute(delete(step_table).where(step_table.c.step_id == 1,
+                                                  step_table.c.hour_s >= h))  # fmt: skip
     _check(store, windows, silence_s)
     # invalidated: a late state change of fill-1 deletes its hours from its hour on
     before = _hours(store)
@@ -398,3 +404,76 @@ def test_live_oee_runs_with_the_collector_paused(store: Any) -> None:
         live_oee(Probe(store), station="nowhere", since=T0, until=T0 + timedelta(hours=1),
                  silence_s=60.0, now=NOW)  # fmt: skip
     assert seen == [False, False] and gc.isenabled()
+
+
+def _step_hours(store: Any) -> dict[tuple[str, int], tuple[int, float, float, int]]:
+    """(step, hour) -> (stations, production s, downtime-by-cause s, produced) stored."""
+    osh, osd, st = t.oee_step_hours, t.oee_step_hour_downtime, t.steps
+    with store.engine.connect() as conn:
+        down: dict[tuple[int, int], float] = {}
+        for sid, hour, sec in conn.execute(select(osd.c.step_id, osd.c.hour_s, osd.c.seconds)):
+            down[(sid, hour)] = down.get((sid, hour), 0.0) + sec
+        q = select(st.c.name, osh.c.step_id, osh.c.hour_s, osh.c.stations, osh.c.apt_s,
+                   osh.c.pq).join(st, st.c.id == osh.c.step_id)  # fmt: skip
+        t0 = int(T0.timestamp())
+        return {(r[0], int(r[2]) - t0): (r[3], r[4], down.get((r[1], r[2]), 0.0), r[5])
+                for r in conn.execute(q)}  # fmt: skip
+
+
+def test_step_hours_are_the_stations_summed_and_kept_valid(store: Any) -> None:
+    """Each hour that every station of a step has stored is stored once more for the step,
+    summed (migration 0013: a line's window reads one row per step and hour); a late write
+    deletes its step's hours from its hour on, as it deletes the station's, and the next pass
+    stores them again; a line's OEE reads them (a step hour changed by hand shows), except a
+    step hour summed over another number of stations than the step has now."""
+    summarise(store, until=NOW, silence_s=60.0)
+    got = _step_hours(store)
+    assert store.roll_up_oee_steps(60.0, 0) == 0  # all stored already
+    assert {k[0] for k in got} == {"weld", "fill", "seal"}
+    assert len(got) == 3 * 44 and {k[1] for k in got} == {3600 * i for i in range(44)}
+    oh, sn, st = t.oee_hours, t.stations, t.steps
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(st.c.name, oh.c.hour_s, oh.c.apt_s, oh.c.pq)
+            .join(sn, sn.c.id == oh.c.station_id)
+            .join(st, st.c.id == sn.c.step_id)
+        ).all()
+    want: dict[tuple[str, int], list[float]] = {}
+    for name, hour, apt, pq in rows:
+        acc = want.setdefault((name, int(hour) - int(T0.timestamp())), [0, 0.0, 0])
+        acc[0] += 1
+        acc[1] += apt
+        acc[2] += pq
+    assert set(want) == set(got)
+    for key, (n, apt, _, pq) in got.items():
+        assert (n, pq) == (want[key][0], want[key][2]) and n == (2 if key[0] == "fill" else 1)
+        assert apt == pytest.approx(want[key][1], rel=1e-12, abs=1e-9)
+    # a late state change of fill-2 at 30 h 12 min: fill's hours from 30 h gone, not the others
+    late = T0 + timedelta(hours=30, minutes=12)
+    jam = {"id": "late-2", "type": "state", "station": "fill-2", "ts": late.isoformat(),
+           "state": "down", "reason": "late jam"}  # fmt: skip
+    assert submit(store, [jam]).accepted == 1
+    after = _step_hours(store)
+    assert {k for k in got if k not in after} == {("fill", 3600 * i) for i in range(30, 44)}
+    assert store.roll_up_oee_steps(60.0, 0) == 0  # fill-2's hours from 30 h not stored yet
+    window = {"since": T0 + timedelta(hours=2, minutes=7), "until": T0 + timedelta(hours=41),
+              "silence_s": 60.0, "now": NOW}  # fmt: skip
+    _same(live_oee(store, **window), live_oee(store, summaries=False, **window))
+    assert summarise(store, until=NOW, silence_s=60.0) == 14  # and fill's 14 rolled up
+    again = _step_hours(store)
+    assert set(again) == set(got) and again[("fill", 3600 * 30)] != got[("fill", 3600 * 30)]
+    _same(live_oee(store, **window), live_oee(store, summaries=False, **window))
+    # read: a step hour of fill changed by hand shows in the line's rows; summed over another
+    # number of stations than fill has, it is not used
+    base = live_oee(store, **window)
+    osh = t.oee_step_hours
+    hour = int(T0.timestamp()) + 10 * 3600
+    fill = select(st.c.id).where(st.c.name == "fill").scalar_subquery()
+    mark = (osh.c.step_id == fill) & (osh.c.hour_s == hour)
+    for stations, shown in ((2, 1000), (1, 0)):
+        with store.engine.begin() as conn:
+            conn.execute(osh.update().where(mark).values(pq=osh.c.pq + 1000, stations=stations))
+        rows = {r.name: r.produced for r in live_oee(store, **window).rows}
+        assert rows["fill"] - {r.name: r.produced for r in base.rows}["fill"] == shown
+        with store.engine.begin() as conn:
+            conn.execute(osh.update().where(mark).values(pq=osh.c.pq - 1000, stations=2))

@@ -815,6 +815,11 @@ class OeeSummaryBook(Protocol):
         against the writes; hours already stored are kept. The number stored."""
         ...
 
+    def roll_up_oee_steps(self, silence_s: float, since_s: int) -> int:
+        """Store the hours from ``since_s`` on of each step whose every station has that hour
+        stored, summed over its stations (what a line's window reads); the number stored."""
+        ...
+
 
 class Store(
     EventLog,

@@ -731,10 +731,11 @@ def summarise(
     if max_hours is not None:
         total = min(total, max_hours)
     done = stored = 0
+    first_s: int | None = None  # the earliest hour stored: the steps rolled up from it
     for (x, y), ns in sorted(groups.items()):
         for k in range(0, len(ns), _SUMMARY_STATIONS):
             if done >= total:
-                return stored
+                break
             batch = ns[k : k + _SUMMARY_STATIONS]
             versions = {n: status[n].version for n in batch}
             got = store.station_timelines(
@@ -755,8 +756,13 @@ def summarise(
                         el.unqualified_s, el.pq, el.gq,
                         {key: (sec, el.begins.get(key, 0)) for key, sec in el.down.items()},
                     ))  # fmt: skip
-            stored += store.put_oee_hours(hours, versions)
+            put = store.put_oee_hours(hours, versions)
+            if put:
+                first_s = int(x) if first_s is None else min(first_s, int(x))
+            stored += put
             done += len(hours)
             if progress is not None:
                 progress(min(done, total), total)
+    if first_s is not None:
+        store.roll_up_oee_steps(float(silence_s), first_s)
     return stored

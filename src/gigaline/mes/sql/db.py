@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: The schema revision this gigaline writes (the last migration).
-HEAD = "0012"
+HEAD = "0013"
 _MIGRATIONS = "gigaline.mes.sql:migrations"
 _ALLOWED = "allowed: sqlite:///FILE, a SQLite file path, or postgresql+psycopg://USER@HOST/DB"
 #: The first 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html).
@@ -145,20 +145,28 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _pg_utc(dbapi_conn: Any, _record: Any) -> None:
-    """Each PostgreSQL session at ``UTC`` (committed at once: a rolled-back ``SET`` is undone).
+def _pg_session(dbapi_conn: Any, _record: Any) -> None:
+    """Each PostgreSQL session at ``UTC`` and without JIT compilation (committed at once: a
+    rolled-back ``SET`` is undone).
 
     The store's times are UTC. A session at ``UTC`` (not ``Etc/UTC``, the usual server default,
     nor the server's local zone) gets its ``timestamptz`` values from psycopg with
     ``datetime.timezone.utc``, whose offset costs nothing, instead of a ``ZoneInfo``: half the
     client's time of reading 50,000 SPC records' times (20 -> 11 ms, 3 Dec 2026); and a naive
     time written is taken as UTC whatever the server's zone.
+
+    JIT: PostgreSQL compiles a query planned to cost more than ``jit_above_cost`` (100,000 by
+    default) before running it. The store's queries are short index-bound reads whose plans
+    cost that much by their correlated subqueries (the steps' roll-up of a day of hourly
+    summaries: 1,058 ms, of which about 500 ms compiling, for a query that runs in about 50 ms;
+    3 Dec 2026, 2-core machine, load 4); none of them runs long enough to gain from it.
     """
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True
     try:
         cur = dbapi_conn.cursor()
         cur.execute("SET TIME ZONE 'UTC'")
+        cur.execute("SET jit = off")
         cur.close()
     finally:
         dbapi_conn.autocommit = autocommit
@@ -172,7 +180,7 @@ def make_engine(url: str) -> Engine:
         return engine
     connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_S}
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
-    event.listen(engine, "connect", _pg_utc)
+    event.listen(engine, "connect", _pg_session)
     return engine
 
 

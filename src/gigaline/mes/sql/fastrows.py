@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Connection, DateTime, Float, Integer, LargeBi
 from gigaline.mes.rows import Row
 from gigaline.mes.sql import tables as t
 
-__all__ = ["copy_rows", "insert_rows"]
+__all__ = ["copy_rows", "fetch_rows", "insert_rows"]
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:
@@ -64,3 +64,18 @@ def _pg_type(column_type: Any) -> str:
     if isinstance(column_type, Integer):
         return "int4"
     return "text"  # String / Text: varchar and text share their binary form
+
+
+def fetch_rows(conn: Connection, q: Any) -> Sequence[tuple[Any, ...]]:
+    """The rows of the query ``q``: on PostgreSQL the driver's own tuples (built in C), not
+    SQLAlchemy's row objects (a third of the client's time at 50,000 SPC records; a fifth of
+    reading live OEE's 12,000 state changes of a line's hour)."""
+    if conn.dialect.name != "postgresql":
+        return conn.execute(q).all()  # type: ignore[no-any-return]
+    compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()

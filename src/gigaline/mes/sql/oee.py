@@ -44,7 +44,7 @@ from gigaline.mes.ports import (
     StationTimeline,
 )
 from gigaline.mes.sql import tables as t
-from gigaline.mes.sql.fastrows import copy_rows
+from gigaline.mes.sql.fastrows import copy_rows, fetch_rows
 
 __all__ = [
     "drop_oee_hours",
@@ -54,6 +54,7 @@ __all__ = [
     "oee_layout",
     "oee_status",
     "put_oee_hours",
+    "roll_up_steps",
     "station_edges",
     "station_record_tallies",
     "station_timelines",
@@ -101,7 +102,9 @@ def _as_read(conn: Connection, col: Any) -> Any:
 def _parse(conn: Connection, values: list[object]) -> list[datetime]:
     if conn.dialect.name == "sqlite":  # text: parsed at once, naive UTC
         return [_utc(v) for v in np.array(values, dtype="datetime64[us]").tolist()]
-    return [_utc(v) for v in values]  # type: ignore[arg-type]
+    # PostgreSQL sessions are at UTC (gigaline.mes.sql.db): psycopg gives datetime.UTC already
+    times: list[datetime] = values  # type: ignore[assignment]
+    return [v if v.tzinfo is UTC else _utc(v) for v in times]
 
 
 def station_record_tallies(
@@ -143,26 +146,34 @@ def _before(
     subqueries (an index range scan each, on ``(station_id, ts)``)."""
     sn, ms, pr = t.stations, t.machine_states, t.process_records
     m, p = ms.alias("m"), pr.alias("p")
-    last_id = (
-        select(m.c.id)
+    last = (
+        select(m.c.id, m.c.ts, m.c.state, m.c.reason)
         .where(m.c.station_id == sn.c.id, m.c.ts < a)
         .order_by(m.c.ts.desc(), m.c.id.desc())
         .limit(1)
-        .scalar_subquery()
     )
     last_rec = select(func.max(p.c.ts)).where(p.c.station_id == sn.c.id, p.c.ts < a)
-    inner = (
-        select(
-            sn.c.id, sn.c.name, last_id.label("state_id"), last_rec.scalar_subquery().label("rec")
+    rec = last_rec.scalar_subquery().label("rec")
+    picked = _among(conn, sn.c.name, list(stations))
+    if conn.dialect.name == "postgresql":
+        # the last change read from the index alone (migration 0013): no visit to the table
+        lat = last.lateral("last")
+        q = select(sn.c.id, sn.c.name, rec, lat.c.ts, lat.c.state, lat.c.reason).select_from(
+            sn.outerjoin(lat, literal_column("true"))
         )
-        .where(_among(conn, sn.c.name, list(stations)))
-        .subquery("s")
-    )
-    rows = conn.execute(
-        select(inner.c.id, inner.c.name, _as_read(conn, inner.c.rec), _as_read(conn, ms.c.ts),
-               ms.c.state, ms.c.reason)
-        .select_from(inner.outerjoin(ms, ms.c.id == inner.c.state_id))
-    ).all()  # fmt: skip
+        rows = conn.execute(q.where(picked)).all()
+    else:
+        inner = (
+            select(sn.c.id, sn.c.name, last.with_only_columns(m.c.id).scalar_subquery()
+                   .label("state_id"), rec)
+            .where(picked)
+            .subquery("s")
+        )  # fmt: skip
+        rows = conn.execute(
+            select(inner.c.id, inner.c.name, _as_read(conn, inner.c.rec),
+                   _as_read(conn, ms.c.ts), ms.c.state, ms.c.reason)
+            .select_from(inner.outerjoin(ms, ms.c.id == inner.c.state_id))
+        ).all()  # fmt: skip
     ids = {r[0]: r[1] for r in rows}
     recs = [r for r in rows if r[2] is not None]
     last_message: dict[int, float] = {
@@ -183,14 +194,15 @@ def _changes(
 ) -> dict[int, list[tuple[datetime, str, str | None]]]:
     """Per station id, its state changes in [a, b) in time order."""
     ms = t.machine_states
-    rows = conn.execute(
+    rows = fetch_rows(  # a line's hour is about 12,000 changes
+        conn,
         select(ms.c.station_id, _as_read(conn, ms.c.ts), ms.c.state, ms.c.reason)
         .where(_among(conn, ms.c.station_id, ids), ms.c.ts >= a, ms.c.ts < b)
-        .order_by(ms.c.station_id, ms.c.ts, ms.c.id)
-    ).all()
+        .order_by(ms.c.station_id, ms.c.ts, ms.c.id),
+    )
     inside: dict[int, list[tuple[datetime, str, str | None]]] = defaultdict(list)
-    for r, ts in zip(rows, _parse(conn, [r[1] for r in rows]), strict=True):
-        inside[r[0]].append((ts, r[2], r[3]))
+    for (sid, _, state, reason), ts in zip(rows, _parse(conn, [r[1] for r in rows]), strict=True):
+        inside[sid].append((ts, state, reason))
     return inside
 
 
@@ -293,22 +305,23 @@ def _runs(hours: list[int]) -> list[tuple[float, float]]:
 
 
 def _covered(
-    conn: Connection, ids: dict[int, str], since_s: int, until_s: int, silence_s: float,
-    spans: dict[int, tuple[int, int, int]],
-) -> dict[str, list[tuple[float, float]]]:  # fmt: skip
-    """Runs of stored hours per station from (first, last, count) per station: one run when
-    they are contiguous, else the station's hours read."""
-    oh = t.oee_hours
+    conn: Connection, ids: dict[int, Any], since_s: int, until_s: int, silence_s: float,
+    spans: dict[int, tuple[int, int, int]], table: Any = None,
+) -> dict[Any, list[tuple[float, float]]]:  # fmt: skip
+    """Runs of stored hours per station (or step, of the step hours ``table``) from (first,
+    last, count) per key: one run when they are contiguous, else its hours read."""
+    table = t.oee_hours if table is None else table
+    key = table.c.station_id if table is t.oee_hours else table.c.step_id
     out = {}
     for sid, (first, last, count) in spans.items():
         if (last - first) // 3600 + 1 == count:
             out[ids[sid]] = [(float(first), last + 3600.0)]
             continue
         q = (
-            select(oh.c.hour_s)
-            .where(oh.c.station_id == sid, oh.c.silence_s == silence_s,
-                   oh.c.hour_s >= since_s, oh.c.hour_s < until_s)
-            .order_by(oh.c.hour_s)
+            select(table.c.hour_s)
+            .where(key == sid, table.c.silence_s == silence_s,
+                   table.c.hour_s >= since_s, table.c.hour_s < until_s)
+            .order_by(table.c.hour_s)
         )  # fmt: skip
         out[ids[sid]] = _runs([int(h) for h in conn.execute(q).scalars()])
     return out
@@ -321,27 +334,168 @@ def _snapshot(conn: Connection) -> None:
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
 
+def _bucket(col: Any, buckets: Sequence[tuple[float, float]]) -> Any:
+    """The index of the bucket [lo, hi) that holds the hour starting at ``col`` whole, else -1.
+
+    Literal numbers (whole seconds, exactly equivalent for integer hours): the same SQL text in
+    SELECT and GROUP BY, which PostgreSQL requires of a grouped expression."""
+    whens: list[tuple[Any, Any]] = [
+        ((col >= literal_column(str(math.ceil(lo))))
+         & (col <= literal_column(str(math.floor(hi) - 3600))), literal_column(str(k)))
+        for k, (lo, hi) in enumerate(buckets)
+    ]  # fmt: skip
+    return (case(*whens, else_=literal_column("-1")) if whens else literal_column("-1")).label(
+        "bucket"
+    )
+
+
+def _merge_runs(runs: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted disjoint runs from any runs (touching runs joined)."""
+    out: list[list[float]] = []
+    for lo, hi in sorted(runs):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out]
+
+
 def oee_hour_sums(
     conn: Connection, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
     buckets: Sequence[tuple[float, float]], by_step: bool = False,
 ) -> OeeHourSums:  # fmt: skip
     """The stored hours of ``stations`` in [since_s, until_s), summed per station and bucket
-    (``by_step``: per step and bucket, the database adding up the stations: a line of 789
-    stations by shift over 16 days is 48 buckets), and their downtime by (state, reason), in
-    one snapshot (``conn`` in a fresh transaction)."""
-    oh, od, sn = t.oee_hours, t.oee_hour_downtime, t.stations
+    (``by_step``: per step and bucket, and its downtime by (state, reason), in one snapshot
+    (``conn`` in a fresh transaction).
+
+    ``by_step`` (a line's window: its rows are of steps and the line) reads each step whose
+    every station is asked from its stored step hours (:func:`roll_up_steps`: one row per step
+    and hour, not one per station and hour), and the station hours only where its step hours
+    are missing (the hours since the last roll-up, a step with a station never summarised)."""
+    sn, osh, osd = t.stations, t.oee_step_hours, t.oee_step_hour_downtime
     _snapshot(conn)
     ids = _station_ids(conn, stations)
-    # literal numbers (whole seconds, exactly equivalent for integer hours): the same SQL
-    # text in SELECT and GROUP BY, which PostgreSQL requires of a grouped expression
-    whens: list[tuple[Any, Any]] = [
-        ((oh.c.hour_s >= literal_column(str(math.ceil(lo))))
-         & (oh.c.hour_s <= literal_column(str(math.floor(hi) - 3600))), literal_column(str(k)))
-        for k, (lo, hi) in enumerate(buckets)
-    ]  # fmt: skip
-    bucket = (case(*whens, else_=literal_column("-1")) if whens else literal_column("-1")).label(
-        "bucket"
-    )
+    if not by_step or not ids:
+        return _station_hour_sums(conn, ids, [(since_s, until_s)], silence_s, buckets, by_step)
+    step_of = dict(conn.execute(select(sn.c.id, sn.c.step_id)).all())
+    size: dict[int, int] = defaultdict(int)
+    asked: dict[int, int] = defaultdict(int)
+    for sid, step_id in step_of.items():
+        size[step_id] += 1
+        asked[step_id] += sid in ids
+    whole = [k for k, n in asked.items() if n and n == size[k]]
+    step_runs: dict[int, list[tuple[float, float]]] = {}
+    step_sums: dict[tuple[int, int], tuple[float, float, float, int, int]] = {}
+    if whole:
+        bucket = _bucket(osh.c.hour_s, buckets)
+        q = (
+            select(osh.c.step_id, bucket, func.min(osh.c.hour_s), func.max(osh.c.hour_s),
+                   func.count(), func.min(osh.c.stations), func.max(osh.c.stations),
+                   func.sum(osh.c.pdot_s), func.sum(osh.c.apt_s), func.sum(osh.c.unqualified_s),
+                   func.sum(osh.c.pq), func.sum(osh.c.gq))
+            .where(_among(conn, osh.c.step_id, whole), osh.c.silence_s == silence_s,
+                   osh.c.hour_s >= since_s, osh.c.hour_s < until_s)
+            .group_by(osh.c.step_id, *([bucket] if buckets else []))
+        )  # fmt: skip
+        spans: dict[int, tuple[int, int, int]] = {}
+        stale: set[int] = set()
+        for r in conn.execute(q):
+            step_id, k = r[0], int(r[1])
+            if int(r[5]) != size[step_id] or int(r[6]) != size[step_id]:
+                stale.add(step_id)  # summed over another set of stations: not used
+            first, last, count = int(r[2]), int(r[3]), int(r[4])
+            if step_id in spans:
+                f0, l0, c0 = spans[step_id]
+                first, last, count = min(first, f0), max(last, l0), count + c0
+            spans[step_id] = (first, last, count)
+            if k >= 0:
+                step_sums[(step_id, k)] = _sums(r[7:])
+        fresh = {k: v for k, v in spans.items() if k not in stale}
+        step_runs = _covered(conn, {k: k for k in fresh}, since_s, until_s, silence_s, fresh, osh)
+        step_sums = {key: v for key, v in step_sums.items() if key[0] in step_runs}
+    # the station hours where a station's step hours are missing, stations grouped by the
+    # hours to read (most often the same few hours of every step: since the last roll-up)
+    gaps_of: dict[tuple[tuple[float, float], ...], dict[int, str]] = defaultdict(dict)
+    for sid, name in ids.items():
+        runs = step_runs.get(step_of[sid], [])
+        gaps = tuple(_gaps_of(runs, since_s, until_s))
+        if gaps:
+            gaps_of[gaps][sid] = name
+    out = OeeHourSums({}, {}, {}, {})
+    names = _step_names(conn)
+    for gaps, group in gaps_of.items():
+        _add_hour_sums(out, _station_hour_sums(conn, group, gaps, silence_s, buckets, True))
+    for sid, name in ids.items():
+        if step_runs.get(step_of[sid]):
+            out.covered[name] = _merge_runs([*step_runs[step_of[sid]], *out.covered.get(name, [])])
+    for (step_id, k), v in step_sums.items():
+        key = (*names[step_id], k)
+        out.step_sums[key] = _add_sums(out.step_sums.get(key), v)
+    if step_runs:
+        qd = (
+            select(osd.c.state, osd.c.reason, func.sum(osd.c.seconds), func.sum(osd.c.begins))
+            .where(_among(conn, osd.c.step_id, list(step_runs)), osd.c.silence_s == silence_s,
+                   osd.c.hour_s >= since_s, osd.c.hour_s < until_s)
+            .group_by(osd.c.state, osd.c.reason)
+        )  # fmt: skip
+        for r in conn.execute(qd):
+            sec, begun = out.down.get((r[0], r[1]), (0.0, 0))
+            out.down[(r[0], r[1])] = (sec + float(r[2]), begun + int(r[3]))
+    return out
+
+
+def _gaps_of(runs: Sequence[tuple[float, float]], lo: int, hi: int) -> list[tuple[float, float]]:
+    """[lo, hi) less the sorted disjoint ``runs``."""
+    out, x = [], float(lo)
+    for a, b in runs:
+        if a > x:
+            out.append((x, min(a, hi)))
+        x = max(x, b)
+    if x < hi:
+        out.append((x, float(hi)))
+    return [(a, b) for a, b in out if b > a]
+
+
+def _add_sums(
+    a: tuple[float, float, float, int, int] | None, b: tuple[float, float, float, int, int]
+) -> tuple[float, float, float, int, int]:
+    if a is None:
+        return b
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]
+
+
+def _add_hour_sums(out: OeeHourSums, more: OeeHourSums) -> None:
+    """Add the sums read over other hours (or stations) to ``out``."""
+    for name, runs in more.covered.items():
+        out.covered[name] = _merge_runs([*out.covered.get(name, []), *runs])
+    for key, v in more.sums.items():
+        out.sums[key] = _add_sums(out.sums.get(key), v)
+    for key3, v in more.step_sums.items():
+        out.step_sums[key3] = _add_sums(out.step_sums.get(key3), v)
+    for key2, (sec, begun) in more.down.items():
+        s0, b0 = out.down.get(key2, (0.0, 0))
+        out.down[key2] = (s0 + sec, b0 + begun)
+
+
+def _station_hour_sums(
+    conn: Connection, ids: dict[int, str], ranges: Sequence[tuple[float, float]],
+    silence_s: float, buckets: Sequence[tuple[float, float]], by_step: bool,
+) -> OeeHourSums:  # fmt: skip
+    """The station hours of ``ids`` in the hour ``ranges``, summed per station and bucket (or,
+    ``by_step``, per step and bucket), with their downtime by (state, reason)."""
+    out = OeeHourSums({}, {}, {}, {})
+    for lo, hi in ranges:
+        _add_hour_sums(out, _station_hours(conn, ids, int(lo), int(hi), silence_s, buckets,
+                                           by_step))  # fmt: skip
+    return out
+
+
+def _station_hours(
+    conn: Connection, ids: dict[int, str], since_s: int, until_s: int, silence_s: float,
+    buckets: Sequence[tuple[float, float]], by_step: bool,
+) -> OeeHourSums:  # fmt: skip
+    oh, od, sn = t.oee_hours, t.oee_hour_downtime, t.stations
+    bucket = _bucket(oh.c.hour_s, buckets)
     where = (
         _among(conn, oh.c.station_id, ids), oh.c.silence_s == silence_s,
         oh.c.hour_s >= since_s, oh.c.hour_s < until_s,
@@ -357,7 +511,7 @@ def oee_hour_sums(
             select(oh.c.station_id, bucket, *(x.label(f"x{i}") for i, x in enumerate(span)),
                    *(x.label(f"s{i}") for i, x in enumerate(figures)))
             .where(*where)
-            .group_by(oh.c.station_id, *([bucket] if whens else []))
+            .group_by(oh.c.station_id, *([bucket] if buckets else []))
             .cte("per")
         )  # fmt: skip
         zero: Any = literal_column("0")
@@ -382,7 +536,7 @@ def oee_hour_sums(
         q = (
             select(oh.c.station_id, bucket, *span, *figures)
             .where(*where)
-            .group_by(oh.c.station_id, *([bucket] if whens else []))
+            .group_by(oh.c.station_id, *([bucket] if buckets else []))
         )
         for r in conn.execute(q):
             sid, k = r[0], int(r[1])
@@ -528,9 +682,70 @@ def invalidate(conn: Connection, earliest: Mapping[int, Any]) -> None:
                                 table.c.hour_s >= bindparam("h")),
             params,
         )  # fmt: skip
+    # and the step hours of their steps from the same hours: after the station hours, so that
+    # a roll-up committed meanwhile (it holds the counters FOR SHARE: the update above waited
+    # for it) is seen and its step hours deleted too
+    step_of = select(sn.c.step_id).where(sn.c.id == bindparam("sid")).scalar_subquery()
+    for step_table in (t.oee_step_hour_downtime, t.oee_step_hours):
+        conn.execute(
+            delete(step_table).where(step_table.c.step_id == step_of,
+                                     step_table.c.hour_s >= bindparam("h")),
+            params,
+        )  # fmt: skip
 
 
 def drop_oee_hours(conn: Connection) -> None:
     """Delete every hourly summary (the calendars, steps or PRI changed)."""
-    conn.execute(delete(t.oee_hour_downtime))
-    conn.execute(delete(t.oee_hours))
+    for table in (t.oee_step_hour_downtime, t.oee_step_hours, t.oee_hour_downtime, t.oee_hours):
+        conn.execute(delete(table))
+
+
+def roll_up_steps(conn: Connection, silence_s: float, since_s: int) -> int:
+    """Store the step hours from ``since_s`` on that are complete (each station of the step has
+    its hour stored) and not stored yet: the station hours summed per step. ``conn``: a write
+    transaction. The number of step hours stored.
+
+    On PostgreSQL the steps are locked first (one roll-up at a time) and then every station's
+    counter FOR SHARE: no write can delete a station hour (:func:`invalidate` updates the
+    counters first) nor a summariser store one (:func:`put_oee_hours` locks them FOR UPDATE)
+    until this commits, so the two inserts sum the same station hours. SQLite has one writer."""
+    oh, od, sn, st = t.oee_hours, t.oee_hour_downtime, t.stations, t.steps
+    osh, osd = t.oee_step_hours, t.oee_step_hour_downtime
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(st.c.id).order_by(st.c.id).with_for_update()).all()
+        conn.execute(select(sn.c.id).order_by(sn.c.id).with_for_update(read=True)).all()
+    s2 = sn.alias("s2")
+    x = osh.alias("x")
+    size = select(func.count()).where(s2.c.step_id == sn.c.step_id).scalar_subquery()
+    stored = (
+        select(x.c.step_id)
+        .where(x.c.step_id == sn.c.step_id, x.c.silence_s == oh.c.silence_s,
+               x.c.hour_s == oh.c.hour_s)
+        .exists()
+    )  # fmt: skip
+    complete = (
+        select(sn.c.step_id.label("step_id"), oh.c.silence_s.label("silence_s"),
+               oh.c.hour_s.label("hour_s"), func.count().label("stations"),
+               func.sum(oh.c.pdot_s), func.sum(oh.c.apt_s), func.sum(oh.c.unqualified_s),
+               func.sum(oh.c.pq), func.sum(oh.c.gq))
+        .join(sn, sn.c.id == oh.c.station_id)
+        .where(oh.c.silence_s == silence_s, oh.c.hour_s >= since_s)
+        .group_by(sn.c.step_id, oh.c.silence_s, oh.c.hour_s)
+        .having((func.count() == size) & ~stored)
+    )  # fmt: skip
+    keys = complete.subquery("k")
+    down = (
+        select(sn.c.step_id, od.c.hour_s, od.c.silence_s, od.c.state, od.c.reason,
+               func.sum(od.c.seconds), func.sum(od.c.begins))
+        .join(sn, sn.c.id == od.c.station_id)
+        .join(keys, (keys.c.step_id == sn.c.step_id) & (keys.c.silence_s == od.c.silence_s)
+              & (keys.c.hour_s == od.c.hour_s))
+        .where(od.c.silence_s == silence_s, od.c.hour_s >= since_s)
+        .group_by(sn.c.step_id, od.c.hour_s, od.c.silence_s, od.c.state, od.c.reason)
+    )  # fmt: skip
+    down_cols = ["step_id", "hour_s", "silence_s", "state", "reason", "seconds", "begins"]
+    conn.execute(insert(osd).from_select(down_cols, down))
+    hour_cols = ["step_id", "silence_s", "hour_s", "stations", "pdot_s", "apt_s",
+                 "unqualified_s", "pq", "gq"]  # fmt: skip
+    put = insert(osh).from_select(hour_cols, complete).returning(osh.c.hour_s)
+    return len(conn.execute(put).all())

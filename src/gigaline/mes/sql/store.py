@@ -624,6 +624,12 @@ class SqlStore:
             self._serialise(conn, hold=False)
             return oee.put_oee_hours(conn, hours, versions)
 
+    def roll_up_oee_steps(self, silence_s: float, since_s: int) -> int:
+        self.require("ingest")
+        with self.engine.begin() as conn:
+            self._serialise(conn, hold=False)
+            return oee.roll_up_steps(conn, silence_s, since_s)
+
     # -- Tallies -------------------------------------------------------------------------
 
     def table_counts(self) -> dict[str, int]:

@@ -35,6 +35,8 @@ The only SQLAlchemy code of gigaline lives in this package (:mod:`gigaline.mes.s
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -227,37 +229,67 @@ machine_states = Table(
     Column("ts", Ts, nullable=False),
     Column("state", String(32), nullable=False),
     Column("reason", String(256)),
-    Index(None, "station_id", "ts"),
+    # PostgreSQL (migration 0013): the state standing at a time (the last change before it,
+    # ties by id) is one backward step of the index, read from it alone; SQLite's indexes end
+    # with the rowid (``id``) already
+    Index(
+        "ix_machine_states_station_id_ts",
+        "station_id",
+        "ts",
+        "id",
+        postgresql_include=["state", "reason"],
+    ),
 )
+
+
+def _oee_hour_table(name: str, key: str, *extra: Column[Any]) -> Table:
+    """An hourly summary of live OEE per ``key`` (station or step) and whole hour."""
+    return Table(
+        name,
+        metadata,
+        Column(key, Integer, primary_key=True),
+        Column("silence_s", Float, primary_key=True),
+        Column("hour_s", BigInteger, primary_key=True),
+        *extra,
+        Column("pdot_s", Float, nullable=False),
+        Column("apt_s", Float, nullable=False),
+        Column("unqualified_s", Float, nullable=False),
+        Column("pq", Integer, nullable=False),
+        Column("gq", Integer, nullable=False),
+    )
+
+
+def _oee_downtime_table(name: str, key: str) -> Table:
+    """The downtime of each summarised hour of ``key`` by (state, reason): seconds and runs
+    begun in it."""
+    return Table(
+        name,
+        metadata,
+        Column(key, Integer, nullable=False),
+        Column("hour_s", BigInteger, nullable=False),
+        Column("silence_s", Float, nullable=False),
+        Column("state", String(32), nullable=False),
+        Column("reason", String(256)),
+        Column("seconds", Float, nullable=False),
+        Column("begins", Integer, nullable=False),
+        Index(None, key, "silence_s", "hour_s"),
+    )
+
 
 #: Live OEE per station and whole hour (migration 0010; gigaline.mes.services.oee): the
 #: additive elements of [hour_s, hour_s + 3600) for one silence threshold.
-oee_hours = Table(
-    "oee_hours",
-    metadata,
-    Column("station_id", Integer, primary_key=True),
-    Column("silence_s", Float, primary_key=True),
-    Column("hour_s", BigInteger, primary_key=True),
-    Column("pdot_s", Float, nullable=False),
-    Column("apt_s", Float, nullable=False),
-    Column("unqualified_s", Float, nullable=False),
-    Column("pq", Integer, nullable=False),
-    Column("gq", Integer, nullable=False),
-)
+oee_hours = _oee_hour_table("oee_hours", "station_id")
+oee_hour_downtime = _oee_downtime_table("oee_hour_downtime", "station_id")
 
-#: The downtime of each summarised hour by (state, reason): seconds and runs begun in it.
-oee_hour_downtime = Table(
-    "oee_hour_downtime",
-    metadata,
-    Column("station_id", Integer, nullable=False),
-    Column("hour_s", BigInteger, nullable=False),
-    Column("silence_s", Float, nullable=False),
-    Column("state", String(32), nullable=False),
-    Column("reason", String(256)),
-    Column("seconds", Float, nullable=False),
-    Column("begins", Integer, nullable=False),
-    Index(None, "station_id", "silence_s", "hour_s"),
+#: The hourly summaries of a whole step (migration 0013): an hour of ``oee_hours`` summed over
+#: every station of the step, stored once each of them has that hour (``stations``: how many
+#: were summed). A line's window reads these instead of a row per station and hour (16 days
+#: of the reference line: 28 steps x 384 hours instead of 789 stations x 384 hours). Deleted
+#: with the station hours a write deletes (:func:`gigaline.mes.sql.oee.invalidate`).
+oee_step_hours = _oee_hour_table(
+    "oee_step_hours", "step_id", Column("stations", Integer, nullable=False)
 )
+oee_step_hour_downtime = _oee_downtime_table("oee_step_hour_downtime", "step_id")
 
 curves = Table(
     "curves",
