@@ -25,6 +25,7 @@ from sqlalchemy import Connection, LargeBinary, String, func, literal, select, t
 from gigaline.mes.measures import joined_numbers, latest_numbers, series_numbers
 from gigaline.mes.ports import MeasureSeries, Times, epoch_us
 from gigaline.mes.sql import tables as t
+from gigaline.mes.sql.fastrows import fetch_rows
 
 __all__ = ["latest_cell_params", "latest_curve_features", "measure_series"]
 
@@ -81,12 +82,13 @@ def _read(
     ``newest_first``): how many, and the columns of those holding ``param``.
 
     On PostgreSQL the page comes back as one row (:func:`_aggregated`); else, or where that
-    one row does not read back as the rows, row by row (:func:`_rows`, :func:`_columns`)."""
+    one row does not read back as the rows, row by row
+    (:func:`~gigaline.mes.sql.fastrows.fetch_rows`, :func:`_columns`)."""
     if conn.dialect.name == "postgresql":
         got = _aggregated(conn, q, param, newest_first)
         if got is not None:
             return got
-    rows = _rows(conn, q)
+    rows = fetch_rows(conn, q)
     return len(rows), _columns(rows, param, sqlite=conn.dialect.name == "sqlite")
 
 
@@ -141,20 +143,6 @@ _SEP = "\x1f"
 
 #: timestamptz_send's zero, 2000-01-01 UTC, in microseconds since the Unix epoch
 _PG_EPOCH_US = 946_684_800_000_000
-
-
-def _rows(conn: Connection, q: Any) -> Sequence[tuple[Any, ...]]:
-    """The rows of ``q``: on PostgreSQL the driver's own tuples (built in C), not SQLAlchemy's
-    row objects (a third of the client's time at 50,000 records)."""
-    if conn.dialect.name != "postgresql":
-        return conn.execute(q).all()  # type: ignore[no-any-return]
-    compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(str(compiled), compiled.params)
-        return cursor.fetchall()  # type: ignore[no-any-return]
-    finally:
-        cursor.close()
 
 
 def _columns(rows: Sequence[tuple[Any, ...]], param: str, *, sqlite: bool) -> _Columns:
