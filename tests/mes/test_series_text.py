@@ -77,3 +77,57 @@ def test_series_numbers_of_texts_that_are_not_one_object_each(texts: list[str]) 
     except (ValueError, AttributeError) as exc:
         got = type(exc)
     assert got == expected
+
+
+def _numbers_or_error(texts: list[str | None], key: str) -> object:
+    try:
+        return [numbers(t, (key,))[0] for t in texts]
+    except (ValueError, AttributeError) as exc:
+        return type(exc)
+
+
+def _series_or_error(texts: list[str | None], key: str) -> object:
+    """``series_numbers``, each value with its type (a float, or None), or its error."""
+    try:
+        return [(v, type(v)) for v in series_numbers(texts, key)]
+    except (ValueError, AttributeError) as exc:
+        return type(exc)
+
+
+def _each_or_error(texts: list[str | None], key: str) -> object:
+    got = _numbers_or_error(texts, key)
+    return got if not isinstance(got, list) else [(v, type(v)) for v in got]
+
+
+_ODD_SINGLE = [
+    '{"x_mm": 1.5 }', '{"x_mm":true}', '{"x_mm":null}', '{"x_mm":"1"}', '{"x_mm":[1]}',
+    '{"x_mm":1,"x_mm":2}', '{"x_mm":}', '{"x_mm":1 2}', '}{"x_mm":1', '{"x_mm":1},{"x_mm":2}',
+    '{ "x_mm":1}', '{"x_mm":1e5}', '{"x_mm":-0}', '{"x_mm":1.5E+3}',
+    '{"x_mm":12345678901234567890123}',
+    '{"x_mm":nan}', '{"x_mm":tru}', '{"x_mm":\t7\n}', '{"x_mm":"a}"}', '{"y":1}', "{}", "", None,
+    '{"x_mm":0.25}x', '{"x_mm":-}', '{"x_mm":"a:b"}', '{"x_mm":1:2}', '{"x_mm":"a","b":1}',
+    '{"x_mm":[]}', '{"x_mm":"x_mm"}', '{"x_mm":1}{"x_mm":2}', '{"x_mm"}',
+]  # fmt: skip
+
+
+def test_single_key_texts_read_alone_are_numbers_of_each() -> None:
+    """Texts of one key each (an SPC series of one parameter, as the SQL store joins them):
+    reading them joined gives what reading each text gives, or fails as it fails, for every
+    odd text among them, and for texts that join into other splits."""
+    rnd = random.Random(4)
+    plain = [orjson.dumps({"x_mm": round(rnd.gauss(0, 1), rnd.randint(0, 6))}).decode()
+             for _ in range(200)]  # fmt: skip
+    plain += ['{"x_mm":3}', '{"x_mm":-0.0}']
+    assert series_numbers(plain, "x_mm") == [numbers(t, ("x_mm",))[0] for t in plain]
+    for odd in _ODD_SINGLE:
+        texts = [*plain[:50], odd, *plain[50:]]
+        assert _series_or_error(texts, "x_mm") == _each_or_error(texts, "x_mm"), odd
+    # texts that join into another split: two halves of one value, one text of two values
+    for pair in (['{"x_mm":[1', "2]}"], ['{"x_mm":1', "2}"], ['{"x_mm":3,4}', "{}"],
+                 ['{"x_mm":[1}', '{"x_mm":2]}', '{"x_mm":3:"x_mm":5}'],
+                 ['{"x_mm":"}', '{"x_mm":"}']):  # fmt: skip
+        texts = [*plain[:10], *pair, *plain[10:20], '{"x_mm":3,4}', *plain[20:]]
+        assert _series_or_error(texts, "x_mm") == _each_or_error(texts, "x_mm"), pair
+    for key in ("a,b", "a{", "a}", 'a"b', "a:b", "é", "", "1", "true"):
+        texts = [orjson.dumps({key: 1.5}).decode(), orjson.dumps({key: 2}).decode()]
+        assert series_numbers(texts, key) == [1.5, 2.0]

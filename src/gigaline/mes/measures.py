@@ -14,7 +14,7 @@ from itertools import repeat
 
 import orjson
 
-__all__ = ["collector_paused", "latest_numbers", "numbers", "series_numbers"]
+__all__ = ["collector_paused", "joined_numbers", "latest_numbers", "numbers", "series_numbers"]
 
 
 def numbers(text: str | bytes | None, keys: Sequence[str]) -> tuple[float | None, ...]:
@@ -57,16 +57,24 @@ def series_numbers(texts: Sequence[str | None], key: str) -> list[float | None]:
     """
     if None in texts or "" in texts:
         texts = [t or "{}" for t in texts]
+    got = joined_numbers(",".join(texts), len(texts), key)  # type: ignore[arg-type]  # no None
+    return [numbers(t, (key,))[0] for t in texts] if got is None else got
+
+
+def joined_numbers(joined: str, count: int, key: str) -> list[float | None] | None:
+    """:func:`series_numbers` of ``count`` texts given joined by commas (as the SQL store reads
+    them, :mod:`gigaline.mes.sql.measures`), or None when the joined text is not ``count`` JSON
+    objects (then read each text with :func:`series_numbers`)."""
     try:
         with collector_paused():
-            objs = orjson.loads("[" + ",".join(texts) + "]")  # type: ignore[arg-type]  # no None
-            if len(objs) != len(texts):
+            objs = orjson.loads("[" + joined + "]")
+            if len(objs) != count:
                 raise ValueError("not one JSON value a text")
             # dict.get mapped (a TypeError if an element is not an object): no bytecode a text
             got = list(map(dict.get, objs, repeat(key)))
             del objs
     except (ValueError, AttributeError, TypeError):
-        return [numbers(t, (key,))[0] for t in texts]
+        return None
     if set(map(type, got)) <= {float}:  # the usual series: every value a float, as it is
         return got
     # orjson makes exact ints and floats; a bool is neither

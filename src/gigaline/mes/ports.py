@@ -33,10 +33,10 @@ meaning UTC: :func:`gigaline.mes.services.models.rfc3339` reads both).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal, NamedTuple, Protocol
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, Literal, NamedTuple, Protocol, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -85,9 +85,11 @@ __all__ = [
     "StoredCurve",
     "StoredRecord",
     "Tallies",
+    "Times",
     "TokenRow",
     "UnitHistory",
     "Waiting",
+    "epoch_us",
 ]
 
 #: What a store may be asked to serve; a store that cannot (an SQL database made by an older
@@ -298,9 +300,68 @@ class MeasureSeries:
     step: str
     param: str
     units: list[str]
-    ts: list[datetime]
+    ts: Sequence[datetime]  # a list, or the SQL store's Times
     values: NDArray[np.float64] = field(repr=False)
     truncated: bool = False
+
+
+_EPOCH = datetime(1970, 1, 1)
+_US = timedelta(microseconds=1)
+
+
+def epoch_us(values: Sequence[datetime]) -> NDArray[np.int64]:
+    """Microseconds since the Unix epoch (UTC) of naive UTC times, or of aware times (any zone,
+    never both): one subtraction each. A TypeError for a None or naive and aware together."""
+    if isinstance(values, Times):
+        return values.us
+    epoch = _EPOCH if not values or values[0].tzinfo is None else _EPOCH.replace(tzinfo=UTC)
+    return np.fromiter(((v - epoch) // _US for v in values), np.int64, len(values))
+
+
+class Times(Sequence[datetime]):
+    """Times held as microseconds since the Unix epoch (``us``, UTC), each made a datetime when
+    asked: naive UTC with ``tz`` None, else aware in ``tz``; a slice is Times again.
+
+    The SQL store reads an SPC series' times so (:mod:`gigaline.mes.sql.measures`): an X-bar
+    chart's 50,000 records need 10,000 point times, and those as text
+    (:func:`gigaline.mes.services.models.rfc3339_all` formats ``us`` at once).
+    """
+
+    __slots__ = ("tz", "us")
+
+    def __init__(self, us: NDArray[np.int64], tz: tzinfo | None) -> None:
+        self.us, self.tz = us, tz
+
+    def __len__(self) -> int:
+        return int(self.us.size)
+
+    @overload
+    def __getitem__(self, i: int) -> datetime: ...
+    @overload
+    def __getitem__(self, i: slice) -> Times: ...
+    def __getitem__(self, i: int | slice) -> datetime | Times:
+        if isinstance(i, slice):
+            return Times(self.us[i], self.tz)
+        t = _EPOCH + int(self.us[i]) * _US  # an IndexError out of range
+        return t if self.tz is None else t.replace(tzinfo=UTC).astimezone(self.tz)
+
+    def datetimes(self) -> list[datetime]:
+        """Every time as a datetime (numpy makes the naive ones at once)."""
+        naive: list[datetime] = self.us.astype("datetime64[us]").tolist()
+        if self.tz is None:
+            return naive
+        return [t.replace(tzinfo=UTC).astimezone(self.tz) for t in naive]
+
+    def __iter__(self) -> Iterator[datetime]:
+        return iter(self.datetimes())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and self.datetimes() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Times({len(self)} times, tz={self.tz!r})"
 
 
 @dataclass(frozen=True, slots=True)

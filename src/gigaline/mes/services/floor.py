@@ -25,15 +25,8 @@ from numpy.typing import NDArray
 
 from gigaline.errors import FieldError, NotFoundError
 from gigaline.kpi import quality_rate
-from gigaline.mes.ports import OeeReader, StationTimeline, Tallies
-from gigaline.mes.services.models import (
-    Floor,
-    StateSegment,
-    StationFloor,
-    epoch_us,
-    rfc3339,
-    rfc3339_us,
-)
+from gigaline.mes.ports import OeeReader, StationTimeline, Tallies, epoch_us
+from gigaline.mes.services.models import Floor, StateSegment, StationFloor, rfc3339, rfc3339_us
 from gigaline.model.naming import station_order
 
 __all__ = ["MAX_HOURS", "UNKNOWN", "FloorStore", "Stretches", "floor", "floor_stretches", "window"]

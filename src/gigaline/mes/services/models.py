@@ -8,11 +8,13 @@ see one shape. Times are RFC 3339 text in UTC (``2026-11-28T08:10:00Z``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
+
+from gigaline.mes.ports import epoch_us
 
 __all__ = [
     "AlarmInfo",
@@ -47,7 +49,6 @@ __all__ = [
     "TokenList",
     "Trace",
     "WhereUsed",
-    "epoch_us",
     "rfc3339",
     "rfc3339_all",
     "rfc3339_us",
@@ -72,20 +73,6 @@ def rfc3339(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-_US = timedelta(microseconds=1)
-
-
-def epoch_us(values: Sequence[datetime]) -> NDArray[np.int64]:
-    """Each of ``values`` as its exact count of microseconds since the epoch (UTC; naive
-    meaning UTC), at once (TypeError if naive and aware times are mixed)."""
-    if not values:
-        return np.zeros(0, np.int64)
-    epoch = _NAIVE_EPOCH if values[0].tzinfo is None else _EPOCH
-    return np.fromiter(((v - epoch) // _US for v in values), np.int64, len(values))
-
-
 def rfc3339_us(us: NDArray[np.int64]) -> list[str]:
     """:func:`rfc3339` of times given as microseconds since the epoch (UTC), by numpy at
     once: whole seconds without a fraction, as ``isoformat`` writes them."""
@@ -101,15 +88,16 @@ def rfc3339_all(values: Sequence[datetime | None]) -> list[str | None]:
 
     10,000 SPC points format in 40 % of the CPU time of a call per value (14.6 against 35.9
     ms of the former :func:`rfc3339`, 2 Dec 2026, 2-core machine under load): each
-    time becomes its exact count of microseconds since the epoch (:func:`epoch_us`, one
-    subtraction, whatever its zone) and numpy writes the UTC text of them all
-    (:func:`rfc3339_us`). A None, or naive times mixed with aware ones, take :func:`rfc3339`
-    one by one.
+    time becomes its exact count of microseconds since the epoch (one subtraction, whatever
+    its zone), numpy writes the UTC text of them all (:func:`rfc3339_us`), and whole seconds
+    drop their fraction (as ``isoformat`` does). :class:`~gigaline.mes.ports.Times` (the SQL
+    store's series) hold those counts already. A None, or naive times mixed with aware ones,
+    take :func:`rfc3339` one by one.
     """
     if not values or values[0] is None:
         return [rfc3339(v) for v in values]
     try:
-        us = epoch_us(values)  # type: ignore[arg-type]
+        us = epoch_us(values)  # type: ignore[arg-type]  # a None: the TypeError
     except TypeError:  # a None, or naive and aware together
         return [rfc3339(v) for v in values]
     out: list[str | None] = list(rfc3339_us(us))

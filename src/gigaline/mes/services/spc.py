@@ -180,7 +180,7 @@ class SpcResult(BaseModel):
     parameter_spec: ParameterSpec | None = Field(exclude=True)
     capability_detail: Capability | None = Field(exclude=True)
     point_units: Sequence[list[str]] = Field(exclude=True)
-    point_ts: list[datetime] = Field(exclude=True)
+    point_ts: Sequence[datetime] = Field(exclude=True)
     alarms_stored: int = Field(default=0, exclude=True)
     new_hold: Hold | None = Field(default=None, exclude=True)
     point_limit: int | None = Field(default=None, exclude=True)
@@ -265,7 +265,8 @@ class SpcResult(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def sigma(self) -> Any:
-        return self.control.as_dict()["sigma"]
+        s = self.control.sigma  # as ControlChart.as_dict() gives it, without the rest of it
+        return s.tolist() if isinstance(s, np.ndarray) else s
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -391,7 +392,10 @@ def _level(a: NDArray[np.float64]) -> float | list[float]:
 
 def stored_quality(store: LineRegistry, step: str) -> QualitySpec | None:
     """The quality section stored by ``gigaline mes init`` for the line of ``step``."""
-    lines = _lines_of(store, step)
+    return _stored_quality(store, step, _lines_of(store, step))
+
+
+def _stored_quality(store: LineRegistry, step: str, lines: set[str]) -> QualitySpec | None:
     if len(lines) > 1:
         raise FieldError("step", step, f"is on {len(lines)} lines; give the line file")
     return store.qualities().get(lines.pop())
@@ -453,7 +457,7 @@ def run_spc(
             "subgroup_size", subgroup_size, "an X-bar chart needs subgroups of 2 or more"
         )
     store.require("spc")
-    _lines_of(store, step)
+    lines = _lines_of(store, step)
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     if limit is not None and limit < 2:
@@ -479,7 +483,9 @@ def run_spc(
         for rule, idx in _violations(monitored, rules).items():
             violations[rule] = violations.get(rule, []) + [i + baseline for i in idx]
     violations = {r: idx for r, idx in sorted(violations.items()) if idx}
-    spec = _spec(quality if quality is not None else stored_quality(store, step), step, param)
+    if quality is None:
+        quality = _stored_quality(store, step, lines)
+    spec = _spec(quality, step, param)
     cap = capability(data, lsl=spec.lsl, usl=spec.usl, target=spec.target) if spec else None
     view = ChartView(ch) if monitored is None else ChartView(ch, monitored)
     fields: dict[str, Any] = {
@@ -507,7 +513,7 @@ def _raise_alarms(
     ch: ChartView = res["view"]
     rules: str = res["rule_set"]
     point_units: Sequence[list[str]] = res["point_units"]
-    point_ts: list[datetime] = res["point_ts"]
+    point_ts: Sequence[datetime] = res["point_ts"]
     spec: ParameterSpec | None = res["parameter_spec"]
     now = datetime.now(UTC)
     alarms: list[Alarm] = []
