@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from gigaline.errors import FieldError, NotFoundError
+from gigaline.kpi import quality_rate
 from gigaline.mes.ingest import ingest, submit
 from gigaline.mes.memory import MemoryStore
 from gigaline.mes.ports import Store
@@ -155,6 +156,11 @@ def test_floor_without_state_times_on_a_busy_half_day(stores: list[Store]) -> No
             assert {s.state for s in full.stations} - {"unknown"}
             assert cut.timeline == full.timeline
             assert [s.model_dump() for s in cut.stations] == _without_times(full, drawn)
+            for s in full.stations:  # the rates made at once: each station's own GQ / PQ
+                q = quality_rate(float(s.ok), float(s.records))
+                assert s.quality_rate == (None if q != q else q)
+            assert any(s.quality_rate is not None for s in full.stations)
+            assert any(s.quality_rate is None for s in full.stations)
 
 
 def test_floor_window_ends_at_the_newest_stored_data(floor_store: Store) -> None:

@@ -91,3 +91,67 @@ def test_the_floor_timeline_is_what_validated_stretches_give(store: SqlStore) ->
         for text in (seg.start, seg.end):
             assert text is not None
             assert rfc3339(datetime.fromisoformat(text.replace("Z", "+00:00"))) == text
+
+
+@pytest.mark.parametrize("max_bars", [0, 10_000])
+@pytest.mark.parametrize("where", [{}, {"line": "mini MES test line"}, {"station": "stack-1"}])
+def test_the_view_draws_from_the_stretches_what_the_floor_timeline_gives(
+    store: SqlStore, monkeypatch: Any, max_bars: int, where: dict[str, str]
+) -> None:
+    """The view's timeline, drawn from the stretches as columns (no StateSegment each), is the
+    chart of the floor's own timeline, binned or as bars; the tiles are the floor's."""
+    from gigaline.mes.services.floor import floor
+    from gigaline.web import charts
+
+    monkeypatch.setattr(charts, "MAX_BARS", max_bars)
+    latest = store.latest_time()
+    assert latest is not None
+    until = latest + timedelta(microseconds=1)
+    ctx = views.floor_view(store, hours=2.0, until=until, **where)  # type: ignore[arg-type]
+    f = floor(store, hours=2.0, until=until, timeline_stations=views.TIMELINE_STATIONS,
+              state_times="station" in where, **where)  # type: ignore[arg-type]  # fmt: skip
+    assert len(f.timeline) > (1 if "station" in where else 20)
+    shown = [s.station for s in f.stations][: views.TIMELINE_STATIONS]
+    assert ctx["charts"]["timeline"] == charts.timeline_figure(f, shown)
+    kinds = {t["type"] for t in ctx["charts"]["timeline"]["data"]}
+    assert kinds == ({"heatmap", "bar"} if max_bars == 0 else {"bar"})
+    assert ctx["floor"].stations == f.stations and ctx["floor"].timeline == []
+
+
+@pytest.mark.parametrize("where", [{}, {"line": "mini MES test line"}, {"station": "stack-1"}])
+def test_the_floor_computed_beside_live_oee_is_what_one_after_the_other_gives(
+    store: SqlStore, where: dict[str, str]
+) -> None:
+    """The view computes the floor in a thread beside live OEE: the same tiles and OEE rows as
+    the floor and live OEE computed one after the other."""
+    from gigaline.mes.services.floor import floor
+    from gigaline.mes.services.oee import live_oee
+
+    latest = store.latest_time()
+    assert latest is not None
+    until = latest + timedelta(microseconds=1)
+    since = until - timedelta(hours=2)
+    ctx = views.floor_view(store, hours=2.0, until=until, **where)  # type: ignore[arg-type]
+    f = floor(store, hours=2.0, until=until, timeline_stations=views.TIMELINE_STATIONS,
+              state_times="station" in where, **where)  # type: ignore[arg-type]  # fmt: skip
+    assert ctx["floor"] == f.model_copy(update={"timeline": []})
+    scopes = [{"station": where["station"]}] if "station" in where else (
+        [{"line": where["line"]}] if "line" in where else [{"line": "mini MES test line"}]
+    )  # fmt: skip
+    reports = [live_oee(store, since=since, until=until, now=until, **s) for s in scopes]  # type: ignore[arg-type]
+    want = {f"{r.scope}:{r.name}": r for rep in reports for r in rep.rows}
+    assert ctx["oee"] == want and len(want) >= 1
+    assert ctx["pareto"] == [c for rep in reports for c in rep.pareto]
+
+
+@pytest.mark.parametrize("where", [{"line": "no such line"}, {"station": "no-such-1"}])
+def test_an_unknown_scope_is_the_floors_not_found(store: SqlStore, where: dict[str, str]) -> None:
+    """The floor's error, as when it ran first (live OEE's own says it otherwise)."""
+    from gigaline.errors import NotFoundError
+    from gigaline.mes.services.floor import floor
+
+    with pytest.raises(NotFoundError) as got:
+        views.floor_view(store, hours=2.0, **where)  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError) as want:
+        floor(store, hours=2.0, **where)  # type: ignore[arg-type]
+    assert str(got.value) == str(want.value) and "; lines" not in str(got.value)

@@ -151,3 +151,100 @@ def test_the_pareto_is_plotlys_own() -> None:
                 "tickmode": "linear", "dtick": 25, "showgrid": False},
     )  # fmt: skip
     assert charts.pareto_figure(report) == charts.figure_dict(fig)
+
+
+# -- the binning at once (numpy) against the former loop, one stretch at a time -------------
+
+
+def _old_binned(f: Floor, stations: list[str]) -> tuple[Any, int]:
+    """The binned timeline's cells as the former ``_binned_timeline`` added them: per stretch,
+    in order, its part of each bin (the oracle of the numpy version)."""
+    import math
+
+    import numpy as np
+
+    t0, t1 = charts._epoch_s(f.start), charts._epoch_s(f.end)
+    width = charts.bin_width_s(t1 - t0)
+    origin = math.floor(t0 / width) * width
+    bins = max(1, math.ceil((t1 - origin) / width))
+    names = list(charts.STATE_COLOURS)
+    code = {s: i for i, s in enumerate(names)}
+    row = {s: i for i, s in enumerate(stations)}
+    held = np.zeros((len(stations), bins, len(names)))
+    for seg in f.timeline:
+        r = row.get(seg.station)
+        if r is None:
+            continue
+        a = max(charts._epoch_s(seg.start) if seg.start else t0, t0) - origin
+        b = min(charts._epoch_s(seg.end) if seg.end else t1, t1) - origin
+        if b <= a:
+            continue
+        k = code.get(seg.state, code["unknown"])
+        i, j = int(a // width), min(int(b // width), bins - 1)
+        if i == j:
+            held[r, i, k] += b - a
+            continue
+        held[r, i, k] += (i + 1) * width - a
+        held[r, i + 1 : j, k] += width
+        held[r, j, k] += b - j * width
+    return held, width
+
+
+def _random_floor(seed: int, hours: float, start: str) -> tuple[Floor, list[str]]:
+    """Stretch-heavy timelines: stretches of 0.1 ms to an hour, some overlapping, some outside
+    the window, some without start or end, states outside the contract, stations not drawn."""
+    import random
+    from datetime import datetime, timedelta
+
+    rnd = random.Random(seed)
+    t0 = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    t1 = t0 + timedelta(hours=hours)
+    states = [*charts.STATE_COLOURS, "mystery"]
+    w = charts.bin_width_s(hours * 3600)  # stretches of about a bin and some of a bin's edge
+    short = [timedelta(microseconds=100), timedelta(seconds=min(1, w / 2)),
+             timedelta(seconds=w) - timedelta(microseconds=1), timedelta(seconds=w),
+             timedelta(seconds=1.5 * w)]  # fmt: skip
+    segs = []
+    for st in range(12):
+        t = t0 - timedelta(seconds=rnd.uniform(0, 900))
+        while t < t1 + timedelta(seconds=600):
+            d = rnd.choice(short)
+            d = d if rnd.random() < 0.98 else timedelta(seconds=rnd.uniform(0, 3600 * hours / 8))
+            back = timedelta(seconds=rnd.uniform(0, 30)) if rnd.random() < 0.05 else timedelta()
+            a, b = t - back, t + d
+            segs.append(StateSegment(
+                station=f"s-{st}", state=rnd.choice(states), reason=None,
+                start=None if rnd.random() < 0.01 else a.isoformat().replace("+00:00", "Z"),
+                end=None if rnd.random() < 0.01 else b.isoformat().replace("+00:00", "Z"),
+                duration_s=(b - a).total_seconds(),
+            ))  # fmt: skip
+            t = b
+    end = t1.isoformat().replace("+00:00", "Z")
+    f = Floor(start=start, end=end, window_s=hours * 3600, stations=[], timeline=segs)
+    return f, [f"s-{i}" for i in range(10)] + ["s-none"]  # s-10, s-11 not drawn
+
+
+@pytest.mark.parametrize(
+    ("seed", "hours", "start"),
+    [(1, 8.0, "2026-01-05T06:00:00Z"), (2, 8.0123, "2026-01-05T06:00:20.123457Z"),
+     (3, 24.0, "2026-01-05T05:59:59.999999Z"), (4, 0.1, "2026-01-05T06:00:00.5Z"),
+     (5, 400.0, "2026-01-05T06:17:00Z")],
+)  # fmt: skip
+def test_the_cells_are_the_former_loops(seed: int, hours: float, start: str) -> None:
+    """The cells summed by numpy at once are the loop's to the last bit (the same sums in the
+    same order), so the same state and share in every cell, on windows on and off the clock's
+    bins and of bins of 1 s to 1 h."""
+    import numpy as np
+
+    f, stations = _random_floor(seed, hours, start)
+    old, width = _old_binned(f, stations)
+    a, b = charts._segment_seconds(f, f.timeline)
+    t0, t1 = charts._epoch_s(f.start), charts._epoch_s(f.end)
+    code = {s: i for i, s in enumerate(charts.STATE_COLOURS)}
+    row = {s: i for i, s in enumerate(stations)}
+    rows = np.array([row.get(s.station, -1) for s in f.timeline], np.int64)
+    codes = np.array([code.get(s.state, code["unknown"]) for s in f.timeline], np.int64)
+    new = charts._held(t0, t1, width, len(stations), rows, codes, a, b)
+    assert len(f.timeline) > charts.MAX_BARS
+    assert new.shape == old.shape and np.array_equal(new, old)
+    assert old[:, :, -1].any()  # the states outside the contract: unknown

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from numpy.typing import NDArray
 
-from gigaline.mes.services.floor import UNKNOWN
-from gigaline.mes.services.models import Floor, Genealogy, OeeReport
+from gigaline.mes.services.floor import UNKNOWN, Stretches
+from gigaline.mes.services.models import Floor, Genealogy, OeeReport, StateSegment
 from gigaline.mes.services.plan_actual import PlanVsActual
 
 __all__ = [
@@ -56,15 +57,13 @@ def _minute(ts: str) -> str:
     return ts[:16].replace("T", " ")
 
 
-def _timeline_traces(f: Floor, stations: list[str] | None) -> list[dict[str, Any]]:
+def _timeline_traces(segments: list[StateSegment]) -> list[dict[str, Any]]:
     """The bars of the state timeline as plotly.js traces, one per state: plain JSON, built
     without plotly's validators (a line's 8 hours is thousands of stretches: 5 s of
     validation on the reference line, for data that is already of the right types)."""
-    keep = set(stations) if stations is not None else None
     by_state: dict[str, list[Any]] = defaultdict(list)
-    for s in f.timeline:
-        if keep is None or s.station in keep:
-            by_state[s.state].append(s)
+    for s in segments:
+        by_state[s.state].append(s)
     return [
         {
             "base": [s.start for s in segs],
@@ -96,14 +95,6 @@ def _epoch_s(ts: str) -> float:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
 
 
-def _epoch(ts: str, parsed: dict[str, float]) -> float:
-    """:func:`_epoch_s` of ``ts``, remembered in ``parsed``."""
-    got = parsed.get(ts)
-    if got is None:
-        got = parsed[ts] = _epoch_s(ts)
-    return got
-
-
 def _iso_s(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -116,40 +107,63 @@ def bin_width_s(window_s: float) -> int:
     return math.ceil(window_s / MAX_BINS)
 
 
+def _held(
+    t0: float, t1: float, width: int, rows: int, row: NDArray[np.int64], code: NDArray[np.int64],
+    start_s: NDArray[np.float64], end_s: NDArray[np.float64],
+) -> NDArray[np.float64]:  # fmt: skip
+    """Seconds each state held in each row's bins of ``width`` (rows x bins x states), bins on
+    whole multiples of the width, over [t0, t1); each stretch is in row ``row`` (-1: none)
+    with state index ``code``.
+
+    Each stretch adds, in the stretches' order, its part of its first bin, the whole width to
+    each bin it spans, and its part of its last bin (or its length to the one bin it lies in):
+    numpy at once, the same sums in the same order as adding them one stretch at a time."""
+    origin = math.floor(t0 / width) * width
+    bins = max(1, math.ceil((t1 - origin) / width))
+    n = len(STATE_COLOURS)
+    a = np.maximum(start_s, t0) - origin
+    b = np.minimum(end_s, t1) - origin
+    keep = (row >= 0) & (b > a)
+    a, b, row, code = a[keep], b[keep], row[keep], code[keep]
+    i = (a // width).astype(np.int64)
+    j = np.minimum((b // width).astype(np.int64), bins - 1)
+    parts = j - i + 1  # the cells each stretch adds to
+    which = np.repeat(np.arange(len(a)), parts)  # the stretch of each addition, in order
+    k = np.arange(len(which)) - np.repeat(np.cumsum(parts) - parts, parts)  # its bin's offset
+    cell = i[which] + k
+    first, last, alone = k == 0, cell == j[which], (i == j)[which]
+    add = np.full(len(which), float(width))
+    add[first] = ((i[which] + 1) * width - a[which])[first]
+    add[last & ~first] = (b[which] - j[which] * width)[last & ~first]
+    add[alone] = (b - a)[which][alone]
+    flat = (row[which] * bins + cell) * n + code[which]
+    held = np.bincount(flat, weights=add, minlength=rows * bins * n).astype(np.float64, copy=False)
+    return held.reshape(rows, bins, n)
+
+
 def _binned_timeline(
-    f: Floor, stations: list[str]
+    start: str, end: str, stations: list[str], station: list[str], state: list[str],
+    start_s: NDArray[np.float64], end_s: NDArray[np.float64],
 ) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
     """The state timeline as one heatmap: per station (row) and bin of :func:`bin_width_s`
     (column), the state that held longest in the bin (z: its index in :data:`STATE_COLOURS`,
     customdata: its share of the bin's known time in %, null where nothing is known), bins on
     whole multiples of their width (minutes of the clock), and one empty bar per state for
     the legend. ``static/web.js`` writes each cell's hover text (state, share, the bin's start
-    and end) from ``meta``: one name per state sent, not one per cell."""
-    t0, t1 = _epoch_s(f.start), _epoch_s(f.end)
+    and end) from ``meta``: one name per state sent, not one per cell.
+
+    The stretches are given as columns: each one's station and state, and its start and end
+    in UNIX seconds."""
+    t0, t1 = _epoch_s(start), _epoch_s(end)
     width = bin_width_s(t1 - t0)
     origin = math.floor(t0 / width) * width  # bins on whole minutes (hours...) of the clock
-    bins = max(1, math.ceil((t1 - origin) / width))
     names = list(STATE_COLOURS)
     code = {s: i for i, s in enumerate(names)}
-    row = {s: i for i, s in enumerate(stations)}
-    held = np.zeros((len(stations), bins, len(names)))
-    parsed: dict[str, float] = {}  # a stretch's end is the next one's start: parsed once
-    for seg in f.timeline:
-        r = row.get(seg.station)
-        if r is None:
-            continue
-        a = max(_epoch(seg.start, parsed) if seg.start else t0, t0) - origin
-        b = min(_epoch(seg.end, parsed) if seg.end else t1, t1) - origin
-        if b <= a:
-            continue
-        k = code.get(seg.state, code[UNKNOWN])
-        i, j = int(a // width), min(int(b // width), bins - 1)
-        if i == j:
-            held[r, i, k] += b - a
-            continue
-        held[r, i, k] += (i + 1) * width - a
-        held[r, i + 1 : j, k] += width
-        held[r, j, k] += b - j * width
+    row_of = {s: i for i, s in enumerate(stations)}
+    rows = np.fromiter((row_of.get(n, -1) for n in station), np.int64, len(station))
+    codes = np.fromiter((code.get(s, code[UNKNOWN]) for s in state), np.int64, len(state))
+    held = _held(t0, t1, width, len(stations), rows, codes, start_s, end_s)
+    bins = held.shape[1]
     top = held.argmax(axis=2)
     total = held.sum(axis=2)
     share = np.rint(100 * np.take_along_axis(held, top[:, :, None], axis=2)[:, :, 0]
@@ -180,19 +194,58 @@ def _binned_timeline(
     return [heat, *legend], width
 
 
-def timeline_figure(f: Floor, stations: list[str] | None = None) -> dict[str, Any]:
+def _segment_seconds(f: Floor, segments: list[StateSegment]) -> tuple[NDArray[np.float64], ...]:
+    """The start and end of each segment in UNIX seconds (a missing start: the window's start,
+    a missing end: its end), each distinct time parsed once (an end is the next start)."""
+    parsed: dict[str, float] = {}
+    t0, t1 = _epoch_s(f.start), _epoch_s(f.end)
+
+    def epoch(ts: str | None, default: float) -> float:
+        if not ts:
+            return default
+        got = parsed.get(ts)
+        if got is None:
+            got = parsed[ts] = _epoch_s(ts)
+        return got
+
+    n = len(segments)
+    a = np.fromiter((epoch(s.start, t0) for s in segments), np.float64, n)
+    b = np.fromiter((epoch(s.end, t1) for s in segments), np.float64, n)
+    return a, b
+
+
+def timeline_figure(
+    f: Floor, stations: list[str] | None = None, stretches: Stretches | None = None
+) -> dict[str, Any]:
     """The state timeline: one row per station, one bar per stretch of a state; above
-    :data:`MAX_BARS` stretches, binned (each cell the state that held longest in its bin)."""
-    keep = set(stations) if stations is not None else None
-    shown = [s for s in f.timeline if keep is None or s.station in keep]
+    :data:`MAX_BARS` stretches, binned (each cell the state that held longest in its bin).
+
+    The stretches are ``f.timeline``, or ``stretches`` when given (what
+    :func:`gigaline.mes.services.floor.floor_stretches` gives: the same chart, without an
+    object per stretch)."""
+    if stretches is not None:
+        index = stretches.among(stations)
+        many = len(index) > MAX_BARS
+        station = [stretches.station[i] for i in index]
+    else:
+        keep = set(stations) if stations is not None else None
+        shown = [s for s in f.timeline if keep is None or s.station in keep]
+        many = len(shown) > MAX_BARS
+        station = [s.station for s in shown]
     title = f"State timeline, {_minute(f.start)} to {_minute(f.end)} UTC"
-    if len(shown) > MAX_BARS:
-        order = stations or list(dict.fromkeys(s.station for s in shown))
-        data, width = _binned_timeline(f, order)
+    if many:
+        order = stations or list(dict.fromkeys(station))
+        if stretches is not None:
+            state = [stretches.state[i] for i in index]
+            a, b = stretches.start_us[index] / 1e6, stretches.end_us[index] / 1e6
+        else:
+            state = [s.state for s in shown]
+            a, b = _segment_seconds(f, shown)
+        data, width = _binned_timeline(f.start, f.end, order, station, state, a, b)
         rows = len(order)
         title += f" (each cell: the state that held longest in its {_duration(width)})"
     else:
-        data = _timeline_traces(f, stations)
+        data = _timeline_traces(stretches.segments(index) if stretches is not None else shown)
         rows = len({y for trace in data for y in trace["y"]})
     height = max(240, 60 + 22 * rows)  # the legend under the time axis's two lines of labels
     # the layout as plotly's JSON of it (tests/web/test_timeline_binned.py checks it is),

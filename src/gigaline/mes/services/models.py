@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from gigaline.mes.ports import epoch_us
@@ -50,6 +51,7 @@ __all__ = [
     "WhereUsed",
     "rfc3339",
     "rfc3339_all",
+    "rfc3339_us",
 ]
 
 
@@ -71,16 +73,26 @@ def rfc3339(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
+def rfc3339_us(us: NDArray[np.int64]) -> list[str]:
+    """:func:`rfc3339` of times given as microseconds since the epoch (UTC), by numpy at
+    once: whole seconds without a fraction, as ``isoformat`` writes them."""
+    text: list[str] = np.datetime_as_string(us.astype("datetime64[us]"), unit="us").tolist()
+    whole = np.flatnonzero(us % 1_000_000 == 0).tolist()
+    for i in whole:
+        text[i] = text[i][:-7]
+    return [x + "Z" for x in text]
+
+
 def rfc3339_all(values: Sequence[datetime | None]) -> list[str | None]:
     """:func:`rfc3339` of each of ``values`` (the same text), formatted by numpy at once.
 
     10,000 SPC points format in 40 % of the CPU time of a call per value (14.6 against 35.9
     ms of the former :func:`rfc3339`, 2 Dec 2026, 2-core machine under load): each
     time becomes its exact count of microseconds since the epoch (one subtraction, whatever
-    its zone), numpy writes the UTC text of them all, and whole seconds drop their fraction
-    (as ``isoformat`` does). :class:`~gigaline.mes.ports.Times` (the SQL store's series) hold
-    those counts already. A None, or naive times mixed with aware ones, take :func:`rfc3339`
-    one by one.
+    its zone), numpy writes the UTC text of them all (:func:`rfc3339_us`), and whole seconds
+    drop their fraction (as ``isoformat`` does). :class:`~gigaline.mes.ports.Times` (the SQL
+    store's series) hold those counts already. A None, or naive times mixed with aware ones,
+    take :func:`rfc3339` one by one.
     """
     if not values or values[0] is None:
         return [rfc3339(v) for v in values]
@@ -88,11 +100,8 @@ def rfc3339_all(values: Sequence[datetime | None]) -> list[str | None]:
         us = epoch_us(values)  # type: ignore[arg-type]  # a None: the TypeError
     except TypeError:  # a None, or naive and aware together
         return [rfc3339(v) for v in values]
-    text: list[str] = np.datetime_as_string(us.astype("datetime64[us]"), unit="us").tolist()
-    whole = np.flatnonzero(us % 1_000_000 == 0).tolist()
-    for i in whole:
-        text[i] = text[i][:-7]
-    return [x + "Z" for x in text]
+    out: list[str | None] = list(rfc3339_us(us))
+    return out
 
 
 class _Result(BaseModel):
