@@ -365,7 +365,7 @@ def oee_hour_sums(
     buckets: Sequence[tuple[float, float]], by_step: bool = False,
 ) -> OeeHourSums:  # fmt: skip
     """The stored hours of ``stations`` in [since_s, until_s), summed per station and bucket
-    (``by_step``: per step and bucket, and its downtime by (state, reason), in one snapshot
+    (``by_step``: per step and bucket), and their downtime by (state, reason), in one snapshot
     (``conn`` in a fresh transaction).
 
     ``by_step`` (a line's window: its rows are of steps and the line) reads each step whose
