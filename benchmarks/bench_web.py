@@ -346,6 +346,7 @@ def _iso(t: datetime) -> str:
 def api_requests(tg: dict[str, Any]) -> list[tuple[str, str]]:
     a, b = _iso(tg["since"]), _iso(tg["until"] + timedelta(seconds=1))
     day = _iso(tg["until"] - timedelta(hours=24))
+    mid = tg["until"].replace(minute=0, second=0, microsecond=0) - timedelta(minutes=30)
     step, param = tg["spc"]
     st, ln = quote(tg["station"]), quote(tg["line"])
     return [
@@ -358,6 +359,12 @@ def api_requests(tg: dict[str, Any]) -> list[tuple[str, str]]:
         ("OEE station, 16 days", f"/api/v1/oee?station={st}&since={a}&until={b}"),
         ("OEE station by shift, 16 days", f"/api/v1/oee?station={st}&since={a}&until={b}&by=shift"),
         ("OEE line, last 24 h", f"/api/v1/oee?line={ln}&since={day}&until={b}"),
+        # the same ending half an hour into an hour (a live window: the newest data ends just
+        # after an hour begins, so the window above reads a second of raw rows at its end)
+        (
+            "OEE line, 24 h ending mid-hour",
+            f"/api/v1/oee?line={ln}&since={_iso(mid - timedelta(hours=24))}&until={_iso(mid)}",
+        ),
         ("OEE line, 16 days", f"/api/v1/oee?line={ln}&since={a}&until={b}"),
         ("OEE line by shift, 16 days", f"/api/v1/oee?line={ln}&since={a}&until={b}&by=shift"),
         ("SPC I-MR stacking, default", f"/api/v1/spc/{step}/{quote(param)}"),
