@@ -349,6 +349,15 @@ def _bucket(col: Any, buckets: Sequence[tuple[float, float]]) -> Any:
     )
 
 
+def _widen(spans: dict[int, tuple[int, int, int]], key: int, first: int, last: int,
+           count: int) -> None:  # fmt: skip
+    """Add a bucket's (first hour, last hour, count) to the key's span over every bucket."""
+    if key in spans:
+        f0, l0, c0 = spans[key]
+        first, last, count = min(first, f0), max(last, l0), count + c0
+    spans[key] = (first, last, count)
+
+
 def _merge_runs(runs: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """Sorted disjoint runs from any runs (touching runs joined)."""
     out: list[list[float]] = []
@@ -403,11 +412,7 @@ def oee_hour_sums(
             step_id, k = r[0], int(r[1])
             if int(r[5]) != size[step_id] or int(r[6]) != size[step_id]:
                 stale.add(step_id)  # summed over another set of stations: not used
-            first, last, count = int(r[2]), int(r[3]), int(r[4])
-            if step_id in spans:
-                f0, l0, c0 = spans[step_id]
-                first, last, count = min(first, f0), max(last, l0), count + c0
-            spans[step_id] = (first, last, count)
+            _widen(spans, step_id, int(r[2]), int(r[3]), int(r[4]))
             if k >= 0:
                 step_sums[(step_id, k)] = _sums(r[7:])
         fresh = {k: v for k, v in spans.items() if k not in stale}
@@ -540,11 +545,7 @@ def _station_hours(
         )
         for r in conn.execute(q):
             sid, k = r[0], int(r[1])
-            first, last, count = int(r[2]), int(r[3]), int(r[4])
-            if sid in spans:
-                f0, l0, c0 = spans[sid]
-                first, last, count = min(first, f0), max(last, l0), count + c0
-            spans[sid] = (first, last, count)
+            _widen(spans, sid, int(r[2]), int(r[3]), int(r[4]))
             if k >= 0:
                 sums[(ids[sid], k)] = _sums(r[5:])
     covered = _covered(conn, ids, since_s, until_s, silence_s, spans)
