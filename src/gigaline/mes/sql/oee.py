@@ -385,7 +385,8 @@ def oee_hour_sums(
     _snapshot(conn)
     ids = _station_ids(conn, stations)
     if not by_step or not ids:
-        return _station_hour_sums(conn, ids, [(since_s, until_s)], silence_s, buckets, by_step)
+        steps = _step_names(conn) if by_step else None
+        return _station_hour_sums(conn, ids, [(since_s, until_s)], silence_s, buckets, steps)
     step_of = dict(conn.execute(select(sn.c.id, sn.c.step_id)).all())
     size: dict[int, int] = defaultdict(int)
     asked: dict[int, int] = defaultdict(int)
@@ -429,7 +430,7 @@ def oee_hour_sums(
     out = OeeHourSums({}, {}, {}, {})
     names = _step_names(conn)
     for gaps, group in gaps_of.items():
-        _add_hour_sums(out, _station_hour_sums(conn, group, gaps, silence_s, buckets, True))
+        _add_hour_sums(out, _station_hour_sums(conn, group, gaps, silence_s, buckets, names))
     for sid, name in ids.items():
         if step_runs.get(step_of[sid]):
             out.covered[name] = _merge_runs([*step_runs[step_of[sid]], *out.covered.get(name, [])])
@@ -484,20 +485,22 @@ def _add_hour_sums(out: OeeHourSums, more: OeeHourSums) -> None:
 
 def _station_hour_sums(
     conn: Connection, ids: dict[int, str], ranges: Sequence[tuple[float, float]],
-    silence_s: float, buckets: Sequence[tuple[float, float]], by_step: bool,
+    silence_s: float, buckets: Sequence[tuple[float, float]],
+    steps: dict[int, tuple[str, str]] | None,
 ) -> OeeHourSums:  # fmt: skip
     """The station hours of ``ids`` in the hour ``ranges``, summed per station and bucket (or,
-    ``by_step``, per step and bucket), with their downtime by (state, reason)."""
+    given the ``steps`` (id -> (line, step)), per step and bucket), with their downtime by
+    (state, reason)."""
     out = OeeHourSums({}, {}, {}, {})
     for lo, hi in ranges:
         _add_hour_sums(out, _station_hours(conn, ids, int(lo), int(hi), silence_s, buckets,
-                                           by_step))  # fmt: skip
+                                           steps))  # fmt: skip
     return out
 
 
 def _station_hours(
     conn: Connection, ids: dict[int, str], since_s: int, until_s: int, silence_s: float,
-    buckets: Sequence[tuple[float, float]], by_step: bool,
+    buckets: Sequence[tuple[float, float]], steps: dict[int, tuple[str, str]] | None,
 ) -> OeeHourSums:  # fmt: skip
     oh, od, sn = t.oee_hours, t.oee_hour_downtime, t.stations
     bucket = _bucket(oh.c.hour_s, buckets)
@@ -511,7 +514,7 @@ def _station_hours(
     spans: dict[int, tuple[int, int, int]] = {}
     sums: dict[tuple[str, int], tuple[float, float, float, int, int]] = {}
     step_sums: dict[tuple[str, str, int], tuple[float, float, float, int, int]] = {}
-    if by_step:  # one scan: per station and bucket, then its spans and the steps' sums
+    if steps is not None:  # one scan: per station and bucket, then its spans and steps' sums
         per = (
             select(oh.c.station_id, bucket, *(x.label(f"x{i}") for i, x in enumerate(span)),
                    *(x.label(f"s{i}") for i, x in enumerate(figures)))
@@ -531,7 +534,6 @@ def _station_hours(
             .where(per.c.bucket >= 0)
             .group_by(sn.c.step_id, per.c.bucket)
         )  # fmt: skip
-        steps = _step_names(conn)
         for r in conn.execute(spans_q.union_all(steps_q)):
             if r[0] == 0:
                 spans[r[1]] = (int(r[3]), int(r[4]), int(r[5]))
