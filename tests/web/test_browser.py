@@ -62,6 +62,11 @@ def test_login_then_plant_line_station_live(
     assert page.locator("h1").inner_text() == "Line mini MES test line"
     tiles = page.locator("#tiles a.tile")
     assert tiles.count() == 18  # the mini line's stations
+    # a tile's five lines (text lines of one element: white-space pre-line), as rendered
+    name, state, since, counts, quality = tiles.first.inner_text().split("\n")
+    assert name == tiles.first.get_attribute("data-station")
+    assert state.split(":")[0] == tiles.first.get_attribute("data-state")
+    assert since.startswith("since ") and counts.endswith(" NG") and quality.startswith("quality")
     assert _points(page, "chart-timeline") > 0
     page.screenshot(path=str(shots / "line.png"), full_page=True)
 
