@@ -40,7 +40,7 @@ from gigaline.mes.ports import (
     OeeStationStatus,
     OeeStep,
     RecordTally,
-    StationEdge,
+    StationEdges,
     StationTimeline,
 )
 from gigaline.mes.sql import tables as t
@@ -217,10 +217,9 @@ def station_timelines(
     pr = t.process_records
     ids, standing, last_message = _before(conn, stations, a)
     inside = _changes(conn, ids, a, b)
-    rec_ts = type_coerce(pr.c.ts, String) if sqlite else cast(func.extract("epoch", pr.c.ts), Float)
     recs = (
         conn.execute(
-            select(pr.c.station_id, rec_ts, pr.c.result)
+            select(pr.c.station_id, _epoch(conn, pr.c.ts), pr.c.result)
             .where(_among(conn, pr.c.station_id, ids), pr.c.ts >= a, pr.c.ts < b)
             .order_by(pr.c.station_id, pr.c.ts)
         ).all()
@@ -253,35 +252,59 @@ def _seconds(sqlite: bool, values: list[Any]) -> np.ndarray:
 
 def station_edges(
     conn: Connection, stations: Collection[str], since: datetime, until: datetime
-) -> dict[str, StationEdge]:
-    """Per station: its timeline over [since, until) without records, and of its records
-    there the first one's end time, their count and OK count, from the database (one grouped
+) -> StationEdges:
+    """The :class:`StationEdges` of ``stations`` over [since, until): the standing states and
+    last messages (:func:`_before`), the state changes as three columns (times as seconds from
+    the database: no datetime is made) and the records counted by the database (one grouped
     query: the records of live OEE's edges never cross to Python)."""
     a, b = _utc(since), _utc(until)
     sqlite = conn.dialect.name == "sqlite"
-    pr = t.process_records
+    pr, ms = t.process_records, t.machine_states
     ids, standing, last_message = _before(conn, stations, a)
-    inside = _changes(conn, ids, a, b)
-    first = (
-        type_coerce(func.min(pr.c.ts), String) if sqlite
-        else cast(func.extract("epoch", func.min(pr.c.ts)), Float)
-    )  # fmt: skip
+    sids = sorted(ids)  # station order: the changes' order
+    order = {sid: i for i, sid in enumerate(sids)}
+    kinds: dict[tuple[str, str | None], int] = {}
+
+    def code(state: str, reason: str | None) -> int:
+        return kinds.setdefault((state, reason), len(kinds))
+
+    n = len(ids)
+    held = np.full(n, -1, dtype=np.int64)
+    last = np.full(n, np.nan)
+    for sid, (_, state, reason) in standing.items():
+        held[order[sid]] = code(state, reason)
+    for sid, s in last_message.items():
+        last[order[sid]] = s
+    changes = fetch_rows(  # a line's hour is about 12,000 changes
+        conn,
+        select(ms.c.station_id, _epoch(conn, ms.c.ts), ms.c.state, ms.c.reason)
+        .where(_among(conn, ms.c.station_id, ids), ms.c.ts >= a, ms.c.ts < b)
+        .order_by(ms.c.station_id, ms.c.ts, ms.c.id),
+    )
+    c_station = np.array([order[r[0]] for r in changes], dtype=np.int64)
+    c_kind = np.array([code(r[2], r[3]) for r in changes], dtype=np.int64)
+    c_s = _seconds(sqlite, [r[1] for r in changes])
     rows = conn.execute(
-        select(pr.c.station_id, func.count(), func.count().filter(pr.c.result == "OK"), first)
+        select(pr.c.station_id, func.count(), func.count().filter(pr.c.result == "OK"),
+               _epoch(conn, func.min(pr.c.ts)))
         .where(_among(conn, pr.c.station_id, ids), pr.c.ts >= a, pr.c.ts < b)
         .group_by(pr.c.station_id)
-    ).all()
-    seconds = _seconds(sqlite, [r[3] for r in rows]).tolist()
-    tally = {r[0]: (int(r[1]), int(r[2]), s) for r, s in zip(rows, seconds, strict=True)}
-    no_s, no_ok = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.bool_)
-    out = {}
-    for sid, name in ids.items():
-        n, ok, first_s = tally.get(sid, (0, 0, None))
-        tl = StationTimeline(
-            name, standing.get(sid), inside.get(sid, []), no_s, no_ok, last_message.get(sid)
-        )
-        out[name] = StationEdge(tl, first_s, n, ok)
-    return out
+    ).all()  # fmt: skip
+    first = np.full(n, np.nan)
+    records, ok = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    where = np.array([order[r[0]] for r in rows], dtype=np.int64)
+    first[where] = _seconds(sqlite, [r[3] for r in rows])
+    records[where] = [r[1] for r in rows]
+    ok[where] = [r[2] for r in rows]
+    names = tuple(ids[sid] for sid in sids)
+    return StationEdges(names, tuple(kinds), held, last, first, records, ok, c_station, c_s, c_kind)
+
+
+def _epoch(conn: Connection, col: Any) -> Any:
+    """A time as :func:`_seconds` reads it: SQLite's text, PostgreSQL's epoch seconds."""
+    if conn.dialect.name == "sqlite":
+        return type_coerce(col, String)
+    return cast(func.extract("epoch", col), Float)
 
 
 # -- hourly summaries (migration 0010) ---------------------------------------------------------

@@ -38,7 +38,7 @@ from gigaline.mes.ports import (
     PlacedHold,
     RecordTally,
     RowsRefusedError,
-    StationEdge,
+    StationEdges,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -578,7 +578,7 @@ class SqlStore:
 
     def station_edges(
         self, stations: Collection[str], since: datetime, until: datetime
-    ) -> dict[str, StationEdge]:
+    ) -> StationEdges:
         with self.engine.connect() as conn:
             return oee.station_edges(conn, stations, since, until)
 
