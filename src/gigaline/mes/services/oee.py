@@ -344,19 +344,21 @@ def _edge_elements(
         cell = st * width_k + kind
         spent = np.bincount(cell, d, minlength=ng * width_k).reshape(ng, width_k)
         begun = np.bincount(cell[begins], minlength=ng * width_k).reshape(ng, width_k)
-        down_k = [k for k in range(k_stop) if not running[k]]
+        pdot = spent[:, k_stop].tolist()
+        apt = spent[:, running].sum(axis=1).tolist()
+        unqualified = (spent[:, k_none] + spent[:, k_silent]).tolist()
+        els = []
         for j, i in enumerate(members):
-            el = _Elements(pq=int(e.records[i]), gq=int(e.ok[i]))
-            row = spent[j]
-            el.pdot_s = float(row[k_stop])
-            el.apt_s = float(row[running].sum())
-            for k in down_k:
-                if row[k] > 0:
-                    el.down[kinds[k]] += float(row[k])
-                    if begun[j, k]:
-                        el.begins[kinds[k]] += int(begun[j, k])
-            el.unqualified_s = float(row[k_none] + row[k_silent])
+            el = _Elements(pdot_s=pdot[j], apt_s=apt[j], unqualified_s=unqualified[j],
+                           pq=int(e.records[i]), gq=int(e.ok[i]))  # fmt: skip
+            els.append(el)
             out[e.stations[i]] = el
+        spent[:, running] = 0.0  # downtime only: by cause, with the runs begun
+        spent[:, k_stop] = 0.0
+        for j, k in zip(*np.nonzero(spent), strict=True):
+            els[j].down[kinds[k]] += float(spent[j, k])
+            if begun[j, k]:
+                els[j].begins[kinds[k]] += int(begun[j, k])
     return out
 
 
@@ -593,6 +595,7 @@ def live_oee(
         return el
 
     memo: dict[tuple[str, int], _Elements] = {}
+    summed: dict[tuple[str, str, tuple[str, ...], int], _Elements] = {}  # per step and bucket
     # per bucket, the stations that have something in it (a raw piece or stored sums): the
     # others add nothing (by shift over 16 days, 789 stations x 48 shifts, of which a line's
     # stations have raw pieces in the first and last shift only)
@@ -608,18 +611,20 @@ def live_oee(
         n_stations = 0
         pri_values = set()
         for s, ns in group:
-            step = _Elements()  # its stations taken, then its stored hours (by_step)
             n_stations += len(ns)
-            for n in ns:
-                if n not in touched[wi]:
-                    continue
-                el = memo.get((n, wi))
-                if el is None:
-                    el = memo[(n, wi)] = elements(n, wi, lo, hi)
-                step.add(el, pareto=False)
-            stored = hs.step_sums.get((s.line, s.name, wi)) if hs is not None else None
-            if stored is not None:
-                step.add_sums(stored)
+            step = summed.get((s.line, s.name, ns, wi))  # a line's step is its row's too
+            if step is None:
+                step = summed[(s.line, s.name, ns, wi)] = _Elements()
+                for n in ns:  # its stations taken, then its stored hours (by_step)
+                    if n not in touched[wi]:
+                        continue
+                    el = memo.get((n, wi))
+                    if el is None:
+                        el = memo[(n, wi)] = elements(n, wi, lo, hi)
+                    step.add(el, pareto=False)
+                stored = hs.step_sums.get((s.line, s.name, wi)) if hs is not None else None
+                if stored is not None:
+                    step.add_sums(stored)
             total.add(step, pareto=False)
             if s.pri_s is not None and ns:
                 pri_values.add(s.pri_s)

@@ -32,6 +32,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from gigaline.mes.ports import (
     OeeHour,
@@ -253,21 +254,43 @@ def _seconds(sqlite: bool, values: list[Any]) -> np.ndarray:
 def station_edges(
     conn: Connection, stations: Collection[str], since: datetime, until: datetime
 ) -> StationEdges:
-    """The :class:`StationEdges` of ``stations`` over [since, until): the standing states and
-    last messages (:func:`_before`), the state changes as three columns (times as seconds from
-    the database: no datetime is made) and the records counted by the database (one grouped
-    query: the records of live OEE's edges never cross to Python)."""
+    """The :class:`StationEdges` of ``stations`` over [since, until): per station its
+    standing state and last message (:func:`_before`), its state changes (times as seconds
+    from the database: no datetime is made) and its records counted by the database (their
+    rows never cross to Python). On PostgreSQL in one query, a row per station
+    (:func:`_edge_rows`); on SQLite in three."""
     a, b = _utc(since), _utc(until)
-    sqlite = conn.dialect.name == "sqlite"
-    pr, ms = t.process_records, t.machine_states
-    ids, standing, last_message = _before(conn, stations, a)
-    sids = sorted(ids)  # station order: the changes' order
-    order = {sid: i for i, sid in enumerate(sids)}
     kinds: dict[tuple[str, str | None], int] = {}
 
     def code(state: str, reason: str | None) -> int:
         return kinds.setdefault((state, reason), len(kinds))
 
+    if conn.dialect.name == "postgresql":
+        rows = sorted(_edge_rows(conn, stations, a, b))  # station order
+        n = len(rows)
+        held = np.array([-1 if r[4] is None else code(r[4], r[5]) for r in rows], np.int64)
+        # the last message: the last record's or the standing state's time, the later
+        last = np.fmax(
+            np.array([r[2] for r in rows], dtype=np.float64),
+            np.array([r[3] for r in rows], dtype=np.float64),
+        )
+        first = np.array([r[8] for r in rows], dtype=np.float64)
+        records = np.array([r[6] for r in rows], dtype=np.int64)
+        ok = np.array([r[7] for r in rows], dtype=np.int64)
+        c_station = np.repeat(np.arange(n), [len(r[9] or ()) for r in rows])
+        c_s = np.array([x for r in rows for x in r[9] or ()], dtype=np.float64)
+        c_kind = np.array(
+            [code(st, rs) for r in rows if r[9] for st, rs in zip(r[10], r[11], strict=True)],
+            dtype=np.int64,
+        )
+        names = tuple(r[1] for r in rows)
+        return StationEdges(
+            names, tuple(kinds), held, last, first, records, ok, c_station, c_s, c_kind
+        )
+    pr, ms = t.process_records, t.machine_states
+    ids, standing, last_message = _before(conn, stations, a)
+    sids = sorted(ids)  # station order: the changes' order
+    order = {sid: i for i, sid in enumerate(sids)}
     n = len(ids)
     held = np.full(n, -1, dtype=np.int64)
     last = np.full(n, np.nan)
@@ -275,16 +298,15 @@ def station_edges(
         held[order[sid]] = code(state, reason)
     for sid, s in last_message.items():
         last[order[sid]] = s
-    changes = fetch_rows(  # a line's hour is about 12,000 changes
-        conn,
+    changes = conn.execute(
         select(ms.c.station_id, _epoch(conn, ms.c.ts), ms.c.state, ms.c.reason)
         .where(_among(conn, ms.c.station_id, ids), ms.c.ts >= a, ms.c.ts < b)
-        .order_by(ms.c.station_id, ms.c.ts, ms.c.id),
-    )
+        .order_by(ms.c.station_id, ms.c.ts, ms.c.id)
+    ).all()
     c_station = np.array([order[r[0]] for r in changes], dtype=np.int64)
     c_kind = np.array([code(r[2], r[3]) for r in changes], dtype=np.int64)
-    c_s = _seconds(sqlite, [r[1] for r in changes])
-    rows = conn.execute(
+    c_s = _seconds(True, [r[1] for r in changes])
+    tallies = conn.execute(
         select(pr.c.station_id, func.count(), func.count().filter(pr.c.result == "OK"),
                _epoch(conn, func.min(pr.c.ts)))
         .where(_among(conn, pr.c.station_id, ids), pr.c.ts >= a, pr.c.ts < b)
@@ -292,12 +314,63 @@ def station_edges(
     ).all()  # fmt: skip
     first = np.full(n, np.nan)
     records, ok = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    where = np.array([order[r[0]] for r in rows], dtype=np.int64)
-    first[where] = _seconds(sqlite, [r[3] for r in rows])
-    records[where] = [r[1] for r in rows]
-    ok[where] = [r[2] for r in rows]
+    where = np.array([order[r[0]] for r in tallies], dtype=np.int64)
+    first[where] = _seconds(True, [r[3] for r in tallies])
+    records[where] = [r[1] for r in tallies]
+    ok[where] = [r[2] for r in tallies]
     names = tuple(ids[sid] for sid in sids)
     return StationEdges(names, tuple(kinds), held, last, first, records, ok, c_station, c_s, c_kind)
+
+
+def _edge_rows(
+    conn: Connection, stations: Collection[str], a: datetime, b: datetime
+) -> Sequence[tuple[Any, ...]]:
+    """PostgreSQL: per station of ``stations``, (id, name, its last record's time before
+    ``a``, the state standing at ``a``: its state, reason and time, the records in [a, b):
+    count, OK count and the first one's time, and the state changes in [a, b) as three arrays
+    in time order: times, states, reasons), times as epoch seconds, each part read by an
+    index range scan of the station (lateral subqueries)."""
+    sn, ms, pr = t.stations, t.machine_states, t.process_records
+    m, p = ms.alias("m"), pr.alias("p")
+
+    def epoch(col: Any) -> Any:
+        return cast(func.extract("epoch", col), Float)
+
+    standing = (
+        select(epoch(m.c.ts).label("ts"), m.c.state, m.c.reason)
+        .where(m.c.station_id == sn.c.id, m.c.ts < a)
+        .order_by(m.c.ts.desc(), m.c.id.desc())
+        .limit(1)
+        .lateral("standing")
+    )
+    rec = select(func.max(p.c.ts)).where(p.c.station_id == sn.c.id, p.c.ts < a).scalar_subquery()
+    q = t.process_records.alias("q")
+    tally = (
+        select(func.count().label("n"), func.count().filter(q.c.result == "OK").label("ok"),
+               epoch(func.min(q.c.ts)).label("first"))
+        .where(q.c.station_id == sn.c.id, q.c.ts >= a, q.c.ts < b)
+        .lateral("tally")
+    )  # fmt: skip
+    c = ms.alias("c")
+    by_time = (c.c.ts, c.c.id)
+    changes = (
+        select(
+            func.array_agg(aggregate_order_by(epoch(c.c.ts), *by_time)).label("t"),
+            func.array_agg(aggregate_order_by(c.c.state, *by_time)).label("st"),
+            func.array_agg(aggregate_order_by(c.c.reason, *by_time)).label("rs"),
+        )
+        .where(c.c.station_id == sn.c.id, c.c.ts >= a, c.c.ts < b)
+        .lateral("changes")
+    )
+    yes: Any = literal_column("true")
+    return fetch_rows(
+        conn,
+        select(sn.c.id, sn.c.name, epoch(rec), standing.c.ts, standing.c.state,
+               standing.c.reason, tally.c.n, tally.c.ok, tally.c.first, changes.c.t,
+               changes.c.st, changes.c.rs)
+        .select_from(sn.outerjoin(standing, yes).join(tally, yes).join(changes, yes))
+        .where(_among(conn, sn.c.name, list(stations))),
+    )  # fmt: skip
 
 
 def _epoch(conn: Connection, col: Any) -> Any:
