@@ -477,13 +477,23 @@ def oee_hour_sums(
     every station is asked from its stored step hours (:func:`roll_up_steps`: one row per step
     and hour, not one per station and hour), and the station hours only where its step hours
     are missing (the hours since the last roll-up, a step with a station never summarised)."""
-    sn, osh, osd = t.stations, t.oee_step_hours, t.oee_step_hour_downtime
+    osh, osd = t.oee_step_hours, t.oee_step_hour_downtime
     _snapshot(conn)
-    ids = _station_ids(conn, stations)
-    if not by_step or not ids:
-        steps = _step_names(conn) if by_step else None
-        return _station_hour_sums(conn, ids, [(since_s, until_s)], silence_s, buckets, steps)
-    step_of = dict(conn.execute(select(sn.c.id, sn.c.step_id)).all())
+    if not by_step:
+        some = _station_ids(conn, stations)
+        return _station_hour_sums(conn, some, [(since_s, until_s)], silence_s, buckets, None)
+    # a line's stations: every station read with its step (one query), not looked up by name
+    asked_names = set(stations)
+    step_of: dict[int, int] = {}
+    names: dict[int, tuple[str, str]] = {}
+    ids: dict[int, str] = {}
+    for sid, name, step_id, line, step in conn.execute(_STATION_STEPS):
+        step_of[sid] = step_id
+        names[step_id] = (line, step)
+        if name in asked_names:
+            ids[sid] = name
+    if not ids:
+        return OeeHourSums({}, {}, {}, {})
     size: dict[int, int] = defaultdict(int)
     asked: dict[int, int] = defaultdict(int)
     for sid, step_id in step_of.items():
@@ -524,7 +534,6 @@ def oee_hour_sums(
         if gaps:
             gaps_of[gaps][sid] = name
     out = OeeHourSums({}, {}, {}, {})
-    names = _step_names(conn)
     for gaps, group in gaps_of.items():
         _add_hour_sums(out, _station_hour_sums(conn, group, gaps, silence_s, buckets, names))
     for sid, name in ids.items():
@@ -661,11 +670,12 @@ def _sums(r: Sequence[Any]) -> tuple[float, float, float, int, int]:
     return float(r[0]), float(r[1]), float(r[2]), int(r[3]), int(r[4])
 
 
-def _step_names(conn: Connection) -> dict[int, tuple[str, str]]:
-    """Step id -> (line, step)."""
-    st, ln = t.steps, t.lines
-    q = select(st.c.id, ln.c.name, st.c.name).join(ln, ln.c.id == st.c.line_id)
-    return {r[0]: (r[1], r[2]) for r in conn.execute(q)}
+#: Every station with its step: (station id, name, step id, line, step).
+_STATION_STEPS = (
+    select(t.stations.c.id, t.stations.c.name, t.steps.c.id, t.lines.c.name, t.steps.c.name)
+    .join(t.steps, t.steps.c.id == t.stations.c.step_id)
+    .join(t.lines, t.lines.c.id == t.steps.c.line_id)
+)
 
 
 def oee_covered(
