@@ -45,7 +45,7 @@ from gigaline.mes.ports import (
     StationTimeline,
 )
 from gigaline.mes.sql import tables as t
-from gigaline.mes.sql.fastrows import copy_rows, fetch_rows
+from gigaline.mes.sql.fastrows import Compiled, copy_rows, fetch_rows
 
 __all__ = [
     "drop_oee_hours",
@@ -258,7 +258,7 @@ def station_edges(
     standing state and last message (:func:`_before`), its state changes (times as seconds
     from the database: no datetime is made) and its records counted by the database (their
     rows never cross to Python). On PostgreSQL in one query, a row per station
-    (:func:`_edge_rows`); on SQLite in three."""
+    (:func:`_edge_query`); on SQLite in three."""
     a, b = _utc(since), _utc(until)
     kinds: dict[tuple[str, str | None], int] = {}
 
@@ -266,7 +266,7 @@ def station_edges(
         return kinds.setdefault((state, reason), len(kinds))
 
     if conn.dialect.name == "postgresql":
-        rows = sorted(_edge_rows(conn, stations, a, b))  # station order
+        rows = sorted(_EDGES.rows(conn, a=a, b=b, names=list(stations)))  # station order
         n = len(rows)
         held = np.array([-1 if r[4] is None else code(r[4], r[5]) for r in rows], np.int64)
         # the last message: the last record's or the standing state's time, the later
@@ -322,16 +322,16 @@ def station_edges(
     return StationEdges(names, tuple(kinds), held, last, first, records, ok, c_station, c_s, c_kind)
 
 
-def _edge_rows(
-    conn: Connection, stations: Collection[str], a: datetime, b: datetime
-) -> Sequence[tuple[Any, ...]]:
-    """PostgreSQL: per station of ``stations``, (id, name, its last record's time before
-    ``a``, the state standing at ``a``: its state, reason and time, the records in [a, b):
-    count, OK count and the first one's time, and the state changes in [a, b) as three arrays
-    in time order: times, states, reasons), times as epoch seconds, each part read by an
-    index range scan of the station (lateral subqueries)."""
+def _edge_query() -> Compiled:
+    """PostgreSQL, parameters ``a``, ``b`` and ``names``: per station named, (id, name, its
+    last record's time before ``a``, the state standing at ``a``: its time, state and reason,
+    the records in [a, b): count, OK count and the first one's time, and the state changes in
+    [a, b) as three arrays in time order: times, states, reasons), times as epoch seconds,
+    each part read by an index range scan of the station (lateral subqueries)."""
     sn, ms, pr = t.stations, t.machine_states, t.process_records
-    m, p = ms.alias("m"), pr.alias("p")
+    a = bindparam("a", type_=ms.c.ts.type)
+    b = bindparam("b", type_=ms.c.ts.type)
+    m, p, q, c = ms.alias("m"), pr.alias("p"), pr.alias("q"), ms.alias("c")
 
     def epoch(col: Any) -> Any:
         return cast(func.extract("epoch", col), Float)
@@ -344,14 +344,12 @@ def _edge_rows(
         .lateral("standing")
     )
     rec = select(func.max(p.c.ts)).where(p.c.station_id == sn.c.id, p.c.ts < a).scalar_subquery()
-    q = t.process_records.alias("q")
     tally = (
         select(func.count().label("n"), func.count().filter(q.c.result == "OK").label("ok"),
                epoch(func.min(q.c.ts)).label("first"))
         .where(q.c.station_id == sn.c.id, q.c.ts >= a, q.c.ts < b)
         .lateral("tally")
     )  # fmt: skip
-    c = ms.alias("c")
     by_time = (c.c.ts, c.c.id)
     changes = (
         select(
@@ -363,14 +361,17 @@ def _edge_rows(
         .lateral("changes")
     )
     yes: Any = literal_column("true")
-    return fetch_rows(
-        conn,
+    names = bindparam("names", type_=ARRAY(sn.c.name.type))
+    return Compiled(
         select(sn.c.id, sn.c.name, epoch(rec), standing.c.ts, standing.c.state,
                standing.c.reason, tally.c.n, tally.c.ok, tally.c.first, changes.c.t,
                changes.c.st, changes.c.rs)
         .select_from(sn.outerjoin(standing, yes).join(tally, yes).join(changes, yes))
-        .where(_among(conn, sn.c.name, list(stations))),
+        .where(sn.c.name == any_(names))
     )  # fmt: skip
+
+
+_EDGES = _edge_query()
 
 
 def _epoch(conn: Connection, col: Any) -> Any:
