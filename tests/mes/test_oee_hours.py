@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select
 from gigaline.mes.ingest import ingest, submit
 from gigaline.mes.ports import StationEdges
 from gigaline.mes.services import init_line
+from gigaline.mes.services.floor import window_tallies
 from gigaline.mes.services.oee import live_oee, summarise
 from gigaline.mes.sql import open_store
 from gigaline.mes.sql import tables as t
@@ -486,3 +487,39 @@ def test_step_hours_are_the_stations_summed_and_kept_valid(store: Any) -> None:
         assert rows["fill"] - {r.name: r.produced for r in base.rows}["fill"] == shown
         with store.engine.begin() as conn:
             conn.execute(osh.update().where(mark).values(pq=osh.c.pq - 1000, stations=2))
+
+
+def test_window_tallies_are_the_records_counted(store: Any) -> None:
+    """The floor's counts of a window from the stored hours (``window_tallies``: whole hours
+    stored, the shorter part of the first and last hours added or taken away) are the records
+    counted one by one, with the newest one's time: on and off the hour, with a station's
+    hours missing, and with no hour stored."""
+    names = ["weld-1", "fill-1", "fill-2", "seal-1"]
+    rng = random.Random(11)
+    spans = [(T0 + timedelta(hours=rng.randrange(0, 40), seconds=rng.uniform(0, 3600)),
+              timedelta(hours=rng.randrange(2, 20), seconds=rng.uniform(0, 3600)))
+             for _ in range(12)]  # fmt: skip
+    spans += [(T0 + timedelta(hours=3, minutes=10), timedelta(hours=5, minutes=40)),  # long ends
+              (T0 + timedelta(hours=3, minutes=50), timedelta(hours=5, minutes=20)),  # short
+              (T0 + timedelta(hours=3), timedelta(hours=6))]  # on the hour  # fmt: skip
+
+    def check() -> int:
+        counted = 0
+        for lo, length in spans:
+            got = window_tallies(store, names, lo, lo + length, silence_s=60.0)
+            want = store.station_record_tallies(names, lo, lo + length)
+            assert got == want, (lo, length)
+            counted += sum(t.records for t in want.values())
+        return counted
+
+    assert check() > 0  # nothing stored: all counted
+    summarise(store, until=NOW, silence_s=60.0)
+    assert _hours(store) > 0
+    check()
+    with store.engine.begin() as conn:  # a station's hours missing in the middle
+        sid = conn.execute(select(t.stations.c.id).where(t.stations.c.name == "fill-1")).scalar()
+        h = int((T0 + timedelta(hours=6)).timestamp())
+        conn.execute(delete(t.oee_hours).where(t.oee_hours.c.station_id == sid,
+                                               t.oee_hours.c.hour_s >= h,
+                                               t.oee_hours.c.hour_s < h + 4 * 3600))  # fmt: skip
+    check()

@@ -484,6 +484,11 @@ class MemoryStore:
             if len(tl.record_s)
         }
 
+    def station_last_records(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, float]:
+        return {n: t.last_s for n, t in self.station_record_tallies(stations, since, until).items()}
+
     def station_edges(
         self, stations: Collection[str], since: datetime, until: datetime
     ) -> StationEdges:

@@ -828,6 +828,13 @@ class OeeReader(Protocol):
         them)."""
         ...
 
+    def station_last_records(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, float]:
+        """Per station of ``stations`` with records in [since, until): the newest one's time
+        (UNIX seconds), found without counting them."""
+        ...
+
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
         buckets: Sequence[tuple[float, float]], *, by_step: bool = False,

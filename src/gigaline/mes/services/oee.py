@@ -66,7 +66,7 @@ from gigaline.mes.ports import (
 )
 from gigaline.mes.services.models import DowntimeCause, OeeReport, OeeRow, rfc3339
 
-__all__ = ["DEFAULT_WINDOW", "SummaryStore", "live_oee", "summarise"]
+__all__ = ["DEFAULT_WINDOW", "HOUR_S", "SummaryStore", "gaps", "live_oee", "summarise"]
 
 #: The window when ``since`` is not given: the last 24 hours before ``until``.
 DEFAULT_WINDOW = timedelta(hours=24)
@@ -562,7 +562,7 @@ def live_oee(
     minus: set[str] = set()
     for n in names:
         runs = hs.covered.get(n, []) if hs else []
-        pieces[n] = _gaps(runs, a, b)
+        pieces[n] = gaps(runs, a, b)
         if lead and any(x <= h0 and h0 + HOUR_S <= y for x, y in runs):
             minus.add(n)
             pieces[n].insert(0, (h0, a))
@@ -745,7 +745,7 @@ def _touched(
     return out
 
 
-def _gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[float, float]]:
+def gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[float, float]]:
     """[a, b) less the disjoint sorted ``runs``."""
     out, x = [], a
     for lo, hi in runs:
@@ -853,7 +853,7 @@ def summarise(
     )  # fmt: skip
     groups: dict[tuple[float, float], list[str]] = defaultdict(list)
     for n, (lo, hi) in spans.items():
-        for x, y in _gaps(covered.get(n, []), lo, hi):
+        for x, y in gaps(covered.get(n, []), lo, hi):
             while x < y:  # by UTC day (so never across a year)
                 day_end = min(y, (math.floor(x / 86400) + 1) * 86400.0)
                 groups[(x, day_end)].append(n)

@@ -138,6 +138,26 @@ def station_record_tallies(
     }
 
 
+def station_last_records(
+    conn: Connection, stations: Collection[str], since: datetime, until: datetime
+) -> dict[str, float]:
+    """Per station with records in [since, until): the newest one's time, a backward index
+    step each (a correlated ``max``), no record counted."""
+    a, b = _utc(since), _utc(until)
+    sn, pr = t.stations, t.process_records
+    newest = (
+        select(func.max(pr.c.ts))
+        .where(pr.c.station_id == sn.c.id, pr.c.ts >= a, pr.c.ts < b)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(sn.c.name, _epoch(conn, newest)).where(_among(conn, sn.c.name, list(stations)))
+    ).all()
+    found = [r for r in rows if r[1] is not None]
+    seconds = _seconds(conn.dialect.name == "sqlite", [r[1] for r in found]).tolist()
+    return {r[0]: s for r, s in zip(found, seconds, strict=True)}
+
+
 def _before(
     conn: Connection, stations: Collection[str], a: datetime
 ) -> tuple[dict[int, str], dict[int, tuple[datetime, str, str | None]], dict[int, float]]:

@@ -588,6 +588,12 @@ class SqlStore:
         with self.engine.connect() as conn:
             return oee.station_record_tallies(conn, stations, since, until)
 
+    def station_last_records(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, float]:
+        with self.engine.connect() as conn:
+            return oee.station_last_records(conn, stations, since, until)
+
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
         buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
