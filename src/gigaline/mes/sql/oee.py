@@ -250,12 +250,13 @@ def station_timelines(
     station = np.array([r[0] for r in recs], dtype=np.int64)
     seconds = _seconds(sqlite, [r[1] for r in recs])
     ok = np.array([r[2] == "OK" for r in recs], dtype=np.bool_)
+    # the records in station order: each station's a slice
+    found = np.unique(station)
+    lo = dict(zip(found.tolist(), np.searchsorted(station, found, "left").tolist(), strict=True))
+    hi = dict(zip(found.tolist(), np.searchsorted(station, found, "right").tolist(), strict=True))
     out = {}
-    for sid, name in ids.items():  # the records in station order: each station's a slice
-        i, j = (
-            int(np.searchsorted(station, sid, "left")),
-            int(np.searchsorted(station, sid, "right")),
-        )
+    for sid, name in ids.items():
+        i, j = lo.get(sid, 0), hi.get(sid, 0)
         out[name] = StationTimeline(
             name, standing.get(sid), inside.get(sid, []), seconds[i:j], ok[i:j],
             last_message.get(sid),
@@ -671,7 +672,7 @@ def _station_hours(
             .where(*where)
             .group_by(oh.c.station_id, *([bucket] if buckets else []))
         )
-        for r in conn.execute(q):
+        for r in fetch_rows(conn, q):  # a line's stations x buckets: the driver's tuples
             sid, k = r[0], int(r[1])
             _widen(spans, sid, int(r[2]), int(r[3]), int(r[4]))
             if k >= 0:
