@@ -672,11 +672,11 @@ def _station_hours(
             .where(*where)
             .group_by(oh.c.station_id, *([bucket] if buckets else []))
         )
-        for r in fetch_rows(conn, q):  # a line's stations x buckets: the driver's tuples
-            sid, k = r[0], int(r[1])
-            _widen(spans, sid, int(r[2]), int(r[3]), int(r[4]))
+        for row in fetch_rows(conn, q):  # a line's stations x buckets: the driver's tuples
+            sid, k = row[0], int(row[1])
+            _widen(spans, sid, int(row[2]), int(row[3]), int(row[4]))
             if k >= 0:
-                sums[(ids[sid], k)] = _sums(r[5:])
+                sums[(ids[sid], k)] = _sums(row[5:])
     covered = _covered(conn, ids, since_s, until_s, silence_s, spans)
     qd = (
         select(od.c.state, od.c.reason, func.sum(od.c.seconds), func.sum(od.c.begins))
