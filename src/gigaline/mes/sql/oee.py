@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -276,10 +276,10 @@ def station_edges(
     conn: Connection, stations: Collection[str], since: datetime, until: datetime
 ) -> StationEdges:
     """The :class:`StationEdges` of ``stations`` over [since, until): per station its
-    standing state and last message (:func:`_before`), its state changes (times as seconds
-    from the database: no datetime is made) and its records counted by the database (their
-    rows never cross to Python). On PostgreSQL in one query, a row per station
-    (:func:`_edge_query`); on SQLite in three."""
+    standing state and last message, its state changes (times as seconds from the database:
+    no datetime is made) and its records counted by the database (their rows never cross to
+    Python). On PostgreSQL in one query, a row per station (:func:`_edge_query`); on SQLite
+    in three."""
     a, b = _utc(since), _utc(until)
     kinds: dict[tuple[str, str | None], int] = {}
 
@@ -287,27 +287,58 @@ def station_edges(
         return kinds.setdefault((state, reason), len(kinds))
 
     if conn.dialect.name == "postgresql":
-        rows = sorted(_EDGES.rows(conn, a=a, b=b, names=list(stations)))  # station order
-        n = len(rows)
-        held = np.array([-1 if r[4] is None else code(r[4], r[5]) for r in rows], np.int64)
-        # the last message: the last record's or the standing state's time, the later
-        last = np.fmax(
-            np.array([r[2] for r in rows], dtype=np.float64),
-            np.array([r[3] for r in rows], dtype=np.float64),
-        )
-        first = np.array([r[8] for r in rows], dtype=np.float64)
-        records = np.array([r[6] for r in rows], dtype=np.int64)
-        ok = np.array([r[7] for r in rows], dtype=np.int64)
-        c_station = np.repeat(np.arange(n), [len(r[9] or ()) for r in rows])
-        c_s = np.array([x for r in rows for x in r[9] or ()], dtype=np.float64)
-        c_kind = np.array(
-            [code(st, rs) for r in rows if r[9] for st, rs in zip(r[10], r[11], strict=True)],
-            dtype=np.int64,
-        )
-        names = tuple(r[1] for r in rows)
-        return StationEdges(
-            names, tuple(kinds), held, last, first, records, ok, c_station, c_s, c_kind
-        )
+        cols = _pg_edges(conn, stations, a, b, code)
+    else:
+        cols = _sqlite_edges(conn, stations, a, b, code)
+    return StationEdges(cols[0], tuple(kinds), *cols[1:])
+
+
+#: What :class:`StationEdges` holds but its kinds, in its order.
+_EdgeColumns = tuple[
+    tuple[str, ...],
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]
+
+
+def _pg_edges(
+    conn: Connection, stations: Collection[str], a: datetime, b: datetime,
+    code: Callable[[str, str | None], int],
+) -> _EdgeColumns:  # fmt: skip
+    """PostgreSQL: the columns of :class:`StationEdges` (less its kinds) from one query."""
+    rows = sorted(_EDGES.rows(conn, a=a, b=b, names=list(stations)))  # station order
+    n = len(rows)
+    held = np.array([-1 if r[4] is None else code(r[4], r[5]) for r in rows], np.int64)
+    # the last message: the last record's or the standing state's time, the later
+    last = np.fmax(
+        np.array([r[2] for r in rows], dtype=np.float64),
+        np.array([r[3] for r in rows], dtype=np.float64),
+    )
+    first = np.array([r[8] for r in rows], dtype=np.float64)
+    records = np.array([r[6] for r in rows], dtype=np.int64)
+    ok = np.array([r[7] for r in rows], dtype=np.int64)
+    c_station = np.repeat(np.arange(n), [len(r[9] or ()) for r in rows])
+    c_s = np.array([x for r in rows for x in r[9] or ()], dtype=np.float64)
+    c_kind = np.array(
+        [code(st, rs) for r in rows if r[9] for st, rs in zip(r[10], r[11], strict=True)],
+        dtype=np.int64,
+    )
+    names = tuple(r[1] for r in rows)
+    return names, held, last, first, records, ok, c_station, c_s, c_kind
+
+
+def _sqlite_edges(
+    conn: Connection, stations: Collection[str], a: datetime, b: datetime,
+    code: Callable[[str, str | None], int],
+) -> _EdgeColumns:  # fmt: skip
+    """SQLite: the columns of :class:`StationEdges` (less its kinds): the standing states and
+    last messages (:func:`_before`), the changes, the records counted."""
     pr, ms = t.process_records, t.machine_states
     ids, standing, last_message = _before(conn, stations, a)
     sids = sorted(ids)  # station order: the changes' order
@@ -340,7 +371,7 @@ def station_edges(
     records[where] = [r[1] for r in tallies]
     ok[where] = [r[2] for r in tallies]
     names = tuple(ids[sid] for sid in sids)
-    return StationEdges(names, tuple(kinds), held, last, first, records, ok, c_station, c_s, c_kind)
+    return names, held, last, first, records, ok, c_station, c_s, c_kind
 
 
 def _edge_query() -> Compiled:
@@ -353,10 +384,7 @@ def _edge_query() -> Compiled:
     a = bindparam("a", type_=ms.c.ts.type)
     b = bindparam("b", type_=ms.c.ts.type)
     m, p, q, c = ms.alias("m"), pr.alias("p"), pr.alias("q"), ms.alias("c")
-
-    def epoch(col: Any) -> Any:
-        return cast(func.extract("epoch", col), Float)
-
+    epoch = _pg_epoch
     standing = (
         select(epoch(m.c.ts).label("ts"), m.c.state, m.c.reason)
         .where(m.c.station_id == sn.c.id, m.c.ts < a)
@@ -392,14 +420,19 @@ def _edge_query() -> Compiled:
     )  # fmt: skip
 
 
-_EDGES = _edge_query()
-
-
 def _epoch(conn: Connection, col: Any) -> Any:
     """A time as :func:`_seconds` reads it: SQLite's text, PostgreSQL's epoch seconds."""
     if conn.dialect.name == "sqlite":
         return type_coerce(col, String)
+    return _pg_epoch(col)
+
+
+def _pg_epoch(col: Any) -> Any:
+    """PostgreSQL: a time as epoch seconds (the correctly rounded double of its microseconds)."""
     return cast(func.extract("epoch", col), Float)
+
+
+_EDGES = _edge_query()
 
 
 # -- hourly summaries (migration 0010) ---------------------------------------------------------
