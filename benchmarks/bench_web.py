@@ -219,10 +219,16 @@ def build_dataset(days: float, seed: int, keep: Path | None) -> dict[str, Any]:
 def dataset(days: float, seed: int, reuse: bool, keep: Path | None) -> dict[str, Any]:
     if reuse and RECORD.is_file():
         record = json.loads(RECORD.read_text())
-        same = record.get("days") == days and record.get("seed") == seed
+        if record.get("days") != days or record.get("seed") != seed:
+            # a 16-day build is an hour and drops the database: never on a mistyped option
+            raise SystemExit(
+                f"bench_web: --reuse: {DB_NAME} holds {record.get('days')} days, seed "
+                f"{record.get('seed')} ({RECORD}); give --days {record.get('days')} --seed "
+                f"{record.get('seed')}, or leave out --reuse to build it again"
+            )
         now, then = _counts(DB_NAME) or {}, record.get("counts", {})
         # the live part adds state events (events, machine_states): the rest must be as built
-        if same and all(now.get(k) == then.get(k) for k in _KEPT):
+        if all(now.get(k) == then.get(k) for k in _KEPT):
             print(f"reusing {DB_NAME}: built {record['built']}")
             return record
         print("the recorded dataset does not match the database: building it again")

@@ -19,11 +19,14 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import delete, func, select
 
 from gigaline.mes.ingest import ingest, submit
+from gigaline.mes.ports import StationEdges
 from gigaline.mes.services import init_line
+from gigaline.mes.services.floor import window_tallies
 from gigaline.mes.services.oee import live_oee, summarise
 from gigaline.mes.sql import open_store
 from gigaline.mes.sql import tables as t
@@ -333,25 +336,32 @@ def test_edges_counted_by_the_store_change_nothing(store: Any, silence_s: float)
 
 
 def test_station_edges_are_the_timelines_counted(store: Any) -> None:
-    """``station_edges`` is ``station_timelines`` less the records, of which it gives the
-    first one's time, their count and their OK count: for windows on and off the hour, in a
-    planned stop and before any data."""
+    """``station_edges`` is ``station_timelines`` as columns, less the records, of which it
+    gives the first one's time, their count and their OK count: for windows on and off the
+    hour, in a planned stop and before any data."""
     names = ["weld-1", "fill-1", "fill-2", "seal-1"]
     h = timedelta(hours=1)
     counted = []
     for lo, hi in [(T0 - h, T0 + h / 3), (T0 + 5.29 * h, T0 + 5.71 * h), (T0 + 3 * h, T0 + 4 * h),
                    (T0 + 20.2 * h, T0 + 21 * h), (T0 + 30 * h, T0 + 31.99 * h)]:  # fmt: skip
-        edges = store.station_edges(names, lo, hi)
+        e = store.station_edges(names, lo, hi)
         lines = store.station_timelines(names, lo, hi)
-        assert set(edges) == set(lines) == set(names)
-        for n in names:
-            e, tl = edges[n], lines[n]
-            assert (e.timeline.standing, e.timeline.states, e.timeline.last_message_s) == (
-                tl.standing, tl.states, tl.last_message_s)  # fmt: skip
-            assert len(e.timeline.record_s) == len(e.timeline.record_ok) == 0
-            assert (e.records, e.ok) == (len(tl.record_s), int(tl.record_ok.sum()))
-            assert e.first_record_s == (float(tl.record_s[0]) if len(tl.record_s) else None)
-        counted.append(sum(e.records for e in edges.values()))
+        assert set(e.stations) == set(lines) == set(names)
+        want = StationEdges.of({n: lines[n] for n in e.stations})
+        assert len(e.change_s) == sum(len(tl.states) for tl in lines.values())
+        for i, n in enumerate(e.stations):
+            tl = lines[n]
+            got_kinds = [e.kinds[k] for k in e.change_kind[e.change_station == i]]
+            assert got_kinds == [(st, reason) for _, st, reason in tl.states], n
+            assert e.change_s[e.change_station == i].tolist() == [
+                ts.timestamp() for ts, _, _ in tl.states
+            ]
+            held = None if e.standing[i] < 0 else e.kinds[e.standing[i]]
+            assert held == (None if tl.standing is None else tl.standing[1:]), n
+            assert (int(e.records[i]), int(e.ok[i])) == (len(tl.record_s), int(tl.record_ok.sum()))
+        for col in ("last_message_s", "first_record_s", "records", "ok"):
+            np.testing.assert_array_equal(getattr(e, col), getattr(want, col), err_msg=col)
+        counted.append(int(e.records.sum()))
     assert counted[0] > 0 and counted[1] > 0 and counted[3] == 0  # the stop: no records
 
 
@@ -477,3 +487,39 @@ def test_step_hours_are_the_stations_summed_and_kept_valid(store: Any) -> None:
         assert rows["fill"] - {r.name: r.produced for r in base.rows}["fill"] == shown
         with store.engine.begin() as conn:
             conn.execute(osh.update().where(mark).values(pq=osh.c.pq - 1000, stations=2))
+
+
+def test_window_tallies_are_the_records_counted(store: Any) -> None:
+    """The floor's counts of a window from the stored hours (``window_tallies``: whole hours
+    stored, the shorter part of the first and last hours added or taken away) are the records
+    counted one by one, with the newest one's time: on and off the hour, with a station's
+    hours missing, and with no hour stored."""
+    names = ["weld-1", "fill-1", "fill-2", "seal-1"]
+    rng = random.Random(11)
+    spans = [(T0 + timedelta(hours=rng.randrange(0, 40), seconds=rng.uniform(0, 3600)),
+              timedelta(hours=rng.randrange(2, 20), seconds=rng.uniform(0, 3600)))
+             for _ in range(12)]  # fmt: skip
+    spans += [(T0 + timedelta(hours=3, minutes=10), timedelta(hours=5, minutes=40)),  # long ends
+              (T0 + timedelta(hours=3, minutes=50), timedelta(hours=5, minutes=20)),  # short
+              (T0 + timedelta(hours=3), timedelta(hours=6))]  # on the hour  # fmt: skip
+
+    def check() -> int:
+        counted = 0
+        for lo, length in spans:
+            got = window_tallies(store, names, lo, lo + length, silence_s=60.0)
+            want = store.station_record_tallies(names, lo, lo + length)
+            assert got == want, (lo, length)
+            counted += sum(t.records for t in want.values())
+        return counted
+
+    assert check() > 0  # nothing stored: all counted
+    summarise(store, until=NOW, silence_s=60.0)
+    assert _hours(store) > 0
+    check()
+    with store.engine.begin() as conn:  # a station's hours missing in the middle
+        sid = conn.execute(select(t.stations.c.id).where(t.stations.c.name == "fill-1")).scalar()
+        h = int((T0 + timedelta(hours=6)).timestamp())
+        conn.execute(delete(t.oee_hours).where(t.oee_hours.c.station_id == sid,
+                                               t.oee_hours.c.hour_s >= h,
+                                               t.oee_hours.c.hour_s < h + 4 * 3600))  # fmt: skip
+    check()

@@ -38,7 +38,7 @@ from gigaline.mes.ports import (
     OeeStep,
     PlacedHold,
     RecordTally,
-    StationEdge,
+    StationEdges,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -484,15 +484,15 @@ class MemoryStore:
             if len(tl.record_s)
         }
 
+    def station_last_records(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, float]:
+        return {n: t.last_s for n, t in self.station_record_tallies(stations, since, until).items()}
+
     def station_edges(
         self, stations: Collection[str], since: datetime, until: datetime
-    ) -> dict[str, StationEdge]:
-        out = {}
-        for n, tl in self.station_timelines(stations, since, until).items():
-            bare = replace(tl, record_s=tl.record_s[:0], record_ok=tl.record_ok[:0])
-            first = float(tl.record_s[0]) if len(tl.record_s) else None
-            out[n] = StationEdge(bare, first, len(tl.record_s), int(tl.record_ok.sum()))
-        return out
+    ) -> StationEdges:
+        return StationEdges.of(self.station_timelines(stations, since, until))
 
     def station_timelines(
         self, stations: Collection[str], since: datetime, until: datetime, *,

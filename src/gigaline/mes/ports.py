@@ -33,6 +33,7 @@ meaning UTC: :func:`gigaline.mes.services.models.rfc3339` reads both).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -75,7 +76,7 @@ __all__ = [
     "PlacedHold",
     "RecordTally",
     "RowsRefusedError",
-    "StationEdge",
+    "StationEdges",
     "StationRef",
     "StationTimeline",
     "StepInfo",
@@ -448,17 +449,61 @@ class StationTimeline:
 
 
 @dataclass(frozen=True, slots=True)
-class StationEdge:
-    """What one station reported about a short window (live OEE's edges: the parts of a
-    window its stored hours do not cover), its records counted by the store: ``timeline``
-    without records (empty arrays; its state changes and last message as
-    :meth:`OeeReader.station_timelines` gives them), the end time of the window's first record
-    (UNIX seconds, None: no record), and how many records and OK records the window holds."""
+class StationEdges:
+    """What stations reported about a short window (live OEE's edges: the parts of a window
+    their stored hours do not cover), as columns, their records counted by the store (no
+    record, no state change as an object, leaves it). Station ``i`` is ``stations[i]``; a
+    state code ``k`` is the (state, reason) ``kinds[k]``, -1 none.
 
-    timeline: StationTimeline
-    first_record_s: float | None
-    records: int
-    ok: int
+    Per station: the code of the state standing at the window's start (``standing``), the UNIX
+    seconds of its last message (state change or record) before the start
+    (``last_message_s``, NaN: none), of its first record in the window (``first_record_s``,
+    NaN: none), and the window's records and OK records. Per state change in the window, in
+    station order, then time order: its station, UNIX seconds and code."""
+
+    stations: tuple[str, ...]
+    kinds: tuple[tuple[str, str | None], ...]
+    standing: NDArray[np.int64] = field(repr=False)
+    last_message_s: NDArray[np.float64] = field(repr=False)
+    first_record_s: NDArray[np.float64] = field(repr=False)
+    records: NDArray[np.int64] = field(repr=False)
+    ok: NDArray[np.int64] = field(repr=False)
+    change_station: NDArray[np.int64] = field(repr=False)
+    change_s: NDArray[np.float64] = field(repr=False)
+    change_kind: NDArray[np.int64] = field(repr=False)
+
+    @classmethod
+    def of(cls, timelines: Mapping[str, StationTimeline]) -> StationEdges:
+        """The columns of whole timelines (their records counted here)."""
+        kinds: dict[tuple[str, str | None], int] = {}
+
+        def code(state: str, reason: str | None) -> int:
+            return kinds.setdefault((state, reason), len(kinds))
+
+        names = tuple(timelines)
+        standing, last, first, n, ok = [], [], [], [], []
+        c_station, c_s, c_kind = [], [], []
+        for i, name in enumerate(names):
+            tl = timelines[name]
+            standing.append(-1 if tl.standing is None else code(tl.standing[1], tl.standing[2]))
+            before = [] if tl.last_message_s is None else [tl.last_message_s]
+            if tl.standing is not None:
+                before.append(tl.standing[0].timestamp())
+            last.append(max(before) if before else math.nan)
+            first.append(float(tl.record_s[0]) if len(tl.record_s) else math.nan)
+            n.append(len(tl.record_s))
+            ok.append(int(np.count_nonzero(tl.record_ok)))
+            for ts, state, reason in tl.states:
+                c_station.append(i)
+                c_s.append(ts.timestamp())
+                c_kind.append(code(state, reason))
+        i64, f64 = np.int64, np.float64
+        return cls(
+            names, tuple(kinds), np.array(standing, dtype=i64), np.array(last, dtype=f64),
+            np.array(first, dtype=f64), np.array(n, dtype=i64), np.array(ok, dtype=i64),
+            np.array(c_station, dtype=i64), np.array(c_s, dtype=f64),
+            np.array(c_kind, dtype=i64),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -770,10 +815,9 @@ class OeeReader(Protocol):
 
     def station_edges(
         self, stations: Collection[str], since: datetime, until: datetime
-    ) -> dict[str, StationEdge]:
-        """Per station of ``stations``: its :class:`StationEdge` over [since, until): what
-        :meth:`station_timelines` gives less the records, of which only the first one's time,
-        their count and their OK count (no record need leave the store)."""
+    ) -> StationEdges:
+        """The :class:`StationEdges` of ``stations`` (those the store knows) over [since,
+        until): what :meth:`station_timelines` gives, as columns, its records counted."""
         ...
 
     def station_record_tallies(
@@ -782,6 +826,13 @@ class OeeReader(Protocol):
         """Per station of ``stations`` with records in [since, until): how many, how many OK
         and the newest one's time (what a timeline's records add up to, without reading
         them)."""
+        ...
+
+    def station_last_records(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, float]:
+        """Per station of ``stations`` with records in [since, until): the newest one's time
+        (UNIX seconds), found without counting them."""
         ...
 
     def oee_hour_sums(

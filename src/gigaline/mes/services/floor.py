@@ -14,6 +14,7 @@ is ISO 22400-2's GQ / PQ: OK records over records (``gigaline.kpi.quality_rate``
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -25,11 +26,21 @@ from numpy.typing import NDArray
 
 from gigaline.errors import FieldError, NotFoundError
 from gigaline.kpi import quality_rate
-from gigaline.mes.ports import OeeReader, StationTimeline, Tallies, epoch_us
+from gigaline.mes.ports import OeeReader, RecordTally, StationTimeline, Tallies, epoch_us
 from gigaline.mes.services.models import Floor, StateSegment, StationFloor, rfc3339, rfc3339_us
+from gigaline.mes.services.oee import HOUR_S, gaps
 from gigaline.model.naming import station_order
 
-__all__ = ["MAX_HOURS", "UNKNOWN", "FloorStore", "Stretches", "floor", "floor_stretches", "window"]
+__all__ = [
+    "MAX_HOURS",
+    "UNKNOWN",
+    "FloorStore",
+    "Stretches",
+    "floor",
+    "floor_stretches",
+    "window",
+    "window_tallies",
+]
 
 #: The state of a station before its first stored state change.
 UNKNOWN = "unknown"
@@ -143,6 +154,62 @@ def floor(
     return f.model_copy(update={"timeline": stretches.segments()})
 
 
+def window_tallies(
+    store: FloorStore, names: list[str], since: datetime, end: datetime,
+    silence_s: float | None = None,
+) -> dict[str, RecordTally]:  # fmt: skip
+    """Per station of ``names`` with records in [since, end): their count, OK count and the
+    newest one's time, as :meth:`~gigaline.mes.ports.OeeReader.station_record_tallies` gives
+    them, the counts of whole hours taken from the stored hourly summaries (for
+    ``silence_s``, default: the setting ``oee_silence_s``; records do not depend on it) and
+    only the rest counted by the store, the newest found by the store without counting: a
+    plant's 8 hours is about 1.2 million records, a tenth of a second of the database's time
+    to count."""
+    a, b = since.timestamp(), end.timestamp()
+    h1, h2 = math.ceil(a / HOUR_S) * HOUR_S, math.floor(b / HOUR_S) * HOUR_S
+    if h2 - h1 < 2 * HOUR_S:  # nothing to gain
+        return store.station_record_tallies(names, since, end)
+    if silence_s is None:
+        from gigaline.settings import Settings
+
+        silence_s = Settings.load().oee_silence_s
+    # the whole hours, and apart the hours in which the window begins and ends: of those the
+    # shorter part is counted, added or (from a stored hour) taken away
+    h0, h3 = h1 - HOUR_S, h2 + HOUR_S
+    buckets = [(float(h0), float(h1)), (float(h1), float(h2)), (float(h2), float(h3))]
+    hs = store.oee_hour_sums(names, h0, h3, silence_s, buckets)
+    counts = {n: [sums[3], sums[4]] for (n, k), sums in hs.sums.items() if k == 1}  # records, OK
+    # what is left of each station's window, stations grouped by it: (added, taken away)
+    rest: dict[tuple[tuple[tuple[float, float], ...], ...], list[str]] = defaultdict(list)
+    for n in names:
+        added, taken = [], []
+        whole = [(max(x, h1), min(y, h2)) for x, y in hs.covered.get(n, []) if y > h1 and x < h2]
+        for lo, hi in gaps(whole, a, b):  # the first and last hours' parts always among them
+            k = 0 if hi <= h1 else 2 if lo >= h2 else -1
+            stored = hs.sums.get((n, k))
+            if stored is not None and hi - lo > HOUR_S / 2:
+                c = counts.setdefault(n, [0, 0])
+                c[0] += stored[3]
+                c[1] += stored[4]
+                taken.extend(gaps([(lo, hi)], *buckets[k]))
+            else:
+                added.append((lo, hi))
+        rest[(tuple(added), tuple(taken))].append(n)
+    for (plus, minus), group in rest.items():
+        for sign, pieces in ((1, plus), (-1, minus)):
+            for lo, hi in pieces:
+                got = store.station_record_tallies(
+                    group, datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC)
+                )
+                for n, t in got.items():
+                    c = counts.setdefault(n, [0, 0])
+                    c[0] += sign * t.records
+                    c[1] += sign * t.ok
+    kept = [n for n in names if counts.get(n, (0,))[0]]
+    newest = store.station_last_records(kept, since, end)
+    return {n: RecordTally(counts[n][0], counts[n][1], newest[n]) for n in kept}
+
+
 def floor_stretches(
     store: FloorStore,
     *,
@@ -173,7 +240,7 @@ def floor_stretches(
     timelines = store.station_timelines(names[:cut], since, end, records=False)
     if cut < len(names):  # the state standing at the end: an empty window [end, end)
         timelines.update(store.station_timelines(names[cut:], end, end, records=False))
-    tallies = store.station_record_tallies(names, since, end)
+    tallies = window_tallies(store, names, since, end)
     counts = [(t.records, t.ok) if t is not None else (0, 0) for t in map(tallies.get, names)]
     # the quality rates at once (one numpy call per station was a tenth of the floor's time)
     rates: list[float] = quality_rate(

@@ -61,11 +61,12 @@ from gigaline.mes.ports import (
     OeeReader,
     OeeStep,
     OeeSummaryBook,
+    StationEdges,
     StationTimeline,
 )
 from gigaline.mes.services.models import DowntimeCause, OeeReport, OeeRow, rfc3339
 
-__all__ = ["DEFAULT_WINDOW", "SummaryStore", "live_oee", "summarise"]
+__all__ = ["DEFAULT_WINDOW", "HOUR_S", "SummaryStore", "gaps", "live_oee", "summarise"]
 
 #: The window when ``since`` is not given: the last 24 hours before ``until``.
 DEFAULT_WINDOW = timedelta(hours=24)
@@ -261,6 +262,104 @@ def _add_segments(out: _Elements, seg: _Segments, lo: float, hi: float) -> None:
             out.down[kind] += d
             if begins and x >= lo:
                 out.begins[kind] += 1
+
+
+def _edge_elements(
+    e: StationEdges, x: float, y: float, stops: Callable[[str], list[tuple[float, float]]],
+    silence_s: float,
+) -> dict[str, _Elements]:  # fmt: skip
+    """Per station of ``e``: its elements over the whole of [x, y), shorter than the silence
+    threshold, exactly as :func:`_cut` and :func:`_add_segments` give them, computed for all
+    stations at once (numpy) from the columns of :meth:`OeeReader.station_edges`.
+
+    Each station's [x, y) is cut at its state changes, the planned stops of its line and its
+    silence. In so short a piece a silence can begin only after the last message before
+    ``x``, and it lasts until the first message inside (a state change or a record) or
+    ``y``. A cut piece's kind: planned stop, its state, or unqualified (no state known, or
+    silent while running); a run of downtime begins where the kind or the state interval
+    changes, and at ``x`` unless it continues what stood just before ``x``."""
+    k_none, k_silent, k_stop = len(e.kinds), len(e.kinds) + 1, len(e.kinds) + 2
+    kinds: list[Key] = [*e.kinds, (UNQUALIFIED, None), (UNQUALIFIED, _SILENT)]
+    running = np.array([k[0] == _PRODUCTION for k in kinds] + [False], dtype=np.bool_)
+    out: dict[str, _Elements] = {}
+    groups: dict[tuple[tuple[float, float], ...], list[int]] = defaultdict(list)
+    for i, n in enumerate(e.stations):  # the stations of a line share its planned stops
+        groups[tuple(stops(n))].append(i)
+    for line_stops, members in groups.items():
+        g = np.array(members, dtype=np.int64)
+        ng = len(g)
+        local = np.full(len(e.stations), -1, dtype=np.int64)
+        local[g] = np.arange(ng)
+        pick = local[e.change_station] >= 0
+        cs, ct, ck = local[e.change_station[pick]], e.change_s[pick], e.change_kind[pick]
+        inside = [(max(lo, x), hi) for lo, hi in line_stops if hi > x and lo < y]
+        stop_t = np.array([v for ab in inside for v in ab], dtype=np.float64)
+        last = e.last_message_s[g]
+        # the first message inside: the first state change or record, else y
+        first = np.where(np.isnan(e.first_record_s[g]), y, e.first_record_s[g])
+        starts = np.searchsorted(cs, np.arange(ng), "left")
+        has = starts < np.searchsorted(cs, np.arange(ng), "right")
+        first[has] = np.minimum(first[has], ct[starts[has]])
+        s0 = np.maximum(last + silence_s, x)  # NaN where no message: never silent
+        silent = s0 < first
+        # the cut points of every station: x, y, its changes, the stops, its silence
+        cut_t = stop_t[(stop_t > x) & (stop_t < y)]
+        p_station = np.concatenate([
+            np.arange(ng), np.arange(ng), cs, np.repeat(np.arange(ng), len(cut_t)),
+            np.flatnonzero(silent), np.flatnonzero(silent),
+        ])  # fmt: skip
+        p_t = np.concatenate([
+            np.full(ng, x), np.full(ng, y), ct, np.tile(cut_t, ng), s0[silent], first[silent],
+        ])  # fmt: skip
+        order = np.lexsort((p_t, p_station))
+        p_station, p_t = p_station[order], p_t[order]
+        keep = (p_station[:-1] == p_station[1:]) & (p_t[1:] > p_t[:-1])
+        st, u, v = p_station[:-1][keep], p_t[:-1][keep], p_t[1:][keep]
+        mid = 0.5 * (u + v)
+        # the state interval of each piece: how many of its station's changes are at or
+        # before its middle (0: the state standing at x)
+        width = (y - x) + 1.0
+        pos = np.searchsorted(cs * width + (ct - x), st * width + (mid - x), "right")
+        entry = pos - starts[st]
+        standing = e.standing[g][st]
+        kind = np.where(entry > 0, ck[pos - 1] if len(ck) else 0, standing)
+        kind = np.where(kind < 0, k_none, kind)
+        quiet = running[kind] & silent[st] & (s0[st] <= mid) & (mid < first[st])
+        kind = np.where(quiet, k_silent, kind)
+        kind = np.where(np.searchsorted(stop_t, mid, "right") % 2 == 1, k_stop, kind)
+        # what stood just before x: a run there continues into the first piece
+        held = e.standing[g]
+        prior = np.where(held < 0, k_none, held)
+        was_silent = (held >= 0) & running[np.maximum(held, 0)] & (x - last > silence_s)
+        prior = np.where(was_silent, k_silent, prior)
+        if any(lo < x <= hi for lo, hi in line_stops):
+            prior = np.full(ng, k_stop)
+        head = np.ones(len(st), dtype=np.bool_)
+        head[1:] = st[1:] != st[:-1]
+        begins = np.empty(len(st), dtype=np.bool_)
+        begins[1:] = (kind[1:] != kind[:-1]) | (entry[1:] != entry[:-1])
+        begins[head] = (entry[head] > 0) | (prior[st[head]] != kind[head])
+        d = v - u
+        width_k = k_stop + 1
+        cell = st * width_k + kind
+        spent = np.bincount(cell, d, minlength=ng * width_k).reshape(ng, width_k)
+        begun = np.bincount(cell[begins], minlength=ng * width_k).reshape(ng, width_k)
+        pdot = spent[:, k_stop].tolist()
+        apt = spent[:, running].sum(axis=1).tolist()
+        unqualified = (spent[:, k_none] + spent[:, k_silent]).tolist()
+        els = []
+        for j, i in enumerate(members):
+            el = _Elements(pdot_s=pdot[j], apt_s=apt[j], unqualified_s=unqualified[j],
+                           pq=int(e.records[i]), gq=int(e.ok[i]))  # fmt: skip
+            els.append(el)
+            out[e.stations[i]] = el
+        spent[:, running] = 0.0  # downtime only: by cause, with the runs begun
+        spent[:, k_stop] = 0.0
+        for j, k in zip(*np.nonzero(spent), strict=True):
+            els[j].down[kinds[k]] += float(spent[j, k])
+            if begun[j, k]:
+                els[j].begins[kinds[k]] += int(begun[j, k])
+    return out
 
 
 def _slice(tl: StationTimeline, lo: float, hi: float) -> StationTimeline:
@@ -463,7 +562,7 @@ def live_oee(
     minus: set[str] = set()
     for n in names:
         runs = hs.covered.get(n, []) if hs else []
-        pieces[n] = _gaps(runs, a, b)
+        pieces[n] = gaps(runs, a, b)
         if lead and any(x <= h0 and h0 + HOUR_S <= y for x, y in runs):
             minus.add(n)
             pieces[n].insert(0, (h0, a))
@@ -488,13 +587,15 @@ def live_oee(
             elif lo <= x and y <= hi:
                 el.add(full, pareto=False)
             elif y > lo and x < hi:
-                assert tl is not None  # a piece read counted lies wholly inside its bucket
+                # a piece read counted lies wholly inside its bucket
+                assert tl is not None and seg is not None
                 _add(el, seg, tl, max(x, lo), min(y, hi))
         if hs is not None and (n, wi) in hs.sums:
             el.add_sums(hs.sums[(n, wi)])
         return el
 
     memo: dict[tuple[str, int], _Elements] = {}
+    summed: dict[tuple[str, str, tuple[str, ...], int], _Elements] = {}  # per step and bucket
     # per bucket, the stations that have something in it (a raw piece or stored sums): the
     # others add nothing (by shift over 16 days, 789 stations x 48 shifts, of which a line's
     # stations have raw pieces in the first and last shift only)
@@ -510,18 +611,20 @@ def live_oee(
         n_stations = 0
         pri_values = set()
         for s, ns in group:
-            step = _Elements()  # its stations taken, then its stored hours (by_step)
             n_stations += len(ns)
-            for n in ns:
-                if n not in touched[wi]:
-                    continue
-                el = memo.get((n, wi))
-                if el is None:
-                    el = memo[(n, wi)] = elements(n, wi, lo, hi)
-                step.add(el, pareto=False)
-            stored = hs.step_sums.get((s.line, s.name, wi)) if hs is not None else None
-            if stored is not None:
-                step.add_sums(stored)
+            step = summed.get((s.line, s.name, ns, wi))  # a line's step is its row's too
+            if step is None:
+                step = summed[(s.line, s.name, ns, wi)] = _Elements()
+                for n in ns:  # its stations taken, then its stored hours (by_step)
+                    if n not in touched[wi]:
+                        continue
+                    el = memo.get((n, wi))
+                    if el is None:
+                        el = memo[(n, wi)] = elements(n, wi, lo, hi)
+                    step.add(el, pareto=False)
+                stored = hs.step_sums.get((s.line, s.name, wi)) if hs is not None else None
+                if stored is not None:
+                    step.add_sums(stored)
             total.add(step, pareto=False)
             if s.pri_s is not None and ns:
                 pri_values.add(s.pri_s)
@@ -566,7 +669,7 @@ def live_oee(
 
 #: A piece of a station's window read raw: (start, end, its cut, its timeline (None: its
 #: records counted by the store), the elements of the whole piece).
-_Piece = tuple[float, float, _Segments, StationTimeline | None, _Elements]
+_Piece = tuple[float, float, _Segments | None, StationTimeline | None, _Elements]
 
 
 def _read_raw(
@@ -596,13 +699,8 @@ def _read_raw(
         edges = store.station_edges(
             ns, datetime.fromtimestamp(x, UTC), datetime.fromtimestamp(y, UTC)
         )
-        for n in ns:
-            e = edges[n]
-            first = [] if e.first_record_s is None else [e.first_record_s]
-            seg = _cut(e.timeline, x, y, stops(n), silence_s, first)
-            full = _Elements(pq=e.records, gq=e.ok)
-            _add_segments(full, seg, x, y)
-            raw[n].append((x, y, seg, None, full))
+        for n, full in _edge_elements(edges, x, y, stops, silence_s).items():
+            raw[n].append((x, y, None, None, full))
     for (_, hi, _), wanted in envelopes.items():
         lo = min(x for _, x, _ in wanted)
         got = store.station_timelines(
@@ -647,7 +745,7 @@ def _touched(
     return out
 
 
-def _gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[float, float]]:
+def gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[float, float]]:
     """[a, b) less the disjoint sorted ``runs``."""
     out, x = [], a
     for lo, hi in runs:
@@ -755,7 +853,7 @@ def summarise(
     )  # fmt: skip
     groups: dict[tuple[float, float], list[str]] = defaultdict(list)
     for n, (lo, hi) in spans.items():
-        for x, y in _gaps(covered.get(n, []), lo, hi):
+        for x, y in gaps(covered.get(n, []), lo, hi):
             while x < y:  # by UTC day (so never across a year)
                 day_end = min(y, (math.floor(x / 86400) + 1) * 86400.0)
                 groups[(x, day_end)].append(n)

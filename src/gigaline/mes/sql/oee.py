@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from gigaline.mes.ports import (
     OeeHour,
@@ -40,11 +41,11 @@ from gigaline.mes.ports import (
     OeeStationStatus,
     OeeStep,
     RecordTally,
-    StationEdge,
+    StationEdges,
     StationTimeline,
 )
 from gigaline.mes.sql import tables as t
-from gigaline.mes.sql.fastrows import copy_rows, fetch_rows
+from gigaline.mes.sql.fastrows import Compiled, copy_rows, fetch_rows
 
 __all__ = [
     "drop_oee_hours",
@@ -137,6 +138,26 @@ def station_record_tallies(
     }
 
 
+def station_last_records(
+    conn: Connection, stations: Collection[str], since: datetime, until: datetime
+) -> dict[str, float]:
+    """Per station with records in [since, until): the newest one's time, a backward index
+    step each (a correlated ``max``), no record counted."""
+    a, b = _utc(since), _utc(until)
+    sn, pr = t.stations, t.process_records
+    newest = (
+        select(func.max(pr.c.ts))
+        .where(pr.c.station_id == sn.c.id, pr.c.ts >= a, pr.c.ts < b)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(sn.c.name, _epoch(conn, newest)).where(_among(conn, sn.c.name, list(stations)))
+    ).all()
+    found = [r for r in rows if r[1] is not None]
+    seconds = _seconds(conn.dialect.name == "sqlite", [r[1] for r in found]).tolist()
+    return {r[0]: s for r, s in zip(found, seconds, strict=True)}
+
+
 def _before(
     conn: Connection, stations: Collection[str], a: datetime
 ) -> tuple[dict[int, str], dict[int, tuple[datetime, str, str | None]], dict[int, float]]:
@@ -217,10 +238,9 @@ def station_timelines(
     pr = t.process_records
     ids, standing, last_message = _before(conn, stations, a)
     inside = _changes(conn, ids, a, b)
-    rec_ts = type_coerce(pr.c.ts, String) if sqlite else cast(func.extract("epoch", pr.c.ts), Float)
     recs = (
         conn.execute(
-            select(pr.c.station_id, rec_ts, pr.c.result)
+            select(pr.c.station_id, _epoch(conn, pr.c.ts), pr.c.result)
             .where(_among(conn, pr.c.station_id, ids), pr.c.ts >= a, pr.c.ts < b)
             .order_by(pr.c.station_id, pr.c.ts)
         ).all()
@@ -230,12 +250,13 @@ def station_timelines(
     station = np.array([r[0] for r in recs], dtype=np.int64)
     seconds = _seconds(sqlite, [r[1] for r in recs])
     ok = np.array([r[2] == "OK" for r in recs], dtype=np.bool_)
+    # the records in station order: each station's a slice
+    found = np.unique(station)
+    lo = dict(zip(found.tolist(), np.searchsorted(station, found, "left").tolist(), strict=True))
+    hi = dict(zip(found.tolist(), np.searchsorted(station, found, "right").tolist(), strict=True))
     out = {}
-    for sid, name in ids.items():  # the records in station order: each station's a slice
-        i, j = (
-            int(np.searchsorted(station, sid, "left")),
-            int(np.searchsorted(station, sid, "right")),
-        )
+    for sid, name in ids.items():
+        i, j = lo.get(sid, 0), hi.get(sid, 0)
         out[name] = StationTimeline(
             name, standing.get(sid), inside.get(sid, []), seconds[i:j], ok[i:j],
             last_message.get(sid),
@@ -253,35 +274,165 @@ def _seconds(sqlite: bool, values: list[Any]) -> np.ndarray:
 
 def station_edges(
     conn: Connection, stations: Collection[str], since: datetime, until: datetime
-) -> dict[str, StationEdge]:
-    """Per station: its timeline over [since, until) without records, and of its records
-    there the first one's end time, their count and OK count, from the database (one grouped
-    query: the records of live OEE's edges never cross to Python)."""
+) -> StationEdges:
+    """The :class:`StationEdges` of ``stations`` over [since, until): per station its
+    standing state and last message, its state changes (times as seconds from the database:
+    no datetime is made) and its records counted by the database (their rows never cross to
+    Python). On PostgreSQL in one query, a row per station (:func:`_edge_query`); on SQLite
+    in three."""
     a, b = _utc(since), _utc(until)
-    sqlite = conn.dialect.name == "sqlite"
-    pr = t.process_records
+    kinds: dict[tuple[str, str | None], int] = {}
+
+    def code(state: str, reason: str | None) -> int:
+        return kinds.setdefault((state, reason), len(kinds))
+
+    if conn.dialect.name == "postgresql":
+        cols = _pg_edges(conn, stations, a, b, code)
+    else:
+        cols = _sqlite_edges(conn, stations, a, b, code)
+    return StationEdges(cols[0], tuple(kinds), *cols[1:])
+
+
+#: What :class:`StationEdges` holds but its kinds, in its order.
+_EdgeColumns = tuple[
+    tuple[str, ...],
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]
+
+
+def _pg_edges(
+    conn: Connection, stations: Collection[str], a: datetime, b: datetime,
+    code: Callable[[str, str | None], int],
+) -> _EdgeColumns:  # fmt: skip
+    """PostgreSQL: the columns of :class:`StationEdges` (less its kinds) from one query."""
+    rows = sorted(_EDGES.rows(conn, a=a, b=b, names=list(stations)))  # station order
+    n = len(rows)
+    held = np.array([-1 if r[4] is None else code(r[4], r[5]) for r in rows], np.int64)
+    # the last message: the last record's or the standing state's time, the later
+    last = np.fmax(
+        np.array([r[2] for r in rows], dtype=np.float64),
+        np.array([r[3] for r in rows], dtype=np.float64),
+    )
+    first = np.array([r[8] for r in rows], dtype=np.float64)
+    records = np.array([r[6] for r in rows], dtype=np.int64)
+    ok = np.array([r[7] for r in rows], dtype=np.int64)
+    c_station = np.repeat(np.arange(n), [len(r[9] or ()) for r in rows])
+    c_s = np.array([x for r in rows for x in r[9] or ()], dtype=np.float64)
+    c_kind = np.array(
+        [code(st, rs) for r in rows if r[9] for st, rs in zip(r[10], r[11], strict=True)],
+        dtype=np.int64,
+    )
+    names = tuple(r[1] for r in rows)
+    return names, held, last, first, records, ok, c_station, c_s, c_kind
+
+
+def _sqlite_edges(
+    conn: Connection, stations: Collection[str], a: datetime, b: datetime,
+    code: Callable[[str, str | None], int],
+) -> _EdgeColumns:  # fmt: skip
+    """SQLite: the columns of :class:`StationEdges` (less its kinds): the standing states and
+    last messages (:func:`_before`), the changes, the records counted."""
+    pr, ms = t.process_records, t.machine_states
     ids, standing, last_message = _before(conn, stations, a)
-    inside = _changes(conn, ids, a, b)
-    first = (
-        type_coerce(func.min(pr.c.ts), String) if sqlite
-        else cast(func.extract("epoch", func.min(pr.c.ts)), Float)
-    )  # fmt: skip
-    rows = conn.execute(
-        select(pr.c.station_id, func.count(), func.count().filter(pr.c.result == "OK"), first)
+    sids = sorted(ids)  # station order: the changes' order
+    order = {sid: i for i, sid in enumerate(sids)}
+    n = len(ids)
+    held = np.full(n, -1, dtype=np.int64)
+    last = np.full(n, np.nan)
+    for sid, (_, state, reason) in standing.items():
+        held[order[sid]] = code(state, reason)
+    for sid, s in last_message.items():
+        last[order[sid]] = s
+    changes = conn.execute(
+        select(ms.c.station_id, _epoch(conn, ms.c.ts), ms.c.state, ms.c.reason)
+        .where(_among(conn, ms.c.station_id, ids), ms.c.ts >= a, ms.c.ts < b)
+        .order_by(ms.c.station_id, ms.c.ts, ms.c.id)
+    ).all()
+    c_station = np.array([order[r[0]] for r in changes], dtype=np.int64)
+    c_kind = np.array([code(r[2], r[3]) for r in changes], dtype=np.int64)
+    c_s = _seconds(True, [r[1] for r in changes])
+    tallies = conn.execute(
+        select(pr.c.station_id, func.count(), func.count().filter(pr.c.result == "OK"),
+               _epoch(conn, func.min(pr.c.ts)))
         .where(_among(conn, pr.c.station_id, ids), pr.c.ts >= a, pr.c.ts < b)
         .group_by(pr.c.station_id)
-    ).all()
-    seconds = _seconds(sqlite, [r[3] for r in rows]).tolist()
-    tally = {r[0]: (int(r[1]), int(r[2]), s) for r, s in zip(rows, seconds, strict=True)}
-    no_s, no_ok = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.bool_)
-    out = {}
-    for sid, name in ids.items():
-        n, ok, first_s = tally.get(sid, (0, 0, None))
-        tl = StationTimeline(
-            name, standing.get(sid), inside.get(sid, []), no_s, no_ok, last_message.get(sid)
+    ).all()  # fmt: skip
+    first = np.full(n, np.nan)
+    records, ok = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    where = np.array([order[r[0]] for r in tallies], dtype=np.int64)
+    first[where] = _seconds(True, [r[3] for r in tallies])
+    records[where] = [r[1] for r in tallies]
+    ok[where] = [r[2] for r in tallies]
+    names = tuple(ids[sid] for sid in sids)
+    return names, held, last, first, records, ok, c_station, c_s, c_kind
+
+
+def _edge_query() -> Compiled:
+    """PostgreSQL, parameters ``a``, ``b`` and ``names``: per station named, (id, name, its
+    last record's time before ``a``, the state standing at ``a``: its time, state and reason,
+    the records in [a, b): count, OK count and the first one's time, and the state changes in
+    [a, b) as three arrays in time order: times, states, reasons), times as epoch seconds,
+    each part read by an index range scan of the station (lateral subqueries)."""
+    sn, ms, pr = t.stations, t.machine_states, t.process_records
+    a = bindparam("a", type_=ms.c.ts.type)
+    b = bindparam("b", type_=ms.c.ts.type)
+    m, p, q, c = ms.alias("m"), pr.alias("p"), pr.alias("q"), ms.alias("c")
+    epoch = _pg_epoch
+    standing = (
+        select(epoch(m.c.ts).label("ts"), m.c.state, m.c.reason)
+        .where(m.c.station_id == sn.c.id, m.c.ts < a)
+        .order_by(m.c.ts.desc(), m.c.id.desc())
+        .limit(1)
+        .lateral("standing")
+    )
+    rec = select(func.max(p.c.ts)).where(p.c.station_id == sn.c.id, p.c.ts < a).scalar_subquery()
+    tally = (
+        select(func.count().label("n"), func.count().filter(q.c.result == "OK").label("ok"),
+               epoch(func.min(q.c.ts)).label("first"))
+        .where(q.c.station_id == sn.c.id, q.c.ts >= a, q.c.ts < b)
+        .lateral("tally")
+    )  # fmt: skip
+    by_time = (c.c.ts, c.c.id)
+    changes = (
+        select(
+            func.array_agg(aggregate_order_by(epoch(c.c.ts), *by_time)).label("t"),
+            func.array_agg(aggregate_order_by(c.c.state, *by_time)).label("st"),
+            func.array_agg(aggregate_order_by(c.c.reason, *by_time)).label("rs"),
         )
-        out[name] = StationEdge(tl, first_s, n, ok)
-    return out
+        .where(c.c.station_id == sn.c.id, c.c.ts >= a, c.c.ts < b)
+        .lateral("changes")
+    )
+    yes: Any = literal_column("true")
+    names = bindparam("names", type_=ARRAY(sn.c.name.type))
+    return Compiled(
+        select(sn.c.id, sn.c.name, epoch(rec), standing.c.ts, standing.c.state,
+               standing.c.reason, tally.c.n, tally.c.ok, tally.c.first, changes.c.t,
+               changes.c.st, changes.c.rs)
+        .select_from(sn.outerjoin(standing, yes).join(tally, yes).join(changes, yes))
+        .where(sn.c.name == any_(names))
+    )  # fmt: skip
+
+
+def _epoch(conn: Connection, col: Any) -> Any:
+    """A time as :func:`_seconds` reads it: SQLite's text, PostgreSQL's epoch seconds."""
+    if conn.dialect.name == "sqlite":
+        return type_coerce(col, String)
+    return _pg_epoch(col)
+
+
+def _pg_epoch(col: Any) -> Any:
+    """PostgreSQL: a time as epoch seconds (the correctly rounded double of its microseconds)."""
+    return cast(func.extract("epoch", col), Float)
+
+
+_EDGES = _edge_query()
 
 
 # -- hourly summaries (migration 0010) ---------------------------------------------------------
@@ -381,13 +532,23 @@ def oee_hour_sums(
     every station is asked from its stored step hours (:func:`roll_up_steps`: one row per step
     and hour, not one per station and hour), and the station hours only where its step hours
     are missing (the hours since the last roll-up, a step with a station never summarised)."""
-    sn, osh, osd = t.stations, t.oee_step_hours, t.oee_step_hour_downtime
+    osh, osd = t.oee_step_hours, t.oee_step_hour_downtime
     _snapshot(conn)
-    ids = _station_ids(conn, stations)
-    if not by_step or not ids:
-        steps = _step_names(conn) if by_step else None
-        return _station_hour_sums(conn, ids, [(since_s, until_s)], silence_s, buckets, steps)
-    step_of = dict(conn.execute(select(sn.c.id, sn.c.step_id)).all())
+    if not by_step:
+        some = _station_ids(conn, stations)
+        return _station_hour_sums(conn, some, [(since_s, until_s)], silence_s, buckets, None)
+    # a line's stations: every station read with its step (one query), not looked up by name
+    asked_names = set(stations)
+    step_of: dict[int, int] = {}
+    names: dict[int, tuple[str, str]] = {}
+    ids: dict[int, str] = {}
+    for sid, name, step_id, line, step in conn.execute(_STATION_STEPS):
+        step_of[sid] = step_id
+        names[step_id] = (line, step)
+        if name in asked_names:
+            ids[sid] = name
+    if not ids:
+        return OeeHourSums({}, {}, {}, {})
     size: dict[int, int] = defaultdict(int)
     asked: dict[int, int] = defaultdict(int)
     for sid, step_id in step_of.items():
@@ -428,7 +589,6 @@ def oee_hour_sums(
         if gaps:
             gaps_of[gaps][sid] = name
     out = OeeHourSums({}, {}, {}, {})
-    names = _step_names(conn)
     for gaps, group in gaps_of.items():
         _add_hour_sums(out, _station_hour_sums(conn, group, gaps, silence_s, buckets, names))
     for sid, name in ids.items():
@@ -545,11 +705,11 @@ def _station_hours(
             .where(*where)
             .group_by(oh.c.station_id, *([bucket] if buckets else []))
         )
-        for r in conn.execute(q):
-            sid, k = r[0], int(r[1])
-            _widen(spans, sid, int(r[2]), int(r[3]), int(r[4]))
+        for row in fetch_rows(conn, q):  # a line's stations x buckets: the driver's tuples
+            sid, k = row[0], int(row[1])
+            _widen(spans, sid, int(row[2]), int(row[3]), int(row[4]))
             if k >= 0:
-                sums[(ids[sid], k)] = _sums(r[5:])
+                sums[(ids[sid], k)] = _sums(row[5:])
     covered = _covered(conn, ids, since_s, until_s, silence_s, spans)
     qd = (
         select(od.c.state, od.c.reason, func.sum(od.c.seconds), func.sum(od.c.begins))
@@ -565,11 +725,12 @@ def _sums(r: Sequence[Any]) -> tuple[float, float, float, int, int]:
     return float(r[0]), float(r[1]), float(r[2]), int(r[3]), int(r[4])
 
 
-def _step_names(conn: Connection) -> dict[int, tuple[str, str]]:
-    """Step id -> (line, step)."""
-    st, ln = t.steps, t.lines
-    q = select(st.c.id, ln.c.name, st.c.name).join(ln, ln.c.id == st.c.line_id)
-    return {r[0]: (r[1], r[2]) for r in conn.execute(q)}
+#: Every station with its step: (station id, name, step id, line, step).
+_STATION_STEPS = (
+    select(t.stations.c.id, t.stations.c.name, t.steps.c.id, t.lines.c.name, t.steps.c.name)
+    .join(t.steps, t.steps.c.id == t.stations.c.step_id)
+    .join(t.lines, t.lines.c.id == t.steps.c.line_id)
+)
 
 
 def oee_covered(

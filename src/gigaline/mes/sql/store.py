@@ -38,7 +38,7 @@ from gigaline.mes.ports import (
     PlacedHold,
     RecordTally,
     RowsRefusedError,
-    StationEdge,
+    StationEdges,
     StationRef,
     StationTimeline,
     StepInfo,
@@ -578,7 +578,7 @@ class SqlStore:
 
     def station_edges(
         self, stations: Collection[str], since: datetime, until: datetime
-    ) -> dict[str, StationEdge]:
+    ) -> StationEdges:
         with self.engine.connect() as conn:
             return oee.station_edges(conn, stations, since, until)
 
@@ -587,6 +587,12 @@ class SqlStore:
     ) -> dict[str, RecordTally]:
         with self.engine.connect() as conn:
             return oee.station_record_tallies(conn, stations, since, until)
+
+    def station_last_records(
+        self, stations: Collection[str], since: datetime, until: datetime
+    ) -> dict[str, float]:
+        with self.engine.connect() as conn:
+            return oee.station_last_records(conn, stations, since, until)
 
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
