@@ -264,7 +264,7 @@ def test_timeline_is_drawn_once_with_its_station_names_inside(
     monkeypatch.setattr(charts, "MAX_BARS", 0)  # binned: the heatmap's image is drawn per draw
     page = _login(browser, server, plant.tokens["viewer"], "/holds")
     page.add_init_script(_DRAWS)  # counts the heatmap's images (one per draw of the chart)
-    page.goto(server + "/plant")
+    page.goto(server + "/plant?hours=7.75")  # a window of its own: a view computed binned
     assert _points(page, "chart-timeline") > 0
     page.wait_for_function("document.getElementById('chart-timeline')._fullLayout")
     got = page.evaluate("""() => {
@@ -273,11 +273,14 @@ def test_timeline_is_drawn_once_with_its_station_names_inside(
       const names = [...gd.querySelectorAll('.ytick text')];
       return {asked: gd.layout.margin.l, kept: gd._fullLayout._size.l, names: names.length,
               leftmost: Math.min(...names.map((t) => t.getBoundingClientRect().left)) - left,
-              images: window.__dataUrls};
+              images: window.__dataUrls,
+              draws: performance.getEntriesByName('draw chart-timeline').length};
     }""")
     assert got["names"] == 18  # the mini line's stations, each named
     assert got["asked"] > 60  # wider than the server's 60 px: measured
     assert abs(got["kept"] - got["asked"]) <= 1, got  # automargin found nothing wider
     assert got["leftmost"] >= 0, got
-    assert got["images"] == 1, got  # drawn once
+    # one image per call of web.js's draw (a live update may have drawn it again): none drawn
+    # twice by automargin
+    assert got["images"] == got["draws"] >= 1, got
     page.context.close()
