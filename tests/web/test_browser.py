@@ -62,6 +62,11 @@ def test_login_then_plant_line_station_live(
     assert page.locator("h1").inner_text() == "Line mini MES test line"
     tiles = page.locator("#tiles a.tile")
     assert tiles.count() == 18  # the mini line's stations
+    # a tile's five lines (text lines of one element: white-space pre-line), as rendered
+    name, state, since, counts, quality = tiles.first.inner_text().split("\n")
+    assert name == tiles.first.get_attribute("data-station")
+    assert state.split(":")[0] == tiles.first.get_attribute("data-state")
+    assert since.startswith("since ") and counts.endswith(" NG") and quality.startswith("quality")
     assert _points(page, "chart-timeline") > 0
     page.screenshot(path=str(shots / "line.png"), full_page=True)
 
@@ -239,3 +244,43 @@ def test_a_page_does_not_draw_again_the_view_it_shows(
     page.wait_for_function("Number(document.getElementById('tiles').dataset.same || 0) >= 1")
     assert page.get_attribute("#tiles", "data-updates") is None  # nothing drawn again
     assert page.get_attribute("#tiles", "data-view") == view
+
+
+_DRAWS = """window.__dataUrls = 0;
+(function (real) {
+  HTMLCanvasElement.prototype.toDataURL = function () {
+    window.__dataUrls += 1; return real.apply(this, arguments); };
+})(HTMLCanvasElement.prototype.toDataURL);"""
+
+
+def test_timeline_is_drawn_once_with_its_station_names_inside(
+    browser: Any, server: str, plant: Plant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """web.js gives the timeline the left margin Plotly's automargin would reach (the widest
+    station name measured on a canvas): Plotly keeps it (no label pushes it wider, so no second
+    draw) and every name lies inside the chart."""
+    from gigaline.web import charts
+
+    monkeypatch.setattr(charts, "MAX_BARS", 0)  # binned: the heatmap's image is drawn per draw
+    page = _login(browser, server, plant.tokens["viewer"], "/holds")
+    page.add_init_script(_DRAWS)  # counts the heatmap's images (one per draw of the chart)
+    page.goto(server + "/plant?hours=7.75")  # a window of its own: a view computed binned
+    assert _points(page, "chart-timeline") > 0
+    page.wait_for_function("document.getElementById('chart-timeline')._fullLayout")
+    got = page.evaluate("""() => {
+      const gd = document.getElementById('chart-timeline');
+      const left = gd.getBoundingClientRect().left;
+      const names = [...gd.querySelectorAll('.ytick text')];
+      return {asked: gd.layout.margin.l, kept: gd._fullLayout._size.l, names: names.length,
+              leftmost: Math.min(...names.map((t) => t.getBoundingClientRect().left)) - left,
+              images: window.__dataUrls,
+              draws: performance.getEntriesByName('draw chart-timeline').length};
+    }""")
+    assert got["names"] == 18  # the mini line's stations, each named
+    assert got["asked"] > 60  # wider than the server's 60 px: measured
+    assert abs(got["kept"] - got["asked"]) <= 1, got  # automargin found nothing wider
+    assert got["leftmost"] >= 0, got
+    # one image per call of web.js's draw (a live update may have drawn it again): none drawn
+    # twice by automargin
+    assert got["images"] == got["draws"] >= 1, got
+    page.context.close()

@@ -206,3 +206,21 @@ def test_pages_load_the_plotly_bundle_their_charts_need(client: TestClient, plan
         html = client.get(page).text
         assert 'src="/static/vendor/plotly-cartesian.min.js"' in html, page
         assert 'src="/static/vendor/plotly.min.js"' not in html, page
+
+
+_TILE = re.compile(
+    r'<a class="tile state-([a-z]+)" href="/stations/[^"]+" data-station="([^"]+)" '
+    r'data-state="([a-z]+)"><b>([^<\n]+)\n([^<\n]+)</b>\n(?:since \d\d:\d\d:\d\d|no state '
+    r"received)\n[\d,]+ records, [\d,]+ NG\nquality rate [^<\n]+</a>"
+)
+
+
+def test_a_tile_is_two_elements_its_lines_text(client: TestClient, plant: Plant) -> None:
+    """789 tiles on the reference line's page: each an <a> and a <b> (name and state), its
+    other lines text (web.css: white-space pre-line), not six elements."""
+    page = _login(client, plant.tokens["viewer"]).get("/lines/" + plant.line.name)
+    assert page.status_code == 200
+    tiles = _TILE.findall(page.text)
+    assert len(tiles) == page.text.count('class="tile ') == 18, page.text.count('class="tile ')
+    for css, station, state, name, shown in tiles:
+        assert css == state and name == station and shown.split(":")[0] == state

@@ -285,7 +285,10 @@ def _duration(seconds: int) -> str:
 def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
     """The downtime Pareto of live OEE: hours by state and reason, longest first, with the
     cumulative share. Plain JSON, the same as plotly's own (tests/web/test_timeline_binned.py):
-    the validators took 90 ms of a floor page's view."""
+    the validators took 90 ms of a floor page's view. Its value axes let their tick labels be
+    (``ticklabeloverflow``: they lie inside the chart's height): by default plotly.js measures
+    every label again each time it places one, to hide those past the chart's edge (28
+    ``getBoundingClientRect`` calls, each a forced layout, per draw)."""
     causes = report.pareto[:top]
     labels = [f"{c.state}: {c.reason}" if c.reason else c.state for c in causes]
     bar = {
@@ -302,9 +305,10 @@ def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
     layout = {
         "template": _template(), "margin": _LAYOUT["margin"],
         "title": {"text": "Downtime Pareto (ISO 22400-2: planned busy time not producing)"},
-        "yaxis": {"title": {"text": "hours"}}, "showlegend": False,
+        "yaxis": {"title": {"text": "hours"}, "ticklabeloverflow": "allow"}, "showlegend": False,
         "yaxis2": {"title": {"text": "cumulative %"}, "overlaying": "y", "side": "right",
-                   "range": [0, 105], "tickmode": "linear", "dtick": 25, "showgrid": False},
+                   "range": [0, 105], "tickmode": "linear", "dtick": 25, "showgrid": False,
+                   "ticklabeloverflow": "allow"},
     }  # fmt: skip
     return {"data": [bar, line], "layout": layout}
 

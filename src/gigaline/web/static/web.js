@@ -29,11 +29,44 @@
     return fig;
   }
 
+  // Plotly's automargin draws a chart again when its first draw finds the tick labels wider
+  // than the margin (plots.doAutoMargin: the timeline's 60 station names, ~60 ms a draw). So
+  // the widest category label of a left y axis is measured first, on a canvas (text metrics,
+  // no layout), and the left margin made what automargin would make it: the first draw is
+  // then the only one. Were the measure short, automargin still widens the margin.
+  const LABEL_PAD_PX = 13; // automargin's pad (12) and the labels' 1 px off the axis line
+  let ruler = null;
+
+  function labelMargin(fig) {
+    const layout = fig.layout || {};
+    const y = layout.yaxis || {};
+    if (y.type !== "category" || y.side === "right" || (y.title && y.title.text)) { return; }
+    const font = layout.font || {};
+    ruler = ruler || document.createElement("canvas").getContext("2d");
+    ruler.font = (font.size || 12) + "px " + (font.family || '"Open Sans", verdana, arial, sans-serif');
+    const seen = new Set();
+    let widest = 0;
+    (fig.data || []).forEach(function (t) {
+      (t.y || []).forEach(function (label) {
+        if (label !== null && !seen.has(label)) {
+          seen.add(label);
+          widest = Math.max(widest, ruler.measureText(String(label)).width);
+        }
+      });
+    });
+    const margin = Object.assign({}, layout.margin);
+    margin.l = Math.max(margin.l || 0, Math.round(widest + LABEL_PAD_PX));
+    layout.margin = margin;
+  }
+
   function draw(id, fig) {
     const div = document.getElementById(id);
     if (fig && div && window.Plotly) {
+      const t0 = performance.now();
       named(fig);
+      labelMargin(fig);
       window.Plotly.react(div, fig.data || [], fig.layout || {}, config);
+      performance.measure("draw " + id, { start: t0 });  // benchmarks/trace_pages.py
     }
   }
 
