@@ -322,14 +322,13 @@ def _edge_elements(
         width = (y - x) + 1.0
         pos = np.searchsorted(cs * width + (ct - x), st * width + (mid - x), "right")
         entry = pos - starts[st]
-        standing = e.standing[g][st]
-        kind = np.where(entry > 0, ck[pos - 1] if len(ck) else 0, standing)
+        held = e.standing[g]  # the state standing at x
+        kind = np.where(entry > 0, ck[pos - 1] if len(ck) else 0, held[st])
         kind = np.where(kind < 0, k_none, kind)
         quiet = running[kind] & silent[st] & (s0[st] <= mid) & (mid < first[st])
         kind = np.where(quiet, k_silent, kind)
         kind = np.where(np.searchsorted(stop_t, mid, "right") % 2 == 1, k_stop, kind)
         # what stood just before x: a run there continues into the first piece
-        held = e.standing[g]
         prior = np.where(held < 0, k_none, held)
         was_silent = (held >= 0) & running[np.maximum(held, 0)] & (x - last > silence_s)
         prior = np.where(was_silent, k_silent, prior)

@@ -113,29 +113,28 @@ def station_record_tallies(
 ) -> dict[str, RecordTally]:
     """Per station with records in [since, until): their count, OK count and newest time,
     counted by the database (one grouped query: no record crosses to Python)."""
-    a, b = _utc(since), _utc(until)
-    sqlite = conn.dialect.name == "sqlite"
-    sn, pr = t.stations, t.process_records
-    ids = {
-        r[0]: r[1]
-        for r in conn.execute(
-            select(sn.c.id, sn.c.name).where(_among(conn, sn.c.name, list(stations)))
-        )
-    }
+    ids = _station_ids(conn, stations)
     if not ids:
         return {}
-    newest = type_coerce(func.max(pr.c.ts), String) if sqlite else func.max(pr.c.ts)
-    rows = conn.execute(
-        select(pr.c.station_id, func.count(), func.sum(case((pr.c.result == "OK", 1), else_=0)),
-               newest)
+    rows = _tallied(conn, ids, _utc(since), _utc(until), func.max)
+    seconds = _seconds(conn.dialect.name == "sqlite", [r[3] for r in rows]).tolist()
+    return {
+        ids[r[0]]: RecordTally(int(r[1]), int(r[2]), s) for r, s in zip(rows, seconds, strict=True)
+    }
+
+
+def _tallied(
+    conn: Connection, ids: Collection[int], a: datetime, b: datetime, end: Any
+) -> Sequence[Any]:
+    """Per station id with records in [a, b): (id, count, OK count, ``end`` (``func.min`` or
+    ``func.max``) of their times as :func:`_seconds` reads it), one grouped query."""
+    pr = t.process_records
+    return conn.execute(
+        select(pr.c.station_id, func.count(), func.count().filter(pr.c.result == "OK"),
+               _epoch(conn, end(pr.c.ts)))
         .where(_among(conn, pr.c.station_id, ids), pr.c.ts >= a, pr.c.ts < b)
         .group_by(pr.c.station_id)
     ).all()  # fmt: skip
-    times = _parse(conn, [r[3] for r in rows])
-    return {
-        ids[r[0]]: RecordTally(int(r[1]), int(r[2]), ts.timestamp())
-        for r, ts in zip(rows, times, strict=True)
-    }
 
 
 def station_last_records(
@@ -339,7 +338,7 @@ def _sqlite_edges(
 ) -> _EdgeColumns:  # fmt: skip
     """SQLite: the columns of :class:`StationEdges` (less its kinds): the standing states and
     last messages (:func:`_before`), the changes, the records counted."""
-    pr, ms = t.process_records, t.machine_states
+    ms = t.machine_states
     ids, standing, last_message = _before(conn, stations, a)
     sids = sorted(ids)  # station order: the changes' order
     order = {sid: i for i, sid in enumerate(sids)}
@@ -358,12 +357,7 @@ def _sqlite_edges(
     c_station = np.array([order[r[0]] for r in changes], dtype=np.int64)
     c_kind = np.array([code(r[2], r[3]) for r in changes], dtype=np.int64)
     c_s = _seconds(True, [r[1] for r in changes])
-    tallies = conn.execute(
-        select(pr.c.station_id, func.count(), func.count().filter(pr.c.result == "OK"),
-               _epoch(conn, func.min(pr.c.ts)))
-        .where(_among(conn, pr.c.station_id, ids), pr.c.ts >= a, pr.c.ts < b)
-        .group_by(pr.c.station_id)
-    ).all()  # fmt: skip
+    tallies = _tallied(conn, ids, a, b, func.min)
     first = np.full(n, np.nan)
     records, ok = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     where = np.array([order[r[0]] for r in tallies], dtype=np.int64)
