@@ -24,7 +24,17 @@ down_revision = "0013"
 branch_labels = None
 depends_on = None
 
-INDEX = "ix_oee_quarter_downtime_silence_s_quarter_s_station_id"
+#: By station (what a write deletes) and by time (what a window's edge reads: a quarter of
+#: every station is one range; through the station's key an edge was a probe per station,
+#: 7 to 10 ms for 789).
+INDEXES = {
+    "ix_oee_quarters_quarter_s": ("oee_quarters", ["quarter_s"]),
+    "ix_oee_quarter_downtime_station_id_silence_s_quarter_s": (
+        "oee_quarter_downtime",
+        ["station_id", "silence_s", "quarter_s"],
+    ),
+    "ix_oee_quarter_downtime_quarter_s": ("oee_quarter_downtime", ["quarter_s"]),
+}
 
 
 def upgrade() -> None:
@@ -38,9 +48,7 @@ def upgrade() -> None:
         sa.Column("unqualified_s", sa.Float(), nullable=False),
         sa.Column("pq", sa.Integer(), nullable=False),
         sa.Column("gq", sa.Integer(), nullable=False),
-        # ordered by time: a quarter of every station is one range of it (the station first,
-        # as in oee_hours, a window's edge was a probe per station: 7 to 10 ms for 789)
-        sa.PrimaryKeyConstraint("silence_s", "quarter_s", "station_id", name="pk_oee_quarters"),
+        sa.PrimaryKeyConstraint("station_id", "silence_s", "quarter_s", name="pk_oee_quarters"),
     )
     op.create_table(
         "oee_quarter_downtime",
@@ -52,10 +60,12 @@ def upgrade() -> None:
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("begins", sa.Integer(), nullable=False),
     )
-    op.create_index(INDEX, "oee_quarter_downtime", ["silence_s", "quarter_s", "station_id"])
+    for name, (table, columns) in INDEXES.items():
+        op.create_index(name, table, columns)
 
 
 def downgrade() -> None:
-    op.drop_index(INDEX, "oee_quarter_downtime")
+    for name, (table, _) in INDEXES.items():
+        op.drop_index(name, table)
     op.drop_table("oee_quarter_downtime")
     op.drop_table("oee_quarters")
