@@ -275,8 +275,9 @@ def test_ingest_and_the_command_summarise(
     assert "17 station-hours" in capsys.readouterr().out
     s = open_store(db)
     # assemble-1: 05:00 .. its last message 16:00 (11 h); assemble-2: 10:00 .. the line's
-    # last message 16:00 (6 h: quiet after 15:00, its hours summarised too)
-    assert _hours(s) == 17
+    # last message 16:00 (6 h: quiet after 15:00, its hours summarised too), and their
+    # quarters
+    assert (_hours(s), _quarters(s)) == (17, 17 * 4)
     s.close()
     assert main(["mes", "summarise", "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"stored": 0}
@@ -290,7 +291,7 @@ def test_ingest_and_the_command_summarise(
     changed.write_text(text.replace("hours_per_shift: 8}", "hours_per_shift: 7}"))
     assert main(["mes", "init", str(changed), "--db", db]) == 0
     s = open_store(db)
-    assert _hours(s) == 0
+    assert (_hours(s), _quarters(s)) == (0, 0)
     s.close()
     assert main(["mes", "summarise", "--db", db]) == 0
     assert "17 station-hours" in capsys.readouterr().out
