@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Connection,
     Float,
     String,
@@ -868,23 +869,54 @@ def invalidate(conn: Connection, earliest: Mapping[int, Any]) -> None:
         at = _utc(ts).timestamp()
         params.append({"sid": s, "h": math.floor(at / 3600.0) * 3600,
                        "q": math.floor(at / 900.0) * 900})  # fmt: skip
-    for table, since in ((od, "h"), (oh, "h"), (t.oee_quarter_downtime, "q"),
-                         (t.oee_quarters, "q")):  # fmt: skip
-        conn.execute(
-            delete(table).where(table.c.station_id == bindparam("sid"),
-                                _time(table) >= bindparam(since)),
-            params,
-        )  # fmt: skip
     # and the step hours of their steps from the same hours: after the station hours, so that
     # a roll-up committed meanwhile (it holds the counters FOR SHARE: the update above waited
     # for it) is seen and its step hours deleted too
-    step_of = select(sn.c.step_id).where(sn.c.id == bindparam("sid")).scalar_subquery()
+    tables = ((od, "h"), (oh, "h"), (t.oee_quarter_downtime, "q"), (t.oee_quarters, "q"),
+              (t.oee_step_hour_downtime, "h"), (t.oee_step_hours, "h"))  # fmt: skip
+    if sqlite:
+        step_of = select(sn.c.step_id).where(sn.c.id == bindparam("sid")).scalar_subquery()
+        for table, since in tables:
+            key = (
+                table.c.step_id == step_of
+                if "step_id" in table.c
+                else table.c.station_id == bindparam("sid")
+            )
+            conn.execute(delete(table).where(key, _time(table) >= bindparam(since)), params)
+        return
+    # PostgreSQL: a statement per table, the stations and their times as arrays (a statement
+    # per station and table took 30 to 60 ms a table for 789 stations, on 1 day of the
+    # reference line summarised)
+    arrays = {"sids": [p["sid"] for p in params], "hs": [p["h"] for p in params],
+              "qs": [p["q"] for p in params]}  # fmt: skip
+    for table, _ in tables:
+        conn.execute(_PG_INVALIDATE[table.name], arrays)
+
+
+def _pg_invalidate() -> dict[str, Any]:
+    """PostgreSQL: per summary table, the delete of :func:`invalidate` from arrays ``sids``,
+    ``hs`` (hour starts) and ``qs`` (quarter starts) of the stations written."""
+    sn = t.stations
+    ints = ARRAY(BigInteger)
+    x = select(
+        func.unnest(bindparam("sids", type_=ints)).label("sid"),
+        func.unnest(bindparam("hs", type_=ints)).label("h"),
+        func.unnest(bindparam("qs", type_=ints)).label("q"),
+    ).subquery("x")
+    out = {}
+    for table in (t.oee_hour_downtime, t.oee_hours, t.oee_quarter_downtime, t.oee_quarters):
+        since = x.c.q if table.name.startswith("oee_quarter") else x.c.h
+        out[table.name] = delete(table).where(table.c.station_id == x.c.sid,
+                                              _time(table) >= since)  # fmt: skip
     for step_table in (t.oee_step_hour_downtime, t.oee_step_hours):
-        conn.execute(
-            delete(step_table).where(step_table.c.step_id == step_of,
-                                     step_table.c.hour_s >= bindparam("h")),
-            params,
+        out[step_table.name] = delete(step_table).where(
+            sn.c.id == x.c.sid, step_table.c.step_id == sn.c.step_id,
+            step_table.c.hour_s >= x.c.h,
         )  # fmt: skip
+    return out
+
+
+_PG_INVALIDATE = _pg_invalidate()
 
 
 def drop_oee_hours(conn: Connection) -> None:
