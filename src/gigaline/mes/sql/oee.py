@@ -856,11 +856,15 @@ def invalidate(conn: Connection, earliest: Mapping[int, Any]) -> None:
         return
     sids = sorted(earliest)
     sn, oh, od = t.stations, t.oee_hours, t.oee_hour_downtime
-    conn.execute(
-        update(sn).where(sn.c.id == bindparam("sid")).values(oee_version=sn.c.oee_version + 1),
-        [{"sid": s} for s in sids],
-    )
     sqlite = conn.dialect.name == "sqlite"
+    bump = update(sn).values(oee_version=sn.c.oee_version + 1)
+    if sqlite:  # one writer
+        conn.execute(bump.where(sn.c.id == bindparam("sid")), [{"sid": s} for s in sids])
+    else:  # the rows locked in station order, then one update (not a statement per station)
+        ids = bindparam("ids", sids, type_=ARRAY(BigInteger))
+        conn.execute(select(sn.c.id).where(sn.c.id == any_(ids)).order_by(sn.c.id)
+                     .with_for_update()).all()  # fmt: skip
+        conn.execute(bump.where(sn.c.id == any_(ids)))
     params = []
     for s in sids:
         ts = earliest[s]
