@@ -144,9 +144,10 @@ def test_the_pareto_is_plotlys_own() -> None:
     fig.add_trace(go.Scatter(x=labels, y=[60.0, 100.0], yaxis="y2", name="cumulative [%]",
                              mode="lines+markers", line={"color": "black"}))  # fmt: skip
     fig.update_layout(
-        template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        template="plotly_white", margin={"l": 80, "r": 60, "t": 40, "b": 40},
         title="Downtime Pareto (ISO 22400-2: planned busy time not producing)",
-        yaxis={"title": "hours", "ticklabeloverflow": "allow"}, showlegend=False,
+        xaxis={"tickangle": 30}, yaxis={"title": "hours", "ticklabeloverflow": "allow"},
+        showlegend=False,
         yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105],
                 "tickmode": "linear", "dtick": 25, "showgrid": False, "ticklabeloverflow": "allow"},
     )  # fmt: skip

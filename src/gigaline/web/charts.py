@@ -285,6 +285,12 @@ def _duration(seconds: int) -> str:
 
 #: The shortest downtime cause the Pareto draws [s] (shorter: 0 s to the second).
 PARETO_MIN_S = 0.5
+#: The Pareto's margins [px] as its axes' labels and titles need them (the hours' labels up
+#: to five characters, the cumulative share's up to "100"; static/web.js makes the bottom one
+#: what the causes' labels need, turned by PARETO_TICKANGLE degrees): plotly's automargin,
+#: finding them too small, drew the chart twice.
+PARETO_MARGIN = {"l": 80, "r": 60, "t": 40, "b": 40}
+PARETO_TICKANGLE = 30
 
 
 def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
@@ -310,8 +316,9 @@ def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
         "x": labels, "y": [100 * c.cumulative for c in causes], "yaxis": "y2", "type": "scatter",
     }  # fmt: skip
     layout = {
-        "template": _template(), "margin": _LAYOUT["margin"],
+        "template": _template(), "margin": PARETO_MARGIN,
         "title": {"text": "Downtime Pareto (ISO 22400-2: planned busy time not producing)"},
+        "xaxis": {"tickangle": PARETO_TICKANGLE},
         "yaxis": {"title": {"text": "hours"}, "ticklabeloverflow": "allow"}, "showlegend": False,
         "yaxis2": {"title": {"text": "cumulative %"}, "overlaying": "y", "side": "right",
                    "range": [0, 105], "tickmode": "linear", "dtick": 25, "showgrid": False,
