@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -135,6 +135,29 @@ def floor(
     return f.model_copy(update={"timeline": stretches.segments()})
 
 
+def _plan(
+    covered: tuple[tuple[float, float], ...], first: bool, last: bool, a: float, b: float,
+    h1: int, h2: int, buckets: list[tuple[float, float]],
+) -> tuple[list[int], tuple[Any, ...]]:  # fmt: skip
+    """What :func:`window_tallies` counts of a station's window [a, b) beyond its whole hours
+    [h1, h2) ``covered`` by stored hours, given whether its first and last hours are stored
+    (buckets 0 and 2): the buckets whose stored hour it takes (the longer part of the hour in
+    the window), and the pieces to count (added, taken away)."""
+    used: list[int] = []
+    added: list[tuple[float, float]] = []
+    taken: list[tuple[float, float]] = []
+    stored = {0: first, 2: last}
+    whole = [(max(x, h1), min(y, h2)) for x, y in covered if y > h1 and x < h2]
+    for lo, hi in gaps(whole, a, b):  # the first and last hours' parts always among them
+        k = 0 if hi <= h1 else 2 if lo >= h2 else -1
+        if stored.get(k, False) and hi - lo > HOUR_S / 2:
+            used.append(k)
+            taken.extend(gaps([(lo, hi)], *buckets[k]))
+        else:
+            added.append((lo, hi))
+    return used, (tuple(added), tuple(taken))
+
+
 def window_tallies(
     store: FloorStore, names: list[str], since: datetime, end: datetime,
     silence_s: float | None = None,
@@ -160,22 +183,24 @@ def window_tallies(
     buckets = [(float(h0), float(h1)), (float(h1), float(h2)), (float(h2), float(h3))]
     hs = store.oee_hour_sums(names, h0, h3, silence_s, buckets)
     counts = {n: [sums[3], sums[4]] for (n, k), sums in hs.sums.items() if k == 1}  # records, OK
-    # what is left of each station's window, stations grouped by it: (added, taken away)
+    # what is left of each station's window, stations grouped by it: (added, taken away),
+    # worked out once per kind of station (its covered hours, whether its first and last
+    # hours are stored: most stations of a line share one), and the stored first and last
+    # hours it uses
     rest: dict[tuple[tuple[tuple[float, float], ...], ...], list[str]] = defaultdict(list)
+    plans: dict[tuple[Any, ...], tuple[list[int], tuple[Any, ...]]] = {}
     for n in names:
-        added, taken = [], []
-        whole = [(max(x, h1), min(y, h2)) for x, y in hs.covered.get(n, []) if y > h1 and x < h2]
-        for lo, hi in gaps(whole, a, b):  # the first and last hours' parts always among them
-            k = 0 if hi <= h1 else 2 if lo >= h2 else -1
-            stored = hs.sums.get((n, k))
-            if stored is not None and hi - lo > HOUR_S / 2:
-                c = counts.setdefault(n, [0, 0])
-                c[0] += stored[3]
-                c[1] += stored[4]
-                taken.extend(gaps([(lo, hi)], *buckets[k]))
-            else:
-                added.append((lo, hi))
-        rest[(tuple(added), tuple(taken))].append(n)
+        covered = tuple(hs.covered.get(n, ()))
+        kind = (covered, (n, 0) in hs.sums, (n, 2) in hs.sums)
+        plan = plans.get(kind)
+        if plan is None:
+            plan = plans[kind] = _plan(covered, kind[1], kind[2], a, b, h1, h2, buckets)
+        for k in plan[0]:
+            stored = hs.sums[(n, k)]
+            c = counts.setdefault(n, [0, 0])
+            c[0] += stored[3]
+            c[1] += stored[4]
+        rest[plan[1]].append(n)
     for (plus, minus), group in rest.items():
         for sign, pieces in ((1, plus), (-1, minus)):
             for lo, hi in pieces:
