@@ -284,3 +284,31 @@ def test_timeline_is_drawn_once_with_its_station_names_inside(
     # twice by automargin
     assert got["images"] == got["draws"] >= 1, got
     page.context.close()
+
+
+def test_pareto_is_drawn_once_with_its_turned_labels_inside(
+    browser: Any, server: str, plant: Plant
+) -> None:
+    """The Pareto's margins are what its labels need before Plotly draws it (the server's left
+    and right ones, web.js's bottom one: the widest cause measured on a canvas, turned 30
+    degrees): automargin finds nothing wider, so the chart is drawn once (it was drawn twice),
+    and every cause's label lies inside the chart."""
+    page = _login(browser, server, plant.tokens["viewer"], "/holds")
+    page.goto(server + "/plant?hours=7.5")  # a window of its own: a view computed now
+    page.wait_for_function("document.getElementById('chart-pareto')._fullLayout")
+    got = page.evaluate("""() => {
+      const gd = document.getElementById('chart-pareto');
+      const box = gd.getBoundingClientRect();
+      const labels = [...gd.querySelectorAll('.xtick text')].map((t) => t.getBoundingClientRect());
+      return {asked: gd.layout.margin, kept: gd._fullLayout._size, labels: labels.length,
+              redrawn: '_redrawFromAutoMarginCount' in gd._fullLayout,
+              lowest: Math.max(...labels.map((r) => r.bottom)) - box.bottom,
+              rightmost: Math.max(...labels.map((r) => r.right)) - box.right};
+    }""")
+    assert got["labels"] >= 2, got  # the mini plant's causes
+    assert got["asked"]["b"] > 60, got  # measured: wider than the server's 40 px
+    for side in "lrb":  # automargin found nothing wider: the chart drawn once
+        assert abs(got["kept"][side] - got["asked"][side]) <= 1, got
+    assert not got["redrawn"], got
+    assert got["lowest"] <= 0 and got["rightmost"] <= 0, got
+    page.context.close()

@@ -26,6 +26,7 @@ from gigaline.mes.services.plan_actual import PlanVsActual
 
 __all__ = [
     "MAX_BARS",
+    "PARETO_MIN_S",
     "STATE_COLOURS",
     "bin_width_s",
     "figure_dict",
@@ -282,14 +283,26 @@ def _duration(seconds: int) -> str:
     return f"{seconds} s"
 
 
+#: The shortest downtime cause the Pareto draws [s] (shorter: 0 s to the second).
+PARETO_MIN_S = 0.5
+#: The Pareto's margins [px] as its axes' labels and titles need them (the hours' labels up
+#: to five characters, the cumulative share's up to "100"; static/web.js makes the bottom one
+#: what the causes' labels need, turned by PARETO_TICKANGLE degrees): plotly's automargin,
+#: finding them too small, drew the chart twice.
+PARETO_MARGIN = {"l": 80, "r": 60, "t": 40, "b": 40}
+PARETO_TICKANGLE = 30
+
+
 def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
     """The downtime Pareto of live OEE: hours by state and reason, longest first, with the
     cumulative share. Plain JSON, the same as plotly's own (tests/web/test_timeline_binned.py):
     the validators took 90 ms of a floor page's view. Its value axes let their tick labels be
     (``ticklabeloverflow``: they lie inside the chart's height): by default plotly.js measures
     every label again each time it places one, to hide those past the chart's edge (28
-    ``getBoundingClientRect`` calls, each a forced layout, per draw)."""
-    causes = report.pareto[:top]
+    ``getBoundingClientRect`` calls, each a forced layout, per draw). A cause of less than
+    half a second (:data:`PARETO_MIN_S`: 0 s to the second, such as a state that began at the
+    window's last microsecond) is not drawn: its bar would be a label over nothing."""
+    causes = [c for c in report.pareto if c.seconds >= PARETO_MIN_S][:top]
     labels = [f"{c.state}: {c.reason}" if c.reason else c.state for c in causes]
     bar = {
         "customdata": [c.occurrences for c in causes],
@@ -303,8 +316,9 @@ def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
         "x": labels, "y": [100 * c.cumulative for c in causes], "yaxis": "y2", "type": "scatter",
     }  # fmt: skip
     layout = {
-        "template": _template(), "margin": _LAYOUT["margin"],
+        "template": _template(), "margin": PARETO_MARGIN,
         "title": {"text": "Downtime Pareto (ISO 22400-2: planned busy time not producing)"},
+        "xaxis": {"tickangle": PARETO_TICKANGLE},
         "yaxis": {"title": {"text": "hours"}, "ticklabeloverflow": "allow"}, "showlegend": False,
         "yaxis2": {"title": {"text": "cumulative %"}, "overlaying": "y", "side": "right",
                    "range": [0, 105], "tickmode": "linear", "dtick": 25, "showgrid": False,
