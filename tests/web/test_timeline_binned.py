@@ -107,16 +107,24 @@ def test_the_layout_is_plotlys_own(monkeypatch: Any, max_bars: int) -> None:
 
     monkeypatch.setattr(charts, "MAX_BARS", max_bars)
     got = charts.timeline_figure(_floor(SEGMENTS))
+    import plotly.io as pio
+
     height = got["layout"]["height"]
+    template = go.layout.Template(pio.templates["plotly_white"])
+    template.layout.yaxis.title = None  # no standoff: plotly.js would measure every name
     fig = go.Figure()
     fig.update_layout(
-        template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        template=template, margin={"l": 60, "r": 50, "t": 40, "b": 40},
         barmode="overlay", title=got["layout"]["title"]["text"],
-        xaxis={"type": "date", "title": "time (UTC)", "range": [START, END]},
-        yaxis={"autorange": "reversed", "type": "category"}, height=height,
-        legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
+        xaxis={"type": "date", "title": "time (UTC)", "range": [START, END], "tickangle": 0,
+               "automargin": False, "ticklabeloverflow": "allow"},
+        yaxis={"autorange": "reversed", "type": "category", "automargin": False},
+        height=height, legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
     )  # fmt: skip
     assert got["layout"] == charts.figure_dict(fig)["layout"]
+    assert "title" not in got["layout"]["template"]["layout"]["yaxis"]
+    assert got["layout"]["template"]["layout"]["xaxis"]["title"] == {"standoff": 15}
+    assert charts._template()["layout"]["yaxis"]["title"] == {"standoff": 15}  # shared: kept
 
 
 def test_the_pareto_is_plotlys_own() -> None:

@@ -8,6 +8,7 @@ is :func:`gigaline.mes.spc_plot.spc_figure`, the same figure ``gigaline spc --pl
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -215,6 +216,16 @@ def _segment_seconds(f: Floor, segments: list[StateSegment]) -> tuple[NDArray[np
     return a, b
 
 
+#: The state timeline's margins [px]: the left one made what the longest station name needs
+#: by static/web.js (measured on a canvas), the right one room for half the last time label
+#: (two lines, "00:00" over "Jan 6, 2026", shown since the window's end is no longer hidden),
+#: the bottom one pushed by the legend. Its axes have no automargin, its time labels a set angle
+#: and no overflow check, its y axis no title standoff (:func:`_timeline_template`): plotly
+#: measured the box of every label drawn, a forced layout each (the plant page's 109 forced
+#: layouts, 38 now; tests/web/test_browser.py counts the boxes read).
+TIMELINE_MARGIN = {"l": 60, "r": 50, "t": 40, "b": 40}
+
+
 def timeline_figure(
     f: Floor, stations: list[str] | None = None, stretches: Stretches | None = None
 ) -> dict[str, Any]:
@@ -252,10 +263,11 @@ def timeline_figure(
     # the layout as plotly's JSON of it (tests/web/test_timeline_binned.py checks it is),
     # without a go.Figure: plotly's validators and encoder took 60 ms of each page's view
     layout = {
-        "template": _template(), "margin": _LAYOUT["margin"], "barmode": "overlay",
+        "template": _timeline_template(), "margin": TIMELINE_MARGIN, "barmode": "overlay",
         "title": {"text": title},
-        "xaxis": {"type": "date", "title": {"text": "time (UTC)"}, "range": [f.start, f.end]},
-        "yaxis": {"autorange": "reversed", "type": "category"},
+        "xaxis": {"type": "date", "title": {"text": "time (UTC)"}, "range": [f.start, f.end],
+                  "tickangle": 0, "automargin": False, "ticklabeloverflow": "allow"},
+        "yaxis": {"autorange": "reversed", "type": "category", "automargin": False},
         "height": height, "legend": {"orientation": "h", "y": -75 / (height - 80),
                                      "yanchor": "top"},
     }  # fmt: skip
@@ -269,6 +281,16 @@ def _template() -> dict[str, Any]:
     fig = go.Figure()
     fig.update_layout(template=_LAYOUT["template"])
     out: dict[str, Any] = figure_dict(fig)["layout"]["template"]
+    return out
+
+
+@functools.cache
+def _timeline_template() -> dict[str, Any]:
+    """:func:`_template` without its y axis title's standoff (the timeline's y axis has no
+    title): with a standoff, plotly measures every tick label's box to place the title, even
+    with automargin off (the 60 station names, a forced layout each). Read only."""
+    out = copy.deepcopy(_template())
+    out["layout"]["yaxis"].pop("title", None)
     return out
 
 

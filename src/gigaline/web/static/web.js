@@ -33,7 +33,9 @@
   // than the margin (plots.doAutoMargin: the timeline's 60 station names, ~60 ms a draw). So
   // the widest category label of a left y axis is measured first, on a canvas (text metrics,
   // no layout), and the left margin made what automargin would make it: the first draw is
-  // then the only one. Were the measure short, automargin still widens the margin.
+  // then the only one. The timeline's y axis has automargin off (charts.timeline_figure: with
+  // it, or a title standoff, Plotly reads each name's box, a forced layout each): this measure
+  // is its only margin, so LABEL_PAD_PX keeps automargin's pad.
   const LABEL_PAD_PX = 13; // automargin's pad (12) and the labels' 1 px off the axis line
   let ruler = null;
 
