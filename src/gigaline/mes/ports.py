@@ -854,14 +854,15 @@ class OeeReader(Protocol):
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
         buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
-        quarters: Sequence[tuple[int, int]] = (),
+        quarters: Sequence[tuple[int, int]] = (), downtime: bool = True,
     ) -> OeeHourSums:  # fmt: skip
         """The stored hourly summaries (:class:`OeeHour`) of ``stations`` for ``silence_s``
         with ``since_s`` <= hour < ``until_s``, and the stored quarters of an hour starting in
         each range [lo, hi) of ``quarters`` (outside the hours), summed per station and bucket
         (an hour or a quarter counts in a bucket [lo, hi) if it lies wholly inside it;
-        ``by_step``: per step and bucket), read in one snapshot. A store that keeps none
-        answers with nothing covered."""
+        ``by_step``: per step and bucket), and without ``downtime`` no downtime by cause
+        (``down`` empty: what only counts needs), read in one snapshot. A store that keeps
+        none answers with nothing covered."""
         ...
 
 

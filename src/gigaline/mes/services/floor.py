@@ -181,7 +181,7 @@ def window_tallies(
     # shorter part is counted, added or (from a stored hour) taken away
     h0, h3 = h1 - HOUR_S, h2 + HOUR_S
     buckets = [(float(h0), float(h1)), (float(h1), float(h2)), (float(h2), float(h3))]
-    hs = store.oee_hour_sums(names, h0, h3, silence_s, buckets)
+    hs = store.oee_hour_sums(names, h0, h3, silence_s, buckets, downtime=False)
     counts = {n: [sums[3], sums[4]] for (n, k), sums in hs.sums.items() if k == 1}  # records, OK
     # what is left of each station's window, stations grouped by it: (added, taken away),
     # worked out once per kind of station (its covered hours, whether its first and last

@@ -597,7 +597,7 @@ class SqlStore:
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
         buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
-        quarters: Sequence[tuple[int, int]] = (),
+        quarters: Sequence[tuple[int, int]] = (), downtime: bool = True,
     ) -> OeeHourSums:  # fmt: skip
         if not self._has_oee_hours():
             return OeeHourSums({}, {}, {})
@@ -605,7 +605,7 @@ class SqlStore:
             quarters = ()
         with self.engine.connect() as conn:
             return oee.oee_hour_sums(conn, stations, since_s, until_s, silence_s, buckets,
-                                     by_step, quarters)  # fmt: skip
+                                     by_step, quarters, downtime)  # fmt: skip
 
     def _has_oee_hours(self, table: str = "oee_hours") -> bool:
         """Whether the schema has the hourly summaries (migration 0010; ``oee_quarters``: the

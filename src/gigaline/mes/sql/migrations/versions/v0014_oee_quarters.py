@@ -35,7 +35,8 @@ depends_on = None
 QUARTER_INDEXES = {
     "ix_oee_quarters_quarter_s": ("oee_quarters", ["quarter_s"]),
     "ix_oee_quarter_downtime_station_id_quarter_s_silence_s": (
-        "oee_quarter_downtime", ["station_id", "quarter_s", "silence_s"],
+        "oee_quarter_downtime",
+        ["station_id", "quarter_s", "silence_s"],
     ),
     "ix_oee_quarter_downtime_quarter_s": ("oee_quarter_downtime", ["quarter_s"]),
 }
@@ -50,7 +51,8 @@ HOUR_INDEXES = {
     "oee_step_hours": ("step_id", None),
     "oee_hour_downtime": ("station_id", "ix_oee_hour_downtime_station_id_silence_s_hour_s"),
     "oee_step_hour_downtime": (
-        "step_id", "ix_oee_step_hour_downtime_step_id_silence_s_hour_s",
+        "step_id",
+        "ix_oee_step_hour_downtime_step_id_silence_s_hour_s",
     ),
 }
 
