@@ -235,3 +235,34 @@ def test_postgresql_deletes_a_writes_summaries_by_station_and_time(store: SqlSto
         " AND quarter_s >= 0 AND quarter_s < 1800 GROUP BY station_id",
     )
     assert "Index Scan using ix_oee_quarters_quarter_s " in plan, plan
+
+
+def test_summarising_a_database_of_the_previous_schema_says_how_to_upgrade(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`gigaline mes summarise` on a database of schema 0013 (no quarters): a clear error
+    naming the upgrade, no traceback, nothing written; after `mes init` it summarises."""
+    from pathlib import Path
+
+    from gigaline.cli import main
+    from gigaline.mes.sql.db import make_engine
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    db = str(Path(str(tmp_path)) / "old.db")
+    assert main(["mes", "init", str(examples / "oee-example.yaml"), "--db", db]) == 0
+    assert main(["ingest", str(examples / "oee-example.ndjson"), "--db", db]) == 0
+    engine = make_engine(resolve_url(db))
+    downgrade(engine, "0013")  # as a gigaline before the quarters left it
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["mes", "summarise", "--db", db]) != 0
+    err = capsys.readouterr().err
+    assert "gigaline mes init" in err and "0013" in err and "Traceback" not in err, err
+    engine = make_engine(resolve_url(db))
+    assert not inspect(engine).has_table("oee_quarters")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM oee_hours")).scalar_one() == 0
+    engine.dispose()
+    assert main(["mes", "init", str(examples / "oee-example.yaml"), "--db", db]) == 0
+    assert main(["mes", "summarise", "--db", db]) == 0
+    assert "17 station-hours" in capsys.readouterr().out

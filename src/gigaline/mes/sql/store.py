@@ -619,6 +619,7 @@ class SqlStore:
     # -- OeeSummaryBook ------------------------------------------------------------------
 
     def oee_status(self, stations: Collection[str]) -> dict[str, OeeStationStatus]:
+        self.require("ingest")  # the summariser's first read: an older schema says so first
         with self.engine.connect() as conn:
             return oee.oee_status(conn, stations)
 
