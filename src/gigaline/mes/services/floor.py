@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -321,11 +322,15 @@ def floor_stretches(
             raise NotFoundError("station", station, "station")
     names = [n for _, n in picked]
     cut = len(names) if timeline_stations is None or state_times else timeline_stations
-    # the states read, the records counted by the store (a plant's 8 hours is ~350,000)
-    timelines = store.station_timelines(names[:cut], since, end, records=False)
-    if cut < len(names):  # the state standing at the end: an empty window [end, end)
-        timelines.update(store.station_timelines(names[cut:], end, end, records=False))
-    tallies = window_tallies(store, names, since, end)
+    # the states read, the records counted by the store (a plant's 8 hours is ~350,000), the
+    # two at once (each mostly waits for the database: on 16 days of the reference line a
+    # line's 8 hours took 123 ms one after the other)
+    with ThreadPoolExecutor(1, thread_name_prefix="floor-tallies") as pool:
+        counted = pool.submit(window_tallies, store, names, since, end)
+        timelines = store.station_timelines(names[:cut], since, end, records=False)
+        if cut < len(names):  # the state standing at the end: an empty window [end, end)
+            timelines.update(store.station_timelines(names[cut:], end, end, records=False))
+        tallies = counted.result()
     counts = [(t.records, t.ok) if t is not None else (0, 0) for t in map(tallies.get, names)]
     # the quality rates at once (one numpy call per station was a tenth of the floor's time)
     rates: list[float] = quality_rate(
