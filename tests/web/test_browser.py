@@ -284,3 +284,83 @@ def test_timeline_is_drawn_once_with_its_station_names_inside(
     # twice by automargin
     assert got["images"] == got["draws"] >= 1, got
     page.context.close()
+
+
+_MEASURED = """window.__boxes = {ytick: 0, xtick: 0, all: 0}; window.__drawn = {};
+(function (real) {
+  Element.prototype.getBoundingClientRect = function () {
+    const c = this.getAttribute && this.getAttribute('class') || '';
+    window.__boxes.all += 1;
+    if (/\\bytick\\b/.test(c)) { window.__boxes.ytick += 1; }
+    if (/\\bxtick\\b/.test(c)) { window.__boxes.xtick += 1; }
+    return real.apply(this, arguments); };
+})(Element.prototype.getBoundingClientRect);
+(function (real) {
+  Performance.prototype.measure = function (name) {
+    window.__drawn[name] = Object.assign({}, window.__boxes);
+    return real.apply(this, arguments); };
+})(Performance.prototype.measure);"""
+
+
+def test_timeline_draw_measures_no_station_name(
+    browser: Any, server: str, plant: Plant, shots: Path
+) -> None:
+    """The timeline's axes have no automargin, its y axis no title standoff and its time labels
+    a set angle and no overflow check: Plotly reads the box of no station name while drawing it
+    (it read each name's box, a forced layout each, to place an absent y title) and of each time
+    label once at most (the x title's depth), and the names still lie inside the chart."""
+    page = _login(browser, server, plant.tokens["viewer"], "/holds")
+    page.add_init_script(_MEASURED)
+    page.goto(server + "/plant?hours=7.25")  # a window of its own: a view computed now
+    assert _points(page, "chart-timeline") > 0
+    page.wait_for_function("window.__drawn['draw chart-timeline']")
+    got = page.evaluate("""() => {
+      const gd = document.getElementById('chart-timeline');
+      const left = gd.getBoundingClientRect().left, right = gd.getBoundingClientRect().right;
+      const names = [...gd.querySelectorAll('.ytick text')];
+      const times = [...gd.querySelectorAll('.xtick text')];
+      const b = window.__drawn['draw chart-timeline'];
+      return {boxes: b, names: names.length, times: times.length,
+              shown: times.filter((t) => t.style.display !== 'none').length,
+              leftmost: Math.min(...names.map((t) => t.getBoundingClientRect().left)) - left,
+              rightmost: Math.max(...times.map((t) => t.getBoundingClientRect().right)) - right,
+              angle: gd._fullLayout.xaxis._tickAngles.xtick,
+              margin: gd._fullLayout._size, asked: gd.layout.margin};
+    }""")
+    assert got["names"] == 18, got  # the mini line's stations, each named
+    assert got["boxes"]["ytick"] == 0, got  # no station name measured (was one read each)
+    assert 2 <= got["times"] == got["shown"], got  # every time label shown, none hidden
+    assert got["boxes"]["xtick"] <= got["times"], got  # once each, for the x title's depth
+    assert got["angle"] == 0, got
+    assert abs(got["margin"]["l"] - got["asked"]["l"]) <= 1 and got["margin"]["r"] == 50, got
+    assert got["leftmost"] >= 0 and got["rightmost"] <= 0, got
+    page.locator("#chart-timeline").screenshot(path=str(shots / "timeline.png"))
+    page.context.close()
+
+
+def test_pareto_is_drawn_once_with_its_turned_labels_inside(
+    browser: Any, server: str, plant: Plant
+) -> None:
+    """The Pareto's margins are what its labels need before Plotly draws it (the server's left
+    and right ones, web.js's bottom one: the widest cause measured on a canvas, turned 30
+    degrees): automargin finds nothing wider, so the chart is drawn once (it was drawn twice),
+    and every cause's label lies inside the chart."""
+    page = _login(browser, server, plant.tokens["viewer"], "/holds")
+    page.goto(server + "/plant?hours=7.5")  # a window of its own: a view computed now
+    page.wait_for_function("document.getElementById('chart-pareto')._fullLayout")
+    got = page.evaluate("""() => {
+      const gd = document.getElementById('chart-pareto');
+      const box = gd.getBoundingClientRect();
+      const labels = [...gd.querySelectorAll('.xtick text')].map((t) => t.getBoundingClientRect());
+      return {asked: gd.layout.margin, kept: gd._fullLayout._size, labels: labels.length,
+              redrawn: '_redrawFromAutoMarginCount' in gd._fullLayout,
+              lowest: Math.max(...labels.map((r) => r.bottom)) - box.bottom,
+              rightmost: Math.max(...labels.map((r) => r.right)) - box.right};
+    }""")
+    assert got["labels"] >= 2, got  # the mini plant's causes
+    assert got["asked"]["b"] > 60, got  # measured: wider than the server's 40 px
+    for side in "lrb":  # automargin found nothing wider: the chart drawn once
+        assert abs(got["kept"][side] - got["asked"][side]) <= 1, got
+    assert not got["redrawn"], got
+    assert got["lowest"] <= 0 and got["rightmost"] <= 0, got
+    page.context.close()

@@ -107,16 +107,24 @@ def test_the_layout_is_plotlys_own(monkeypatch: Any, max_bars: int) -> None:
 
     monkeypatch.setattr(charts, "MAX_BARS", max_bars)
     got = charts.timeline_figure(_floor(SEGMENTS))
+    import plotly.io as pio
+
     height = got["layout"]["height"]
+    template = go.layout.Template(pio.templates["plotly_white"])
+    template.layout.yaxis.title = None  # no standoff: plotly.js would measure every name
     fig = go.Figure()
     fig.update_layout(
-        template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        template=template, margin={"l": 60, "r": 50, "t": 40, "b": 40},
         barmode="overlay", title=got["layout"]["title"]["text"],
-        xaxis={"type": "date", "title": "time (UTC)", "range": [START, END]},
-        yaxis={"autorange": "reversed", "type": "category"}, height=height,
-        legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
+        xaxis={"type": "date", "title": "time (UTC)", "range": [START, END], "tickangle": 0,
+               "automargin": False, "ticklabeloverflow": "allow"},
+        yaxis={"autorange": "reversed", "type": "category", "automargin": False},
+        height=height, legend={"orientation": "h", "y": -75 / (height - 80), "yanchor": "top"},
     )  # fmt: skip
     assert got["layout"] == charts.figure_dict(fig)["layout"]
+    assert "title" not in got["layout"]["template"]["layout"]["yaxis"]
+    assert got["layout"]["template"]["layout"]["xaxis"]["title"] == {"standoff": 15}
+    assert charts._template()["layout"]["yaxis"]["title"] == {"standoff": 15}  # shared: kept
 
 
 def test_the_pareto_is_plotlys_own() -> None:
@@ -144,13 +152,37 @@ def test_the_pareto_is_plotlys_own() -> None:
     fig.add_trace(go.Scatter(x=labels, y=[60.0, 100.0], yaxis="y2", name="cumulative [%]",
                              mode="lines+markers", line={"color": "black"}))  # fmt: skip
     fig.update_layout(
-        template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        template="plotly_white", margin={"l": 80, "r": 60, "t": 40, "b": 40},
         title="Downtime Pareto (ISO 22400-2: planned busy time not producing)",
-        yaxis={"title": "hours", "ticklabeloverflow": "allow"}, showlegend=False,
+        xaxis={"tickangle": 30}, yaxis={"title": "hours", "ticklabeloverflow": "allow"},
+        showlegend=False,
         yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105],
                 "tickmode": "linear", "dtick": 25, "showgrid": False, "ticklabeloverflow": "allow"},
     )  # fmt: skip
     assert charts.pareto_figure(report) == charts.figure_dict(fig)
+
+
+def test_the_pareto_draws_no_cause_of_no_time() -> None:
+    """A cause of 0 s to the second (a state that began at the window's last microsecond, as
+    a live page is shown the change just stored) is not drawn: no bar of no height."""
+    from gigaline.mes.services.models import DowntimeCause, OeeReport
+
+    causes = [
+        DowntimeCause(state="down", reason="jam", seconds=5400.0, occurrences=3, share=0.6,
+                      cumulative=0.6),
+        DowntimeCause(state="blocked", reason=None, seconds=0.5, occurrences=1, share=0.0,
+                      cumulative=0.6),
+        DowntimeCause(state="down", reason="web break (test)", seconds=9.5e-07, occurrences=1,
+                      share=0.0, cumulative=0.6),
+        DowntimeCause(state="idle", reason=None, seconds=0.0, occurrences=0, share=0.0,
+                      cumulative=0.6),
+    ]  # fmt: skip
+    report = OeeReport(since=START, until=END, by=None, silence_s=600.0, rows=[], pareto=causes)
+    fig = charts.pareto_figure(report)
+    assert [t["x"] for t in fig["data"]] == [["down: jam", "blocked"]] * 2
+    assert fig["data"][0]["y"] == [1.5, 0.5 / 3600] and fig["data"][0]["customdata"] == [3, 1]
+    assert fig["data"][1]["y"] == [60.0, 60.0]
+    assert charts.PARETO_MIN_S == 0.5
 
 
 # -- the binning at once (numpy) against the former loop, one stretch at a time -------------

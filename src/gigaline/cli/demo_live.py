@@ -55,6 +55,7 @@ def serve_live(
     """Run the live demo over ``out/plant.db`` until SIGINT or SIGTERM (see the module)."""
     import uvicorn
 
+    from gigaline.cli.serve import tune_gc
     from gigaline.mes.connectors.connect import MesConnectors
     from gigaline.mes.sql import open_store
     from gigaline.settings import Settings
@@ -86,6 +87,7 @@ def serve_live(
         settings = Settings(db=url, api_host=host, api_port=port, api_demo=True)
         app = create_app(settings, store=store)
         app.state.line_files = {line.name: line}  # the plan-versus-actual page's plan
+        tune_gc()
         server = uvicorn.Server(uvicorn.Config(
             app, log_level="warning", timeout_graceful_shutdown=GRACE_S, lifespan="on",
         ))  # fmt: skip

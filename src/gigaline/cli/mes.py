@@ -70,8 +70,8 @@ def _lines(source: str) -> Iterator[bytes]:
 
 
 def _summarise(store: Any, quiet: bool = False) -> int:
-    """Store the missing hourly OEE summaries (a rich progress bar on stderr unless ``quiet``);
-    the station-hours stored."""
+    """Store the missing OEE summaries, hours and quarters (a rich progress bar on stderr, in
+    station-hours of rows read, unless ``quiet``); the station-hours stored."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from gigaline.mes.services.oee import summarise
@@ -79,7 +79,7 @@ def _summarise(store: Any, quiet: bool = False) -> int:
     if quiet:
         return summarise(store)
     columns = (TextColumn("OEE summaries"), BarColumn(),
-               TextColumn("{task.completed:,} station-hours"),
+               TextColumn("{task.completed:,} station-hours read"),
                TimeElapsedColumn())  # fmt: skip
     with Progress(*columns, console=console_err, transient=True) as bar:
         task = bar.add_task("summarise", total=None)
@@ -91,10 +91,10 @@ def _summarise(store: Any, quiet: bool = False) -> int:
 
 @mes_app.command("summarise")
 def mes_summarise(db: DbOpt = None, json_out: JsonOpt = False) -> None:
-    """Store the missing hourly summaries of live OEE (every whole hour that ended before each
-    station's latest message), so that OEE over long windows reads them instead of every
-    record; `gigaline connect` keeps them up to date on its own, after `gigaline ingest` run
-    this."""
+    """Store the missing summaries of live OEE (every whole hour and every quarter of an hour
+    that ended, up to the line's latest message), so that OEE over long windows reads them
+    instead of every record; `gigaline connect` keeps them up to date on its own, after
+    `gigaline ingest` run this."""
     with open_db(db) as store:
         stored = _summarise(store, quiet=json_out)
     if json_out:

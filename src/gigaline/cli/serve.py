@@ -20,6 +20,27 @@ token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_hel
 app.add_typer(token_app, name="token")
 
 
+#: The young generation of the server's garbage collector (Python's default: 700 objects).
+GC_YOUNG = 10_000
+
+
+def tune_gc() -> None:
+    """The server process's garbage collector, before it serves: what is loaded by then (the
+    app, its modules, the line's layout) frozen out of the collector's scans, and a young
+    generation of :data:`GC_YOUNG` objects. A computed page makes hundreds of thousands of
+    objects (a station's rows, the floor's columns, the figures), and a full collection then
+    walked every object of the process: on 16 days of the reference line the line page
+    computed took 178 ms p50 and 308 ms p95 in process with the defaults, 174 / 186 with no
+    collection at all and 170 / 191 ms with this (6 December 2026, 30 and 40 loads). Objects
+    made later are collected as always."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gen1, gen2 = gc.get_threshold()[1:]
+    gc.set_threshold(GC_YOUNG, gen1, gen2)
+
+
 def _cli_user() -> str:
     """Who runs the command, as the audit trail names them: ``cli:<login>``."""
     try:
@@ -77,6 +98,7 @@ def serve(
         f"serving the dashboard at {url}/ and the API at {url}/api/v1{mode}; OpenAPI at {url}/docs",
         highlight=False,
     )
+    tune_gc()
     uvicorn.run(api, host=settings.api_host, port=settings.api_port, log_level="info")
 
 

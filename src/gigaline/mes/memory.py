@@ -533,6 +533,7 @@ class MemoryStore:
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
         buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
+        quarters: Sequence[tuple[int, int]] = (), downtime: bool = True,
     ) -> OeeHourSums:  # fmt: skip
         """None stored: a memory store keeps no hourly summaries (it is read raw)."""
         return OeeHourSums({}, {}, {})

@@ -91,6 +91,7 @@ __all__ = [
     "UnitHistory",
     "Waiting",
     "epoch_us",
+    "merge_runs",
 ]
 
 #: What a store may be asked to serve; a store that cannot (an SQL database made by an older
@@ -519,9 +520,10 @@ class RecordTally:
 @dataclass(frozen=True, slots=True)
 class OeeHour:
     """The additive elements of live OEE of one station over one whole hour [hour_s,
-    hour_s + 3600) computed with one silence threshold (:mod:`gigaline.mes.services.oee`):
-    planned downtime, production time, unqualified downtime, produced and good quantities,
-    and per (state, reason) the downtime seconds and the runs that began in the hour."""
+    hour_s + 3600) (or, ``span_s`` 900, one quarter of an hour [hour_s, hour_s + 900))
+    computed with one silence threshold (:mod:`gigaline.mes.services.oee`): planned
+    downtime, production time, unqualified downtime, produced and good quantities, and per
+    (state, reason) the downtime seconds and the runs that began in it."""
 
     station: str
     hour_s: int
@@ -532,16 +534,18 @@ class OeeHour:
     pq: int
     gq: int
     down: dict[tuple[str, str | None], tuple[float, int]]
+    span_s: int = 3600
 
 
 @dataclass(frozen=True, slots=True)
 class OeeHourSums:
     """Stored hourly summaries read for a window (:meth:`OeeReader.oee_hour_sums`).
 
-    ``covered``: per station, the stored whole hours as sorted disjoint [start, end) runs (UNIX
-    seconds); ``sums``: per (station, bucket index) the sums (pdot_s, apt_s, unqualified_s, pq,
-    gq) of its stored hours that lie wholly inside that bucket; ``down``: per (state, reason)
-    the seconds and begun runs summed over every stored hour of the stations asked;
+    ``covered``: per station, the stored whole hours (and the quarters of an hour read for a
+    window's edges) as sorted disjoint [start, end) runs (UNIX seconds); ``sums``: per
+    (station, bucket index) the sums (pdot_s, apt_s, unqualified_s, pq, gq) of its stored
+    hours and quarters that lie wholly inside that bucket; ``down``: per (state, reason) the
+    seconds and begun runs summed over every stored hour and quarter of the stations asked;
     ``step_sums`` (read ``by_step`` instead of ``sums``): per (line, step, bucket index) the
     sums of the stations asked of that step."""
 
@@ -551,6 +555,18 @@ class OeeHourSums:
     step_sums: dict[tuple[str, str, int], tuple[float, float, float, int, int]] = field(
         default_factory=dict
     )
+
+
+def merge_runs(runs: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted disjoint [start, end) runs (of :attr:`OeeHourSums.covered`) from any runs
+    (touching runs joined)."""
+    out: list[list[float]] = []
+    for lo, hi in sorted(runs):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out]
 
 
 @dataclass(frozen=True, slots=True)
@@ -838,11 +854,15 @@ class OeeReader(Protocol):
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
         buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
+        quarters: Sequence[tuple[int, int]] = (), downtime: bool = True,
     ) -> OeeHourSums:  # fmt: skip
         """The stored hourly summaries (:class:`OeeHour`) of ``stations`` for ``silence_s``
-        with ``since_s`` <= hour < ``until_s``, summed per station and bucket (an hour counts
-        in a bucket [lo, hi) if it lies wholly inside it; ``by_step``: per step and bucket),
-        read in one snapshot. A store that keeps none answers with nothing covered."""
+        with ``since_s`` <= hour < ``until_s``, and the stored quarters of an hour starting in
+        each range [lo, hi) of ``quarters`` (outside the hours), summed per station and bucket
+        (an hour or a quarter counts in a bucket [lo, hi) if it lies wholly inside it;
+        ``by_step``: per step and bucket), and without ``downtime`` no downtime by cause
+        (``down`` empty: what only counts needs), read in one snapshot. A store that keeps
+        none answers with nothing covered."""
         ...
 
 
@@ -855,15 +875,22 @@ class OeeSummaryBook(Protocol):
         ...
 
     def oee_covered(
-        self, stations: Collection[str], since_s: int, until_s: int, silence_s: float
+        self,
+        stations: Collection[str],
+        since_s: int,
+        until_s: int,
+        silence_s: float,
+        span_s: int = 3600,
     ) -> dict[str, list[tuple[float, float]]]:
-        """Per station, its stored hours in [since_s, until_s) as disjoint runs."""
+        """Per station, its stored hours (``span_s`` 900: its stored quarters of an hour) in
+        [since_s, until_s) as disjoint runs."""
         ...
 
     def put_oee_hours(self, hours: Sequence[OeeHour], versions: Mapping[str, int]) -> int:
-        """Store ``hours`` of the stations whose write counter still equals ``versions`` (the
-        counter read before the rows they were computed from), in one transaction ordered
-        against the writes; hours already stored are kept. The number stored."""
+        """Store ``hours`` (and quarters) of the stations whose write counter still equals
+        ``versions`` (the counter read before the rows they were computed from), in one
+        transaction ordered against the writes; those already stored are kept. The number of
+        hours stored."""
         ...
 
     def roll_up_oee_steps(self, silence_s: float, since_s: int) -> int:

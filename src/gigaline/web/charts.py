@@ -8,6 +8,7 @@ is :func:`gigaline.mes.spc_plot.spc_figure`, the same figure ``gigaline spc --pl
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -26,6 +27,7 @@ from gigaline.mes.services.plan_actual import PlanVsActual
 
 __all__ = [
     "MAX_BARS",
+    "PARETO_MIN_S",
     "STATE_COLOURS",
     "bin_width_s",
     "figure_dict",
@@ -214,6 +216,16 @@ def _segment_seconds(f: Floor, segments: list[StateSegment]) -> tuple[NDArray[np
     return a, b
 
 
+#: The state timeline's margins [px]: the left one made what the longest station name needs
+#: by static/web.js (measured on a canvas), the right one room for half the last time label
+#: (two lines, "00:00" over "Jan 6, 2026", shown since the window's end is no longer hidden),
+#: the bottom one pushed by the legend. Its axes have no automargin, its time labels a set angle
+#: and no overflow check, its y axis no title standoff (:func:`_timeline_template`): plotly
+#: measured the box of every label drawn, a forced layout each (the plant page's 109 forced
+#: layouts, 38 now; tests/web/test_browser.py counts the boxes read).
+TIMELINE_MARGIN = {"l": 60, "r": 50, "t": 40, "b": 40}
+
+
 def timeline_figure(
     f: Floor, stations: list[str] | None = None, stretches: Stretches | None = None
 ) -> dict[str, Any]:
@@ -251,10 +263,11 @@ def timeline_figure(
     # the layout as plotly's JSON of it (tests/web/test_timeline_binned.py checks it is),
     # without a go.Figure: plotly's validators and encoder took 60 ms of each page's view
     layout = {
-        "template": _template(), "margin": _LAYOUT["margin"], "barmode": "overlay",
+        "template": _timeline_template(), "margin": TIMELINE_MARGIN, "barmode": "overlay",
         "title": {"text": title},
-        "xaxis": {"type": "date", "title": {"text": "time (UTC)"}, "range": [f.start, f.end]},
-        "yaxis": {"autorange": "reversed", "type": "category"},
+        "xaxis": {"type": "date", "title": {"text": "time (UTC)"}, "range": [f.start, f.end],
+                  "tickangle": 0, "automargin": False, "ticklabeloverflow": "allow"},
+        "yaxis": {"autorange": "reversed", "type": "category", "automargin": False},
         "height": height, "legend": {"orientation": "h", "y": -75 / (height - 80),
                                      "yanchor": "top"},
     }  # fmt: skip
@@ -271,6 +284,16 @@ def _template() -> dict[str, Any]:
     return out
 
 
+@functools.cache
+def _timeline_template() -> dict[str, Any]:
+    """:func:`_template` without its y axis title's standoff (the timeline's y axis has no
+    title): with a standoff, plotly measures every tick label's box to place the title, even
+    with automargin off (the 60 station names, a forced layout each). Read only."""
+    out = copy.deepcopy(_template())
+    out["layout"]["yaxis"].pop("title", None)
+    return out
+
+
 def _duration(seconds: int) -> str:
     """A bin width in words: ``1 minute``, ``5 minutes``, ``30 s``, ``1 hour``."""
     if seconds % 3600 == 0:
@@ -282,14 +305,26 @@ def _duration(seconds: int) -> str:
     return f"{seconds} s"
 
 
+#: The shortest downtime cause the Pareto draws [s] (shorter: 0 s to the second).
+PARETO_MIN_S = 0.5
+#: The Pareto's margins [px] as its axes' labels and titles need them (the hours' labels up
+#: to five characters, the cumulative share's up to "100"; static/web.js makes the bottom one
+#: what the causes' labels need, turned by PARETO_TICKANGLE degrees): plotly's automargin,
+#: finding them too small, drew the chart twice.
+PARETO_MARGIN = {"l": 80, "r": 60, "t": 40, "b": 40}
+PARETO_TICKANGLE = 30
+
+
 def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
     """The downtime Pareto of live OEE: hours by state and reason, longest first, with the
     cumulative share. Plain JSON, the same as plotly's own (tests/web/test_timeline_binned.py):
     the validators took 90 ms of a floor page's view. Its value axes let their tick labels be
     (``ticklabeloverflow``: they lie inside the chart's height): by default plotly.js measures
     every label again each time it places one, to hide those past the chart's edge (28
-    ``getBoundingClientRect`` calls, each a forced layout, per draw)."""
-    causes = report.pareto[:top]
+    ``getBoundingClientRect`` calls, each a forced layout, per draw). A cause of less than
+    half a second (:data:`PARETO_MIN_S`: 0 s to the second, such as a state that began at the
+    window's last microsecond) is not drawn: its bar would be a label over nothing."""
+    causes = [c for c in report.pareto if c.seconds >= PARETO_MIN_S][:top]
     labels = [f"{c.state}: {c.reason}" if c.reason else c.state for c in causes]
     bar = {
         "customdata": [c.occurrences for c in causes],
@@ -303,8 +338,9 @@ def pareto_figure(report: OeeReport, top: int = 15) -> dict[str, Any]:
         "x": labels, "y": [100 * c.cumulative for c in causes], "yaxis": "y2", "type": "scatter",
     }  # fmt: skip
     layout = {
-        "template": _template(), "margin": _LAYOUT["margin"],
+        "template": _template(), "margin": PARETO_MARGIN,
         "title": {"text": "Downtime Pareto (ISO 22400-2: planned busy time not producing)"},
+        "xaxis": {"tickangle": PARETO_TICKANGLE},
         "yaxis": {"title": {"text": "hours"}, "ticklabeloverflow": "allow"}, "showlegend": False,
         "yaxis2": {"title": {"text": "cumulative %"}, "overlaying": "y", "side": "right",
                    "range": [0, 105], "tickmode": "linear", "dtick": 25, "showgrid": False,

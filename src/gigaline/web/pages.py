@@ -32,6 +32,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from gigaline import __version__
 from gigaline.api.deps import get_settings, get_store
@@ -90,7 +91,27 @@ def _band(value: float | None) -> str:
     return "good" if value >= 0.85 else "fair" if value >= 0.65 else "poor"
 
 
-_env.filters.update(num=_num, pct=_pct, duration=_duration, band=_band,
+def _tiles(stations: Any) -> Markup:
+    """The station tiles of ``stations`` (:class:`StationFloor`), one after another: what the
+    template macro of a tile wrote, the same characters, made in Python (789 calls of a Jinja
+    macro made the reference line's page render in 21 ms of CPU, 15 ms so, 6 December). A
+    tile is two elements, its lines text under ``white-space: pre-line``."""
+    out = []
+    for s in stations:
+        station, state = escape(s.station), escape(s.state)
+        href = escape(quote(str(s.station), safe=""))
+        reason = escape(f": {s.reason}") if s.reason else ""
+        since = escape(f"since {s.since[11:19]}") if s.since else "no state received"
+        out.append(
+            f'<a class="tile state-{state}" href="/stations/{href}"'
+            f' data-station="{station}" data-state="{state}"><b>{station}\n{state}{reason}</b>\n'
+            f"{since}\n{escape(_num(s.records))} records, {escape(_num(s.ng))} NG\n"
+            f"quality rate {escape(_pct(s.quality_rate))}</a>"
+        )
+    return Markup("".join(out))
+
+
+_env.filters.update(num=_num, pct=_pct, duration=_duration, band=_band, tiles=_tiles,
                     q=lambda s: quote(str(s), safe=""))  # fmt: skip
 _env.globals.update(version=__version__, state_colours=STATE_COLOURS)
 

@@ -64,6 +64,7 @@ from gigaline.mes.ports import (
     OeeSummaryBook,
     StationEdges,
     StationTimeline,
+    merge_runs,
 )
 from gigaline.mes.services.models import DowntimeCause, OeeReport, OeeRow, rfc3339
 
@@ -73,6 +74,8 @@ __all__ = ["DEFAULT_WINDOW", "HOUR_S", "SummaryStore", "gaps", "live_oee", "summ
 DEFAULT_WINDOW = timedelta(hours=24)
 UNQUALIFIED = "unqualified"
 HOUR_S = 3600
+#: The quarters of an hour summarised for a window's edges (migration 0014).
+QUARTER_S = 900
 _PRODUCTION = "running"
 _SILENT = "silent while running"
 _SUMMARY_STATIONS = 200  # stations per batch of the summariser
@@ -380,21 +383,26 @@ def _slice(tl: StationTimeline, lo: float, hi: float) -> StationTimeline:
 
 
 def hour_elements(
-    tl: StationTimeline, a: float, b: float, stops: list[tuple[float, float]], silence_s: float
+    tl: StationTimeline,
+    a: float,
+    b: float,
+    stops: list[tuple[float, float]],
+    silence_s: float,
+    span_s: int = HOUR_S,
 ) -> list[_Elements]:
-    """The elements of each whole hour of [a, b) (both on the hour) of one station, from its
-    timeline over [a, b) and the planned stops (from before ``a``) of its line: what the
-    hourly summaries hold."""
+    """The elements of each whole hour (or ``span_s``: each quarter of an hour) of [a, b)
+    (both on one) of one station, from its timeline over [a, b) and the planned stops (from
+    before ``a``) of its line: what the hourly summaries (and the quarters) hold."""
     seg = _cut(tl, a, b, stops, silence_s)
-    n = round((b - a) / HOUR_S)
+    n = round((b - a) / span_s)
     out = [_Elements() for _ in range(n)]
     for x, y, kind, begins, entry in zip(seg.start, seg.end, seg.kind, seg.begins, seg.entry,
                                          strict=True):  # fmt: skip
         one = _Segments([x], [y], [kind], [entry], [begins])
-        for k in range(int((x - a) // HOUR_S), min(n, math.ceil((y - a) / HOUR_S))):
-            h = a + k * HOUR_S
-            _add_segments(out[k], one, h, h + HOUR_S)
-    edges = np.searchsorted(tl.record_s, a + HOUR_S * np.arange(n + 1), side="left")
+        for k in range(int((x - a) // span_s), min(n, math.ceil((y - a) / span_s))):
+            h = a + k * span_s
+            _add_segments(out[k], one, h, h + span_s)
+    edges = np.searchsorted(tl.record_s, a + span_s * np.arange(n + 1), side="left")
     good = np.concatenate([[0], np.cumsum(tl.record_ok, dtype=np.int64)])
     for k, el in enumerate(out):
         i, j = int(edges[k]), int(edges[k + 1])
@@ -545,10 +553,11 @@ def live_oee(
     else:
         windows = [(None, a, b)]
     year = datetime.fromtimestamp(a, UTC).year
-    # a window beginning in the first half of an hour: that hour stored less its part before
-    # the window (read raw: the shorter part)
+    # a window beginning early in an hour: that hour stored less its part before the window,
+    # when that part is shorter than what the hour's stored quarters leave (both read raw)
     h0 = math.floor(a / HOUR_S) * HOUR_S
-    lead = a - h0 < 0.5 * HOUR_S and a != h0 and h0 + HOUR_S <= b and summaries
+    lead = (a - h0 < math.ceil(a / QUARTER_S) * QUARTER_S - a and a != h0
+            and h0 + HOUR_S <= b and summaries)  # fmt: skip
     # a line's stored hours summed per step by the store: its rows are of steps and the line
     by_step = station is None and step is None
     hs = (
@@ -757,6 +766,11 @@ def _touched(
     return out
 
 
+def _inside(runs: list[tuple[float, float]], lo: float, hi: float) -> bool:
+    """Whether [lo, hi) lies inside one of ``runs``."""
+    return any(x <= lo and hi <= y for x, y in runs)
+
+
 def gaps(runs: list[tuple[float, float]], a: float, b: float) -> list[tuple[float, float]]:
     """[a, b) less the disjoint sorted ``runs``."""
     out, x = [], a
@@ -779,18 +793,29 @@ def _hour_sums(
 ) -> OeeHourSums | None:  # fmt: skip
     """The stored hourly summaries usable for the window: its whole hours in the year of its
     start (the calendar's day 0 is in that year), none by shift when a shift does not begin
-    and end on the hour. ``lead``: also the hour in which the window begins (in the first
+    and end on the hour, and the stored quarters of an hour of its edges (before its first and
+    after its last whole hour, in the same year), but those a shift's start or end cuts.
+    ``lead``: the hour in which the window begins instead of its quarters (in the first
     window's bucket). ``by_step``: summed per step, not per station."""
     h1 = (math.floor if lead else math.ceil)(a / HOUR_S) * HOUR_S
-    h2 = min(math.floor(b / HOUR_S) * HOUR_S, datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
+    year_end = datetime(year + 1, 1, 1, tzinfo=UTC).timestamp()
+    h2 = min(math.floor(b / HOUR_S) * HOUR_S, year_end)
     if h2 <= h1:
         return None
     for _, lo, hi in windows:
         for x in (lo, hi):
             if h1 < x < h2 and x % HOUR_S and x != a:
                 return None
-    buckets = [(h1 if lo == a else lo, hi) for _, lo, hi in windows]
-    return store.oee_hour_sums(names, int(h1), int(h2), silence_s, buckets, by_step=by_step)
+    edges: list[tuple[float, float]] = []
+    if not lead:
+        edges.append((math.ceil(a / QUARTER_S) * QUARTER_S, h1))
+    edges.append((h2, min(math.floor(b / QUARTER_S) * QUARTER_S, year_end)))
+    cuts = {x for _, lo, hi in windows for x in (lo, hi) if x % QUARTER_S}
+    quarters = [(int(lo), int(hi)) for lo, hi in edges
+                if hi > lo and not any(lo < x < hi for x in cuts)]  # fmt: skip
+    buckets = [(min(h1, lo) if lo == a else lo, hi) for _, lo, hi in windows]
+    return store.oee_hour_sums(names, int(h1), int(h2), silence_s, buckets, by_step=by_step,
+                               quarters=quarters)  # fmt: skip
 
 
 def _pareto(el: _Elements) -> list[DowntimeCause]:
@@ -828,9 +853,12 @@ def summarise(
     the latest message of any station (so a quiet station's hours too: an hour depends only on
     the messages up to its end, and a message of it arriving later deletes it; until 2026-12
     only the hours that ended before the station's own latest message, which left the quiet
-    stations' hours to be read raw by every window).
-    ``max_hours``: stop after about this many station-hours (a bounded pass; the next pass goes
-    on). ``progress(done, total)`` after each batch. The number of hours stored.
+    stations' hours to be read raw by every window), and so each quarter of an hour
+    (migration 0014: what a window's edges read) up to the end of the last that ended.
+    ``max_hours``: stop after about this many station-hours of rows read (a bounded pass; the
+    next pass goes on). ``progress(done, total)`` after each batch, in station-hours read. The
+    number of hours stored (the quarters are stored with them, and alone where only they
+    were missing, as in a database summarised before migration 0014).
 
     Each batch reads the stations' write counters before their rows and stores its hours only
     for the stations whose counter is unchanged when it writes (a station written meanwhile is
@@ -846,34 +874,44 @@ def summarise(
     if not names:
         return 0
     status = store.oee_status(names)
-    spans: dict[str, tuple[int, int]] = {}
     lasts = [st.last_s for st in status.values() if st.last_s is not None]
     if not lasts:
         return 0
-    hi = min(math.floor(end / HOUR_S), math.ceil(max(lasts) / HOUR_S)) * HOUR_S
-    for n, st in status.items():
-        if st.first_s is None or st.last_s is None:
+    # what is missing per station: the hours, and the quarters up to the last one ended (a
+    # live window's last hour, still running, is read from them)
+    tops = {span: min(math.floor(end / span), math.ceil(max(lasts) / span)) * span
+            for span in (HOUR_S, QUARTER_S)}  # fmt: skip
+    missing: dict[str, list[tuple[float, float]]] = {}
+    for span, hi in tops.items():
+        spans: dict[str, tuple[int, int]] = {}
+        for n, st in status.items():
+            if st.first_s is None or st.last_s is None:
+                continue
+            lo = math.floor(st.first_s / span) * span
+            if hi > lo:
+                spans[n] = (lo, hi)
+        if not spans:
             continue
-        lo = math.floor(st.first_s / HOUR_S) * HOUR_S
-        if hi > lo:
-            spans[n] = (lo, hi)
-    if not spans:
-        return 0
-    covered = store.oee_covered(
-        list(spans), min(lo for lo, _ in spans.values()),
-        max(hi for _, hi in spans.values()), silence_s,
-    )  # fmt: skip
+        covered = store.oee_covered(
+            list(spans), min(lo for lo, _ in spans.values()),
+            max(hi for _, hi in spans.values()), silence_s, span,
+        )  # fmt: skip
+        for n, (lo, hi) in spans.items():
+            missing.setdefault(n, []).extend(gaps(covered.get(n, []), lo, hi))
     groups: dict[tuple[float, float], list[str]] = defaultdict(list)
-    for n, (lo, hi) in spans.items():
-        for x, y in gaps(covered.get(n, []), lo, hi):
+    for n, runs in missing.items():
+        for x, y in merge_runs(runs):  # from an hour's start: its hours and quarters in one read
+            x = math.floor(x / HOUR_S) * HOUR_S
             while x < y:  # by UTC day (so never across a year)
                 day_end = min(y, (math.floor(x / 86400) + 1) * 86400.0)
                 groups[(x, day_end)].append(n)
                 x = day_end
-    total = sum(int(y - x) // HOUR_S * len(ns) for (x, y), ns in groups.items())
+    # the work: station-hours of rows read
+    total = round(sum((y - x) / HOUR_S * len(ns) for (x, y), ns in groups.items()))
     if max_hours is not None:
         total = min(total, max_hours)
-    done = stored = 0
+    done = 0.0
+    stored = 0
     first_s: int | None = None  # the earliest hour stored: the steps rolled up from it
     for (x, y), ns in sorted(groups.items()):
         for k in range(0, len(ns), _SUMMARY_STATIONS):
@@ -887,25 +925,34 @@ def summarise(
             year = datetime.fromtimestamp(x, UTC).year
             stops_of: dict[str, list[tuple[float, float]]] = {}
             hours: list[OeeHour] = []
+            y_h = float(math.floor(y / HOUR_S) * HOUR_S)  # [x, y_h): whole hours
             for n in batch:
                 s = step_of[n]
                 if s.line not in stops_of:
                     cal = layout.calendars.get(s.line)
                     stops_of[s.line] = _planned_stops(cal, x - 1.0, y, year)
                 stops = [] if s.kind == "dwell" else stops_of[s.line]
-                for i, el in enumerate(hour_elements(got[n], x, y, stops, silence_s)):
-                    hours.append(OeeHour(
-                        n, int(x) + i * HOUR_S, float(silence_s), el.pdot_s, el.apt_s,
-                        el.unqualified_s, el.pq, el.gq,
-                        {key: (sec, el.begins.get(key, 0)) for key, sec in el.down.items()},
-                    ))  # fmt: skip
+                for span, upto in ((HOUR_S, y_h), (QUARTER_S, y)):
+                    if upto <= x:
+                        continue
+                    tl = got[n] if upto == y else _slice(got[n], x, upto)
+                    for i, el in enumerate(hour_elements(tl, x, upto, stops, silence_s, span)):
+                        start = int(x) + i * span
+                        if not _inside(missing[n], start, start + span):
+                            continue
+                        hours.append(OeeHour(
+                            n, start, float(silence_s), el.pdot_s, el.apt_s, el.unqualified_s,
+                            el.pq, el.gq,
+                            {key: (sec, el.begins.get(key, 0)) for key, sec in el.down.items()},
+                            span,
+                        ))  # fmt: skip
             put = store.put_oee_hours(hours, versions)
             if put:
                 first_s = int(x) if first_s is None else min(first_s, int(x))
             stored += put
-            done += len(hours)
+            done += len(batch) * (y - x) / HOUR_S
             if progress is not None:
-                progress(min(done, total), total)
+                progress(min(round(done), total), total)
     if first_s is not None:
         store.roll_up_oee_steps(float(silence_s), first_s)
     return stored

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: The schema revision this gigaline writes (the last migration).
-HEAD = "0013"
+HEAD = "0014"
 _MIGRATIONS = "gigaline.mes.sql:migrations"
 _ALLOWED = "allowed: sqlite:///FILE, a SQLite file path, or postgresql+psycopg://USER@HOST/DB"
 #: The first 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html).

@@ -229,7 +229,7 @@ class SqlStore:
         self._stations: dict[str, StationRef] | None = None
         self._site: str | None = None
         self._revision_ok = False
-        self._oee_hours: bool | None = None
+        self._oee_tables: dict[str, bool] = {}  # summary tables found (or not) in the schema
         self._access_ok = False
         self._tables_ok: set[str] = set()  # tables of require() found present
         self.row_time = _pg_time if self._postgres else _sqlite_time  # type: ignore[method-assign]
@@ -597,32 +597,42 @@ class SqlStore:
     def oee_hour_sums(
         self, stations: Collection[str], since_s: int, until_s: int, silence_s: float,
         buckets: Sequence[tuple[float, float]], *, by_step: bool = False,
+        quarters: Sequence[tuple[int, int]] = (), downtime: bool = True,
     ) -> OeeHourSums:  # fmt: skip
         if not self._has_oee_hours():
             return OeeHourSums({}, {}, {})
+        if quarters and not self._has_oee_hours("oee_quarters"):
+            quarters = ()
         with self.engine.connect() as conn:
-            return oee.oee_hour_sums(conn, stations, since_s, until_s, silence_s, buckets, by_step)
+            return oee.oee_hour_sums(conn, stations, since_s, until_s, silence_s, buckets,
+                                     by_step, quarters, downtime)  # fmt: skip
 
-    def _has_oee_hours(self) -> bool:
-        """Whether the schema has the hourly summaries (migration 0010): an older database is
-        read raw."""
-        if self._oee_hours is None:
+    def _has_oee_hours(self, table: str = "oee_hours") -> bool:
+        """Whether the schema has the hourly summaries (migration 0010; ``oee_quarters``: the
+        quarters, migration 0014): an older database is read raw."""
+        if table not in self._oee_tables:
             from sqlalchemy import inspect
 
-            self._oee_hours = inspect(self.engine).has_table("oee_hours")
-        return self._oee_hours
+            self._oee_tables[table] = inspect(self.engine).has_table(table)
+        return self._oee_tables[table]
 
     # -- OeeSummaryBook ------------------------------------------------------------------
 
     def oee_status(self, stations: Collection[str]) -> dict[str, OeeStationStatus]:
+        self.require("ingest")  # the summariser's first read: an older schema says so first
         with self.engine.connect() as conn:
             return oee.oee_status(conn, stations)
 
     def oee_covered(
-        self, stations: Collection[str], since_s: int, until_s: int, silence_s: float
+        self,
+        stations: Collection[str],
+        since_s: int,
+        until_s: int,
+        silence_s: float,
+        span_s: int = 3600,
     ) -> dict[str, list[tuple[float, float]]]:
         with self.engine.connect() as conn:
-            return oee.oee_covered(conn, stations, since_s, until_s, silence_s)
+            return oee.oee_covered(conn, stations, since_s, until_s, silence_s, span_s)
 
     def put_oee_hours(self, hours: Sequence[OeeHour], versions: Mapping[str, int]) -> int:
         self.require("ingest")

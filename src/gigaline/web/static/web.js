@@ -33,7 +33,9 @@
   // than the margin (plots.doAutoMargin: the timeline's 60 station names, ~60 ms a draw). So
   // the widest category label of a left y axis is measured first, on a canvas (text metrics,
   // no layout), and the left margin made what automargin would make it: the first draw is
-  // then the only one. Were the measure short, automargin still widens the margin.
+  // then the only one. The timeline's y axis has automargin off (charts.timeline_figure: with
+  // it, or a title standoff, Plotly reads each name's box, a forced layout each): this measure
+  // is its only margin, so LABEL_PAD_PX keeps automargin's pad.
   const LABEL_PAD_PX = 13; // automargin's pad (12) and the labels' 1 px off the axis line
   let ruler = null;
 
@@ -59,12 +61,40 @@
     layout.margin = margin;
   }
 
+  // The same for the labels of a bottom x axis drawn at a set angle (the Pareto's causes, at
+  // 30 degrees): the bottom margin made what automargin makes of the widest label turned,
+  // so that the chart is drawn once (automargin drew the Pareto twice).
+  const TURNED_PAD_PX = 14; // the labels' distance from the axis and automargin's pad
+  const LINE_EM = 1.3; // a label's height, in font sizes (its text box, not its letters)
+
+  function turnedMargin(fig) {
+    const layout = fig.layout || {};
+    const x = layout.xaxis || {};
+    if (typeof x.tickangle !== "number" || x.side === "top" || (x.title && x.title.text)) { return; }
+    const font = layout.font || {};
+    const size = font.size || 12;
+    ruler = ruler || document.createElement("canvas").getContext("2d");
+    ruler.font = size + "px " + (font.family || '"Open Sans", verdana, arial, sans-serif');
+    let widest = 0;
+    (fig.data || []).forEach(function (t) {
+      if (t.xaxis && t.xaxis !== "x") { return; }
+      (t.x || []).forEach(function (label) {
+        if (label !== null) { widest = Math.max(widest, ruler.measureText(String(label)).width); }
+      });
+    });
+    const a = Math.abs(x.tickangle) * Math.PI / 180;
+    const margin = Object.assign({}, layout.margin);
+    margin.b = Math.max(margin.b || 0, Math.ceil(widest * Math.sin(a) + LINE_EM * size * Math.cos(a) + TURNED_PAD_PX));
+    layout.margin = margin;
+  }
+
   function draw(id, fig) {
     const div = document.getElementById(id);
     if (fig && div && window.Plotly) {
       const t0 = performance.now();
       named(fig);
       labelMargin(fig);
+      turnedMargin(fig);
       window.Plotly.react(div, fig.data || [], fig.layout || {}, config);
       performance.measure("draw " + id, { start: t0 });  // benchmarks/trace_pages.py
     }
