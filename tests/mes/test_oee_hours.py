@@ -215,7 +215,8 @@ def test_a_quiet_station_is_summarised_up_to_the_lines_last_message(store: Any) 
 
 def test_a_window_beginning_early_in_a_stored_hour(store: Any) -> None:
     """A window beginning in the first half of a stored hour takes that hour less its part
-    before the window (read raw): the same as raw, also beginning exactly at, just before and
+    before the window (read raw), or, where that part is the longer, the hour's stored
+    quarters after the window's start: the same as raw, also beginning exactly at, just before and
     just after a state change (a run that begins there counts or not) and a millisecond after
     the hour; a Pareto cause wholly before the window is not listed."""
     summarise(store, until=NOW, silence_s=60.0)
