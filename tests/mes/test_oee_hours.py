@@ -412,6 +412,16 @@ def test_a_windows_edges_are_read_from_the_stored_quarters(store: Any) -> None:
     assert summarise(store, until=NOW, silence_s=7200.0) == 0
     assert (_hours(store), _quarters(store)) == (4 * 44, 4 * 44 * 4)
     _check(store, windows, 7200.0)
+    # one quarter of one station missing, the first of its hour (a quarter of a station-hour
+    # to read, which a total rounded to whole station-hours made none): stored too
+    first = int(T0.timestamp()) + 9 * 3600
+    with store.engine.begin() as conn:
+        for table in (t.oee_quarters, t.oee_quarter_downtime):
+            conn.execute(delete(table).where(table.c.station_id == 2,
+                                             table.c.quarter_s == first))  # fmt: skip
+    assert _quarters(store) == 4 * 44 * 4 - 1
+    assert summarise(store, until=NOW, silence_s=7200.0) == 0
+    assert _quarters(store) == 4 * 44 * 4
 
 
 def test_station_edges_are_the_timelines_counted(store: Any) -> None:
@@ -602,3 +612,17 @@ def test_window_tallies_are_the_records_counted(store: Any) -> None:
                                                t.oee_hours.c.hour_s >= h,
                                                t.oee_hours.c.hour_s < h + 4 * 3600))  # fmt: skip
     check()
+
+
+def test_a_bounded_pass_stops_and_the_next_goes_on(store: Any) -> None:
+    """``max_hours`` (what `gigaline connect` gives each pass): a pass stops once it has read
+    that many station-hours (after the batch that passed it: here a day of the 4 stations),
+    and passes after it go on until nothing is missing, the hours and quarters then all
+    there."""
+    first = summarise(store, until=NOW, silence_s=60.0, max_hours=30)
+    assert 0 < first < 4 * 44
+    passes, stored = 1, first
+    while (got := summarise(store, until=NOW, silence_s=60.0, max_hours=30)) > 0:
+        passes, stored = passes + 1, stored + got
+    assert stored == _hours(store) == 4 * 44 and _quarters(store) == 4 * 44 * 4
+    assert passes == 2  # the two days

@@ -906,16 +906,16 @@ def summarise(
                 day_end = min(y, (math.floor(x / 86400) + 1) * 86400.0)
                 groups[(x, day_end)].append(n)
                 x = day_end
-    # the work: station-hours of rows read
-    total = round(sum((y - x) / HOUR_S * len(ns) for (x, y), ns in groups.items()))
-    if max_hours is not None:
-        total = min(total, max_hours)
+    # the work, in station-hours of rows read (one quarter of one station is a quarter of
+    # one): a bounded pass stops once it has read ``max_hours``
+    work = sum((y - x) / HOUR_S * len(ns) for (x, y), ns in groups.items())
+    total = math.ceil(work) if max_hours is None else min(math.ceil(work), max_hours)
     done = 0.0
     stored = 0
     first_s: int | None = None  # the earliest hour stored: the steps rolled up from it
     for (x, y), ns in sorted(groups.items()):
         for k in range(0, len(ns), _SUMMARY_STATIONS):
-            if done >= total:
+            if max_hours is not None and done >= max_hours:
                 break
             batch = ns[k : k + _SUMMARY_STATIONS]
             versions = {n: status[n].version for n in batch}
