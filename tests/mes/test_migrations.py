@@ -208,7 +208,9 @@ def test_postgresql_deletes_a_writes_summaries_by_station_and_time(store: SqlSto
     threshold from an hour or a quarter on: ``invalidate``) is a range of a (key, time) index
     per station (migration 0014; through the keys (key, silence, hour) each delete scanned
     every hour of the station), and a window's edge reads the quarters by time."""
-    from gigaline.mes.sql.oee import _PG_INVALIDATE
+    from gigaline.mes.sql.oee import _PG_INVALIDATE, _SUMMARIES
+
+    deletes = {table.name: stmt for table, stmt in zip(_SUMMARIES, _PG_INVALIDATE, strict=True)}
 
     want = {
         "oee_hours": "ix_oee_hours_station_id_hour_s",
@@ -218,9 +220,9 @@ def test_postgresql_deletes_a_writes_summaries_by_station_and_time(store: SqlSto
         "oee_step_hours": "ix_oee_step_hours_step_id_hour_s",
         "oee_step_hour_downtime": "ix_oee_step_hour_downtime_step_id_hour_s_silence_s",
     }
-    assert set(_PG_INVALIDATE) == set(want)
+    assert set(deletes) == set(want)
     with store.engine.connect() as conn:
-        for table, stmt in _PG_INVALIDATE.items():
+        for table, stmt in deletes.items():
             sql = str(stmt.compile(dialect=conn.dialect))
             conn.execute(text("SET LOCAL enable_seqscan = off"))
             conn.execute(text("SET LOCAL enable_bitmapscan = off"))

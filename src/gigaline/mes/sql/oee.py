@@ -454,11 +454,7 @@ _Grain = tuple[Any, Any, int]
 
 def _time(table: Any) -> Any:
     """The column of a summary's start (``hour_s``, or ``quarter_s`` of the quarters)."""
-    return (
-        table.c.quarter_s
-        if table is t.oee_quarters or table is t.oee_quarter_downtime
-        else table.c.hour_s
-    )
+    return table.c.quarter_s if "quarter_s" in table.c else table.c.hour_s
 
 
 def _runs(starts: list[int], span_s: int = 3600) -> list[tuple[float, float]]:
@@ -865,7 +861,7 @@ def invalidate(conn: Connection, earliest: Mapping[int, Any]) -> None:
     if not earliest:
         return
     sids = sorted(earliest)
-    sn, oh, od = t.stations, t.oee_hours, t.oee_hour_downtime
+    sn = t.stations
     sqlite = conn.dialect.name == "sqlite"
     bump = update(sn).values(oee_version=sn.c.oee_version + 1)
     if sqlite:  # one writer
@@ -883,60 +879,54 @@ def invalidate(conn: Connection, earliest: Mapping[int, Any]) -> None:
         at = _utc(ts).timestamp()
         params.append({"sid": s, "h": math.floor(at / 3600.0) * 3600,
                        "q": math.floor(at / 900.0) * 900})  # fmt: skip
-    # and the step hours of their steps from the same hours: after the station hours, so that
-    # a roll-up committed meanwhile (it holds the counters FOR SHARE: the update above waited
-    # for it) is seen and its step hours deleted too
-    tables = ((od, "h"), (oh, "h"), (t.oee_quarter_downtime, "q"), (t.oee_quarters, "q"),
-              (t.oee_step_hour_downtime, "h"), (t.oee_step_hours, "h"))  # fmt: skip
     if sqlite:
-        step_of = select(sn.c.step_id).where(sn.c.id == bindparam("sid")).scalar_subquery()
-        for table, since in tables:
-            key = (
-                table.c.step_id == step_of
-                if "step_id" in table.c
-                else table.c.station_id == bindparam("sid")
-            )
-            conn.execute(delete(table).where(key, _time(table) >= bindparam(since)), params)
+        for stmt in _SQLITE_INVALIDATE:
+            conn.execute(stmt, params)
         return
     # PostgreSQL: a statement per table, the stations and their times as arrays (a statement
     # per station and table took 30 to 60 ms a table for 789 stations, on 1 day of the
     # reference line summarised)
     arrays = {"sids": [p["sid"] for p in params], "hs": [p["h"] for p in params],
               "qs": [p["q"] for p in params]}  # fmt: skip
-    for table, _ in tables:
-        conn.execute(_PG_INVALIDATE[table.name], arrays)
+    for stmt in _PG_INVALIDATE:
+        conn.execute(stmt, arrays)
 
 
-def _pg_invalidate() -> dict[str, Any]:
-    """PostgreSQL: per summary table, the delete of :func:`invalidate` from arrays ``sids``,
-    ``hs`` (hour starts) and ``qs`` (quarter starts) of the stations written."""
+#: Every summary table in the order :func:`invalidate` deletes from them: the step hours
+#: after the station hours, so that a roll-up committed meanwhile (it holds the counters FOR
+#: SHARE: the counters' update waited for it) is seen and its step hours deleted too.
+_SUMMARIES = (t.oee_hour_downtime, t.oee_hours, t.oee_quarter_downtime, t.oee_quarters,
+              t.oee_step_hour_downtime, t.oee_step_hours)  # fmt: skip
+
+
+def _invalidations(sid: Any, hour: Any, quarter: Any) -> list[Any]:
+    """Per summary table (:data:`_SUMMARIES`), the delete of :func:`invalidate`: the rows of
+    the station ``sid`` (of its step, in the step tables) from ``hour`` (``quarter`` in the
+    quarters' tables) on."""
     sn = t.stations
-    ints = ARRAY(BigInteger)
-    x = select(
-        func.unnest(bindparam("sids", type_=ints)).label("sid"),
-        func.unnest(bindparam("hs", type_=ints)).label("h"),
-        func.unnest(bindparam("qs", type_=ints)).label("q"),
-    ).subquery("x")
-    out = {}
-    for table in (t.oee_hour_downtime, t.oee_hours, t.oee_quarter_downtime, t.oee_quarters):
-        since = x.c.q if table.name.startswith("oee_quarter") else x.c.h
-        out[table.name] = delete(table).where(table.c.station_id == x.c.sid,
-                                              _time(table) >= since)  # fmt: skip
-    for step_table in (t.oee_step_hour_downtime, t.oee_step_hours):
-        out[step_table.name] = delete(step_table).where(
-            sn.c.id == x.c.sid, step_table.c.step_id == sn.c.step_id,
-            step_table.c.hour_s >= x.c.h,
-        )  # fmt: skip
+    out = []
+    for table in _SUMMARIES:
+        since = quarter if "quarter_s" in table.c else hour
+        if "step_id" in table.c:
+            key = table.c.step_id == select(sn.c.step_id).where(sn.c.id == sid).scalar_subquery()
+        else:
+            key = table.c.station_id == sid
+        out.append(delete(table).where(key, _time(table) >= since))
     return out
 
 
-_PG_INVALIDATE = _pg_invalidate()
+# SQLite: per station (executemany); PostgreSQL: for all stations at once, from arrays
+_SQLITE_INVALIDATE = _invalidations(bindparam("sid"), bindparam("h"), bindparam("q"))
+_ARRAYS = select(
+    *(func.unnest(bindparam(name, type_=ARRAY(BigInteger))).label(col)
+      for name, col in (("sids", "sid"), ("hs", "h"), ("qs", "q")))
+).subquery("x")  # fmt: skip
+_PG_INVALIDATE = _invalidations(_ARRAYS.c.sid, _ARRAYS.c.h, _ARRAYS.c.q)
 
 
 def drop_oee_hours(conn: Connection) -> None:
     """Delete every hourly summary (the calendars, steps or PRI changed)."""
-    for table in (t.oee_step_hour_downtime, t.oee_step_hours, t.oee_hour_downtime, t.oee_hours,
-                  t.oee_quarter_downtime, t.oee_quarters):  # fmt: skip
+    for table in _SUMMARIES:
         conn.execute(delete(table))
 
 
